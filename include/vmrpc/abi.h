@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmrpc shared-memory ABI: the layout of a region, byte for byte.
+ *
+ * Everything here is read and written by two parties that do not trust each
+ * other's code: the guest side (callers of host calls, and the guest agent)
+ * and the host side (vmrpc-hostd and its shadow processes). Only fixed-width
+ * types, no pointers: addresses never cross, only offsets from the start of
+ * the region. Every field names its writer; the other side only reads it, and
+ * the host side copies what it reads before it trusts it (docs/abi.md).
+ *
+ * Region:  [ header 4 KiB | channel 0 | channel 1 | ... | channel n-1 ]
+ * Channel: [ control | request | reply | args | results | arena ... ]
+ */
+#ifndef VMRPC_ABI_H
+#define VMRPC_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMRPC_MAGIC 0x31435052504d5676ULL /* "vVMPRPC1" little-endian */
+#define VMRPC_ABI_VERSION 1u
+
+#define VMRPC_CACHELINE 128u     /* two 64 B lines: no adjacent-line false sharing */
+#define VMRPC_HDR_SIZE 4096u
+#define VMRPC_REG_MAX 32u        /* registry slots */
+#define VMRPC_REG_NAME_MAX 40u   /* interface name, NUL included */
+#define VMRPC_CHAN_MAX 1024u     /* hard ceiling on channels per region */
+#define VMRPC_ARGS_SIZE 1024u    /* argument block: caller -> callee */
+#define VMRPC_RESULTS_SIZE 512u  /* result block: callee -> caller */
+#define VMRPC_CHAN_MIN_SIZE 8192u
+#define VMRPC_CHAN_MAX_SIZE (64u << 20)
+
+/* One interface the callee side serves. Written by the host when it
+ * publishes the registry (hostd); read by callers when they bind. */
+struct vmrpc_reg_entry {
+	char name[VMRPC_REG_NAME_MAX]; /* NUL-terminated, NUL-padded */
+	uint32_t version;              /* the interface's declared version */
+	uint32_t n_methods;            /* valid method ids are 0..n_methods-1 */
+	uint64_t sig_hash;             /* FNV-1a 64 of the canonical interface */
+	uint32_t flags;                /* 0; reserved */
+	uint32_t reserved;
+};
+
+/* Region header, at offset 0. Unless marked otherwise, hostd writes it once
+ * when it creates (or re-adopts) the region, before it accepts attaches. */
+struct vmrpc_region_hdr {
+	uint64_t magic;         /* VMRPC_MAGIC, written last at creation */
+	uint32_t abi_version;   /* VMRPC_ABI_VERSION */
+	uint32_t hdr_size;      /* VMRPC_HDR_SIZE */
+	uint64_t region_size;   /* bytes in the whole region */
+	uint32_t generation;    /* hostd: +1 on every hostd start */
+	uint32_t n_channels;    /* channels in the table */
+	uint32_t chan_size;     /* bytes per channel, multiple of 4096 */
+	uint32_t chan_off;      /* offset of channel 0 (== hdr_size) */
+	uint32_t n_ifaces;      /* registry entries in use */
+	uint32_t hostd_pid;     /* hostd's pid (loopback liveness; 0 in a VM) */
+	uint64_t guest_boot_id[2]; /* guest agent: random id of the current boot */
+	uint8_t pad0[VMRPC_CACHELINE - 64];
+	/* hostd: registry, n_ifaces entries valid */
+	struct vmrpc_reg_entry registry[VMRPC_REG_MAX];
+	uint8_t pad1[VMRPC_HDR_SIZE - VMRPC_CACHELINE - VMRPC_REG_MAX * 64];
+};
+
+/* Channel states (vmrpc_chan_ctl.state). */
+enum vmrpc_chan_state {
+	VMRPC_CHAN_FREE = 0,      /* hostd: nobody owns it */
+	VMRPC_CHAN_CLAIMED = 1,   /* caller: CAS from FREE, then rings the doorbell */
+	VMRPC_CHAN_ATTACHED = 2,  /* hostd: a callee serves it */
+	VMRPC_CHAN_DETACHING = 3, /* caller: CAS from ATTACHED or DEAD, then rings */
+	VMRPC_CHAN_DEAD = 4,      /* hostd: the callee died; caller must detach */
+	VMRPC_CHAN_REFUSED = 5,   /* hostd: attach refused, see attach_error;
+	                           * caller: CAS back to FREE after reading it */
+};
+
+/* Control line: ownership and lifecycle. */
+struct vmrpc_chan_ctl {
+	uint32_t state;        /* enum vmrpc_chan_state; writer per state above */
+	uint32_t generation;   /* hostd: +1 each time the channel is freed */
+	uint32_t owner_pid;    /* caller: its pid, written before CLAIMED */
+	uint32_t callee_pid;   /* hostd: the shadow's pid (loopback liveness) */
+	uint64_t attach_nonce; /* caller: random, repeated in the doorbell */
+	int32_t attach_error;  /* hostd: negative error when REFUSED */
+	uint32_t reserved;
+	uint8_t pad[VMRPC_CACHELINE - 32];
+};
+
+/* Request line: written only by the caller, read by the callee. The call
+ * header shares the line with req_seq, so one cache-line transfer carries
+ * the whole request notification. */
+struct vmrpc_chan_req {
+	uint32_t req_seq;       /* caller: +1 per call, stored with release */
+	uint32_t caller_waiting;/* caller: 1 while it sleeps on rep_seq */
+	uint32_t iface_slot;    /* caller: registry slot of the interface */
+	uint32_t method;        /* caller: method id within the interface */
+	uint32_t args_len;      /* caller: bytes used in the args block */
+	uint32_t flags;         /* caller: VMRPC_REQ_* */
+	uint8_t pad[VMRPC_CACHELINE - 24];
+};
+
+#define VMRPC_REQ_ONEWAY 0x1u /* no reply expected; reserved for the IDL's oneway */
+
+/* Reply line: written only by the callee, read by the caller. */
+struct vmrpc_chan_rep {
+	uint32_t rep_seq;        /* callee: = req_seq of the answered call, release */
+	uint32_t callee_waiting; /* callee: 1 while it sleeps on req_seq */
+	int64_t status;          /* callee: method result, or -errno / -VMRPC_E* */
+	uint32_t res_len;        /* callee: bytes used in the results block */
+	uint32_t reserved;
+	uint8_t pad[VMRPC_CACHELINE - 24];
+};
+
+/* A channel: one caller's slot. chan_size bytes; the arena fills the rest. */
+struct vmrpc_chan_hdr {
+	struct vmrpc_chan_ctl ctl;
+	struct vmrpc_chan_req req;
+	struct vmrpc_chan_rep rep;
+	uint8_t pad[VMRPC_CACHELINE];          /* keeps args off the reply line's neighbour */
+	uint8_t args[VMRPC_ARGS_SIZE];         /* caller writes, callee snapshots */
+	uint8_t results[VMRPC_RESULTS_SIZE];   /* callee writes, caller reads */
+	/* arena follows: in-data written by the caller, out-data by the callee */
+};
+
+#define VMRPC_ARENA_OFF ((uint32_t)sizeof(struct vmrpc_chan_hdr))
+
+/* Loopback doorbell: one datagram on the region's unix socket
+ * (<runtime dir>/<name>.sock). The kernel attaches the sender's credentials
+ * (SO_PASSCRED), so hostd learns the caller's real pid and uid. */
+enum vmrpc_doorbell_op {
+	VMRPC_DOORBELL_ATTACH = 1, /* channel is CLAIMED: serve it */
+	VMRPC_DOORBELL_DETACH = 2, /* channel is DETACHING: reclaim it */
+};
+
+struct vmrpc_doorbell_msg {
+	uint32_t op;         /* enum vmrpc_doorbell_op */
+	uint32_t chan_index; /* channel the op is about */
+	uint64_t nonce;      /* must equal ctl.attach_nonce */
+};
+
+_Static_assert(sizeof(struct vmrpc_reg_entry) == 64, "registry entry");
+_Static_assert(offsetof(struct vmrpc_reg_entry, version) == 40, "reg.version");
+_Static_assert(offsetof(struct vmrpc_reg_entry, sig_hash) == 48, "reg.sig_hash");
+_Static_assert(sizeof(struct vmrpc_region_hdr) == VMRPC_HDR_SIZE, "region header");
+_Static_assert(offsetof(struct vmrpc_region_hdr, abi_version) == 8, "hdr.abi_version");
+_Static_assert(offsetof(struct vmrpc_region_hdr, region_size) == 16, "hdr.region_size");
+_Static_assert(offsetof(struct vmrpc_region_hdr, generation) == 24, "hdr.generation");
+_Static_assert(offsetof(struct vmrpc_region_hdr, n_channels) == 28, "hdr.n_channels");
+_Static_assert(offsetof(struct vmrpc_region_hdr, chan_size) == 32, "hdr.chan_size");
+_Static_assert(offsetof(struct vmrpc_region_hdr, chan_off) == 36, "hdr.chan_off");
+_Static_assert(offsetof(struct vmrpc_region_hdr, n_ifaces) == 40, "hdr.n_ifaces");
+_Static_assert(offsetof(struct vmrpc_region_hdr, hostd_pid) == 44, "hdr.hostd_pid");
+_Static_assert(offsetof(struct vmrpc_region_hdr, guest_boot_id) == 48, "hdr.boot_id");
+_Static_assert(offsetof(struct vmrpc_region_hdr, registry) == VMRPC_CACHELINE, "hdr.registry");
+_Static_assert(sizeof(struct vmrpc_chan_ctl) == VMRPC_CACHELINE, "chan ctl line");
+_Static_assert(offsetof(struct vmrpc_chan_ctl, attach_nonce) == 16, "ctl.attach_nonce");
+_Static_assert(offsetof(struct vmrpc_chan_ctl, attach_error) == 24, "ctl.attach_error");
+_Static_assert(sizeof(struct vmrpc_chan_req) == VMRPC_CACHELINE, "chan req line");
+_Static_assert(offsetof(struct vmrpc_chan_req, iface_slot) == 8, "req.iface_slot");
+_Static_assert(offsetof(struct vmrpc_chan_req, args_len) == 16, "req.args_len");
+_Static_assert(sizeof(struct vmrpc_chan_rep) == VMRPC_CACHELINE, "chan rep line");
+_Static_assert(offsetof(struct vmrpc_chan_rep, status) == 8, "rep.status");
+_Static_assert(offsetof(struct vmrpc_chan_rep, res_len) == 16, "rep.res_len");
+_Static_assert(offsetof(struct vmrpc_chan_hdr, req) == 128, "chan.req");
+_Static_assert(offsetof(struct vmrpc_chan_hdr, rep) == 256, "chan.rep");
+_Static_assert(offsetof(struct vmrpc_chan_hdr, args) == 512, "chan.args");
+_Static_assert(offsetof(struct vmrpc_chan_hdr, results) == 1536, "chan.results");
+_Static_assert(sizeof(struct vmrpc_chan_hdr) == 2048, "chan header");
+_Static_assert(sizeof(struct vmrpc_doorbell_msg) == 16, "doorbell message");
+_Static_assert(offsetof(struct vmrpc_doorbell_msg, nonce) == 8, "doorbell.nonce");
+
+#endif /* VMRPC_ABI_H */

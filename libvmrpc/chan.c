@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* The caller side of a channel: attach, call, detach. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "sync.h"
+
+#define CHAN_ATTACH_TIMEOUT_MS 5000
+/* While sleeping, the caller wakes this often to check that its callee is
+ * still there; a caller must never wait forever on a dead peer. */
+#define CHAN_LIVENESS_NS (100u * 1000 * 1000)
+
+static uint64_t chan_random_nonce(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
+		v = sync_now_ns() ^ ((uint64_t)getpid() << 32);
+	return v | 1;
+}
+
+static int chan_claim(struct vmrpc_region *r, uint32_t *ret_index)
+{
+	for (uint32_t i = 0; i < r->n_channels; i++) {
+		struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+		if (sync_load(&c->ctl.state) == VMRPC_CHAN_FREE &&
+		    sync_cas(&c->ctl.state, VMRPC_CHAN_FREE, VMRPC_CHAN_CLAIMED)) {
+			*ret_index = i;
+			return 0;
+		}
+	}
+	return -VMRPC_ENOCHAN;
+}
+
+/* Wait for hostd to answer our claim: ATTACHED, REFUSED, or nothing. */
+static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
+{
+	struct vmrpc_chan_ctl *ctl = &ch->hdr->ctl;
+	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	for (;;) {
+		uint32_t st = sync_load_acquire(&ctl->state);
+		uint64_t now;
+		int err;
+
+		switch (st) {
+		case VMRPC_CHAN_ATTACHED:
+			return 0;
+		case VMRPC_CHAN_REFUSED:
+			err = __atomic_load_n(&ctl->attach_error, __ATOMIC_RELAXED);
+			sync_cas(&ctl->state, VMRPC_CHAN_REFUSED, VMRPC_CHAN_FREE);
+			return err < 0 && err > -VMRPC_ELAST ? err : -VMRPC_EREFUSED;
+		case VMRPC_CHAN_CLAIMED:
+			break;
+		default: /* reset under us */
+			return -VMRPC_ERESET;
+		}
+		now = sync_now_ns();
+		if (now >= deadline) {
+			/* Take the claim back, unless hostd answered meanwhile. */
+			if (sync_cas(&ctl->state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
+				return -VMRPC_ENOHOSTD;
+			continue;
+		}
+		sync_futex_wait(&ctl->state, st, deadline - now);
+	}
+}
+
+VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
+			      struct vmrpc_chan **ret_chan)
+{
+	struct vmrpc_chan *ch;
+	int err;
+
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	err = chan_claim(r, &ch->index);
+	if (err < 0)
+		goto fail;
+	ch->region = r;
+	ch->hdr = vmrpc_region_chan(r, ch->index);
+	ch->nonce = chan_random_nonce();
+	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)getpid());
+	__atomic_store_n(&ch->hdr->ctl.attach_nonce, ch->nonce, __ATOMIC_RELEASE);
+	err = region_ring(r, VMRPC_DOORBELL_ATTACH, ch->index, ch->nonce);
+	if (err < 0) {
+		sync_cas(&ch->hdr->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
+		goto fail;
+	}
+	err = chan_wait_attached(ch, timeout_ms > 0 ? timeout_ms : CHAN_ATTACH_TIMEOUT_MS);
+	if (err < 0)
+		goto fail;
+	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
+	ch->seq = 0;
+	region_chan_arena(r, ch->index, &ch->arena_start, &ch->arena_end);
+	spin_init(&ch->spin);
+	*ret_chan = ch;
+	return 0;
+fail:
+	free(ch);
+	return err;
+}
+
+VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
+{
+	struct vmrpc_chan_ctl *ctl;
+
+	if (!ch)
+		return;
+	ctl = &ch->hdr->ctl;
+	/* Only a channel that is still ours: after a reset it belongs to hostd. */
+	if (sync_load_acquire(&ctl->generation) == ch->generation &&
+	    (sync_cas(&ctl->state, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DETACHING) ||
+	     sync_cas(&ctl->state, VMRPC_CHAN_DEAD, VMRPC_CHAN_DETACHING)))
+		region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce);
+	free(ch);
+}
+
+VMRPC_API uint32_t vmrpc_chan_index(const struct vmrpc_chan *ch)
+{
+	return ch->index;
+}
+
+VMRPC_API struct vmrpc_region *vmrpc_chan_region(struct vmrpc_chan *ch)
+{
+	return ch->region;
+}
+
+VMRPC_API void vmrpc_chan_set_spin(struct vmrpc_chan *ch, uint32_t max_ns)
+{
+	spin_set_max(&ch->spin, max_ns);
+}
+
+VMRPC_API int vmrpc_bind(struct vmrpc_chan *ch, const struct vmrpc_iface *iface,
+			 struct vmrpc_binding *ret_binding)
+{
+	uint32_t slot;
+	int err = vmrpc_region_lookup(ch->region, iface, &slot);
+
+	if (err < 0)
+		return err;
+	ret_binding->chan = ch;
+	ret_binding->iface_slot = slot;
+	ret_binding->n_methods = iface->n_methods;
+	return 0;
+}
+
+/* Why we are still waiting, checked only on the slow path: an error if the
+ * reply can no longer come. */
+static int chan_check_alive(struct vmrpc_chan *ch, uint32_t seq)
+{
+	struct vmrpc_chan_hdr *c = ch->hdr;
+	uint32_t st = sync_load_acquire(&c->ctl.state);
+	uint32_t pid;
+
+	if (sync_load(&c->ctl.generation) != ch->generation)
+		return -VMRPC_ERESET;
+	if (st == VMRPC_CHAN_DEAD)
+		return -VMRPC_EPEERDIED;
+	if (st != VMRPC_CHAN_ATTACHED)
+		return -VMRPC_ERESET;
+	if (sync_load(&c->req.req_seq) != seq)
+		return -VMRPC_ECORRUPT;
+	/* Loopback: the callee is a host process we can see. Its hostd marks
+	 * the channel DEAD when it dies, but a hostd killed with SIGKILL
+	 * cannot, and its shadows die with it. */
+	pid = sync_load(&c->ctl.callee_pid);
+	if (pid && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return -VMRPC_EPEERDIED;
+	return 0;
+}
+
+static int64_t chan_reply(struct vmrpc_chan_hdr *c)
+{
+	return __atomic_load_n(&c->rep.status, __ATOMIC_RELAXED);
+}
+
+int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
+		  uint32_t args_len)
+{
+	struct vmrpc_chan_hdr *c = ch->hdr;
+	uint32_t seq = ch->seq + 1, r;
+	uint64_t start, budget;
+	int err;
+
+	c->req.iface_slot = iface_slot;
+	c->req.method = method;
+	c->req.args_len = args_len;
+	c->req.flags = 0;
+	sync_store_release(&c->req.req_seq, seq);
+	ch->seq = seq;
+	sync_fence();
+	if (sync_load(&c->rep.callee_waiting))
+		sync_futex_wake(&c->req.req_seq);
+
+	/* Spin: the reply usually comes within a cache-line round trip or two. */
+	budget = ch->spin.cur_ns;
+	if (budget) {
+		start = sync_now_ns();
+		for (unsigned n = 1;; n++) {
+			r = sync_load_acquire(&c->rep.rep_seq);
+			if (r == seq) {
+				spin_hit(&ch->spin);
+				return chan_reply(c);
+			}
+			if (r != seq - 1)
+				return -VMRPC_ECORRUPT;
+			sync_cpu_relax();
+			if (n % 64 == 0 && sync_now_ns() - start > budget)
+				break;
+		}
+		spin_miss(&ch->spin);
+	}
+
+	/* Sleep: announce it, then re-check (pairs with the callee's fence
+	 * between storing rep_seq and loading caller_waiting). */
+	sync_store(&c->req.caller_waiting, 1);
+	for (;;) {
+		sync_fence();
+		r = sync_load_acquire(&c->rep.rep_seq);
+		if (r == seq)
+			break;
+		if (r != seq - 1) {
+			err = -VMRPC_ECORRUPT;
+			goto fail;
+		}
+		err = chan_check_alive(ch, seq);
+		if (err < 0)
+			goto fail;
+		sync_futex_wait(&c->rep.rep_seq, r, CHAN_LIVENESS_NS);
+	}
+	sync_store(&c->req.caller_waiting, 0);
+	return chan_reply(c);
+fail:
+	sync_store(&c->req.caller_waiting, 0);
+	return err;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* The loopback doorbell: a datagram socket beside the region file. The
+ * kernel stamps each datagram with the sender's pid, uid and gid. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "region.h"
+
+static int doorbell_addr(struct vmrpc_region *r, struct sockaddr_un *ret_addr)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int err = vmrpc_region_path(r->name, ".sock", a.sun_path, sizeof(a.sun_path));
+
+	if (err < 0)
+		return err;
+	*ret_addr = a;
+	return 0;
+}
+
+VMRPC_API int vmrpc_doorbell_listen(struct vmrpc_region *r, int *ret_fd)
+{
+	struct sockaddr_un a;
+	struct stat st;
+	int one = 1, fd, err;
+
+	err = doorbell_addr(r, &a);
+	if (err < 0)
+		return err;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		goto fail_errno;
+	/* We hold the region lock, so a socket left here is a dead hostd's. */
+	if (lstat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(a.sun_path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		goto fail_errno;
+	if (fstat(r->fd, &st) == 0)
+		chmod(a.sun_path, st.st_mode & 0777);
+	*ret_fd = fd;
+	return 0;
+fail_errno:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
+	struct vmrpc_doorbell_msg m;
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (n != (ssize_t)sizeof(m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return -EPROTO;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred uc;
+			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			ret_bell->msg = m;
+			ret_bell->pid = uc.pid;
+			ret_bell->uid = uc.uid;
+			ret_bell->gid = uc.gid;
+			return 0;
+		}
+	}
+	return -EPROTO;
+}
+
+int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t chan_index, uint64_t nonce)
+{
+	struct vmrpc_doorbell_msg m = { .op = op, .chan_index = chan_index, .nonce = nonce };
+	int err;
+
+	if (r->bell_fd < 0) {
+		err = doorbell_addr(r, &r->bell_addr);
+		if (err < 0)
+			return err;
+		r->bell_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (r->bell_fd < 0)
+			return -errno;
+	}
+	if (sendto(r->bell_fd, &m, sizeof(m), MSG_NOSIGNAL, (struct sockaddr *)&r->bell_addr,
+		   sizeof(r->bell_addr)) < 0)
+		return errno == ENOENT || errno == ECONNREFUSED ? -VMRPC_ENOHOSTD : -errno;
+	return 0;
+}

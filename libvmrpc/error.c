@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "vmrpc/vmrpc.h"
+
+static const char *const error_text[VMRPC_ELAST - VMRPC_EBASE] = {
+	[VMRPC_EMAGIC - VMRPC_EBASE] = "not a vmrpc region (bad magic or geometry)",
+	[VMRPC_EABI - VMRPC_EBASE] = "vmrpc ABI version mismatch between caller and region; "
+				     "rebuild against the same vmrpc",
+	[VMRPC_ENOIFACE - VMRPC_EBASE] = "interface not served in this region",
+	[VMRPC_ESIGNATURE - VMRPC_EBASE] = "interface version or signature differs from the "
+					   "served one; regenerate the stubs from the same .idl",
+	[VMRPC_ENOCHAN - VMRPC_EBASE] = "no free channel in the region",
+	[VMRPC_EREFUSED - VMRPC_EBASE] = "hostd refused the attach (limit reached or not allowed)",
+	[VMRPC_ENOHOSTD - VMRPC_EBASE] = "no vmrpc-hostd serves this region",
+	[VMRPC_EPEERDIED - VMRPC_EBASE] = "the callee died; close the channel and open a new one",
+	[VMRPC_ERESET - VMRPC_EBASE] = "the channel was reset (hostd restarted); open a new one",
+	[VMRPC_ECORRUPT - VMRPC_EBASE] = "the channel was overwritten during the call; "
+					 "open a new one",
+	[VMRPC_E2BIG - VMRPC_EBASE] = "arguments too large for the channel",
+};
+
+VMRPC_API const char *vmrpc_strerror(int err)
+{
+	const char *s;
+
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		return "success";
+	if (err > VMRPC_EBASE && err < VMRPC_ELAST)
+		return error_text[err - VMRPC_EBASE];
+	s = strerrordesc_np(err);
+	return s ? s : "unknown error";
+}

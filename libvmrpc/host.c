@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* Channel transitions made by the host side. Each one wakes every sleeper on
+ * the channel's words: a caller may sleep on ctl.state (attaching) or on
+ * rep_seq (calling), a callee on req_seq. */
+#include <errno.h>
+
+#include "region.h"
+#include "sync.h"
+
+static void host_chan_wake(struct vmrpc_chan_hdr *c)
+{
+	sync_futex_wake(&c->ctl.state);
+	sync_futex_wake(&c->rep.rep_seq);
+	sync_futex_wake(&c->req.req_seq);
+}
+
+VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t callee_pid)
+{
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+	if (!c)
+		return -EINVAL;
+	sync_store(&c->req.req_seq, 0);
+	sync_store(&c->req.caller_waiting, 0);
+	sync_store(&c->rep.rep_seq, 0);
+	sync_store(&c->rep.callee_waiting, 0);
+	sync_store(&c->ctl.callee_pid, (uint32_t)callee_pid);
+	sync_store_release(&c->ctl.state, VMRPC_CHAN_ATTACHED);
+	host_chan_wake(c);
+	return 0;
+}
+
+VMRPC_API int vmrpc_host_chan_refuse(struct vmrpc_region *r, uint32_t i, int err)
+{
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+	if (!c)
+		return -EINVAL;
+	__atomic_store_n(&c->ctl.attach_error, err, __ATOMIC_RELAXED);
+	sync_store_release(&c->ctl.state, VMRPC_CHAN_REFUSED);
+	host_chan_wake(c);
+	return 0;
+}
+
+VMRPC_API int vmrpc_host_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
+{
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+	if (!c)
+		return -EINVAL;
+	sync_store_release(&c->ctl.state, VMRPC_CHAN_DEAD);
+	host_chan_wake(c);
+	return 0;
+}
+
+VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *r, uint32_t i)
+{
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+	if (!c)
+		return -EINVAL;
+	__atomic_add_fetch(&c->ctl.generation, 1, __ATOMIC_RELEASE);
+	sync_store(&c->ctl.owner_pid, 0);
+	sync_store(&c->ctl.callee_pid, 0);
+	sync_store_release(&c->ctl.state, VMRPC_CHAN_FREE);
+	host_chan_wake(c);
+	return 0;
+}
