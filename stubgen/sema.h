@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Semantic analysis: resolves type names and the parameters buffers refer
+ * to, checks every rule of the language (docs/idl.md), lays out the args
+ * and results structs and computes each interface's signature hash. Reports
+ * every problem it finds; the emitters may only run when it returns 0.
+ */
+#ifndef IDL_SEMA_H
+#define IDL_SEMA_H
+
+#include "ast.h"
+#include "diag.h"
+#include "strbuf.h"
+
+#define IDL_IFACE_NAME_MAX 39u   /* VMRPC_REG_NAME_MAX - 1 */
+#define IDL_METHODS_MAX 4096u
+#define IDL_STRING_BOUND_MAX 65535u
+
+/* Returns 0, or -1 if it reported an error (warnings do not count). */
+int idl_sema(struct idl_file *file, struct idl_diag *diag);
+
+/* The canonical text of a resolved interface, the input of its signature
+ * hash; appended to out. */
+void idl_canonical_text(const struct idl_iface *iface, struct idl_buf *out);
+
+/* FNV-1a, 64 bits. */
+uint64_t idl_fnv1a64(const void *data, size_t len);
+
+#endif /* IDL_SEMA_H */

@@ -1,0 +1,113 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Tests of vmrpc-stubgen, run by ctest from this directory so that paths in
+# diagnostics are stable (bad/x.idl:3:12: ...).
+#
+#   run.sh golden STUBGEN NAME    good/NAME.idl generates exactly good/NAME/*
+#                                 (and stderr equals good/NAME.err, if present)
+#   run.sh bad STUBGEN NAME       bad/NAME.idl fails with exit status 1 and
+#                                 stderr exactly bad/NAME.err
+#   run.sh determinism STUBGEN    two runs give identical bytes; a third run
+#                                 into the same directory rewrites nothing
+#   run.sh compile STUBGEN CC INCLUDE
+#                                 every golden .c compiles with CC -Werror
+#   run.sh cli STUBGEN            exit statuses of the command line
+#
+# VMRPC_UPDATE_GOLDEN=1 rewrites the expected files instead of comparing.
+set -u
+
+mode=$1
+stubgen=$2
+shift 2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/stubgen-test.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+case $mode in
+golden)
+	name=$1
+	"$stubgen" -o "$tmp/out" "good/$name.idl" 2>"$tmp/stderr" ||
+		{ cat "$tmp/stderr" >&2; fail "vmrpc-stubgen good/$name.idl exited $?"; }
+	if [ "${VMRPC_UPDATE_GOLDEN:-0}" = 1 ]; then
+		rm -rf "good/$name"
+		mkdir -p "good/$name"
+		cp "$tmp/out/"* "good/$name/"
+		if [ -s "$tmp/stderr" ]; then
+			cp "$tmp/stderr" "good/$name.err"
+		else
+			rm -f "good/$name.err"
+		fi
+		echo "updated good/$name"
+		exit 0
+	fi
+	diff -ru "good/$name" "$tmp/out" || fail "output of good/$name.idl differs"
+	if [ -f "good/$name.err" ]; then
+		diff -u "good/$name.err" "$tmp/stderr" || fail "stderr of good/$name.idl differs"
+	elif [ -s "$tmp/stderr" ]; then
+		cat "$tmp/stderr" >&2
+		fail "unexpected diagnostics for good/$name.idl"
+	fi
+	;;
+bad)
+	name=$1
+	"$stubgen" -o "$tmp/out" "bad/$name.idl" 2>"$tmp/stderr"
+	rc=$?
+	if [ "${VMRPC_UPDATE_GOLDEN:-0}" = 1 ]; then
+		cp "$tmp/stderr" "bad/$name.err"
+		echo "updated bad/$name.err"
+		exit 0
+	fi
+	[ "$rc" -eq 1 ] || fail "bad/$name.idl: exit status $rc, expected 1"
+	diff -u "bad/$name.err" "$tmp/stderr" || fail "diagnostics for bad/$name.idl differ"
+	[ -z "$(ls -A "$tmp/out" 2>/dev/null)" ] || fail "bad/$name.idl produced output"
+	;;
+determinism)
+	for idl in good/*.idl; do
+		"$stubgen" -o "$tmp/a" "$idl" 2>/dev/null || fail "$idl"
+		"$stubgen" -o "$tmp/b" "$idl" 2>/dev/null || fail "$idl"
+	done
+	diff -r "$tmp/a" "$tmp/b" || fail "two runs differ"
+	touch -d '2000-01-01 00:00:00' "$tmp/a/"*
+	for idl in good/*.idl; do
+		"$stubgen" -o "$tmp/a" "$idl" 2>/dev/null || fail "$idl"
+	done
+	changed=$(find "$tmp/a" -newermt '2000-01-02' -type f)
+	[ -z "$changed" ] || fail "unchanged outputs were rewritten: $changed"
+	[ -z "$(find "$tmp/a" -name '.*')" ] || fail "temporary files left behind"
+	;;
+compile)
+	cc=$1
+	include=$2
+	for dir in good/*/; do
+		for src in "$dir"*.c; do
+			"$cc" -std=c11 -pedantic -Wall -Wextra -Wmissing-prototypes \
+				-Wstrict-prototypes -Wshadow -Wformat=2 -Werror \
+				-I"$include" -I"$dir" -c "$src" -o "$tmp/x.o" ||
+				fail "$cc: $src"
+		done
+	done
+	;;
+cli)
+	"$stubgen" --version >/dev/null || fail "--version"
+	"$stubgen" --help >/dev/null || fail "--help"
+	"$stubgen" >/dev/null 2>&1
+	[ $? -eq 2 ] || fail "no input file: expected exit status 2"
+	"$stubgen" --bogus good/hostcalls.idl >/dev/null 2>&1
+	[ $? -eq 2 ] || fail "unknown option: expected exit status 2"
+	"$stubgen" a.idl b.idl >/dev/null 2>&1
+	[ $? -eq 2 ] || fail "two input files: expected exit status 2"
+	"$stubgen" -o "$tmp" good/does-not-exist.idl 2>/dev/null
+	[ $? -eq 1 ] || fail "missing input: expected exit status 1"
+	"$stubgen" -o "$tmp/only" --caller good/hostcalls.idl || fail "--caller"
+	[ "$(ls "$tmp/only" | tr '\n' ' ')" = "hostcalls_caller.c hostcalls_caller.h " ] ||
+		fail "--caller wrote $(ls "$tmp/only")"
+	;;
+*)
+	fail "unknown mode $mode"
+	;;
+esac
+exit 0
