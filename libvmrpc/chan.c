@@ -188,6 +188,10 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 	uint64_t start, budget;
 	int err;
 
+	/* A failed call leaves the sequence words out of step: the channel
+	 * answers nothing more, and the caller must open a new one. */
+	if (ch->broken)
+		return ch->broken;
 	c->req.iface_slot = iface_slot;
 	c->req.method = method;
 	c->req.args_len = args_len;
@@ -208,8 +212,10 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 				spin_hit(&ch->spin);
 				return chan_reply(c);
 			}
-			if (r != seq - 1)
-				return -VMRPC_ECORRUPT;
+			if (r != seq - 1) {
+				err = -VMRPC_ECORRUPT;
+				goto fail;
+			}
 			sync_cpu_relax();
 			if (n % 64 == 0 && sync_now_ns() - start > budget)
 				break;
@@ -238,5 +244,12 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 	return chan_reply(c);
 fail:
 	sync_store(&c->req.caller_waiting, 0);
+	/* Out-of-step words are usually a symptom: prefer the cause. */
+	if (err == -VMRPC_ECORRUPT) {
+		int why = chan_check_alive(ch, seq);
+		if (why < 0 && why != -VMRPC_ECORRUPT)
+			err = why;
+	}
+	ch->broken = err;
 	return err;
 }

@@ -15,6 +15,7 @@ struct vmrpc_chan {
 	uint32_t seq;        /* last req_seq published */
 	uint64_t nonce;
 	uint64_t arena_start, arena_end; /* region offsets */
+	int broken; /* the error that ended this channel's usefulness, or 0 */
 	struct spin spin;
 };
 

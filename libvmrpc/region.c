@@ -282,6 +282,11 @@ VMRPC_API struct vmrpc_region_hdr *vmrpc_region_hdr(struct vmrpc_region *r)
 	return (struct vmrpc_region_hdr *)r->base;
 }
 
+VMRPC_API int vmrpc_region_fd(const struct vmrpc_region *r)
+{
+	return r->fd;
+}
+
 VMRPC_API size_t vmrpc_region_size(const struct vmrpc_region *r)
 {
 	return r->size;

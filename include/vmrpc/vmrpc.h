@@ -81,6 +81,8 @@ VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region);
 VMRPC_API void vmrpc_region_close(struct vmrpc_region *region);
 
 VMRPC_API struct vmrpc_region_hdr *vmrpc_region_hdr(struct vmrpc_region *region);
+/* The region file's descriptor, owned by the region. */
+VMRPC_API int vmrpc_region_fd(const struct vmrpc_region *region);
 VMRPC_API size_t vmrpc_region_size(const struct vmrpc_region *region);
 /* Channel i's header, or NULL if i is out of range. */
 VMRPC_API struct vmrpc_chan_hdr *vmrpc_region_chan(struct vmrpc_region *region,

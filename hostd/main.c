@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* vmrpc-hostd: serves a region and runs one shadow process per guest caller. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "vmrpc/vmrpc.h"
+
+#ifndef VMRPC_LIBEXECDIR
+#define VMRPC_LIBEXECDIR "/usr/libexec/vmrpc"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vmrpc-hostd --loopback NAME [OPTION...]\n"
+		"Serve the vmrpc region NAME and run a shadow process per guest caller.\n"
+		"\n"
+		"  -l, --loopback NAME      serve NAME over the loopback transport\n"
+		"  -c, --channels N         channels in the region (default 32)\n"
+		"      --channel-size SIZE  bytes per channel, e.g. 256K, 1M (default 256K)\n"
+		"      --max-shadows N      shadows at once (default: one per channel)\n"
+		"      --mode MODE          octal mode of the region and socket (default 0600)\n"
+		"      --service FILE.so    also serve the interfaces of a service module\n"
+		"      --shadow PATH        the vmrpc-shadow binary\n"
+		"      --shadow-cwd DIR     a new shadow's working directory (default /)\n"
+		"      --limit-nofile N     open files per shadow (default 1024)\n"
+		"      --limit-as SIZE      address space per shadow (default: unlimited)\n"
+		"      --limit-nproc N      processes of the shadow's user (default: unlimited)\n"
+		"  -v, --verbose            log stale doorbells and other details\n"
+		"  -h, --help               show this help\n"
+		"      --version            show the version\n"
+		"\n"
+		"Files live in $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.\n");
+}
+
+/* "123", "64K", "1M", "2G" -> bytes. */
+static int parse_size(const char *s, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': v <<= 10; end++; break;
+	case 'M': case 'm': v <<= 20; end++; break;
+	case 'G': case 'g': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_arg_size(const char *opt, const char *s, uint64_t max, uint64_t *ret)
+{
+	if (parse_size(s, max, ret) < 0) {
+		fprintf(stderr, "vmrpc-hostd: %s: invalid value '%s' (a number up to %llu, "
+			"optionally with K, M or G)\n", opt, s, (unsigned long long)max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The shadow binary sits next to vmrpc-hostd in a build tree, and in
+ * LIBEXECDIR once installed. */
+static const char *default_shadow(char *buf, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(buf, size, "%s/vmrpc-shadow", dirname(self));
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	snprintf(buf, size, "%s/vmrpc-shadow", VMRPC_LIBEXECDIR);
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD,
+	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "loopback", required_argument, NULL, 'l' },
+		{ "channels", required_argument, NULL, 'c' },
+		{ "channel-size", required_argument, NULL, OPT_CHSIZE },
+		{ "max-shadows", required_argument, NULL, OPT_MAXSH },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "shadow", required_argument, NULL, OPT_SHADOW },
+		{ "shadow-cwd", required_argument, NULL, OPT_SHCWD },
+		{ "limit-nofile", required_argument, NULL, OPT_NOFILE },
+		{ "limit-as", required_argument, NULL, OPT_AS },
+		{ "limit-nproc", required_argument, NULL, OPT_NPROC },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 }
+	};
+	struct server_opts o = {
+		.shadow_cwd = "/",
+		.limits = { .nofile = 1024 },
+	};
+	char shadow[PATH_MAX];
+	uint64_t v;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:c:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o.name = optarg;
+			break;
+		case 'c':
+			if (parse_arg_size("--channels", optarg, VMRPC_CHAN_MAX, &v) < 0 || !v)
+				return 2;
+			o.n_channels = (uint32_t)v;
+			break;
+		case OPT_CHSIZE:
+			if (parse_arg_size("--channel-size", optarg, VMRPC_CHAN_MAX_SIZE, &v) < 0)
+				return 2;
+			if (v < VMRPC_CHAN_MIN_SIZE || v % 4096) {
+				fprintf(stderr, "vmrpc-hostd: --channel-size: %s is not a multiple "
+					"of 4096 of at least %u\n", optarg, VMRPC_CHAN_MIN_SIZE);
+				return 2;
+			}
+			o.chan_size = (uint32_t)v;
+			break;
+		case OPT_MAXSH:
+			if (parse_arg_size("--max-shadows", optarg, VMRPC_CHAN_MAX, &v) < 0 || !v)
+				return 2;
+			o.max_shadows = (uint32_t)v;
+			break;
+		case OPT_MODE:
+			o.mode = (uint32_t)strtoul(optarg, &end, 8);
+			if (*end || !*optarg || o.mode == 0 || o.mode > 0777) {
+				fprintf(stderr, "vmrpc-hostd: --mode: '%s' is not an octal file "
+					"mode like 0660\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_SERVICE:
+			if (o.n_modules == SERVER_MODULES_MAX) {
+				fprintf(stderr, "vmrpc-hostd: at most %d --service modules\n",
+					SERVER_MODULES_MAX);
+				return 2;
+			}
+			/* Shadows start elsewhere (--shadow-cwd): pin the path now. */
+			o.modules[o.n_modules] = realpath(optarg, NULL);
+			if (!o.modules[o.n_modules]) {
+				fprintf(stderr, "vmrpc-hostd: --service %s: %s\n", optarg,
+					strerror(errno));
+				return 2;
+			}
+			o.n_modules++;
+			break;
+		case OPT_SHADOW:
+			o.shadow_exe = optarg;
+			break;
+		case OPT_SHCWD:
+			o.shadow_cwd = optarg;
+			break;
+		case OPT_NOFILE:
+			if (parse_arg_size("--limit-nofile", optarg, 1u << 20, &v) < 0)
+				return 2;
+			o.limits.nofile = v;
+			break;
+		case OPT_AS:
+			if (parse_arg_size("--limit-as", optarg, UINT64_MAX >> 1, &v) < 0)
+				return 2;
+			o.limits.as_bytes = v;
+			break;
+		case OPT_NPROC:
+			if (parse_arg_size("--limit-nproc", optarg, 1u << 22, &v) < 0)
+				return 2;
+			o.limits.nproc = v;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("vmrpc-hostd %s (ABI %u)\n", VMRPC_VERSION, VMRPC_ABI_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!o.name || optind != argc) {
+		fprintf(stderr, "vmrpc-hostd: %s\n", !o.name ? "--loopback NAME is required"
+							     : "unexpected argument");
+		usage(stderr);
+		return 2;
+	}
+	if (!o.shadow_exe)
+		o.shadow_exe = default_shadow(shadow, sizeof(shadow));
+	if (access(o.shadow_exe, X_OK) < 0) {
+		fprintf(stderr, "vmrpc-hostd: shadow binary %s: %s (use --shadow PATH)\n",
+			o.shadow_exe, strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	log_init("vmrpc-hostd", o.verbose);
+	return server_run(&o);
+}

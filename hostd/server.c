@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The region server: one io_uring waits on the doorbell socket, a signalfd,
+ * and the pidfds of every caller and shadow. Nothing here blocks, and with
+ * no calls and no attaches hostd sleeps in the kernel.
+ *
+ * Channel lifecycle as hostd tracks it (struct hchan.st):
+ *   FREE --attach doorbell--> ATTACHED --detach / caller exit--> CLOSING
+ *   ATTACHED --shadow exit--> DEAD --detach / caller exit--> FREE
+ *   CLOSING --shadow reaped--> FREE
+ *   FREE --attach refused--> REFUSED --caller reads it / exits--> FREE
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "notify.h"
+#include "server.h"
+#include "services.h"
+#include "vmrpc/vmrpc.h"
+
+#define SERVER_STOP_TIMEOUT_MS 5000
+
+enum hchan_state { H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED };
+
+struct hchan {
+	enum hchan_state st;
+	uint32_t epoch; /* +1 per attach: completions of an older epoch are stale */
+	pid_t caller_pid;
+	uid_t caller_uid;
+	int caller_pidfd; /* -1 when closed */
+	int caller_armed; /* a poll on caller_pidfd is in flight */
+	pid_t shadow_pid;
+	int shadow_pidfd;
+	uint64_t nonce;
+	const char *why; /* why CLOSING: for the detach log line */
+};
+
+enum ev_kind { EV_BELL = 1, EV_SIGNAL, EV_CALLER, EV_SHADOW, EV_IGNORE };
+
+struct server {
+	const struct server_opts *opts;
+	struct vmrpc_region *region;
+	struct services services;
+	struct io_uring ring;
+	int bell_fd;
+	int sig_fd;
+	uint32_t n_channels;
+	uint32_t max_shadows;
+	uint32_t n_shadows;
+	int stopping;
+	struct hchan *ch;
+};
+
+static uint64_t ev_data(enum ev_kind kind, uint32_t epoch, uint32_t index)
+{
+	return (uint64_t)kind << 56 | (uint64_t)(epoch & 0xffffff) << 32 | index;
+}
+
+static struct io_uring_sqe *server_sqe(struct server *s)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+	if (!sqe) {
+		io_uring_submit(&s->ring);
+		sqe = io_uring_get_sqe(&s->ring);
+	}
+	return sqe; /* the ring holds 2 entries per channel: never NULL twice */
+}
+
+static void server_poll(struct server *s, int fd, uint64_t data, int multishot)
+{
+	struct io_uring_sqe *sqe = server_sqe(s);
+
+	if (multishot)
+		io_uring_prep_poll_multishot(sqe, fd, POLLIN);
+	else
+		io_uring_prep_poll_add(sqe, fd, POLLIN);
+	io_uring_sqe_set_data64(sqe, data);
+}
+
+static void server_unpoll(struct server *s, uint64_t data)
+{
+	struct io_uring_sqe *sqe = server_sqe(s);
+
+	io_uring_prep_poll_remove(sqe, data);
+	io_uring_sqe_set_data64(sqe, ev_data(EV_IGNORE, 0, 0));
+}
+
+static void hchan_close_caller(struct server *s, uint32_t i)
+{
+	struct hchan *c = &s->ch[i];
+
+	if (c->caller_armed) {
+		server_unpoll(s, ev_data(EV_CALLER, c->epoch, i));
+		c->caller_armed = 0;
+	}
+	if (c->caller_pidfd >= 0) {
+		/* The poll removal must reach the kernel before the fd goes. */
+		io_uring_submit(&s->ring);
+		close(c->caller_pidfd);
+		c->caller_pidfd = -1;
+	}
+}
+
+static void hchan_free(struct server *s, uint32_t i)
+{
+	struct hchan *c = &s->ch[i];
+
+	hchan_close_caller(s, i);
+	c->st = H_FREE;
+	c->caller_pid = 0;
+	vmrpc_host_chan_free(s->region, i);
+}
+
+/* Begin reclaiming a channel whose caller detached or exited. */
+static void hchan_teardown(struct server *s, uint32_t i, const char *why)
+{
+	struct hchan *c = &s->ch[i];
+
+	switch (c->st) {
+	case H_ATTACHED:
+		c->why = why;
+		c->st = H_CLOSING;
+		if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SIGKILL, NULL, 0) < 0 &&
+		    errno != ESRCH)
+			log_err("region '%s': channel %u: cannot kill shadow pid %d: %s",
+				s->opts->name, i, c->shadow_pid, strerror(errno));
+		break;
+	case H_DEAD:
+		log_info("region '%s': channel %u: caller pid %d %s; channel free",
+			 s->opts->name, i, c->caller_pid, why);
+		hchan_free(s, i);
+		break;
+	default:
+		break;
+	}
+}
+
+static void describe_exit(const siginfo_t *si, char *buf, size_t size)
+{
+	if (si->si_code == CLD_EXITED)
+		snprintf(buf, size, "exited with status %d", si->si_status);
+	else
+		snprintf(buf, size, "exited with signal %d (%s)%s", si->si_status,
+			 strsignal(si->si_status), si->si_code == CLD_DUMPED ? ", core dumped" : "");
+}
+
+static void server_on_shadow(struct server *s, uint32_t i)
+{
+	struct hchan *c = &s->ch[i];
+	siginfo_t si = { 0 };
+	char how[96];
+
+	if (waitid(P_PIDFD, (id_t)c->shadow_pidfd, &si, WEXITED | WNOHANG) < 0 ||
+	    si.si_pid == 0) {
+		/* Not reapable yet (cannot happen for POLLIN on a pidfd): re-arm. */
+		server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
+		return;
+	}
+	close(c->shadow_pidfd);
+	c->shadow_pidfd = -1;
+	s->n_shadows--;
+	describe_exit(&si, how, sizeof(how));
+	if (c->st == H_CLOSING) {
+		log_info("region '%s': channel %u detached: caller pid %d %s, shadow pid %d "
+			 "reaped",
+			 s->opts->name, i, c->caller_pid, c->why, c->shadow_pid);
+		hchan_free(s, i);
+		return;
+	}
+	/* The shadow died on its own: the caller must learn it now, not hang. */
+	log_warn("region '%s': channel %u: shadow pid %d for caller pid %d %s", s->opts->name,
+		 i, c->shadow_pid, c->caller_pid, how);
+	c->st = H_DEAD;
+	vmrpc_host_chan_mark_dead(s->region, i);
+}
+
+static void server_on_caller(struct server *s, uint32_t i)
+{
+	struct hchan *c = &s->ch[i];
+
+	c->caller_armed = 0;
+	if (c->st == H_REFUSED) {
+		hchan_free(s, i);
+		return;
+	}
+	hchan_teardown(s, i, "exited");
+}
+
+static void server_refuse(struct server *s, uint32_t i, int err, pid_t pid, const char *why)
+{
+	struct hchan *c = &s->ch[i];
+
+	log_warn("region '%s': channel %u: attach by pid %d refused: %s", s->opts->name, i,
+		 pid, why);
+	/* Watch the refused caller so the channel comes back if it dies before
+	 * it reads the refusal; if it cannot be watched, it is gone already. */
+	c->caller_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (c->caller_pidfd < 0) {
+		hchan_free(s, i);
+		return;
+	}
+	c->st = H_REFUSED;
+	c->epoch++;
+	c->caller_pid = pid;
+	c->caller_armed = 1;
+	server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
+	vmrpc_host_chan_refuse(s->region, i, err);
+}
+
+static void server_attach(struct server *s, const struct vmrpc_doorbell *b)
+{
+	uint32_t i = b->msg.chan_index;
+	struct hchan *c = &s->ch[i];
+	struct vmrpc_chan_hdr *h = vmrpc_region_chan(s->region, i);
+	struct shadow_spec spec;
+	char why[128];
+	int err;
+
+	/* The claim must be exactly what the kernel says the sender is. */
+	if (__atomic_load_n(&h->ctl.state, __ATOMIC_ACQUIRE) != VMRPC_CHAN_CLAIMED ||
+	    __atomic_load_n(&h->ctl.owner_pid, __ATOMIC_RELAXED) != (uint32_t)b->pid ||
+	    __atomic_load_n(&h->ctl.attach_nonce, __ATOMIC_RELAXED) != b->msg.nonce) {
+		log_debug("region '%s': channel %u: stale attach doorbell from pid %d ignored",
+			  s->opts->name, i, b->pid);
+		return;
+	}
+	if (c->st == H_REFUSED) /* the refused caller gave it back; new claim */
+		hchan_free(s, i);
+	if (c->st != H_FREE) {
+		log_warn("region '%s': channel %u: pid %d claims it while pid %d holds it; "
+			 "ignored",
+			 s->opts->name, i, b->pid, c->caller_pid);
+		return;
+	}
+	if (s->stopping)
+		return;
+	if (geteuid() != 0 && b->uid != geteuid()) {
+		snprintf(why, sizeof(why), "uid %u differs from hostd's uid %u and hostd is not "
+			 "root", b->uid, geteuid());
+		server_refuse(s, i, -VMRPC_EREFUSED, b->pid, why);
+		return;
+	}
+	if (s->n_shadows >= s->max_shadows) {
+		snprintf(why, sizeof(why), "shadow limit %u reached", s->max_shadows);
+		server_refuse(s, i, -VMRPC_EREFUSED, b->pid, why);
+		return;
+	}
+	c->caller_pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);
+	if (c->caller_pidfd < 0) { /* died right after ringing */
+		hchan_free(s, i);
+		return;
+	}
+	spec = (struct shadow_spec){
+		.exe = s->opts->shadow_exe,
+		.region_fd = vmrpc_region_fd(s->region),
+		.chan_index = i,
+		.uid = b->uid,
+		.gid = b->gid,
+		.cwd = s->opts->shadow_cwd,
+		.modules = s->opts->modules,
+		.n_modules = s->opts->n_modules,
+		.limits = &s->opts->limits,
+		.verbose = s->opts->verbose,
+	};
+	err = shadow_spawn(&spec, &c->shadow_pid, &c->shadow_pidfd);
+	if (err < 0) {
+		close(c->caller_pidfd);
+		c->caller_pidfd = -1;
+		snprintf(why, sizeof(why), "cannot spawn a shadow: %s", strerror(-err));
+		server_refuse(s, i, err, b->pid, why);
+		return;
+	}
+	s->n_shadows++;
+	c->st = H_ATTACHED;
+	c->epoch++;
+	c->caller_pid = b->pid;
+	c->caller_uid = b->uid;
+	c->nonce = b->msg.nonce;
+	c->caller_armed = 1;
+	server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
+	server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
+	vmrpc_host_chan_attach(s->region, i, c->shadow_pid);
+	log_info("region '%s': channel %u attached: caller pid %d uid %u, shadow pid %d",
+		 s->opts->name, i, b->pid, b->uid, c->shadow_pid);
+}
+
+static void server_detach(struct server *s, const struct vmrpc_doorbell *b)
+{
+	uint32_t i = b->msg.chan_index;
+	struct hchan *c = &s->ch[i];
+
+	if ((c->st != H_ATTACHED && c->st != H_DEAD) || c->caller_pid != b->pid ||
+	    c->nonce != b->msg.nonce) {
+		log_debug("region '%s': channel %u: detach doorbell from pid %d does not match "
+			  "its owner; ignored",
+			  s->opts->name, i, b->pid);
+		return;
+	}
+	hchan_teardown(s, i, "detached");
+}
+
+static void server_on_bell(struct server *s)
+{
+	struct vmrpc_doorbell b;
+	int err;
+
+	/* Bounded per wake-up; the multishot poll fires again if more wait. */
+	for (int n = 0; n < 256; n++) {
+		err = vmrpc_doorbell_recv(s->bell_fd, &b);
+		if (err == -EAGAIN)
+			return;
+		if (err < 0) {
+			log_warn("region '%s': malformed doorbell: %s", s->opts->name,
+				 vmrpc_strerror(err));
+			continue;
+		}
+		if (b.msg.chan_index >= s->n_channels) {
+			log_warn("region '%s': doorbell from pid %d names channel %u of %u",
+				 s->opts->name, b.pid, b.msg.chan_index, s->n_channels);
+			continue;
+		}
+		if (b.msg.op == VMRPC_DOORBELL_ATTACH)
+			server_attach(s, &b);
+		else if (b.msg.op == VMRPC_DOORBELL_DETACH)
+			server_detach(s, &b);
+		else
+			log_warn("region '%s': doorbell from pid %d with unknown op %u",
+				 s->opts->name, b.pid, b.msg.op);
+	}
+}
+
+static void server_on_signal(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			if (!s->stopping)
+				log_info("region '%s': %s: stopping", s->opts->name,
+					 strsignal((int)si.ssi_signo));
+			s->stopping = 1;
+		}
+	}
+}
+
+static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
+{
+	uint64_t d = io_uring_cqe_get_data64(cqe);
+	enum ev_kind kind = (enum ev_kind)(d >> 56);
+	uint32_t epoch = (uint32_t)(d >> 32) & 0xffffff;
+	uint32_t i = (uint32_t)d;
+
+	switch (kind) {
+	case EV_BELL:
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			server_poll(s, s->bell_fd, ev_data(EV_BELL, 0, 0), 1);
+		server_on_bell(s);
+		break;
+	case EV_SIGNAL:
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			server_poll(s, s->sig_fd, ev_data(EV_SIGNAL, 0, 0), 1);
+		server_on_signal(s);
+		break;
+	case EV_CALLER:
+		if (i < s->n_channels && (s->ch[i].epoch & 0xffffff) == epoch &&
+		    s->ch[i].caller_armed && cqe->res >= 0)
+			server_on_caller(s, i);
+		break;
+	case EV_SHADOW:
+		if (i < s->n_channels && (s->ch[i].epoch & 0xffffff) == epoch &&
+		    s->ch[i].shadow_pidfd >= 0 && cqe->res >= 0)
+			server_on_shadow(s, i);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Kill every shadow, wait for them all, and reset every channel so that
+ * callers get -VMRPC_ERESET instead of waiting for a hostd that is gone. */
+static void server_stop(struct server *s)
+{
+	for (uint32_t i = 0; i < s->n_channels; i++) {
+		if (s->ch[i].st == H_ATTACHED)
+			hchan_teardown(s, i, "stopped with hostd");
+	}
+	for (int ms = 0; s->n_shadows && ms < SERVER_STOP_TIMEOUT_MS;) {
+		struct __kernel_timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+		struct io_uring_cqe *cqe;
+		unsigned head, n = 0;
+
+		io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts, NULL);
+		io_uring_for_each_cqe(&s->ring, head, cqe) {
+			uint64_t d = io_uring_cqe_get_data64(cqe);
+			if ((d >> 56) == EV_SHADOW || (d >> 56) == EV_CALLER)
+				server_dispatch(s, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&s->ring, n);
+		if (!n)
+			ms += 100;
+	}
+	if (s->n_shadows)
+		log_err("region '%s': %u shadows did not exit in time", s->opts->name,
+			s->n_shadows);
+	for (uint32_t i = 0; i < s->n_channels; i++)
+		if (s->ch[i].st != H_FREE)
+			hchan_free(s, i);
+	io_uring_submit(&s->ring);
+}
+
+static int server_setup(struct server *s, const struct server_opts *o)
+{
+	struct vmrpc_region_opts ro = { o->n_channels, o->chan_size, o->mode };
+	const struct vmrpc_iface *ifaces[SERVICES_MAX];
+	char msg[512], path[256];
+	sigset_t mask;
+	int err;
+
+	err = services_load(&s->services, o->modules, o->n_modules, msg, sizeof(msg));
+	if (err < 0) {
+		log_err("cannot load service module: %s", msg);
+		return err;
+	}
+	err = vmrpc_region_create(o->name, &ro, &s->region);
+	if (err < 0) {
+		vmrpc_region_path(o->name, ".region", path, sizeof(path));
+		log_err("region '%s': cannot create %s: %s%s", o->name, path,
+			vmrpc_strerror(err),
+			err == -EBUSY ? " (another vmrpc-hostd serves it)" : "");
+		return err;
+	}
+	s->n_channels = vmrpc_region_hdr(s->region)->n_channels;
+	s->max_shadows = o->max_shadows && o->max_shadows < s->n_channels ? o->max_shadows
+									  : s->n_channels;
+	for (size_t i = 0; i < s->services.n; i++)
+		ifaces[i] = s->services.svc[i].iface;
+	err = vmrpc_region_publish(s->region, ifaces, s->services.n);
+	if (err < 0) {
+		log_err("region '%s': cannot publish the registry: %s", o->name,
+			vmrpc_strerror(err));
+		return err;
+	}
+	s->ch = calloc(s->n_channels, sizeof(*s->ch));
+	if (!s->ch)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->n_channels; i++) {
+		s->ch[i].caller_pidfd = -1;
+		s->ch[i].shadow_pidfd = -1;
+	}
+	err = vmrpc_doorbell_listen(s->region, &s->bell_fd);
+	if (err < 0) {
+		log_err("region '%s': cannot bind the doorbell socket: %s", o->name,
+			vmrpc_strerror(err));
+		return err;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	s->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sig_fd < 0)
+		return -errno;
+	err = io_uring_queue_init(2 * s->n_channels + 16, &s->ring, 0);
+	if (err < 0) {
+		log_err("cannot set up io_uring: %s", strerror(-err));
+		return err;
+	}
+	server_poll(s, s->bell_fd, ev_data(EV_BELL, 0, 0), 1);
+	server_poll(s, s->sig_fd, ev_data(EV_SIGNAL, 0, 0), 1);
+	return 0;
+}
+
+int server_run(const struct server_opts *o)
+{
+	struct server s = { .opts = o, .bell_fd = -1, .sig_fd = -1 };
+	char path[256];
+	int err;
+
+	err = server_setup(&s, o);
+	if (err < 0)
+		goto out;
+	vmrpc_region_path(o->name, ".region", path, sizeof(path));
+	log_info("region '%s': serving %s: %u channels of %u KiB, %zu interfaces, at most %u "
+		 "shadows",
+		 o->name, path, s.n_channels, vmrpc_region_hdr(s.region)->chan_size >> 10,
+		 s.services.n, s.max_shadows);
+	notify_ready();
+
+	while (!s.stopping) {
+		struct io_uring_cqe *cqe;
+		unsigned head, n = 0;
+
+		err = io_uring_submit_and_wait(&s.ring, 1);
+		if (err < 0 && err != -EINTR) {
+			log_err("io_uring: %s", strerror(-err));
+			break;
+		}
+		io_uring_for_each_cqe(&s.ring, head, cqe) {
+			server_dispatch(&s, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&s.ring, n);
+	}
+	notify_stopping();
+	server_stop(&s);
+	err = 0;
+	log_info("region '%s': stopped", o->name);
+out:
+	if (s.bell_fd >= 0) {
+		vmrpc_region_path(o->name, ".sock", path, sizeof(path));
+		unlink(path);
+		close(s.bell_fd);
+	}
+	if (s.sig_fd >= 0)
+		close(s.sig_fd);
+	if (s.ring.ring_fd > 0)
+		io_uring_queue_exit(&s.ring);
+	free(s.ch);
+	vmrpc_region_close(s.region);
+	services_unload(&s.services);
+	return err < 0 ? 1 : 0;
+}

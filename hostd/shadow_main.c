@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* vmrpc-shadow: serves one channel for one guest caller, as that caller's
+ * unprivileged host user. Started by vmrpc-hostd only; it inherits the region
+ * on --region-fd and exits when hostd kills it (caller gone) or dies. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "services.h"
+#include "vmrpc/vmrpc.h"
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "region-fd", required_argument, NULL, 'f' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "service", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 }
+	};
+	const char *modules[SERVICES_MODULES_MAX];
+	size_t n_modules = 0;
+	struct vmrpc_region *region;
+	struct vmrpc_callee *callee;
+	struct services services;
+	long fd = -1, chan = -1;
+	char msg[512];
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fd = strtol(optarg, NULL, 10);
+			break;
+		case 'c':
+			chan = strtol(optarg, NULL, 10);
+			break;
+		case 's':
+			if (n_modules < SERVICES_MODULES_MAX)
+				modules[n_modules++] = optarg;
+			break;
+		case 'v':
+			break;
+		default:
+			fprintf(stderr, "vmrpc-shadow: started by vmrpc-hostd only\n");
+			return 2;
+		}
+	}
+	if (fd < 0 || chan < 0 || chan >= VMRPC_CHAN_MAX) {
+		fprintf(stderr, "vmrpc-shadow: started by vmrpc-hostd only\n");
+		return 2;
+	}
+	err = services_load(&services, modules, n_modules, msg, sizeof(msg));
+	if (err < 0) {
+		fprintf(stderr, "vmrpc-shadow: %s\n", msg);
+		return 1;
+	}
+	err = vmrpc_region_open_fd((int)fd, &region);
+	close((int)fd);
+	if (err < 0) {
+		fprintf(stderr, "vmrpc-shadow: region: %s\n", vmrpc_strerror(err));
+		return 1;
+	}
+	err = vmrpc_callee_open(region, (uint32_t)chan, &callee);
+	if (err < 0) {
+		fprintf(stderr, "vmrpc-shadow: channel %ld: %s\n", chan, vmrpc_strerror(err));
+		return 1;
+	}
+	err = vmrpc_callee_serve(callee, services.svc, services.n);
+	vmrpc_callee_close(callee);
+	vmrpc_region_close(region);
+	services_unload(&services);
+	return err < 0 ? 1 : 0;
+}
