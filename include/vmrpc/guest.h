@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest side's entry point: find the region and attach one channel,
+ * which makes the calling process a guest caller with its own shadow.
+ */
+#ifndef VMRPC_GUEST_H
+#define VMRPC_GUEST_H
+
+#include "vmrpc/vmrpc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vmrpc_guest {
+	struct vmrpc_region *region;
+	struct vmrpc_chan *chan;
+};
+
+/* The region used when none is named: $VMRPC_REGION, else "default". */
+VMRPC_API const char *vmrpc_guest_default_region(void);
+
+/* Map region name (NULL: the default) and attach a channel. */
+VMRPC_API int vmrpc_guest_attach(const char *name, struct vmrpc_guest *ret_guest);
+
+/* Detach the channel and unmap the region. Accepts a zeroed struct. */
+VMRPC_API void vmrpc_guest_detach(struct vmrpc_guest *guest);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMRPC_GUEST_H */

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up and run every test: install dependencies, then build and run the
+# whole suite three ways: gcc with -Werror, gcc with ASan+UBSan, and clang
+# with -Werror (generated stubs must compile cleanly under both compilers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+.ci/install-deps
+
+jobs=$(nproc)
+run_suite() {
+	local name=$1; shift
+	local dir=$top/build-test-$name
+	echo "=== $name: configure and build"
+	cmake -S "$top" -B "$dir" -DVMRPC_WERROR=ON "$@" >"$dir.log" 2>&1 ||
+		{ cat "$dir.log"; return 1; }
+	cmake --build "$dir" -j"$jobs" >>"$dir.log" 2>&1 || { cat "$dir.log"; return 1; }
+	echo "=== $name: ctest"
+	ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300
+}
+
+run_suite gcc -DCMAKE_C_COMPILER=gcc
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	run_suite asan -DCMAKE_C_COMPILER=gcc -DVMRPC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+run_suite clang -DCMAKE_C_COMPILER=clang
+echo "=== all test suites passed"
