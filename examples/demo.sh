@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 top=$PWD
 
 .ci/install-deps
-cmake -S "$top" -B "$top/build" -DVMRPC_TESTS=OFF >/dev/null
-cmake --build "$top/build" -j"$(nproc)" >/dev/null
+echo "building into $top/build-demo"
+cmake -S "$top" -B "$top/build-demo" -DVMRPC_TESTS=OFF -DVMRPC_BENCH=OFF >/dev/null
+cmake --build "$top/build-demo" -j"$(nproc)" >/dev/null
 
-bin=$top/build
+bin=$top/build-demo
 run=$(mktemp -d /tmp/vmrpc-demo.XXXXXX)
 export VMRPC_RUNTIME_DIR=$run/rt VMRPC_REGION=demo
 hostd_pid=
@@ -40,9 +41,9 @@ echo "I am $run/host/b/note.txt" >"$run/host/b/note.txt"
 "$bin/examples/hostcat" -v "$run/host/a/note.txt"
 
 step "two guest callers at once: each shadow keeps its own working directory"
-"$bin/examples/hostcat" -C "$run/host/a" note.txt &
-"$bin/examples/hostcat" -C "$run/host/b" note.txt &
-wait %2 %3 2>/dev/null || wait
+"$bin/examples/hostcat" -C "$run/host/a" note.txt & a=$!
+"$bin/examples/hostcat" -C "$run/host/b" note.txt & b=$!
+wait "$a" "$b"
 
 step "an error from the host, as the host reports it"
 "$bin/examples/hostcat" /nonexistent/file || true

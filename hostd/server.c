@@ -43,6 +43,7 @@ struct hchan {
 	int shadow_pidfd;
 	uint64_t nonce;
 	const char *why; /* why CLOSING: for the detach log line */
+	int attached;    /* hostd set ATTACHED in the region for this caller */
 };
 
 enum ev_kind { EV_BELL = 1, EV_SIGNAL, EV_CALLER, EV_SHADOW, EV_IGNORE };
@@ -112,6 +113,10 @@ static void hchan_close_caller(struct server *s, uint32_t i)
 	}
 }
 
+/* Forget a channel. Write FREE into the region only if hostd attached it
+ * there: a claim hostd refused, or one the caller withdrew, is the caller's
+ * to hand back, and by the time hostd hears of it someone else may have
+ * claimed the channel: writing FREE would reset that claim under its owner. */
 static void hchan_free(struct server *s, uint32_t i)
 {
 	struct hchan *c = &s->ch[i];
@@ -119,7 +124,10 @@ static void hchan_free(struct server *s, uint32_t i)
 	hchan_close_caller(s, i);
 	c->st = H_FREE;
 	c->caller_pid = 0;
-	vmrpc_host_chan_free(s->region, i);
+	if (c->attached) {
+		c->attached = 0;
+		vmrpc_host_chan_free(s->region, i);
+	}
 }
 
 /* Begin reclaiming a channel whose caller detached or exited. */
@@ -192,6 +200,11 @@ static void server_on_caller(struct server *s, uint32_t i)
 	c->caller_armed = 0;
 	if (c->st == H_REFUSED) {
 		hchan_free(s, i);
+		/* Died before reading the refusal: only it could have moved a
+		 * REFUSED channel, so the channel is still ours to free. */
+		if (__atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state,
+				    __ATOMIC_ACQUIRE) == VMRPC_CHAN_REFUSED)
+			vmrpc_host_chan_free(s->region, i);
 		return;
 	}
 	hchan_teardown(s, i, "exited");
@@ -215,7 +228,8 @@ static void server_refuse(struct server *s, uint32_t i, int err, pid_t pid, cons
 	c->caller_pid = pid;
 	c->caller_armed = 1;
 	server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
-	vmrpc_host_chan_refuse(s->region, i, err);
+	if (vmrpc_host_chan_refuse(s->region, i, err) < 0) /* it gave up already */
+		hchan_free(s, i);
 }
 
 static void server_attach(struct server *s, const struct vmrpc_doorbell *b)
@@ -290,7 +304,15 @@ static void server_attach(struct server *s, const struct vmrpc_doorbell *b)
 	c->caller_armed = 1;
 	server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
 	server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
-	vmrpc_host_chan_attach(s->region, i, c->shadow_pid);
+	if (vmrpc_host_chan_attach(s->region, i, c->shadow_pid) < 0) {
+		/* The caller stopped waiting (its attach timed out) and took its
+		 * claim back while the shadow started: undo, as for a detach. */
+		log_warn("region '%s': channel %u: caller pid %d withdrew its claim",
+			 s->opts->name, i, b->pid);
+		hchan_teardown(s, i, "withdrew");
+		return;
+	}
+	c->attached = 1;
 	log_info("region '%s': channel %u attached: caller pid %d uid %u, shadow pid %d",
 		 s->opts->name, i, b->pid, b->uid, c->shadow_pid);
 }
@@ -424,7 +446,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 {
 	struct vmrpc_region_opts ro = { o->n_channels, o->chan_size, o->mode };
 	const struct vmrpc_iface *ifaces[SERVICES_MAX];
-	char msg[512], path[256];
+	char msg[512], path[256] = "";
 	sigset_t mask;
 	int err;
 

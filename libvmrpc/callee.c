@@ -65,10 +65,11 @@ VMRPC_API void vmrpc_callee_stop(struct vmrpc_callee *c)
 
 /* Wait until req_seq moves past the last answered request. Returns the new
  * sequence number, or 0 when asked to stop. */
-static uint32_t callee_wait_request(struct vmrpc_callee *c)
+static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 {
 	struct vmrpc_chan_hdr *h = c->hdr;
-	uint64_t budget = c->spin.cur_ns, start;
+	/* As in chan_call: after waking the caller, cover its wake-up. */
+	uint64_t budget = woke_caller ? c->spin.max_ns : c->spin.cur_ns, start;
 	uint32_t s;
 
 	if (budget) {
@@ -83,7 +84,8 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c)
 			if (n % 64 == 0 && (c->stop || sync_now_ns() - start > budget))
 				break;
 		}
-		spin_miss(&c->spin);
+		if (!woke_caller)
+			spin_miss(&c->spin);
 	}
 	sync_store(&h->rep.callee_waiting, 1);
 	for (;;) {
@@ -132,9 +134,10 @@ VMRPC_API int vmrpc_callee_serve(struct vmrpc_callee *c, const struct vmrpc_serv
 				 size_t n_svcs)
 {
 	struct vmrpc_chan_hdr *h = c->hdr;
+	int woke_caller = 0;
 
 	while (!c->stop) {
-		uint32_t s = callee_wait_request(c);
+		uint32_t s = callee_wait_request(c, woke_caller);
 		int64_t status;
 
 		if (s == 0 && c->stop)
@@ -144,7 +147,8 @@ VMRPC_API int vmrpc_callee_serve(struct vmrpc_callee *c, const struct vmrpc_serv
 		sync_store_release(&h->rep.rep_seq, s);
 		c->last_seq = s;
 		sync_fence();
-		if (sync_load(&h->req.caller_waiting))
+		woke_caller = sync_load(&h->req.caller_waiting) != 0;
+		if (woke_caller)
 			sync_futex_wake(&h->rep.rep_seq);
 	}
 	return 0;

@@ -184,7 +184,7 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 		  uint32_t args_len)
 {
 	struct vmrpc_chan_hdr *c = ch->hdr;
-	uint32_t seq = ch->seq + 1, r;
+	uint32_t seq = ch->seq + 1, r, woke;
 	uint64_t start, budget;
 	int err;
 
@@ -192,6 +192,22 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 	 * answers nothing more, and the caller must open a new one. */
 	if (ch->broken)
 		return ch->broken;
+	/* Reset or dead while we were idle: the channel may be another
+	 * caller's by now, so do not publish into it. */
+	if (sync_load_acquire(&c->ctl.generation) != ch->generation) {
+		ch->broken = -VMRPC_ERESET;
+		return ch->broken;
+	}
+	switch (sync_load_acquire(&c->ctl.state)) {
+	case VMRPC_CHAN_ATTACHED:
+		break;
+	case VMRPC_CHAN_DEAD:
+		ch->broken = -VMRPC_EPEERDIED;
+		return ch->broken;
+	default:
+		ch->broken = -VMRPC_ERESET;
+		return ch->broken;
+	}
 	c->req.iface_slot = iface_slot;
 	c->req.method = method;
 	c->req.args_len = args_len;
@@ -199,11 +215,16 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 	sync_store_release(&c->req.req_seq, seq);
 	ch->seq = seq;
 	sync_fence();
-	if (sync_load(&c->rep.callee_waiting))
+	woke = sync_load(&c->rep.callee_waiting);
+	if (woke)
 		sync_futex_wake(&c->req.req_seq);
 
-	/* Spin: the reply usually comes within a cache-line round trip or two. */
-	budget = ch->spin.cur_ns;
+	/* Spin: the reply usually comes within a cache-line round trip or two.
+	 * A callee we had to wake answers only after its wake-up: spin the
+	 * full budget to cover that, and do not count running out of it as a
+	 * miss. Otherwise each side's wake-up outlasts the other's shrunken
+	 * budget, both stay at the floor and every call pays two wake-ups. */
+	budget = woke ? ch->spin.max_ns : ch->spin.cur_ns;
 	if (budget) {
 		start = sync_now_ns();
 		for (unsigned n = 1;; n++) {
@@ -220,7 +241,8 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 			if (n % 64 == 0 && sync_now_ns() - start > budget)
 				break;
 		}
-		spin_miss(&ch->spin);
+		if (!woke)
+			spin_miss(&ch->spin);
 	}
 
 	/* Sleep: announce it, then re-check (pairs with the callee's fence

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <limits.h>
 #include <string.h>
 
 #include "vmrpc/vmrpc.h"
@@ -22,14 +23,16 @@ static const char *const error_text[VMRPC_ELAST - VMRPC_EBASE] = {
 
 VMRPC_API const char *vmrpc_strerror(int err)
 {
+	/* -INT_MIN does not fit an int: take the magnitude unsigned. */
+	unsigned int e = err < 0 ? 0u - (unsigned int)err : (unsigned int)err;
 	const char *s;
 
-	if (err < 0)
-		err = -err;
-	if (err == 0)
+	if (e == 0)
 		return "success";
-	if (err > VMRPC_EBASE && err < VMRPC_ELAST)
-		return error_text[err - VMRPC_EBASE];
-	s = strerrordesc_np(err);
+	if (e > VMRPC_EBASE && e < VMRPC_ELAST)
+		return error_text[e - VMRPC_EBASE];
+	if (e > INT_MAX)
+		return "unknown error";
+	s = strerrordesc_np((int)e);
 	return s ? s : "unknown error";
 }

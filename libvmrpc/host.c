@@ -20,12 +20,18 @@ VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t c
 
 	if (!c)
 		return -EINVAL;
+	/* Only a claim that still stands: a caller that timed out has put
+	 * the channel back to FREE. The words below mean nothing until
+	 * ATTACHED, so resetting them first is harmless if the CAS fails. */
+	if (sync_load_acquire(&c->ctl.state) != VMRPC_CHAN_CLAIMED)
+		return -ESTALE;
 	sync_store(&c->req.req_seq, 0);
 	sync_store(&c->req.caller_waiting, 0);
 	sync_store(&c->rep.rep_seq, 0);
 	sync_store(&c->rep.callee_waiting, 0);
 	sync_store(&c->ctl.callee_pid, (uint32_t)callee_pid);
-	sync_store_release(&c->ctl.state, VMRPC_CHAN_ATTACHED);
+	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_ATTACHED))
+		return -ESTALE;
 	host_chan_wake(c);
 	return 0;
 }
@@ -37,7 +43,8 @@ VMRPC_API int vmrpc_host_chan_refuse(struct vmrpc_region *r, uint32_t i, int err
 	if (!c)
 		return -EINVAL;
 	__atomic_store_n(&c->ctl.attach_error, err, __ATOMIC_RELAXED);
-	sync_store_release(&c->ctl.state, VMRPC_CHAN_REFUSED);
+	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_REFUSED))
+		return -ESTALE;
 	host_chan_wake(c);
 	return 0;
 }

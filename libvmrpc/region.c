@@ -237,7 +237,10 @@ VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_op
 			goto fail;
 		}
 	}
-	if (fchmod(r->fd, mode) < 0 || ftruncate(r->fd, (off_t)size) < 0) {
+	/* A short leftover file is reused in place: drop its bytes first, so
+	 * no old n_ifaces or registry entry survives into the new header. */
+	if (fchmod(r->fd, mode) < 0 || ftruncate(r->fd, 0) < 0 ||
+	    ftruncate(r->fd, (off_t)size) < 0) {
 		err = -errno;
 		goto fail;
 	}

@@ -30,9 +30,10 @@ void spin_set_max(struct spin *s, uint32_t max_ns)
 
 void spin_hit(struct spin *s)
 {
-	uint32_t grown = s->cur_ns + s->cur_ns / 4 + 500;
+	/* 64 bits: max_ns may be anything up to UINT32_MAX */
+	uint64_t grown = (uint64_t)s->cur_ns + s->cur_ns / 4 + 500;
 
-	s->cur_ns = grown < s->max_ns ? grown : s->max_ns;
+	s->cur_ns = grown < s->max_ns ? (uint32_t)grown : s->max_ns;
 }
 
 void spin_miss(struct spin *s)

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shared-memory ABI as a user of include/vmrpc/abi.h sees it: every size
+ * and offset (abi.h _Static_asserts most of them; this test states them at
+ * run time too, and the ones it leaves out), the cache-line separation of
+ * the control, request and reply lines, and the header a freshly created
+ * region carries, including what re-creating a region does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+
+#define OFF(type, field) ((size_t)offsetof(struct type, field))
+
+static void test_constants(void **state)
+{
+	const uint64_t magic = VMRPC_MAGIC;
+	uint8_t bytes[8];
+
+	(void)state;
+	memcpy(bytes, &magic, sizeof(bytes));
+	/* "vVMPRPC1" read as a little-endian u64. */
+	assert_memory_equal(bytes, "vVMPRPC1", 8);
+	assert_int_equal(VMRPC_ABI_VERSION, 1);
+	assert_int_equal(VMRPC_CACHELINE, 128);
+	assert_int_equal(VMRPC_HDR_SIZE, 4096);
+	assert_int_equal(VMRPC_REG_MAX, 32);
+	assert_int_equal(VMRPC_REG_NAME_MAX, 40);
+	assert_int_equal(VMRPC_CHAN_MAX, 1024);
+	assert_int_equal(VMRPC_ARGS_SIZE, 1024);
+	assert_int_equal(VMRPC_RESULTS_SIZE, 512);
+	assert_int_equal(VMRPC_CHAN_MIN_SIZE, 8192);
+	assert_int_equal(VMRPC_CHAN_MAX_SIZE, 64u << 20);
+	assert_int_equal(VMRPC_ARENA_OFF, 2048);
+	assert_int_equal(VMRPC_CHAN_FREE, 0);
+	assert_int_equal(VMRPC_CHAN_CLAIMED, 1);
+	assert_int_equal(VMRPC_CHAN_ATTACHED, 2);
+	assert_int_equal(VMRPC_CHAN_DETACHING, 3);
+	assert_int_equal(VMRPC_CHAN_DEAD, 4);
+	assert_int_equal(VMRPC_CHAN_REFUSED, 5);
+	assert_int_equal(VMRPC_DOORBELL_ATTACH, 1);
+	assert_int_equal(VMRPC_DOORBELL_DETACH, 2);
+	assert_int_equal(VMRPC_REQ_ONEWAY, 1);
+	/* The smallest channel still has an arena. */
+	assert_true(VMRPC_CHAN_MIN_SIZE > VMRPC_ARENA_OFF);
+}
+
+static void test_reg_entry(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct vmrpc_reg_entry), 64);
+	assert_int_equal(OFF(vmrpc_reg_entry, name), 0);
+	assert_int_equal(sizeof(((struct vmrpc_reg_entry *)0)->name), VMRPC_REG_NAME_MAX);
+	assert_int_equal(OFF(vmrpc_reg_entry, version), 40);
+	assert_int_equal(OFF(vmrpc_reg_entry, n_methods), 44);
+	assert_int_equal(OFF(vmrpc_reg_entry, sig_hash), 48);
+	assert_int_equal(OFF(vmrpc_reg_entry, flags), 56);
+	assert_int_equal(OFF(vmrpc_reg_entry, reserved), 60);
+}
+
+static void test_region_hdr(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct vmrpc_region_hdr), 4096);
+	assert_int_equal(OFF(vmrpc_region_hdr, magic), 0);
+	assert_int_equal(OFF(vmrpc_region_hdr, abi_version), 8);
+	assert_int_equal(OFF(vmrpc_region_hdr, hdr_size), 12);
+	assert_int_equal(OFF(vmrpc_region_hdr, region_size), 16);
+	assert_int_equal(OFF(vmrpc_region_hdr, generation), 24);
+	assert_int_equal(OFF(vmrpc_region_hdr, n_channels), 28);
+	assert_int_equal(OFF(vmrpc_region_hdr, chan_size), 32);
+	assert_int_equal(OFF(vmrpc_region_hdr, chan_off), 36);
+	assert_int_equal(OFF(vmrpc_region_hdr, n_ifaces), 40);
+	assert_int_equal(OFF(vmrpc_region_hdr, hostd_pid), 44);
+	assert_int_equal(OFF(vmrpc_region_hdr, guest_boot_id), 48);
+	assert_int_equal(sizeof(((struct vmrpc_region_hdr *)0)->guest_boot_id), 16);
+	assert_int_equal(OFF(vmrpc_region_hdr, registry), 128);
+	assert_int_equal(sizeof(((struct vmrpc_region_hdr *)0)->registry), 32 * 64);
+	/* The registry ends inside the header page. */
+	assert_true(OFF(vmrpc_region_hdr, registry) + 32 * 64 <= 4096);
+	assert_int_equal(OFF(vmrpc_region_hdr, pad1), 128 + 32 * 64);
+}
+
+static void test_chan_lines(void **state)
+{
+	(void)state;
+	/* control line */
+	assert_int_equal(sizeof(struct vmrpc_chan_ctl), 128);
+	assert_int_equal(OFF(vmrpc_chan_ctl, state), 0);
+	assert_int_equal(OFF(vmrpc_chan_ctl, generation), 4);
+	assert_int_equal(OFF(vmrpc_chan_ctl, owner_pid), 8);
+	assert_int_equal(OFF(vmrpc_chan_ctl, callee_pid), 12);
+	assert_int_equal(OFF(vmrpc_chan_ctl, attach_nonce), 16);
+	assert_int_equal(OFF(vmrpc_chan_ctl, attach_error), 24);
+	assert_int_equal(OFF(vmrpc_chan_ctl, reserved), 28);
+	/* request line */
+	assert_int_equal(sizeof(struct vmrpc_chan_req), 128);
+	assert_int_equal(OFF(vmrpc_chan_req, req_seq), 0);
+	assert_int_equal(OFF(vmrpc_chan_req, caller_waiting), 4);
+	assert_int_equal(OFF(vmrpc_chan_req, iface_slot), 8);
+	assert_int_equal(OFF(vmrpc_chan_req, method), 12);
+	assert_int_equal(OFF(vmrpc_chan_req, args_len), 16);
+	assert_int_equal(OFF(vmrpc_chan_req, flags), 20);
+	/* reply line */
+	assert_int_equal(sizeof(struct vmrpc_chan_rep), 128);
+	assert_int_equal(OFF(vmrpc_chan_rep, rep_seq), 0);
+	assert_int_equal(OFF(vmrpc_chan_rep, callee_waiting), 4);
+	assert_int_equal(OFF(vmrpc_chan_rep, status), 8);
+	assert_int_equal(sizeof(((struct vmrpc_chan_rep *)0)->status), 8);
+	assert_int_equal(OFF(vmrpc_chan_rep, res_len), 16);
+	assert_int_equal(OFF(vmrpc_chan_rep, reserved), 20);
+}
+
+static void test_chan_hdr(void **state)
+{
+	size_t ctl = OFF(vmrpc_chan_hdr, ctl), req = OFF(vmrpc_chan_hdr, req),
+	       rep = OFF(vmrpc_chan_hdr, rep), args = OFF(vmrpc_chan_hdr, args);
+
+	(void)state;
+	assert_int_equal(ctl, 0);
+	assert_int_equal(req, 128);
+	assert_int_equal(rep, 256);
+	assert_int_equal(OFF(vmrpc_chan_hdr, pad), 384);
+	assert_int_equal(args, 512);
+	assert_int_equal(OFF(vmrpc_chan_hdr, results), 1536);
+	assert_int_equal(sizeof(((struct vmrpc_chan_hdr *)0)->args), VMRPC_ARGS_SIZE);
+	assert_int_equal(sizeof(((struct vmrpc_chan_hdr *)0)->results), VMRPC_RESULTS_SIZE);
+	assert_int_equal(sizeof(struct vmrpc_chan_hdr), 2048);
+	assert_int_equal(VMRPC_ARENA_OFF, sizeof(struct vmrpc_chan_hdr));
+	assert_int_equal(OFF(vmrpc_chan_hdr, results) + VMRPC_RESULTS_SIZE, VMRPC_ARENA_OFF);
+
+	/* Each of the three lines the two sides write owns a whole 128-byte
+	 * line pair: the control line (host and caller), the request line
+	 * (caller) and the reply line (callee) never share one, and a full
+	 * line of padding keeps the args block off the reply line's
+	 * adjacent-line prefetch. */
+	assert_int_equal(req - ctl, VMRPC_CACHELINE);
+	assert_int_equal(rep - req, VMRPC_CACHELINE);
+	assert_true(args - rep >= 2 * VMRPC_CACHELINE);
+	assert_int_equal(ctl % VMRPC_CACHELINE, 0);
+	assert_int_equal(req % VMRPC_CACHELINE, 0);
+	assert_int_equal(rep % VMRPC_CACHELINE, 0);
+	assert_int_equal(args % VMRPC_CACHELINE, 0);
+	assert_int_equal(VMRPC_ARENA_OFF % VMRPC_CACHELINE, 0);
+}
+
+static void test_wire(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct vmrpc_doorbell_msg), 16);
+	assert_int_equal(OFF(vmrpc_doorbell_msg, op), 0);
+	assert_int_equal(OFF(vmrpc_doorbell_msg, chan_index), 4);
+	assert_int_equal(OFF(vmrpc_doorbell_msg, nonce), 8);
+	assert_int_equal(sizeof(struct vmrpc_wire_str), 16);
+	assert_int_equal(OFF(vmrpc_wire_str, off), 0);
+	assert_int_equal(OFF(vmrpc_wire_str, len), 8);
+	assert_int_equal(OFF(vmrpc_wire_str, reserved), 12);
+}
+
+/* ---- a created region's header ----------------------------------------- */
+
+static void region_file(char *buf, size_t size)
+{
+	assert_int_equal(vmrpc_region_path(UNIT_REGION, ".region", buf, size), 0);
+}
+
+static void check_fresh_header(struct vmrpc_region *r, uint32_t n, uint32_t cs)
+{
+	struct vmrpc_region_hdr *h = vmrpc_region_hdr(r);
+	char path[PATH_MAX];
+	struct stat st;
+
+	assert_true(h->magic == VMRPC_MAGIC);
+	assert_int_equal(h->abi_version, VMRPC_ABI_VERSION);
+	assert_int_equal(h->hdr_size, VMRPC_HDR_SIZE);
+	assert_int_equal(h->region_size, (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs);
+	assert_int_equal(h->n_channels, n);
+	assert_int_equal(h->chan_size, cs);
+	assert_int_equal(h->chan_off, VMRPC_HDR_SIZE);
+	assert_int_equal(h->generation, 1);
+	assert_int_equal(h->n_ifaces, 0);
+	assert_int_equal(h->hostd_pid, (uint32_t)getpid());
+	assert_int_equal(vmrpc_region_size(r), h->region_size);
+
+	region_file(path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal((uint64_t)st.st_size, h->region_size);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* Channel i sits at chan_off + i * chan_size; all start FREE. */
+	for (uint32_t i = 0; i < n; i++) {
+		struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+		assert_ptr_equal((uint8_t *)c, (uint8_t *)h + VMRPC_HDR_SIZE + (size_t)i * cs);
+		assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
+		assert_int_equal(c->req.req_seq, 0);
+		assert_int_equal(c->rep.rep_seq, 0);
+	}
+	assert_null(vmrpc_region_chan(r, n));
+	assert_null(vmrpc_region_chan(r, UINT32_MAX));
+}
+
+static void test_create_header(void **state)
+{
+	struct vmrpc_region *r;
+
+	(void)state;
+	unit_region_create(3, 3 * 4096, &r, NULL);
+	check_fresh_header(r, 3, 3 * 4096);
+	vmrpc_region_close(r);
+}
+
+static void test_create_defaults(void **state)
+{
+	struct vmrpc_region *r;
+
+	(void)state;
+	/* NULL opts and zeroed opts both mean 32 channels of 256 KiB. */
+	assert_int_equal(vmrpc_region_create(UNIT_REGION, NULL, &r), 0);
+	check_fresh_header(r, 32, 256u << 10);
+	vmrpc_region_close(r);
+}
+
+static void test_create_bad_geometry(void **state)
+{
+	struct vmrpc_region_opts o = { 0 };
+	struct vmrpc_region *r = (void *)0x1;
+
+	(void)state;
+	o.n_channels = VMRPC_CHAN_MAX + 1;
+	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r), -EINVAL);
+	o.n_channels = 1;
+	o.chan_size = VMRPC_CHAN_MIN_SIZE - 4096;
+	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r), -EINVAL);
+	o.chan_size = VMRPC_CHAN_MIN_SIZE + 1;
+	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r), -EINVAL);
+	o.chan_size = VMRPC_CHAN_MAX_SIZE + 4096;
+	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r), -EINVAL);
+	assert_int_equal(vmrpc_region_create("../x", NULL, &r), -EINVAL);
+	/* ret_region untouched on failure */
+	assert_ptr_equal(r, (void *)0x1);
+}
+
+static void test_recreate_same_geometry(void **state)
+{
+	struct vmrpc_region *r, *guest;
+	struct vmrpc_region_hdr *h;
+	char path[PATH_MAX];
+	struct stat st1, st2;
+	uint32_t gens[4];
+
+	(void)state;
+	unit_region_create(4, 8192, &r, NULL);
+	region_file(path, sizeof(path));
+	assert_int_equal(stat(path, &st1), 0);
+	/* Leave the channels in every kind of state a dying hostd leaves. */
+	vmrpc_region_chan(r, 0)->ctl.state = VMRPC_CHAN_ATTACHED;
+	vmrpc_region_chan(r, 1)->ctl.state = VMRPC_CHAN_CLAIMED;
+	vmrpc_region_chan(r, 2)->ctl.state = VMRPC_CHAN_DEAD;
+	vmrpc_region_chan(r, 3)->ctl.state = VMRPC_CHAN_REFUSED;
+	for (uint32_t i = 0; i < 4; i++) {
+		vmrpc_region_chan(r, i)->ctl.callee_pid = 4242;
+		gens[i] = vmrpc_region_chan(r, i)->ctl.generation;
+	}
+	/* A caller keeps its mapping across the hostd restart. */
+	assert_int_equal(vmrpc_region_open(UNIT_REGION, &guest), 0);
+	vmrpc_region_close(r);
+
+	unit_region_create(4, 8192, &r, NULL);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino); /* adopted, not replaced */
+	h = vmrpc_region_hdr(r);
+	assert_int_equal(h->generation, 2);
+	assert_true(h->magic == VMRPC_MAGIC);
+	assert_int_equal(h->n_channels, 4);
+	assert_int_equal(h->chan_size, 8192);
+	for (uint32_t i = 0; i < 4; i++) {
+		struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+		assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
+		assert_int_equal(c->ctl.generation, gens[i] + 1);
+		assert_int_equal(c->ctl.callee_pid, 0);
+		/* the caller sees the same words */
+		assert_int_equal(vmrpc_region_chan(guest, i)->ctl.state, VMRPC_CHAN_FREE);
+	}
+	assert_int_equal(vmrpc_region_hdr(guest)->generation, 2);
+	vmrpc_region_close(r);
+
+	/* and again */
+	unit_region_create(4, 8192, &r, NULL);
+	assert_int_equal(vmrpc_region_hdr(r)->generation, 3);
+	vmrpc_region_close(r);
+	vmrpc_region_close(guest);
+}
+
+static void test_recreate_other_geometry(void **state)
+{
+	struct vmrpc_region *r, *guest;
+	char path[PATH_MAX];
+	struct stat st1, st2;
+
+	(void)state;
+	unit_region_create(4, 8192, &r, NULL);
+	region_file(path, sizeof(path));
+	assert_int_equal(stat(path, &st1), 0);
+	assert_int_equal(vmrpc_region_open(UNIT_REGION, &guest), 0);
+	vmrpc_region_close(r);
+
+	unit_region_create(2, 16384, &r, NULL);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_not_equal(st1.st_ino, st2.st_ino); /* a new file */
+	check_fresh_header(r, 2, 16384);
+	/* The old caller's mapping still works (no SIGBUS): the old file was
+	 * unlinked, not shrunk, so it still shows the old geometry. */
+	assert_int_equal(vmrpc_region_hdr(guest)->n_channels, 4);
+	assert_int_equal(vmrpc_region_chan(guest, 3)->ctl.state, VMRPC_CHAN_FREE);
+	vmrpc_region_close(guest);
+	vmrpc_region_close(r);
+
+	/* same channel count, other channel size: also replaced */
+	unit_region_create(2, 8192, &r, NULL);
+	check_fresh_header(r, 2, 8192);
+	vmrpc_region_close(r);
+}
+
+static void test_create_over_garbage(void **state)
+{
+	char path[PATH_MAX], junk[10000];
+	struct vmrpc_region *r;
+	int fd;
+
+	(void)state;
+	/* A runtime dir and a file that is not a region at all. */
+	assert_int_equal(vmrpc_region_path(UNIT_REGION, ".region", path, sizeof(path)), 0);
+	memset(junk, 0x5a, sizeof(junk));
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+	close(fd);
+	unit_region_create(2, 8192, &r, NULL);
+	check_fresh_header(r, 2, 8192);
+	vmrpc_region_close(r);
+}
+
+/* Regression (libvmrpc/region.c, vmrpc_region_create): a file shorter than a
+ * header is grown in place with ftruncate, and only the geometry fields are
+ * written, so whatever it held stays in n_ifaces, guest_boot_id and the
+ * registry: callers then see garbage registry entries. */
+static void test_create_over_short_garbage(void **state)
+{
+	char path[PATH_MAX], junk[4000];
+	struct vmrpc_region *r;
+	int fd;
+
+	(void)state;
+	assert_int_equal(vmrpc_region_path(UNIT_REGION, ".region", path, sizeof(path)), 0);
+	memset(junk, 0x5a, sizeof(junk));
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+	close(fd);
+	unit_region_create(2, 8192, &r, NULL);
+	check_fresh_header(r, 2, 8192);
+	for (unsigned i = 0; i < VMRPC_REG_MAX; i++)
+		assert_int_equal(vmrpc_region_hdr(r)->registry[i].name[0], 0);
+	vmrpc_region_close(r);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_constants),
+		cmocka_unit_test(test_reg_entry),
+		cmocka_unit_test(test_region_hdr),
+		cmocka_unit_test(test_chan_lines),
+		cmocka_unit_test(test_chan_hdr),
+		cmocka_unit_test(test_wire),
+		cmocka_unit_test_setup_teardown(test_create_header, unit_setup, unit_teardown),
+		cmocka_unit_test_setup_teardown(test_create_defaults, unit_setup, unit_teardown),
+		cmocka_unit_test_setup_teardown(test_create_bad_geometry, unit_setup,
+						unit_teardown),
+		cmocka_unit_test_setup_teardown(test_recreate_same_geometry, unit_setup,
+						unit_teardown),
+		cmocka_unit_test_setup_teardown(test_recreate_other_geometry, unit_setup,
+						unit_teardown),
+		cmocka_unit_test_setup_teardown(test_create_over_garbage, unit_setup,
+						unit_teardown),
+		cmocka_unit_test_setup_teardown(test_create_over_short_garbage, unit_setup,
+						unit_teardown),
+	};
+
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
