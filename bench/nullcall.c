@@ -42,6 +42,7 @@
 #endif
 
 #include "bench_util.h"
+#include "benchnull_caller.h"
 #include "vmrpc/stub.h"
 #include "vmrpc/vmrpc.h"
 
@@ -140,6 +141,9 @@ static const struct vmrpc_iface nc_iface = {
 
 /* Spin budget for both sides; NC_SPIN_DEFAULT keeps libvmrpc's own. */
 #define NC_SPIN_DEFAULT UINT32_MAX
+
+/* The region the vmrpc-hostd case serves, beside the others' "bench". */
+#define NC_HOSTD_REGION "benchd"
 
 /* The host side: the parent sets it up, as hostd would, before it forks
  * the host children, which inherit the mapping and the doorbell socket. */
@@ -291,6 +295,10 @@ static void nc_vmrpc_host_teardown(struct nc_vmrpc_host *h)
 		unlink(path);
 	if (vmrpc_region_path("bench", ".region", path, sizeof(path)) == 0)
 		unlink(path);
+	if (vmrpc_region_path(NC_HOSTD_REGION, ".region", path, sizeof(path)) == 0)
+		unlink(path);
+	snprintf(path, sizeof(path), "%s/hostd.log", h->dir);
+	unlink(path);
 	rmdir(h->dir);
 	h->dir[0] = '\0';
 }
@@ -357,6 +365,89 @@ static void nc_vmrpc_close(struct nc_case *k)
 {
 	struct nc_vmrpc *v = k->priv;
 
+	vmrpc_chan_close(v->ch);
+	v->ch = NULL;
+	vmrpc_region_close(v->guest);
+	v->guest = NULL;
+}
+
+/* ---- vmrpc through vmrpc-hostd: the deployment path ------------------------ */
+
+/* hostd in the callee child (pinned there, as its shadows then are), serving
+ * benchnull.idl from a service module; the caller uses generated stubs. */
+struct nc_hostd {
+	struct vmrpc_region *guest;
+	struct vmrpc_chan *ch;
+	struct vmrpc_binding b;
+};
+
+static int nc_hostd_main(void *arg)
+{
+	char *const argv[] = { "vmrpc-hostd", "--loopback", NC_HOSTD_REGION, "--channels", "2",
+			       "--service", NC_BENCHNULL_MODULE, NULL };
+	char log[PATH_MAX];
+	int fd;
+
+	/* hostd logs every attach and detach: keep that out of the table. */
+	snprintf(log, sizeof(log), "%s/hostd.log", nc_host.dir);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		dup2(fd, STDERR_FILENO);
+	execv(NC_HOSTD_EXE, argv);
+	fprintf(stderr, "vmrpc-hostd: exec %s: %s\n", NC_HOSTD_EXE, strerror(errno));
+	return -errno;
+}
+
+static int nc_hostd_open(struct nc_case *k)
+{
+	struct nc_hostd *v = k->priv;
+	char sock[PATH_MAX];
+	int err;
+
+	if (!nc_host.dir[0]) {
+		err = nc_vmrpc_host_setup(&nc_host); /* the runtime directory */
+		if (err < 0)
+			return err;
+	}
+	err = bench_child_start(&k->child, k->cfg->callee_cpu, nc_hostd_main, k);
+	if (err < 0)
+		return err;
+	vmrpc_region_path(NC_HOSTD_REGION, ".sock", sock, sizeof(sock));
+	for (int i = 0; access(sock, F_OK) < 0; i++) {
+		if (i == 500 || !bench_child_alive(&k->child)) {
+			fprintf(stderr, "%s: vmrpc-hostd did not start\n", k->key);
+			return -ETIMEDOUT;
+		}
+		usleep(10000);
+	}
+	err = vmrpc_region_open(NC_HOSTD_REGION, &v->guest);
+	if (err == 0)
+		err = vmrpc_chan_open(v->guest, 0, &v->ch);
+	if (err == 0)
+		err = benchnull_bind(v->ch, &v->b);
+	if (err < 0)
+		fprintf(stderr, "%s: attach: %s\n", k->key, vmrpc_strerror(err));
+	return err;
+}
+
+static int nc_hostd_call(void *arg)
+{
+	struct nc_case *k = arg;
+	struct nc_hostd *v = k->priv;
+	int err = benchnull_null(&v->b);
+
+	if (err < 0)
+		fprintf(stderr, "%s: call: %s\n", k->key, vmrpc_strerror(err));
+	return err;
+}
+
+/* The shadow counted its calls; hand the count to the common check. */
+static void nc_hostd_close(struct nc_case *k)
+{
+	struct nc_hostd *v = k->priv;
+	int64_t served = v->ch ? benchnull_served(&v->b) : 0;
+
+	k->report->served = served > 0 ? (uint64_t)served : 0;
 	vmrpc_chan_close(v->ch);
 	v->ch = NULL;
 	vmrpc_region_close(v->guest);
@@ -753,11 +844,12 @@ static void nc_rpc_close(struct nc_case *k)
 
 /* ---- the run ------------------------------------------------------------ */
 
-enum { NC_VMRPC_SPIN, NC_VMRPC_SLEEP, NC_RAW_SPIN, NC_FUTEX, NC_PIPE, NC_UNIX, NC_ONCRPC,
+enum { NC_VMRPC_SPIN, NC_VMRPC_SLEEP, NC_VMRPC_HOSTD, NC_RAW_SPIN, NC_FUTEX, NC_PIPE, NC_UNIX, NC_ONCRPC,
        NC_N_CASES };
 
 static struct nc_vmrpc nc_vmrpc_spin = { .spin_ns = NC_SPIN_DEFAULT };
 static struct nc_vmrpc nc_vmrpc_sleep = { .spin_ns = 0 };
+static struct nc_hostd nc_hostd;
 static struct nc_words_ctx nc_raw_words, nc_futex_words;
 static struct nc_fd_ctx nc_pipe_fds = { .use_socket = 0 };
 static struct nc_fd_ctx nc_unix_fds = { .use_socket = 1 };
@@ -769,6 +861,9 @@ static struct nc_case nc_cases[NC_N_CASES] = {
 	[NC_VMRPC_SLEEP] = { "vmrpc-sleep", "vmrpc null call, sleeping (spin 0)", 0,
 			     nc_vmrpc_open, nc_vmrpc_call, NULL, NULL, nc_vmrpc_close,
 			     .priv = &nc_vmrpc_sleep },
+	[NC_VMRPC_HOSTD] = { "vmrpc-hostd", "vmrpc via hostd shadow + stubs", 1,
+			     nc_hostd_open, nc_hostd_call, NULL, NULL, nc_hostd_close,
+			     .priv = &nc_hostd },
 	[NC_RAW_SPIN] = { "raw-spin", "raw shared-memory spin ping-pong", 1, nc_spin_open,
 			  nc_spin_call, nc_spin_park, nc_spin_resume, nc_words_close,
 			  .priv = &nc_raw_words },
@@ -815,7 +910,7 @@ static void nc_usage(FILE *f)
 		"  -r ROUNDS    split each case's calls into ROUNDS turns, the cases taking\n"
 		"               turns (default 100)\n"
 		"  --quick      smoke run: 2000 / 500 calls in 2 rounds, short warm-up\n"
-		"  --only LIST  run only these cases: vmrpc-spin vmrpc-sleep raw-spin futex\n"
+		"  --only LIST  run only these cases: vmrpc-spin vmrpc-sleep vmrpc-hostd raw-spin futex\n"
 		"               pipe unix oncrpc\n");
 }
 
@@ -1055,5 +1150,9 @@ int main(int argc, char **argv)
 		       nc_cases[NC_VMRPC_SPIN].stats.p50_us / nc_cases[NC_RAW_SPIN].stats.p50_us);
 	else
 		printf("ratio vmrpc-spin p50 / raw-spin p50: n/a (a case did not run)\n");
+	if (want[NC_VMRPC_HOSTD] && want[NC_RAW_SPIN] && !nc_cases[NC_VMRPC_HOSTD].failed &&
+	    !nc_cases[NC_RAW_SPIN].failed)
+		printf("ratio vmrpc-hostd p50 / raw-spin p50: %.2fx\n",
+		       nc_cases[NC_VMRPC_HOSTD].stats.p50_us / nc_cases[NC_RAW_SPIN].stats.p50_us);
 	return failed ? 1 : 0;
 }
