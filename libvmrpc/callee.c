@@ -3,16 +3,20 @@
  * it, dispatch it, publish the reply. Everything read from the channel is
  * untrusted: it is read once, into private memory, and checked there. */
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "region.h"
 #include "spin.h"
 #include "sync.h"
 #include "vmrpc/stub.h"
 
-/* A stop request from a signal handler cannot be ordered with our futex
- * sleep, so sleeps end at least this often to look at the stop flag. */
+/* Only for kernels without futex_waitv (before 5.16): sleeps end this often
+ * to look at the stop flag, which a plain futex sleep cannot also wait on. */
 #define CALLEE_STOP_POLL_NS (1000u * 1000 * 1000)
 
 struct vmrpc_callee {
@@ -22,7 +26,7 @@ struct vmrpc_callee {
 	uint32_t last_seq;
 	uint64_t arena_start, arena_end; /* region offsets */
 	struct spin spin;
-	volatile int stop;
+	uint32_t stop; /* a private futex word: vmrpc_callee_stop() sets and wakes it */
 	/* the private snapshot of the args block */
 	_Alignas(16) uint8_t args[VMRPC_ARGS_SIZE];
 };
@@ -59,8 +63,26 @@ VMRPC_API void vmrpc_callee_set_spin(struct vmrpc_callee *c, uint32_t max_ns)
 
 VMRPC_API void vmrpc_callee_stop(struct vmrpc_callee *c)
 {
-	c->stop = 1;
-	sync_futex_wake(&c->hdr->req.req_seq);
+	__atomic_store_n(&c->stop, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &c->stop, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+static int callee_stopping(struct vmrpc_callee *c)
+{
+	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED);
+}
+
+/* Sleep until req_seq moves from seen or the stop word is set: one
+ * futex_waitv on both, so an idle callee needs no timer to notice a stop. */
+static void callee_sleep(struct vmrpc_callee *c, uint32_t seen)
+{
+	struct futex_waitv w[2] = {
+		{ .val = seen, .uaddr = (uintptr_t)&c->hdr->req.req_seq, .flags = FUTEX_32 },
+		{ .val = 0, .uaddr = (uintptr_t)&c->stop, .flags = FUTEX_32 | FUTEX_PRIVATE_FLAG },
+	};
+
+	if (syscall(SYS_futex_waitv, w, 2, 0, NULL, CLOCK_MONOTONIC) < 0 && errno == ENOSYS)
+		sync_futex_wait(&c->hdr->req.req_seq, seen, CALLEE_STOP_POLL_NS);
 }
 
 /* Wait until req_seq moves past the last answered request. Returns the new
@@ -81,7 +103,7 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 				return s;
 			}
 			sync_cpu_relax();
-			if (n % 64 == 0 && (c->stop || sync_now_ns() - start > budget))
+			if (n % 64 == 0 && (callee_stopping(c) || sync_now_ns() - start > budget))
 				break;
 		}
 		if (!woke_caller)
@@ -91,12 +113,12 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 	for (;;) {
 		sync_fence();
 		s = sync_load_acquire(&h->req.req_seq);
-		if (s != c->last_seq || c->stop)
+		if (s != c->last_seq || callee_stopping(c))
 			break;
-		sync_futex_wait(&h->req.req_seq, s, CALLEE_STOP_POLL_NS);
+		callee_sleep(c, s);
 	}
 	sync_store(&h->rep.callee_waiting, 0);
-	return c->stop ? 0 : s;
+	return callee_stopping(c) ? 0 : s;
 }
 
 static int64_t callee_dispatch(struct vmrpc_callee *c, const struct vmrpc_service *svcs,
@@ -136,11 +158,11 @@ VMRPC_API int vmrpc_callee_serve(struct vmrpc_callee *c, const struct vmrpc_serv
 	struct vmrpc_chan_hdr *h = c->hdr;
 	int woke_caller = 0;
 
-	while (!c->stop) {
+	while (!callee_stopping(c)) {
 		uint32_t s = callee_wait_request(c, woke_caller);
 		int64_t status;
 
-		if (s == 0 && c->stop)
+		if (s == 0 && callee_stopping(c))
 			break;
 		status = callee_dispatch(c, svcs, n_svcs);
 		__atomic_store_n(&h->rep.status, status, __ATOMIC_RELAXED);
