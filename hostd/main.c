@@ -74,6 +74,17 @@ static int parse_arg_size(const char *opt, const char *s, uint64_t max, uint64_t
 	return 0;
 }
 
+/* A count of at least 1: "--channels 0" is an error, not a silent exit. */
+static int parse_arg_count(const char *opt, const char *s, uint64_t max, uint64_t *ret)
+{
+	if (parse_size(s, max, ret) < 0 || *ret == 0) {
+		fprintf(stderr, "vmrpc-hostd: %s: invalid value '%s' (a number from 1 to %llu)\n",
+			opt, s, (unsigned long long)max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The shadow binary sits next to vmrpc-hostd in a build tree, and in
  * LIBEXECDIR once installed. */
 static const char *default_shadow(char *buf, size_t size)
@@ -119,7 +130,7 @@ int main(int argc, char **argv)
 	char shadow[PATH_MAX];
 	uint64_t v;
 	char *end;
-	int c;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "l:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -127,7 +138,7 @@ int main(int argc, char **argv)
 			o.name = optarg;
 			break;
 		case 'c':
-			if (parse_arg_size("--channels", optarg, VMRPC_CHAN_MAX, &v) < 0 || !v)
+			if (parse_arg_count("--channels", optarg, VMRPC_CHAN_MAX, &v) < 0)
 				return 2;
 			o.n_channels = (uint32_t)v;
 			break;
@@ -142,7 +153,7 @@ int main(int argc, char **argv)
 			o.chan_size = (uint32_t)v;
 			break;
 		case OPT_MAXSH:
-			if (parse_arg_size("--max-shadows", optarg, VMRPC_CHAN_MAX, &v) < 0 || !v)
+			if (parse_arg_count("--max-shadows", optarg, VMRPC_CHAN_MAX, &v) < 0)
 				return 2;
 			o.max_shadows = (uint32_t)v;
 			break;
@@ -210,6 +221,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (vmrpc_region_path(o.name, NULL, shadow, sizeof(shadow)) == -EINVAL) {
+		fprintf(stderr, "vmrpc-hostd: --loopback: '%s' is not a region name "
+			"(1 to 64 of A-Z a-z 0-9 _ . -, not starting with '.')\n", o.name);
+		return 2;
+	}
 	if (!o.shadow_exe)
 		o.shadow_exe = default_shadow(shadow, sizeof(shadow));
 	if (access(o.shadow_exe, X_OK) < 0) {
@@ -219,5 +235,8 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	log_init("vmrpc-hostd", o.verbose);
-	return server_run(&o);
+	err = server_run(&o);
+	for (size_t i = 0; i < o.n_modules; i++) /* realpath()'s, from the options */
+		free((char *)o.modules[i]);
+	return err;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The caller side of a channel: attach, call, detach. */
 #include <errno.h>
-#include <signal.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -150,6 +151,22 @@ VMRPC_API int vmrpc_bind(struct vmrpc_chan *ch, const struct vmrpc_iface *iface,
 	return 0;
 }
 
+/* Exited, reaped or not: a pidfd polls readable at exit, where kill(pid, 0)
+ * still finds the zombie of a shadow nobody has reaped yet (its hostd was
+ * killed, and its new parent has not reaped it). */
+static int chan_pid_exited(pid_t pid)
+{
+	struct pollfd p = { .events = POLLIN };
+	int dead;
+
+	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p.fd < 0)
+		return errno == ESRCH;
+	dead = poll(&p, 1, 0) > 0;
+	close(p.fd);
+	return dead;
+}
+
 /* Why we are still waiting, checked only on the slow path: an error if the
  * reply can no longer come. */
 static int chan_check_alive(struct vmrpc_chan *ch, uint32_t seq)
@@ -170,7 +187,7 @@ static int chan_check_alive(struct vmrpc_chan *ch, uint32_t seq)
 	 * the channel DEAD when it dies, but a hostd killed with SIGKILL
 	 * cannot, and its shadows die with it. */
 	pid = sync_load(&c->ctl.callee_pid);
-	if (pid && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+	if (pid && chan_pid_exited((pid_t)pid))
 		return -VMRPC_EPEERDIED;
 	return 0;
 }

@@ -7,9 +7,12 @@
 #include "calc_caller.h"
 #include "vmrpc/guest.h"
 
+static struct vmrpc_guest g; /* zeroed until attached: fail() may detach it */
+
 static int fail(const char *what, int64_t err)
 {
 	fprintf(stderr, "calc-demo: %s: %s\n", what, vmrpc_strerror((int)err));
+	vmrpc_guest_detach(&g);
 	return 1;
 }
 
@@ -18,7 +21,6 @@ int main(int argc, char **argv)
 	const char *name = argc > 1 ? argv[1] : "guest";
 	const uint8_t data[] = { 7, 3, 250, 42, 1 };
 	struct vmrpc_binding calc;
-	struct vmrpc_guest g;
 	char greeting[129], rev[6] = { 0 };
 	uint64_t sum;
 	uint8_t min, max;
