@@ -11,6 +11,7 @@
 #include "sync.h"
 
 #define CHAN_ATTACH_TIMEOUT_MS 5000
+#define CHAN_DETACH_RING_MS 1000
 /* While sleeping, the caller wakes this often to check that its callee is
  * still there; a caller must never wait forever on a dead peer. */
 #define CHAN_LIVENESS_NS (100u * 1000 * 1000)
@@ -85,18 +86,22 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 		goto fail;
 	ch->region = r;
 	ch->hdr = vmrpc_region_chan(r, ch->index);
+	/* hostd changes the generation only when it frees a channel, so the
+	 * one read right after our claim is ours. */
+	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
 	ch->nonce = chan_random_nonce();
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)getpid());
+	ch->owner = getpid();
+	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
 	__atomic_store_n(&ch->hdr->ctl.attach_nonce, ch->nonce, __ATOMIC_RELEASE);
-	err = region_ring(r, VMRPC_DOORBELL_ATTACH, ch->index, ch->nonce);
+	timeout_ms = timeout_ms > 0 ? timeout_ms : CHAN_ATTACH_TIMEOUT_MS;
+	err = region_ring(r, VMRPC_DOORBELL_ATTACH, ch->index, ch->nonce, timeout_ms);
 	if (err < 0) {
 		sync_cas(&ch->hdr->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
 		goto fail;
 	}
-	err = chan_wait_attached(ch, timeout_ms > 0 ? timeout_ms : CHAN_ATTACH_TIMEOUT_MS);
+	err = chan_wait_attached(ch, timeout_ms);
 	if (err < 0)
 		goto fail;
-	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
 	ch->seq = 0;
 	region_chan_arena(r, ch->index, &ch->arena_start, &ch->arena_end);
 	spin_init(&ch->spin);
@@ -114,11 +119,14 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	if (!ch)
 		return;
 	ctl = &ch->hdr->ctl;
-	/* Only a channel that is still ours: after a reset it belongs to hostd. */
-	if (sync_load_acquire(&ctl->generation) == ch->generation &&
+	/* Only a channel that is still ours: after a reset it belongs to hostd,
+	 * and a forked child's inherited handle belongs to its parent. */
+	if (getpid() == ch->owner && sync_load_acquire(&ctl->generation) == ch->generation &&
 	    (sync_cas(&ctl->state, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DETACHING) ||
 	     sync_cas(&ctl->state, VMRPC_CHAN_DEAD, VMRPC_CHAN_DETACHING)))
-		region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce);
+		/* If hostd cannot take it, it reclaims the channel when we exit. */
+		region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
+			    CHAN_DETACH_RING_MS);
 	free(ch);
 }
 

@@ -2,6 +2,8 @@
 #ifndef VMRPC_CHAN_H
 #define VMRPC_CHAN_H
 
+#include <sys/types.h>
+
 #include "region.h"
 #include "spin.h"
 
@@ -11,7 +13,8 @@ struct vmrpc_chan {
 	struct vmrpc_region *region;
 	struct vmrpc_chan_hdr *hdr;
 	uint32_t index;
-	uint32_t generation; /* ctl.generation when attached */
+	uint32_t generation; /* ctl.generation when claimed */
+	pid_t owner;         /* the process that attached; a forked child is not it */
 	uint32_t seq;        /* last req_seq published */
 	uint64_t nonce;
 	uint64_t arena_start, arena_end; /* region offsets */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "region.h"
+#include "sync.h"
 
 static int doorbell_addr(struct vmrpc_region *r, struct sockaddr_un *ret_addr)
 {
@@ -28,6 +29,9 @@ VMRPC_API int vmrpc_doorbell_listen(struct vmrpc_region *r, int *ret_fd)
 	struct stat st;
 	int one = 1, fd, err;
 
+	/* Only the region's owner may take the socket over (below). */
+	if (!r->host)
+		return -EPERM;
 	err = doorbell_addr(r, &a);
 	if (err < 0)
 		return err;
@@ -86,21 +90,36 @@ VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell)
 	return -EPROTO;
 }
 
-int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t chan_index, uint64_t nonce)
+int region_bell_open(struct vmrpc_region *r)
+{
+	int err = doorbell_addr(r, &r->bell_addr);
+
+	if (err < 0)
+		return err;
+	r->bell_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return r->bell_fd < 0 ? -errno : 0;
+}
+
+int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t chan_index, uint64_t nonce,
+		int timeout_ms)
 {
 	struct vmrpc_doorbell_msg m = { .op = op, .chan_index = chan_index, .nonce = nonce };
-	int err;
+	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u;
 
-	if (r->bell_fd < 0) {
-		err = doorbell_addr(r, &r->bell_addr);
-		if (err < 0)
-			return err;
-		r->bell_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (r->bell_fd < 0)
+	if (r->bell_fd < 0)
+		return -EINVAL; /* a region mapped from an fd has no doorbell */
+	/* Never block on hostd: its socket queues only a few datagrams
+	 * (net.unix.max_dgram_qlen), and a stopped or wedged hostd must cost
+	 * a caller a timeout, not its thread. */
+	while (sendto(r->bell_fd, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT,
+		      (struct sockaddr *)&r->bell_addr, sizeof(r->bell_addr)) < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			return -VMRPC_ENOHOSTD;
+		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
+		if (sync_now_ns() >= deadline)
+			return -VMRPC_ENOHOSTD;
+		usleep(1000);
 	}
-	if (sendto(r->bell_fd, &m, sizeof(m), MSG_NOSIGNAL, (struct sockaddr *)&r->bell_addr,
-		   sizeof(r->bell_addr)) < 0)
-		return errno == ENOENT || errno == ECONNREFUSED ? -VMRPC_ENOHOSTD : -errno;
 	return 0;
 }

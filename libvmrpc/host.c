@@ -55,7 +55,8 @@ VMRPC_API int vmrpc_host_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
 
 	if (!c)
 		return -EINVAL;
-	sync_store_release(&c->ctl.state, VMRPC_CHAN_DEAD);
+	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DEAD))
+		return -ESTALE; /* detaching already, or not attached at all */
 	host_chan_wake(c);
 	return 0;
 }
@@ -69,6 +70,13 @@ VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *r, uint32_t i)
 	__atomic_add_fetch(&c->ctl.generation, 1, __ATOMIC_RELEASE);
 	sync_store(&c->ctl.owner_pid, 0);
 	sync_store(&c->ctl.callee_pid, 0);
+	/* A free channel has zeroed sequence words, so the next shadow, which
+	 * may start before hostd publishes ATTACHED, begins from 0 and neither
+	 * replays the last request nor ignores the first one. */
+	sync_store(&c->req.req_seq, 0);
+	sync_store(&c->req.caller_waiting, 0);
+	sync_store(&c->rep.rep_seq, 0);
+	sync_store(&c->rep.callee_waiting, 0);
 	sync_store_release(&c->ctl.state, VMRPC_CHAN_FREE);
 	host_chan_wake(c);
 	return 0;

@@ -158,6 +158,13 @@ VMRPC_API int vmrpc_region_open(const char *name, struct vmrpc_region **ret_regi
 	if (err < 0)
 		return err;
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	/* The doorbell socket, made now so that threads attaching channels
+	 * at once share it without a lock. */
+	err = region_bell_open(r);
+	if (err < 0) {
+		vmrpc_region_close(r);
+		return err;
+	}
 	*ret_region = r;
 	return 0;
 }
@@ -212,6 +219,10 @@ VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_op
 	if (err == 0 && r->size == size && region_validate(r) == 0 &&
 	    r->n_channels == n && r->chan_size == cs) {
 		/* Adopt: same geometry, so mappings of the old hostd stay valid. */
+		if (fchmod(r->fd, mode) < 0) {
+			err = -errno;
+			goto fail;
+		}
 		h = (void *)r->base;
 		__atomic_add_fetch(&h->generation, 1, __ATOMIC_RELEASE);
 		h->hostd_pid = (uint32_t)getpid();
@@ -225,15 +236,22 @@ VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_op
 	/* A region with other geometry may still be mapped by old callers:
 	 * resizing it under them would SIGBUS them, so replace the file. */
 	if (err != -VMRPC_EMAGIC || r->size != 0) {
-		close(r->fd);
+		/* Unlink while still holding the old file's lock, so a second
+		 * hostd cannot slip in between. */
+		int old_fd = r->fd;
+
 		if (unlink(path) < 0 && errno != ENOENT) {
-			r->fd = -1;
 			err = -errno;
 			goto fail;
 		}
 		r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-		if (r->fd < 0 || flock(r->fd, LOCK_EX | LOCK_NB) < 0) {
-			err = -errno;
+		close(old_fd);
+		if (r->fd < 0) {
+			err = errno == EEXIST ? -EBUSY : -errno;
+			goto fail;
+		}
+		if (flock(r->fd, LOCK_EX | LOCK_NB) < 0) {
+			err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 			goto fail;
 		}
 	}
@@ -260,6 +278,7 @@ VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_op
 	r->n_channels = n;
 	r->chan_size = cs;
 done:
+	r->host = 1;
 	*ret_region = r;
 	return 0;
 fail:

@@ -18,7 +18,8 @@ struct vmrpc_region {
 	size_t size;
 	uint32_t n_channels;
 	uint32_t chan_size;
-	int bell_fd; /* caller side: unconnected datagram socket, -1 until needed */
+	int host;    /* made by vmrpc_region_create: this side owns the region */
+	int bell_fd; /* caller side: unconnected datagram socket, or -1 */
 	struct sockaddr_un bell_addr;
 	char name[REGION_NAME_MAX + 1];
 };
@@ -27,7 +28,12 @@ struct vmrpc_region {
 void region_chan_arena(const struct vmrpc_region *r, uint32_t i, uint64_t *ret_start,
 		       uint64_t *ret_end);
 
-/* Send one doorbell from the caller side. */
-int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t chan_index, uint64_t nonce);
+/* Caller side: make the doorbell socket (vmrpc_region_open does). */
+int region_bell_open(struct vmrpc_region *r);
+
+/* Send one doorbell from the caller side, waiting at most timeout_ms for
+ * room in hostd's queue: 0, or -VMRPC_ENOHOSTD when nobody takes it. */
+int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t chan_index, uint64_t nonce,
+		int timeout_ms);
 
 #endif /* VMRPC_REGION_H */

@@ -281,6 +281,36 @@ static void refuse(int want, const char *msg, ...)
 	}
 }
 
+/* Regression: a caller rang the doorbell with a blocking send, and hostd's
+ * socket queues only net.unix.max_dgram_qlen (often 10) datagrams: with
+ * hostd stopped, the 11th attach blocked its caller for good. Now each
+ * attach gives up with -VMRPC_ENOHOSTD at its timeout, and once hostd runs
+ * again it ignores the stale doorbells and serves new callers. */
+static void test_hostd_stopped(void **state)
+{
+	struct vmrpc_region *r;
+	struct vmrpc_chan *ch = NULL;
+	struct itest_hostd h;
+	struct vmrpc_binding hc;
+	int32_t pid;
+
+	(void)state;
+	itest_hostd_start(&h, "--channels", "4", (char *)NULL);
+	itest_assert_err(vmrpc_region_open(ITEST_REGION, &r), 0);
+	assert_int_equal(kill(h.pid, SIGSTOP), 0);
+	for (int i = 0; i < 40; i++) {
+		itest_assert_err(vmrpc_chan_open(r, 50, &ch), -VMRPC_ENOHOSTD);
+		assert_int_equal(vmrpc_region_chan(r, 0)->ctl.state, VMRPC_CHAN_FREE);
+	}
+	assert_int_equal(kill(h.pid, SIGCONT), 0);
+	itest_assert_err(vmrpc_chan_open(r, 0, &ch), 0);
+	itest_assert_err(hostcalls_bind(ch, &hc), 0);
+	itest_assert_err(hostcalls_identity(&hc, &pid, NULL, NULL), 0);
+	vmrpc_chan_close(ch);
+	vmrpc_region_close(r);
+	itest_hostd_stop(&h);
+}
+
 static void test_bad_command_lines(void **state)
 {
 	char bad_so[PATH_MAX];
@@ -323,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostd_killed, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_second_hostd, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_no_hostd, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_hostd_stopped, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_command_lines, itest_setup, itest_teardown),
 	};
 

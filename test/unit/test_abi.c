@@ -299,6 +299,28 @@ static void test_recreate_same_geometry(void **state)
 	vmrpc_region_close(guest);
 }
 
+/* Regression: adopting a region ignored opts->mode, so a changed
+ * vmrpc-hostd --mode had no effect across a restart. */
+static void test_recreate_applies_mode(void **state)
+{
+	const struct vmrpc_region_opts o600 = { 4, 8192, 0600 }, o660 = { 4, 8192, 0660 };
+	struct vmrpc_region *r;
+	char path[PATH_MAX];
+	struct stat st1, st2;
+
+	(void)state;
+	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o600, &r), 0);
+	region_file(path, sizeof(path));
+	assert_int_equal(stat(path, &st1), 0);
+	assert_int_equal(st1.st_mode & 0777, 0600);
+	vmrpc_region_close(r);
+	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o660, &r), 0);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino); /* adopted */
+	assert_int_equal(st2.st_mode & 0777, 0660);
+	vmrpc_region_close(r);
+}
+
 static void test_recreate_other_geometry(void **state)
 {
 	struct vmrpc_region *r, *guest;
@@ -386,6 +408,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_create_bad_geometry, unit_setup,
 						unit_teardown),
 		cmocka_unit_test_setup_teardown(test_recreate_same_geometry, unit_setup,
+						unit_teardown),
+		cmocka_unit_test_setup_teardown(test_recreate_applies_mode, unit_setup,
 						unit_teardown),
 		cmocka_unit_test_setup_teardown(test_recreate_other_geometry, unit_setup,
 						unit_teardown),

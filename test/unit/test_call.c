@@ -276,8 +276,7 @@ static void test_slow_callee(void **state)
 		assert_int_equal(call_sleep(f, 50), 50);
 		ms = ms_since(t0);
 		unit_later_join(&l);
-		assert_true(ms >= 50);
-		assert_true(ms < 1000);
+		assert_true(ms >= 50); /* it really waited for the callee */
 		/* the caller slept on rep_seq, and is awake now */
 		assert_int_equal(w.seen, 1);
 		assert_int_equal(f->c->req.caller_waiting, 0);
@@ -363,7 +362,7 @@ static void test_marked_dead(void **state)
 	ms = ms_since(t0);
 	unit_later_join(&l);
 	/* the host's transition wakes the caller: no liveness tick needed */
-	assert_true(ms >= 50 && ms < 1000);
+	assert_true(ms >= 50 && ms < 2500);
 	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_DEAD);
 
 	/* closing a DEAD channel detaches it: DEAD -> DETACHING + doorbell */
@@ -388,7 +387,7 @@ static void test_reset(void **state)
 	assert_int_equal(call_sleep(f, 5000), -VMRPC_ERESET);
 	ms = ms_since(t0);
 	unit_later_join(&l);
-	assert_true(ms >= 50 && ms < 1000);
+	assert_true(ms >= 50 && ms < 2500);
 	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_FREE);
 	assert_int_equal(f->c->ctl.generation, gen + 1);
 
@@ -470,7 +469,7 @@ static void test_open_no_hostd(void **state)
 	f->bell_fd = -1;
 	t0 = unit_now_ns();
 	assert_int_equal(vmrpc_chan_open(f->guest, 5000, &ch), -VMRPC_ENOHOSTD);
-	assert_true(ms_since(t0) < 100);
+	assert_true(ms_since(t0) < 2500); /* at once, not after the 5 s timeout */
 	assert_all_free(f->guest);
 	/* no socket file at all */
 	assert_int_equal(vmrpc_region_path(UNIT_REGION, ".sock", path, sizeof(path)), 0);
@@ -490,7 +489,7 @@ static void test_open_no_answer(void **state)
 	t0 = unit_now_ns();
 	assert_int_equal(vmrpc_chan_open(f->guest, 200, &ch), -VMRPC_ENOHOSTD);
 	ms = ms_since(t0);
-	assert_true(ms >= 200 && ms < 1000);
+	assert_true(ms >= 200 && ms < 2500); /* the 200 ms timeout, not the default */
 	assert_ptr_equal(ch, (void *)0x1);
 	assert_all_free(f->guest);
 	/* the doorbell did ring, for channel 0, with the caller's nonce */
@@ -519,7 +518,7 @@ static void refused(struct fixture *f, int host_err, int want)
 	unit_host_start(&h);
 	assert_int_equal(vmrpc_chan_open(f->guest, 5000, &ch), want);
 	unit_host_stop(&h);
-	assert_true(ms_since(t0) < 1000);
+	assert_true(ms_since(t0) < 2500); /* refused at once, not timed out */
 	assert_ptr_equal(ch, (void *)0x1);
 	assert_all_free(f->guest);
 }
@@ -557,7 +556,7 @@ static void test_no_free_channel(void **state)
 	}
 	t0 = unit_now_ns();
 	assert_int_equal(vmrpc_chan_open(f->guest, 2000, &extra), -VMRPC_ENOCHAN);
-	assert_true(ms_since(t0) < 100);
+	assert_true(ms_since(t0) < 1500); /* at once, not after the timeout */
 	assert_ptr_equal(extra, (void *)0x1);
 	vmrpc_chan_close(ch[2]);
 	/* the host frees it on DETACH; then it can be had again */
@@ -676,6 +675,70 @@ static void test_reuse_after_detach(void **state)
 		vmrpc_chan_close(ch);
 	}
 	unit_host_stop(&h);
+}
+
+/* Regression: a free channel keeps zeroed sequence words. hostd starts a
+ * shadow before it publishes ATTACHED, so a shadow that took leftover words
+ * as its starting point replayed the last owner's request, or ignored the
+ * new owner's first one when the last owner had made exactly one call. */
+static void test_free_zeroes_sequence_words(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(call_sleep(f, 0), 0);
+	assert_int_equal(f->c->req.req_seq, 1);
+	assert_int_equal(f->c->rep.rep_seq, 1);
+	assert_int_equal(vmrpc_host_chan_free(f->host, f->idx), 0);
+	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_FREE);
+	assert_int_equal(f->c->req.req_seq, 0);
+	assert_int_equal(f->c->rep.rep_seq, 0);
+	assert_int_equal(f->c->req.caller_waiting, 0);
+	assert_int_equal(f->c->rep.callee_waiting, 0);
+}
+
+/* Regression: DEAD follows only ATTACHED; marking a free channel dead made
+ * it unclaimable until hostd freed it again. */
+static void test_mark_dead_only_attached(void **state)
+{
+	struct fixture *f = *state;
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(f->host, 0);
+
+	assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
+	assert_int_equal(vmrpc_host_chan_mark_dead(f->host, 0), -ESTALE);
+	assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
+}
+
+/* Regression: only the owner of a region may listen on its doorbell; a
+ * caller's mapping used to take over a live hostd's socket. */
+static void test_listen_needs_owner(void **state)
+{
+	struct fixture *f = *state;
+	int fd = -1;
+
+	assert_int_equal(vmrpc_doorbell_listen(f->guest, &fd), -EPERM);
+	assert_int_equal(fd, -1);
+}
+
+/* Regression: a forked child closing its inherited handle moved the
+ * parent's channel to DETACHING, and the parent's next call failed. Closing
+ * in a child now only frees the child's copy of the handle. */
+static void test_fork_child_close(void **state)
+{
+	struct fixture *f = *state;
+	int status;
+	pid_t pid;
+
+	assert_int_equal(call_sleep(f, 0), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		vmrpc_chan_close(f->ch);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_ATTACHED);
+	assert_int_equal(call_sleep(f, 0), 0);
 }
 
 /* ---- regressions ----------------------------------------------------- */
@@ -838,6 +901,10 @@ int main(int argc, char **argv)
 		T(test_late_refuse_after_timeout, setup_region),
 		T(test_late_attach_after_timeout, setup_region),
 		T(test_stale_handle_after_idle_reset, setup_spin),
+		T(test_free_zeroes_sequence_words, setup_spin),
+		T(test_mark_dead_only_attached, setup_region),
+		T(test_listen_needs_owner, setup_region),
+		T(test_fork_child_close, setup_spin),
 	};
 #undef T
 
