@@ -54,13 +54,15 @@ VMRPC_API int vmrpc_outcall_alloc(struct vmrpc_outcall *call, uint64_t len,
 				  uint64_t *ret_off, void **ret_ptr);
 
 /* Copy the NUL-terminated s (at most max_len bytes before the NUL) into the
- * arena and fill *ret_wire. -ENAMETOOLONG if s is longer than max_len. */
+ * arena and fill *ret_wire. -ENAMETOOLONG if s is longer than max_len,
+ * -VMRPC_E2BIG if the arena is full. */
 VMRPC_API int vmrpc_outcall_put_str(struct vmrpc_outcall *call, const char *s,
 				    uint32_t max_len, struct vmrpc_wire_str *ret_wire);
 
 /* Publish the request (args_len bytes of args), wait for the reply and
  * return the callee's status: the method's result, or a negative error from
- * the callee or from the transport. */
+ * the callee or from the transport. -EINVAL for a method id the interface
+ * does not have, -VMRPC_E2BIG for args_len > VMRPC_ARGS_SIZE. */
 VMRPC_API int64_t vmrpc_outcall_invoke(struct vmrpc_outcall *call, uint32_t method,
 				       uint32_t args_len);
 

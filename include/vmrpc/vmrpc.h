@@ -65,7 +65,8 @@ VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf,
 
 /* Host side: create the region file NAME.region (or adopt an existing one
  * with the same geometry, bumping its generation and resetting every
- * channel), and map it. */
+ * channel), give it opts->mode, map it, and lock it: a second create on the
+ * same name gets -EBUSY while this region is open. */
 VMRPC_API int vmrpc_region_create(const char *name,
 				  const struct vmrpc_region_opts *opts,
 				  struct vmrpc_region **ret_region);
@@ -104,7 +105,7 @@ VMRPC_API int vmrpc_region_publish(struct vmrpc_region *region,
 				   const struct vmrpc_iface *const *ifaces, size_t n);
 
 /* Find iface by name; -VMRPC_ENOIFACE if absent, -VMRPC_ESIGNATURE if the
- * version or signature hash differs. */
+ * version, the number of methods or the signature hash differs. */
 VMRPC_API int vmrpc_region_lookup(struct vmrpc_region *region,
 				  const struct vmrpc_iface *iface, uint32_t *ret_slot);
 
@@ -112,12 +113,16 @@ VMRPC_API int vmrpc_region_lookup(struct vmrpc_region *region,
 
 struct vmrpc_chan;
 
-/* Claim a free channel, ring the doorbell and wait (up to timeout_ms; 0 for
- * the default 5000) until the host attaches a callee to it. */
+/* Claim a free channel, ring the doorbell and wait (up to timeout_ms; 0 or
+ * less for the default 5000) until the host attaches a callee to it. The
+ * region must come from vmrpc_region_open() (one from an fd has no doorbell:
+ * -EINVAL). Thread-safe against other opens on the same region. */
 VMRPC_API int vmrpc_chan_open(struct vmrpc_region *region, int timeout_ms,
 			      struct vmrpc_chan **ret_chan);
 
-/* Detach (hostd reaps the shadow) and free the handle. */
+/* Detach (hostd reaps the shadow) and free the handle. In a forked child,
+ * whose handle is a copy of its parent's, this only frees the copy: the
+ * channel stays its parent's. */
 VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *chan);
 
 VMRPC_API uint32_t vmrpc_chan_index(const struct vmrpc_chan *chan);
@@ -162,8 +167,8 @@ VMRPC_API void vmrpc_callee_close(struct vmrpc_callee *callee);
 VMRPC_API void vmrpc_callee_set_spin(struct vmrpc_callee *callee, uint32_t max_ns);
 
 /* Serve calls until vmrpc_callee_stop() (from a signal handler or another
- * thread) or an unrecoverable error. svcs[i] answers registry slot i.
- * Returns 0 after a stop. */
+ * thread). svcs[i] answers registry slot i. A bad request gets an error
+ * reply and serving goes on. Returns 0 after a stop. */
 VMRPC_API int vmrpc_callee_serve(struct vmrpc_callee *callee,
 				 const struct vmrpc_service *svcs, size_t n_svcs);
 /* Async-signal-safe. */
@@ -172,7 +177,8 @@ VMRPC_API void vmrpc_callee_stop(struct vmrpc_callee *callee);
 /* ---- the host side's channel management (hostd, and tests acting as it) */
 
 /* Bind the region's loopback doorbell socket <runtime dir>/<name>.sock
- * (SOCK_DGRAM, SO_PASSCRED, non-blocking, close-on-exec). */
+ * (SOCK_DGRAM, SO_PASSCRED, non-blocking, close-on-exec), replacing a stale
+ * socket file. Only for a region from vmrpc_region_create() (else -EPERM). */
 VMRPC_API int vmrpc_doorbell_listen(struct vmrpc_region *region, int *ret_fd);
 
 /* One received doorbell with the sender's kernel-verified credentials. */
@@ -189,7 +195,10 @@ VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell);
 
 /* Channel transitions only the host side makes. attach: CLAIMED -> ATTACHED
  * with fresh sequence words; refuse: CLAIMED -> REFUSED with err; mark_dead:
- * -> DEAD; free: -> FREE with generation + 1. Each wakes every sleeper. */
+ * ATTACHED -> DEAD; free: any -> FREE with generation + 1 and zeroed
+ * sequence words. Each wakes every sleeper. attach, refuse and mark_dead
+ * return -ESTALE when the channel is not in the state they move it from
+ * (the caller gave up its claim, or is detaching). */
 VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *region, uint32_t i,
 				     pid_t callee_pid);
 VMRPC_API int vmrpc_host_chan_refuse(struct vmrpc_region *region, uint32_t i, int err);
