@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "hostcalls_caller.h"
 
 #define ITEST_MAX_PIDS 256
 
@@ -351,7 +352,7 @@ int itest_wait_gone(pid_t pid, int timeout_ms)
 	return 0;
 }
 
-int itest_wait_blocked_in_read(pid_t pid, int timeout_ms)
+int itest_wait_in_syscall(pid_t pid, const long *nrs, size_t n_nrs, int timeout_ms)
 {
 	uint64_t deadline = itest_now_ms() + (uint64_t)timeout_ms;
 	char path[64], buf[128];
@@ -366,13 +367,39 @@ int itest_wait_blocked_in_read(pid_t pid, int timeout_ms)
 			return -ESRCH;
 		buf[n] = '\0';
 		/* "<nr> <args...>" while in a system call, "running" otherwise */
-		if (isdigit((unsigned char)buf[0]) && strtol(buf, NULL, 10) == SYS_read &&
-		    itest_proc_state(pid) == 'S')
-			return 0;
+		if (isdigit((unsigned char)buf[0]) && itest_proc_state(pid) == 'S') {
+			long nr = strtol(buf, NULL, 10);
+			for (size_t i = 0; i < n_nrs; i++)
+				if (nr == nrs[i])
+					return 0;
+		}
 		if (itest_now_ms() > deadline)
 			return -ETIMEDOUT;
 		usleep(2000);
 	}
+}
+
+int itest_wait_blocked_in_read(pid_t pid, int timeout_ms)
+{
+	static const long nrs[] = { SYS_read };
+
+	return itest_wait_in_syscall(pid, nrs, 1, timeout_ms);
+}
+
+int32_t itest_caller_open_fifo(const char *fifo, int wr, struct vmrpc_guest *ret_guest,
+			       struct vmrpc_binding *ret_hc)
+{
+	int32_t pid, fd;
+
+	ITEST_CHECK_EQ(vmrpc_guest_attach(NULL, ret_guest), 0);
+	ITEST_CHECK_EQ(hostcalls_bind(ret_guest->chan, ret_hc), 0);
+	ITEST_CHECK_EQ(hostcalls_identity(ret_hc, &pid, NULL, NULL), 0);
+	/* O_RDWR: the open does not wait for a writer, a read waits forever */
+	fd = hostcalls_open(ret_hc, fifo, O_RDWR, 0);
+	ITEST_CHECK(fd >= 0);
+	ITEST_CHECK(itest_send(wr, vmrpc_chan_index(ret_guest->chan)) == 0);
+	ITEST_CHECK(itest_send(wr, pid) == 0);
+	return fd;
 }
 
 int itest_wait_exit(pid_t pid, int timeout_ms, int *ret_status)

@@ -43,6 +43,12 @@
 /* One test function (setup to teardown) may not take longer than this. */
 #ifndef ITEST_WATCHDOG_S
 #define ITEST_WATCHDOG_S 100
+/* In a caller child: attach, open the FIFO fifo through the host (so that a
+ * read on it blocks in the shadow), and send the channel index, then the
+ * shadow's pid, on wr. Returns the host fd; exits the child on failure. */
+int32_t itest_caller_open_fifo(const char *fifo, int wr, struct vmrpc_guest *ret_guest,
+			       struct vmrpc_binding *ret_hc);
+
 #endif
 /* A forked child kills itself after this long (alarm, default action). */
 #define ITEST_CHILD_WATCHDOG_S 90
@@ -107,6 +113,8 @@ void itest_proc_comm(pid_t pid, char *buf, size_t size);
 int itest_proc_children(pid_t parent, pid_t *ret_pids, int max);
 /* Wait until pid no longer exists at all (reaped, not a zombie). */
 int itest_wait_gone(pid_t pid, int timeout_ms);
+/* Wait until pid sleeps inside one of the system calls nrs (SYS_*). */
+int itest_wait_in_syscall(pid_t pid, const long *nrs, size_t n_nrs, int timeout_ms);
 /* Wait until pid sleeps in read(2) on a pipe or FIFO. */
 int itest_wait_blocked_in_read(pid_t pid, int timeout_ms);
 /* Wait for our child pid to exit and reap it: 0 and *ret_status, or

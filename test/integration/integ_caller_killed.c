@@ -67,19 +67,12 @@ static int blocked_main(int rd, int wr, void *arg)
 	struct vmrpc_guest g;
 	struct vmrpc_binding hc;
 	char buf[64];
-	int32_t pid, fd;
+	int32_t fd;
 	int64_t n;
 
 	(void)rd;
 	(void)arg;
-	ITEST_CHECK_EQ(vmrpc_guest_attach(NULL, &g), 0);
-	ITEST_CHECK_EQ(hostcalls_bind(g.chan, &hc), 0);
-	ITEST_CHECK_EQ(hostcalls_identity(&hc, &pid, NULL, NULL), 0);
-	/* O_RDWR: the open does not wait for a writer, the read waits forever */
-	fd = hostcalls_open(&hc, fifo_path, O_RDWR, 0);
-	ITEST_CHECK(fd >= 0);
-	ITEST_CHECK(itest_send(wr, vmrpc_chan_index(g.chan)) == 0);
-	ITEST_CHECK(itest_send(wr, pid) == 0);
+	fd = itest_caller_open_fifo(fifo_path, wr, &g, &hc);
 	n = hostcalls_read(&hc, fd, buf, sizeof(buf));
 	itest_send(wr, n); /* the test fails if this ever arrives */
 	return 3;

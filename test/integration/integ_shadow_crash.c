@@ -29,24 +29,9 @@ static char fifo_path[PATH_MAX];
  * 5.16): an idle shadow waiting for requests. */
 static int wait_idle(pid_t pid)
 {
-	uint64_t deadline = itest_now_ms() + ITEST_DEADLINE_MS;
-	char path[64], buf[128];
+	static const long nrs[] = { SYS_futex, SYS_futex_waitv };
 
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	while (itest_now_ms() < deadline) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		if (n <= 0)
-			return -ESRCH;
-		buf[n] = '\0';
-		long nr = strtol(buf, NULL, 10);
-		if ((nr == SYS_futex || nr == SYS_futex_waitv) && buf[0] != 'r')
-			return 0;
-		usleep(2000);
-	}
-	return -ETIMEDOUT;
+	return itest_wait_in_syscall(pid, nrs, 2, ITEST_DEADLINE_MS);
 }
 
 static void test_crash_while_idle(void **state)
@@ -101,13 +86,7 @@ static int blocked_main(int rd, int wr, void *arg)
 
 	(void)rd;
 	(void)arg;
-	ITEST_CHECK_EQ(vmrpc_guest_attach(NULL, &g), 0);
-	ITEST_CHECK_EQ(hostcalls_bind(g.chan, &hc), 0);
-	ITEST_CHECK_EQ(hostcalls_identity(&hc, &pid, NULL, NULL), 0);
-	fd = hostcalls_open(&hc, fifo_path, O_RDWR, 0);
-	ITEST_CHECK(fd >= 0);
-	ITEST_CHECK(itest_send(wr, vmrpc_chan_index(g.chan)) == 0);
-	ITEST_CHECK(itest_send(wr, pid) == 0);
+	fd = itest_caller_open_fifo(fifo_path, wr, &g, &hc);
 	ITEST_CHECK(itest_send(wr, hostcalls_read(&hc, fd, buf, sizeof(buf))) == 0);
 	/* the channel is dead for good */
 	ITEST_CHECK(itest_send(wr, hostcalls_identity(&hc, NULL, NULL, NULL)) == 0);
