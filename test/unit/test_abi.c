@@ -351,47 +351,43 @@ static void test_recreate_other_geometry(void **state)
 	vmrpc_region_close(r);
 }
 
-static void test_create_over_garbage(void **state)
+/* Create a region where a junk file of size bytes stands: it must be
+ * replaced by a fresh header with an empty registry. */
+static void create_over_junk(size_t size)
 {
 	char path[PATH_MAX], junk[10000];
 	struct vmrpc_region *r;
 	int fd;
 
-	(void)state;
-	/* A runtime dir and a file that is not a region at all. */
+	assert_true(size <= sizeof(junk));
 	assert_int_equal(vmrpc_region_path(UNIT_REGION, ".region", path, sizeof(path)), 0);
-	memset(junk, 0x5a, sizeof(junk));
+	memset(junk, 0x5a, size);
 	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
-	close(fd);
-	unit_region_create(2, 8192, &r, NULL);
-	check_fresh_header(r, 2, 8192);
-	vmrpc_region_close(r);
-}
-
-/* Regression (libvmrpc/region.c, vmrpc_region_create): a file shorter than a
- * header is grown in place with ftruncate, and only the geometry fields are
- * written, so whatever it held stays in n_ifaces, guest_boot_id and the
- * registry: callers then see garbage registry entries. */
-static void test_create_over_short_garbage(void **state)
-{
-	char path[PATH_MAX], junk[4000];
-	struct vmrpc_region *r;
-	int fd;
-
-	(void)state;
-	assert_int_equal(vmrpc_region_path(UNIT_REGION, ".region", path, sizeof(path)), 0);
-	memset(junk, 0x5a, sizeof(junk));
-	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+	assert_int_equal(write(fd, junk, size), (ssize_t)size);
 	close(fd);
 	unit_region_create(2, 8192, &r, NULL);
 	check_fresh_header(r, 2, 8192);
 	for (unsigned i = 0; i < VMRPC_REG_MAX; i++)
 		assert_int_equal(vmrpc_region_hdr(r)->registry[i].name[0], 0);
 	vmrpc_region_close(r);
+}
+
+/* A runtime dir and a file that is not a region at all. */
+static void test_create_over_garbage(void **state)
+{
+	(void)state;
+	create_over_junk(10000);
+}
+
+/* Regression (libvmrpc/region.c, vmrpc_region_create): a file shorter than a
+ * header was grown in place with ftruncate, and only the geometry fields
+ * were written, so whatever it held stayed in n_ifaces, guest_boot_id and the
+ * registry: callers then saw garbage registry entries. */
+static void test_create_over_short_garbage(void **state)
+{
+	(void)state;
+	create_over_junk(4000);
 }
 
 int main(int argc, char **argv)
