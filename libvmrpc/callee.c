@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "callee.h"
 #include "region.h"
 #include "spin.h"
 #include "sync.h"
@@ -133,11 +134,12 @@ static int64_t callee_dispatch(struct vmrpc_callee *c, const struct vmrpc_servic
 	struct vmrpc_incall call;
 	int64_t status;
 
-	if (slot >= n_svcs || args_len > VMRPC_ARGS_SIZE)
+	if (slot >= n_svcs || args_len > VMRPC_ARGS_SIZE || method >= svcs[slot].iface->n_methods) {
+		/* No results: not even the previous reply's res_len. */
+		__atomic_store_n(&c->hdr->rep.res_len, 0, __ATOMIC_RELAXED);
 		return -EPROTO;
+	}
 	svc = &svcs[slot];
-	if (method >= svc->iface->n_methods)
-		return -EPROTO;
 	memcpy(c->args, c->hdr->args, args_len);
 	call = (struct vmrpc_incall){
 		.method = method,
@@ -152,26 +154,34 @@ static int64_t callee_dispatch(struct vmrpc_callee *c, const struct vmrpc_servic
 	return status;
 }
 
+int callee_serve_one(struct vmrpc_callee *c, uint32_t s, const struct vmrpc_service *svcs,
+		     size_t n_svcs)
+{
+	struct vmrpc_chan_hdr *h = c->hdr;
+	int64_t status = callee_dispatch(c, svcs, n_svcs);
+	int woke_caller;
+
+	__atomic_store_n(&h->rep.status, status, __ATOMIC_RELAXED);
+	sync_store_release(&h->rep.rep_seq, s);
+	c->last_seq = s;
+	sync_fence();
+	woke_caller = sync_load(&h->req.caller_waiting) != 0;
+	if (woke_caller)
+		sync_futex_wake(&h->rep.rep_seq);
+	return woke_caller;
+}
+
 VMRPC_API int vmrpc_callee_serve(struct vmrpc_callee *c, const struct vmrpc_service *svcs,
 				 size_t n_svcs)
 {
-	struct vmrpc_chan_hdr *h = c->hdr;
 	int woke_caller = 0;
 
 	while (!callee_stopping(c)) {
 		uint32_t s = callee_wait_request(c, woke_caller);
-		int64_t status;
 
 		if (s == 0 && callee_stopping(c))
 			break;
-		status = callee_dispatch(c, svcs, n_svcs);
-		__atomic_store_n(&h->rep.status, status, __ATOMIC_RELAXED);
-		sync_store_release(&h->rep.rep_seq, s);
-		c->last_seq = s;
-		sync_fence();
-		woke_caller = sync_load(&h->req.caller_waiting) != 0;
-		if (woke_caller)
-			sync_futex_wake(&h->rep.rep_seq);
+		woke_caller = callee_serve_one(c, s, svcs, n_svcs);
 	}
 	return 0;
 }

@@ -23,5 +23,8 @@ run_suite() {
 run_suite gcc -DCMAKE_C_COMPILER=gcc
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	run_suite asan -DCMAKE_C_COMPILER=gcc -DVMRPC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-run_suite clang -DCMAKE_C_COMPILER=clang
+# clang also builds the libFuzzer target for the host's request validation;
+# its ctest fuzz_request_run fuzzes for $VMRPC_FUZZ_SECONDS (0: not at all).
+# Every suite replays the fuzz corpus (ctest fuzz_request_corpus).
+run_suite clang -DCMAKE_C_COMPILER=clang -DVMRPC_FUZZ_SECONDS="${VMRPC_FUZZ_SECONDS:-30}"
 echo "=== all test suites passed"

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target for the host side's request validation (docs/security.md,
+ * "Fuzzing"). Each input is a hostile guest's write of one channel (request
+ * words, args block, arena, results block; format in fuzz_request.h),
+ * followed by one request that the real callee code (callee_serve_one, the
+ * step vmrpc_callee_serve runs per request) answers through the real
+ * skeletons generated from idl/hostcalls.idl and examples/calc/calc.idl.
+ *
+ * The method implementations below do no I/O, but they read every byte of
+ * every in buffer and in string and write every byte of every out buffer and
+ * out string they are given, so ASan sees any pointer the validation lets
+ * through; they also check each pointer against the wire offset it came
+ * from and the served channel's arena, and each scalar against what the
+ * guest published. While the request is served, the region header and both
+ * neighbouring channels are PROT_NONE: any access outside the served channel
+ * faults. Afterwards the whole region must equal a model the harness keeps
+ * of what it may contain (only the reply words, the out scalars and the
+ * out-data slots change), and the status must be exactly the one an oracle
+ * derived from docs/abi.md and the IDL predicts. Any violation abort()s.
+ *
+ * The first implementation entered also scribbles over the request words and
+ * the args block, as a guest may at any moment: the call must go on with the
+ * snapshot it took before.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "calc_callee.h"
+#include "callee.h" /* libvmrpc-private: callee_serve_one() */
+#include "fuzz_request.h"
+#include "hostcalls_callee.h"
+
+#define REGION_SIZE ((size_t)VMRPC_HDR_SIZE + (size_t)FUZZ_N_CHANNELS * FUZZ_CHAN_SIZE)
+#define CHAN_AT(field) (FUZZ_CHAN_OFF + offsetof(struct vmrpc_chan_hdr, field))
+
+#define CHECK(cond)                                                                              \
+	do {                                                                                     \
+		if (!(cond))                                                                     \
+			fuzz_fail(__LINE__, #cond);                                              \
+	} while (0)
+
+static void fuzz_fail(int line, const char *what)
+{
+	fprintf(stderr, "fuzz_request.c:%d: invariant violated: %s\n", line, what);
+	abort();
+}
+
+/* Set up once. */
+static struct {
+	struct vmrpc_region *region;
+	uint8_t *base;
+	struct vmrpc_chan_hdr *chan; /* the served channel */
+	uint8_t *arena;              /* its arena */
+	struct vmrpc_callee *callee;
+	struct vmrpc_service svcs[2], no_ops[2];
+	uint8_t ctl[sizeof(struct vmrpc_chan_ctl)]; /* the channel's ctl line after attach */
+	uint32_t seq;
+	int verbose; /* $FUZZ_REQUEST_VERBOSE: print each request and its status */
+} F;
+
+/* What the whole region must hold after the call: the region as it was
+ * before, plus every write the callee is allowed to make. */
+static _Alignas(64) uint8_t want[REGION_SIZE];
+
+/* This input. */
+static struct {
+	struct fuzz_req_hdr h;
+	uint8_t pub_args[VMRPC_ARGS_SIZE];   /* the args block as published */
+	uint8_t pub_arena[FUZZ_ARENA_SIZE];  /* the arena as published */
+	int op_called;                       /* implementations entered */
+	int64_t op_ret;                      /* what the implementation returned */
+	uint8_t res[VMRPC_RESULTS_SIZE];     /* the results struct it implies */
+	uint32_t res_len;
+} S;
+
+/* The args struct as the guest published it (never the scribbled block). */
+#define PUB_ARGS(type, var)                                                                      \
+	type var;                                                                                \
+	memcpy(&var, S.pub_args, sizeof(var))
+
+static void put32(size_t off, uint32_t v)
+{
+	memcpy(want + off, &v, sizeof(v));
+}
+
+static void put64(size_t off, uint64_t v)
+{
+	memcpy(want + off, &v, sizeof(v));
+}
+
+static int in_region(const void *p)
+{
+	const uint8_t *q = p;
+
+	return q >= F.base && q < F.base + REGION_SIZE;
+}
+
+/* ---- what the implementations check and touch ------------------------ */
+
+/* A pointer to guest memory must be exactly the wire offset it came from,
+ * with [p, p+len) inside the served channel's arena. */
+static void check_arena_ptr(const void *p, uint64_t off, uint64_t len)
+{
+	const uint8_t *q = p, *end = F.arena + FUZZ_ARENA_SIZE;
+
+	CHECK(q >= F.arena && q <= end);
+	CHECK(len <= (uint64_t)(end - q));
+	CHECK((uint64_t)(q - F.base) == off);
+}
+
+/* An in string reaches the method as a private, terminated copy of exactly
+ * the bytes the guest published. */
+static void check_in_str(const char *s, const struct vmrpc_wire_str *w, uint32_t max_len)
+{
+	size_t n = strlen(s);
+
+	CHECK(!in_region(s));
+	CHECK(n == w->len && n <= max_len);
+	CHECK(w->off >= FUZZ_ARENA_START && w->off - FUZZ_ARENA_START < FUZZ_ARENA_SIZE);
+	CHECK(n + 1 <= FUZZ_ARENA_SIZE - (w->off - FUZZ_ARENA_START));
+	CHECK(memcmp(s, S.pub_arena + (w->off - FUZZ_ARENA_START), n + 1) == 0);
+}
+
+static void read_all(const void *p, uint64_t n)
+{
+	const volatile uint8_t *q = p;
+	uint8_t x = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		x ^= q[i];
+	(void)x;
+}
+
+static uint8_t out_byte(uint64_t i)
+{
+	return (uint8_t)(0xc3 ^ i);
+}
+
+/* Write every byte of an out buffer in the arena, and the same into want. */
+static void write_all(void *p, uint64_t n)
+{
+	uint8_t *q = p, *w = want + (q - F.base);
+
+	for (uint64_t i = 0; i < n; i++)
+		q[i] = w[i] = out_byte(i);
+}
+
+/* An out string of out_strlen bytes: every byte of buf is written, and it
+ * stays unterminated if out_strlen >= size. */
+static void make_out_str(char *buf, size_t size)
+{
+	CHECK(!in_region(buf));
+	memset(buf, 'o', size);
+	if (S.h.out_strlen < size)
+		buf[S.h.out_strlen] = '\0';
+}
+
+/* First thing every implementation does. */
+static void op_enter(void)
+{
+	struct vmrpc_chan_hdr *h = F.chan;
+
+	CHECK(++S.op_called == 1);
+	/* The guest rewrites the request words and the args block. */
+	for (size_t i = 0; i < VMRPC_ARGS_SIZE; i++)
+		h->args[i] = (uint8_t)~h->args[i];
+	h->req.iface_slot = ~h->req.iface_slot;
+	h->req.method = ~h->req.method;
+	h->req.args_len = ~h->req.args_len;
+	memcpy(want + CHAN_AT(req), &h->req, sizeof(h->req));
+	memcpy(want + CHAN_AT(args), h->args, sizeof(h->args));
+}
+
+static int32_t op_ret32(void)
+{
+	S.op_ret = (int32_t)S.h.op_ret;
+	return (int32_t)S.h.op_ret;
+}
+
+static int64_t op_ret64(void)
+{
+	S.op_ret = S.h.op_ret;
+	return S.h.op_ret;
+}
+
+/* ---- hostcalls ------------------------------------------------------- */
+
+static int32_t hc_identity(void *ctx, int32_t *pid, uint32_t *uid, uint32_t *gid)
+{
+	struct hostcalls_identity_results r = {
+		.pid = (int32_t)S.h.op_val,
+		.uid = S.h.op_val ^ 0x5555u,
+		.gid = ~S.h.op_val,
+	};
+
+	op_enter();
+	CHECK(!in_region(pid) && !in_region(uid) && !in_region(gid));
+	*pid = r.pid;
+	*uid = r.uid;
+	*gid = r.gid;
+	memcpy(S.res, &r, sizeof(r));
+	S.res_len = sizeof(r);
+	return op_ret32();
+}
+
+static int32_t hc_getcwd(void *ctx, char *path, size_t path_size)
+{
+	op_enter();
+	CHECK(path_size == 4095 + 1);
+	make_out_str(path, path_size);
+	return op_ret32();
+}
+
+static int32_t hc_chdir(void *ctx, const char *path)
+{
+	PUB_ARGS(struct hostcalls_chdir_args, a);
+
+	op_enter();
+	check_in_str(path, &a.path, 4095);
+	return op_ret32();
+}
+
+static int32_t hc_open(void *ctx, const char *path, int32_t flags, uint32_t mode)
+{
+	PUB_ARGS(struct hostcalls_open_args, a);
+
+	op_enter();
+	check_in_str(path, &a.path, 4095);
+	CHECK(flags == a.flags && mode == a.mode);
+	return op_ret32();
+}
+
+static int64_t hc_read(void *ctx, int32_t fd, void *buf, uint64_t count)
+{
+	PUB_ARGS(struct hostcalls_read_args, a);
+
+	op_enter();
+	CHECK(fd == a.fd && count == a.count);
+	check_arena_ptr(buf, a.buf_off, count);
+	write_all(buf, count);
+	return op_ret64();
+}
+
+static int64_t hc_write(void *ctx, int32_t fd, const void *buf, uint64_t count)
+{
+	PUB_ARGS(struct hostcalls_write_args, a);
+
+	op_enter();
+	CHECK(fd == a.fd && count == a.count);
+	check_arena_ptr(buf, a.buf_off, count);
+	read_all(buf, count);
+	return op_ret64();
+}
+
+static int32_t hc_close(void *ctx, int32_t fd)
+{
+	PUB_ARGS(struct hostcalls_close_args, a);
+
+	op_enter();
+	CHECK(fd == a.fd);
+	return op_ret32();
+}
+
+static const struct hostcalls_ops hc_ops = {
+	.identity = hc_identity,
+	.getcwd = hc_getcwd,
+	.chdir = hc_chdir,
+	.open = hc_open,
+	.read = hc_read,
+	.write = hc_write,
+	.close = hc_close,
+};
+
+/* ---- calc ------------------------------------------------------------ */
+
+static int64_t calc_add(void *ctx, int64_t a, int64_t b)
+{
+	PUB_ARGS(struct calc_add_args, p);
+	int64_t sum;
+
+	op_enter();
+	CHECK(a == p.a && b == p.b);
+	S.op_ret = __builtin_add_overflow(a, b, &sum) ? -EOVERFLOW : sum;
+	return S.op_ret;
+}
+
+static int32_t calc_stats(void *ctx, const void *data, uint32_t n, uint64_t *sum, uint8_t *min,
+			  uint8_t *max)
+{
+	PUB_ARGS(struct calc_stats_args, a);
+	struct calc_stats_results r = { .sum = 0, .min = 0xff, .max = 0 };
+	const volatile uint8_t *d = data;
+
+	op_enter();
+	CHECK(n == a.n);
+	check_arena_ptr(data, a.data_off, n);
+	CHECK(!in_region(sum) && !in_region(min) && !in_region(max));
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t b = d[i];
+
+		r.sum += b;
+		r.min = b < r.min ? b : r.min;
+		r.max = b > r.max ? b : r.max;
+	}
+	*sum = r.sum;
+	*min = r.min;
+	*max = r.max;
+	memcpy(S.res, &r, sizeof(r));
+	S.res_len = sizeof(r);
+	return op_ret32();
+}
+
+static int32_t calc_greet(void *ctx, const char *name, char *greeting, size_t greeting_size)
+{
+	PUB_ARGS(struct calc_greet_args, a);
+
+	op_enter();
+	check_in_str(name, &a.name, 64);
+	CHECK(greeting_size == 128 + 1);
+	make_out_str(greeting, greeting_size);
+	return op_ret32();
+}
+
+static int64_t calc_reverse(void *ctx, const void *data, void *rev, uint64_t n)
+{
+	PUB_ARGS(struct calc_reverse_args, a);
+
+	op_enter();
+	CHECK(n == a.n);
+	check_arena_ptr(data, a.data_off, n);
+	check_arena_ptr(rev, a.rev_off, n);
+	read_all(data, n);
+	write_all(rev, n);
+	return op_ret64();
+}
+
+static const struct calc_ops calc_impl = {
+	.add = calc_add,
+	.stats = calc_stats,
+	.greet = calc_greet,
+	.reverse = calc_reverse,
+};
+
+static const struct hostcalls_ops hc_none;
+static const struct calc_ops calc_none;
+
+/* ---- the oracle ------------------------------------------------------ */
+
+/* vmrpc_incall_in_buf/out_buf: [off, off+len) inside this channel's arena. */
+static int arena_ok(uint64_t off, uint64_t len)
+{
+	return off >= FUZZ_ARENA_START && off - FUZZ_ARENA_START <= FUZZ_ARENA_SIZE &&
+	       len <= FUZZ_ARENA_SIZE - (off - FUZZ_ARENA_START);
+}
+
+static int expect_buf(uint64_t off, uint64_t len)
+{
+	return arena_ok(off, len) ? 0 : -EFAULT;
+}
+
+/* vmrpc_incall_get_str: bounded, inside the arena, NUL at len and not before. */
+static int expect_get_str(const struct vmrpc_wire_str *w, uint32_t max_len)
+{
+	const uint8_t *p;
+
+	if (w->len > max_len)
+		return -EINVAL;
+	if (!arena_ok(w->off, (uint64_t)w->len + 1))
+		return -EFAULT;
+	p = S.pub_arena + (w->off - FUZZ_ARENA_START);
+	if (p[w->len] != '\0' || memchr(p, '\0', w->len))
+		return -EINVAL;
+	return 0;
+}
+
+/* vmrpc_incall_put_str of the string make_out_str() made in a size-byte
+ * buffer (the skeleton terminates it at size - 1). On success the slot gets
+ * it in want. */
+static int64_t expect_put_str(const struct vmrpc_wire_str *w, size_t size, int64_t ret)
+{
+	size_t len = S.h.out_strlen < size - 1 ? S.h.out_strlen : size - 1;
+
+	if (!arena_ok(w->off, w->len))
+		return -EFAULT;
+	if (len + 1 > w->len)
+		return -ERANGE;
+	memset(want + w->off, 'o', len);
+	want[w->off + len] = '\0';
+	return ret;
+}
+
+#define ARGS_LEN_IS(type) (args_len == sizeof(type) ? 0 : -EPROTO)
+
+/* Before any implementation runs: the error the request must get, or 0 if
+ * it is valid and its implementation must be called. */
+static int64_t expect_before(void)
+{
+	uint32_t slot = S.h.iface_slot, m = S.h.method, args_len = S.h.args_len;
+	int no_ops = S.h.flags & FUZZ_F_NO_OPS;
+	int64_t err;
+
+	if (slot > FUZZ_SLOT_CALC || args_len > VMRPC_ARGS_SIZE)
+		return -EPROTO;
+	if (slot == FUZZ_SLOT_HOSTCALLS) {
+		switch (m) {
+		case HOSTCALLS_METHOD_IDENTITY:
+			err = args_len == 0 ? 0 : -EPROTO;
+			return err ? err : no_ops ? -ENOSYS : 0;
+		case HOSTCALLS_METHOD_GETCWD:
+			err = ARGS_LEN_IS(struct hostcalls_getcwd_args);
+			return err ? err : no_ops ? -ENOSYS : 0;
+		case HOSTCALLS_METHOD_CHDIR: {
+			PUB_ARGS(struct hostcalls_chdir_args, a);
+			err = ARGS_LEN_IS(a);
+			return err ? err : no_ops ? -ENOSYS : expect_get_str(&a.path, 4095);
+		}
+		case HOSTCALLS_METHOD_OPEN: {
+			PUB_ARGS(struct hostcalls_open_args, a);
+			err = ARGS_LEN_IS(a);
+			return err ? err : no_ops ? -ENOSYS : expect_get_str(&a.path, 4095);
+		}
+		case HOSTCALLS_METHOD_READ: {
+			PUB_ARGS(struct hostcalls_read_args, a);
+			err = ARGS_LEN_IS(a);
+			return err ? err : no_ops ? -ENOSYS : expect_buf(a.buf_off, a.count);
+		}
+		case HOSTCALLS_METHOD_WRITE: {
+			PUB_ARGS(struct hostcalls_write_args, a);
+			err = ARGS_LEN_IS(a);
+			return err ? err : no_ops ? -ENOSYS : expect_buf(a.buf_off, a.count);
+		}
+		case HOSTCALLS_METHOD_CLOSE:
+			err = ARGS_LEN_IS(struct hostcalls_close_args);
+			return err ? err : no_ops ? -ENOSYS : 0;
+		default:
+			return -EPROTO;
+		}
+	}
+	switch (m) {
+	case CALC_METHOD_ADD:
+		err = ARGS_LEN_IS(struct calc_add_args);
+		return err ? err : no_ops ? -ENOSYS : 0;
+	case CALC_METHOD_STATS: {
+		PUB_ARGS(struct calc_stats_args, a);
+		err = ARGS_LEN_IS(a);
+		return err ? err : no_ops ? -ENOSYS : expect_buf(a.data_off, a.n);
+	}
+	case CALC_METHOD_GREET: {
+		PUB_ARGS(struct calc_greet_args, a);
+		err = ARGS_LEN_IS(a);
+		return err ? err : no_ops ? -ENOSYS : expect_get_str(&a.name, 64);
+	}
+	case CALC_METHOD_REVERSE: {
+		PUB_ARGS(struct calc_reverse_args, a);
+		err = ARGS_LEN_IS(a);
+		if (err || no_ops)
+			return err ? err : -ENOSYS;
+		err = expect_buf(a.data_off, a.n);
+		return err ? err : expect_buf(a.rev_off, a.n);
+	}
+	default:
+		return -EPROTO;
+	}
+}
+
+/* After the implementation returned ret >= 0: the out strings. */
+static int64_t expect_after(int64_t ret)
+{
+	if (S.h.iface_slot == FUZZ_SLOT_HOSTCALLS && S.h.method == HOSTCALLS_METHOD_GETCWD) {
+		PUB_ARGS(struct hostcalls_getcwd_args, a);
+		return expect_put_str(&a.path, 4095 + 1, ret);
+	}
+	if (S.h.iface_slot == FUZZ_SLOT_CALC && S.h.method == CALC_METHOD_GREET) {
+		PUB_ARGS(struct calc_greet_args, a);
+		return expect_put_str(&a.greeting, 128 + 1, ret);
+	}
+	return ret;
+}
+
+/* ---- setup ----------------------------------------------------------- */
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "fuzz_request: %s: %s\n", what, vmrpc_strerror(err));
+	abort();
+}
+
+/* Another channel's contents: a plausible request with valid-looking
+ * strings everywhere, so a check that confused channels would accept it. */
+static void fill_neighbour(uint32_t i)
+{
+	uint8_t *c = F.base + VMRPC_HDR_SIZE + (size_t)i * FUZZ_CHAN_SIZE;
+
+	for (size_t k = 0; k < FUZZ_CHAN_SIZE; k++)
+		c[k] = k % 32 == 31 ? 0 : (uint8_t)('a' + k % 26);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const struct vmrpc_iface *const ifaces[] = { &hostcalls_iface, &calc_iface };
+	struct vmrpc_region_opts opts = { .n_channels = FUZZ_N_CHANNELS,
+					  .chan_size = FUZZ_CHAN_SIZE };
+	char dir[] = "/dev/shm/vmrpc-fuzz-XXXXXX", path[4200];
+	int err;
+
+	if (!mkdtemp(dir)) {
+		perror("fuzz_request: mkdtemp");
+		abort();
+	}
+	F.verbose = getenv("FUZZ_REQUEST_VERBOSE") != NULL;
+	setenv("VMRPC_RUNTIME_DIR", dir, 1);
+	err = vmrpc_region_create("fuzz", &opts, &F.region);
+	if (err < 0)
+		die("vmrpc_region_create", err);
+	/* The mapping is all we need: leave nothing behind, even on a crash. */
+	snprintf(path, sizeof(path), "%s/fuzz.region", dir);
+	unlink(path);
+	rmdir(dir);
+	CHECK(vmrpc_region_size(F.region) == REGION_SIZE);
+	err = vmrpc_region_publish(F.region, ifaces, 2);
+	if (err < 0)
+		die("vmrpc_region_publish", err);
+
+	F.base = (uint8_t *)vmrpc_region_hdr(F.region);
+	F.chan = vmrpc_region_chan(F.region, FUZZ_CHAN);
+	F.arena = F.base + FUZZ_ARENA_START;
+	CHECK((uint8_t *)F.chan == F.base + FUZZ_CHAN_OFF);
+	/* Claim it as a caller would, then attach it as hostd would. */
+	CHECK(__atomic_compare_exchange_n(&F.chan->ctl.state, &(uint32_t){ VMRPC_CHAN_FREE },
+					  VMRPC_CHAN_CLAIMED, 0, __ATOMIC_ACQ_REL,
+					  __ATOMIC_ACQUIRE));
+	F.chan->ctl.owner_pid = (uint32_t)getpid();
+	F.chan->ctl.attach_nonce = 0x0123456789abcdefull;
+	err = vmrpc_host_chan_attach(F.region, FUZZ_CHAN, getpid());
+	if (err < 0)
+		die("vmrpc_host_chan_attach", err);
+	err = vmrpc_callee_open(F.region, FUZZ_CHAN, &F.callee);
+	if (err < 0)
+		die("vmrpc_callee_open", err);
+	memcpy(F.ctl, &F.chan->ctl, sizeof(F.ctl));
+
+	F.svcs[FUZZ_SLOT_HOSTCALLS] = hostcalls_service(&hc_ops, NULL);
+	F.svcs[FUZZ_SLOT_CALC] = calc_service(&calc_impl, NULL);
+	F.no_ops[FUZZ_SLOT_HOSTCALLS] = hostcalls_service(&hc_none, NULL);
+	F.no_ops[FUZZ_SLOT_CALC] = calc_service(&calc_none, NULL);
+
+	for (uint32_t i = 0; i < FUZZ_N_CHANNELS; i++)
+		if (i != FUZZ_CHAN)
+			fill_neighbour(i);
+	memcpy(want, F.base, REGION_SIZE);
+	return 0;
+}
+
+/* ---- one input ------------------------------------------------------- */
+
+/* The guest's write of the whole channel, into want and then the region. */
+static void guest_write(const uint8_t *data, size_t size, uint32_t seq)
+{
+	uint8_t *c = want + FUZZ_CHAN_OFF;
+	struct vmrpc_chan_req rq;
+	struct vmrpc_chan_rep rp;
+	size_t n, at;
+
+	memset(&S, 0, sizeof(S));
+	n = size < sizeof(S.h) ? size : sizeof(S.h);
+	memcpy(&S.h, data, n);
+	data += n;
+	size -= n;
+	n = S.h.n_args < VMRPC_ARGS_SIZE ? S.h.n_args : VMRPC_ARGS_SIZE;
+	n = n < size ? n : size;
+	memcpy(S.pub_args, data, n);
+	data += n;
+	size -= n;
+	for (size_t k = 0; k < FUZZ_ARENA_SIZE; k++)
+		S.pub_arena[k] = k % 61 == 60 ? 0 : (uint8_t)('A' + k % 26);
+	at = S.h.arena_at % FUZZ_ARENA_SIZE;
+	n = size < FUZZ_ARENA_SIZE - at ? size : FUZZ_ARENA_SIZE - at;
+	memcpy(S.pub_arena + at, data, n);
+
+	memset(&rq, 0x11, sizeof(rq));
+	rq.req_seq = seq;
+	rq.caller_waiting = S.h.flags & FUZZ_F_WAITING ? 1 : 0;
+	rq.iface_slot = S.h.iface_slot;
+	rq.method = S.h.method;
+	rq.args_len = S.h.args_len;
+	rq.flags = 0;
+	memset(&rp, 0x22, sizeof(rp)); /* garbage, but for the previous rep_seq */
+	rp.rep_seq = seq - 1;
+	rp.callee_waiting = 0;
+
+	memcpy(c + offsetof(struct vmrpc_chan_hdr, ctl), F.ctl, sizeof(F.ctl));
+	memcpy(c + offsetof(struct vmrpc_chan_hdr, req), &rq, sizeof(rq));
+	memcpy(c + offsetof(struct vmrpc_chan_hdr, rep), &rp, sizeof(rp));
+	memset(c + offsetof(struct vmrpc_chan_hdr, pad), 0x33, VMRPC_CACHELINE);
+	memcpy(c + offsetof(struct vmrpc_chan_hdr, args), S.pub_args, VMRPC_ARGS_SIZE);
+	memset(c + offsetof(struct vmrpc_chan_hdr, results), S.h.results_fill,
+	       VMRPC_RESULTS_SIZE);
+	memcpy(c + VMRPC_ARENA_OFF, S.pub_arena, FUZZ_ARENA_SIZE);
+	memcpy(F.chan, c, FUZZ_CHAN_SIZE);
+}
+
+/* Only the served channel is accessible while it is served. */
+static void protect_others(int prot)
+{
+	size_t after = FUZZ_CHAN_OFF + FUZZ_CHAN_SIZE;
+
+	CHECK(mprotect(F.base, FUZZ_CHAN_OFF, prot) == 0);
+	CHECK(mprotect(F.base + after, REGION_SIZE - after, prot) == 0);
+}
+
+static void check_region(void)
+{
+	size_t k = 0;
+
+	if (memcmp(F.base, want, REGION_SIZE) == 0)
+		return;
+	while (F.base[k] == want[k])
+		k++;
+	if (k < VMRPC_HDR_SIZE)
+		fprintf(stderr, "fuzz_request: region header byte %zu", k);
+	else
+		fprintf(stderr, "fuzz_request: channel %zu byte %zu",
+			(k - VMRPC_HDR_SIZE) / FUZZ_CHAN_SIZE,
+			(k - VMRPC_HDR_SIZE) % FUZZ_CHAN_SIZE);
+	fprintf(stderr, " is 0x%02x, expected 0x%02x\n", F.base[k], want[k]);
+	fuzz_fail(__LINE__, "the region holds only what the callee may write");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int64_t expect, status;
+	uint32_t seq, res_len;
+	int woke;
+
+	if (++F.seq == 0)
+		++F.seq;
+	seq = F.seq;
+	guest_write(data, size, seq);
+	expect = expect_before();
+
+	protect_others(PROT_NONE);
+	woke = callee_serve_one(F.callee, seq,
+				S.h.flags & FUZZ_F_NO_OPS ? F.no_ops : F.svcs, 2);
+	protect_others(PROT_READ | PROT_WRITE);
+
+	status = F.chan->rep.status;
+	res_len = F.chan->rep.res_len;
+	CHECK(woke == !!(S.h.flags & FUZZ_F_WAITING));
+	CHECK(F.chan->rep.rep_seq == seq);
+	if (expect != 0) {
+		/* Refused before any implementation ran, with a documented error. */
+		CHECK(!S.op_called);
+		CHECK(expect == -EPROTO || expect == -ENOSYS || expect == -EFAULT ||
+		      expect == -EINVAL);
+	} else {
+		CHECK(S.op_called == 1);
+		expect = S.op_ret < 0 ? S.op_ret : expect_after(S.op_ret);
+	}
+	if (F.verbose)
+		fprintf(stderr, "slot %u method %u args_len %u: status %lld (%s), res_len %u\n",
+			S.h.iface_slot, S.h.method, S.h.args_len, (long long)status,
+			status < 0 && status >= INT32_MIN ? vmrpc_strerror((int)status) : "value",
+			res_len);
+	if (status != expect)
+		fprintf(stderr, "fuzz_request: status %lld, expected %lld\n", (long long)status,
+			(long long)expect);
+	CHECK(status == expect);
+	if (status >= 0 && S.res_len) {
+		CHECK(res_len == S.res_len);
+		memcpy(want + CHAN_AT(results), S.res, S.res_len);
+	} else {
+		CHECK(res_len == 0);
+	}
+	put32(CHAN_AT(rep.rep_seq), seq);
+	put64(CHAN_AT(rep.status), (uint64_t)status);
+	put32(CHAN_AT(rep.res_len), res_len);
+	check_region();
+	return 0;
+}
