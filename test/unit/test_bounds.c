@@ -531,16 +531,29 @@ static void test_raw_request_words(void **state)
 	a->len = 6;
 	assert_int_equal(raw_call(c, 0, M_ADD, len), 11);
 
-	assert_int_equal(raw_call(c, 0, M_ADD, VMRPC_ARGS_SIZE + 1), -EPROTO);
-	assert_int_equal(raw_call(c, 0, M_ADD, UINT32_MAX), -EPROTO);
-	assert_int_equal(raw_call(c, 0, M_ADD, 0x80000000u), -EPROTO);
-	assert_int_equal(raw_call(c, 1, M_ADD, len), -EPROTO);
-	assert_int_equal(raw_call(c, UINT32_MAX, M_ADD, len), -EPROTO);
-	assert_int_equal(raw_call(c, 0, M_COUNT, len), -EPROTO);
-	assert_int_equal(raw_call(c, 0, UINT32_MAX, len), -EPROTO);
-	assert_int_equal(raw_call(c, UINT32_MAX, UINT32_MAX, UINT32_MAX), -EPROTO);
-	/* a refused request writes no results */
-	assert_int_equal(c->rep.res_len, 0);
+	/* Each refusal follows a call that left res_len 8, so "a refused
+	 * request reports no results" is really checked (regression: early
+	 * refusals kept the previous reply's res_len). */
+	static const uint32_t bad[][3] = {
+		{ 0, M_ADD, VMRPC_ARGS_SIZE + 1 }, { 0, M_ADD, UINT32_MAX },
+		{ 0, M_ADD, 0x80000000u },          { 1, M_ADD, 0 },
+		{ UINT32_MAX, M_ADD, 0 },           { 0, M_COUNT, 0 },
+		{ 0, UINT32_MAX, 0 },               { UINT32_MAX, UINT32_MAX, UINT32_MAX },
+	};
+	uint64_t o0, o1; /* the other channel's arena */
+
+	unit_chan_arena(f->guest, vmrpc_chan_index(f->other), &o0, &o1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a->off = o0;
+		a->len = 0;
+		assert_int_equal(raw_call(c, 0, M_IN_BUF, len), 0);
+		assert_int_equal(c->rep.res_len, 8);
+		a->off = 5;
+		a->len = 6;
+		assert_int_equal(raw_call(c, bad[i][0], bad[i][1], bad[i][2] ? bad[i][2] : len),
+				 -EPROTO);
+		assert_int_equal(c->rep.res_len, 0);
+	}
 
 	/* the callee keeps serving: the next valid request works */
 	a->off = 100;
