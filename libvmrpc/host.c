@@ -20,18 +20,13 @@ VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t c
 
 	if (!c)
 		return -EINVAL;
-	/* Only a claim that still stands: a caller that timed out has put
-	 * the channel back to FREE. The words below mean nothing until
-	 * ATTACHED, so resetting them first is harmless if the CAS fails. */
-	if (sync_load_acquire(&c->ctl.state) != VMRPC_CHAN_CLAIMED)
-		return -ESTALE;
-	sync_store(&c->req.req_seq, 0);
-	sync_store(&c->req.caller_waiting, 0);
-	sync_store(&c->rep.rep_seq, 0);
-	sync_store(&c->rep.callee_waiting, 0);
+	/* The sequence words are already zero (vmrpc_host_chan_free), and the
+	 * callee may already be serving, even asleep with callee_waiting set:
+	 * hostd starts it before this. Writing any of its words here would
+	 * lose the caller's first wake-up, so only ownership changes. */
 	sync_store(&c->ctl.callee_pid, (uint32_t)callee_pid);
 	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_ATTACHED))
-		return -ESTALE;
+		return -ESTALE; /* the caller gave up its claim */
 	host_chan_wake(c);
 	return 0;
 }

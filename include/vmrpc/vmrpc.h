@@ -194,7 +194,8 @@ struct vmrpc_doorbell {
 VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell);
 
 /* Channel transitions only the host side makes. attach: CLAIMED -> ATTACHED
- * with fresh sequence words; refuse: CLAIMED -> REFUSED with err; mark_dead:
+ * (the callee may start serving before it: the sequence words are zero since
+ * the channel was freed, and attach leaves them alone); refuse: CLAIMED -> REFUSED with err; mark_dead:
  * ATTACHED -> DEAD; free: any -> FREE with generation + 1 and zeroed
  * sequence words. Each wakes every sleeper. attach, refuse and mark_dead
  * return -ESTALE when the channel is not in the state they move it from

@@ -741,6 +741,71 @@ static void test_fork_child_close(void **state)
 	assert_int_equal(call_sleep(f, 0), 0);
 }
 
+/* Regression: hostd starts a shadow before it publishes ATTACHED, so the
+ * shadow may already sleep (callee_waiting = 1) when hostd attaches. Attach
+ * used to zero callee_waiting with the sequence words: the caller's first
+ * request then saw no sleeper, woke nobody, and waited forever on a live
+ * callee. Here the callee is asleep before the attach; a watchdog marks the
+ * channel dead after 5 s so that the bug fails the test instead of hanging. */
+struct early_callee {
+	struct fixture *f;
+	struct vmrpc_callee *callee;
+	pthread_t serve;
+};
+
+static void *early_serve(void *arg)
+{
+	struct early_callee *e = arg;
+
+	vmrpc_callee_serve(e->callee, &echo_svc, 1);
+	return NULL;
+}
+
+static void *early_host(void *arg)
+{
+	struct early_callee *e = arg;
+	struct vmrpc_doorbell b;
+
+	assert_int_equal(unit_bell_wait(e->f->bell_fd, 5000, &b), 0);
+	assert_int_equal(vmrpc_callee_open(e->f->host, b.msg.chan_index, &e->callee), 0);
+	vmrpc_callee_set_spin(e->callee, 0); /* straight to sleep */
+	assert_int_equal(pthread_create(&e->serve, NULL, early_serve, e), 0);
+	while (!__atomic_load_n(&vmrpc_region_chan(e->f->host, b.msg.chan_index)->rep.callee_waiting,
+				__ATOMIC_ACQUIRE))
+		unit_sleep_ms(1);
+	assert_int_equal(vmrpc_host_chan_attach(e->f->host, b.msg.chan_index, getpid()), 0);
+	return NULL;
+}
+
+static void watchdog_mark_dead(void *arg)
+{
+	struct fixture *f = arg;
+
+	vmrpc_host_chan_mark_dead(f->host, 0);
+}
+
+static void test_callee_asleep_before_attach(void **state)
+{
+	struct fixture *f = *state;
+	struct early_callee e = { .f = f };
+	struct unit_later dog;
+	pthread_t host;
+
+	assert_int_equal(pthread_create(&host, NULL, early_host, &e), 0);
+	assert_int_equal(vmrpc_chan_open(f->guest, 5000, &f->ch), 0);
+	assert_int_equal(pthread_join(host, NULL), 0);
+	assert_int_equal(vmrpc_chan_index(f->ch), 0);
+	vmrpc_chan_set_spin(f->ch, 0);
+	assert_int_equal(vmrpc_bind(f->ch, &echo_iface, &f->b), 0);
+	unit_later_start(&dog, 5000, watchdog_mark_dead, f);
+	assert_int_equal(call_sleep(f, 0), 0); /* -VMRPC_EPEERDIED: the wake was lost */
+	pthread_cancel(dog.thread); /* it sleeps in nanosleep, a cancellation point */
+	pthread_join(dog.thread, NULL);
+	vmrpc_callee_stop(e.callee);
+	pthread_join(e.serve, NULL);
+	vmrpc_callee_close(e.callee);
+}
+
 /* ---- regressions ----------------------------------------------------- */
 
 /*
@@ -905,6 +970,7 @@ int main(int argc, char **argv)
 		T(test_mark_dead_only_attached, setup_region),
 		T(test_listen_needs_owner, setup_region),
 		T(test_fork_child_close, setup_spin),
+		T(test_callee_asleep_before_attach, setup_region),
 	};
 #undef T
 
