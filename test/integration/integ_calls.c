@@ -64,10 +64,12 @@ static void test_attach_identity(void **state)
 	assert_int_equal(vmrpc_region_chan(c.g.region, index)->ctl.callee_pid, (uint32_t)pid);
 	assert_int_equal(vmrpc_region_chan(c.g.region, index)->ctl.state, VMRPC_CHAN_ATTACHED);
 
-	/* exactly one attach line, naming us and our shadow */
+	/* exactly one attach line, naming us and our shadow; hostd writes it
+	 * after it wakes us, so wait for it rather than count at once */
 	snprintf(needle, sizeof(needle), "channel %u attached: caller pid %d ", index,
 		 (int)getpid());
 	snprintf(shadow, sizeof(shadow), "shadow pid %d", pid);
+	itest_log_wait(&h, 1, needle, shadow, (char *)NULL);
 	assert_int_equal(itest_log_count(&h, needle, shadow, (char *)NULL), 1);
 	assert_int_equal(itest_log_count(&h, " attached: ", (char *)NULL), 1);
 	assert_int_equal(itest_log_count(&h, "detached", (char *)NULL), 0);

@@ -105,6 +105,7 @@ static void test_nonroot_caller(void **state)
 	assert_int_equal(itest_proc_ppid((pid_t)shadow), h.pid);
 	snprintf(want, sizeof(want), "caller pid %d uid %d, shadow pid %d", (int)c.pid, NOBODY,
 		 (int)shadow);
+	itest_log_wait(&h, 1, " attached: ", want, (char *)NULL); /* written after the wake-up */
 	assert_int_equal(itest_log_count(&h, " attached: ", want, (char *)NULL), 1);
 
 	assert_int_equal(itest_send(c.to_child, 1), 0);

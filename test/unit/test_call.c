@@ -254,13 +254,23 @@ static void test_many_calls_nospin(void **state)
 struct waiting_probe {
 	struct fixture *f;
 	uint32_t seen;
+	int done; /* the call returned: stop looking */
 };
 
+/* Look for the caller asleep on rep_seq for as long as the call lasts: a
+ * single look at a fixed time fails whenever a loaded machine runs the probe
+ * late. */
 static void probe_caller_waiting(void *p)
 {
 	struct waiting_probe *w = p;
 
-	w->seen = __atomic_load_n(&w->f->c->req.caller_waiting, __ATOMIC_ACQUIRE);
+	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&w->f->c->req.caller_waiting, __ATOMIC_ACQUIRE)) {
+			w->seen = 1;
+			return;
+		}
+		unit_sleep_ms(1);
+	}
 }
 
 static void test_slow_callee(void **state)
@@ -272,11 +282,12 @@ static void test_slow_callee(void **state)
 		struct unit_later l;
 		uint64_t t0 = unit_now_ns(), ms;
 
-		unit_later_start(&l, 25, probe_caller_waiting, &w);
-		assert_int_equal(call_sleep(f, 50), 50);
+		unit_later_start(&l, 10, probe_caller_waiting, &w);
+		assert_int_equal(call_sleep(f, 300), 300);
 		ms = ms_since(t0);
+		__atomic_store_n(&w.done, 1, __ATOMIC_RELEASE);
 		unit_later_join(&l);
-		assert_true(ms >= 50); /* it really waited for the callee */
+		assert_true(ms >= 300); /* it really waited for the callee */
 		/* the caller slept on rep_seq, and is awake now */
 		assert_int_equal(w.seen, 1);
 		assert_int_equal(f->c->req.caller_waiting, 0);
