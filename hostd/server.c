@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -409,6 +410,14 @@ static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
 	}
 }
 
+static uint64_t server_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* Kill every shadow, wait for them all, and reset every channel so that
  * callers get -VMRPC_ERESET instead of waiting for a hostd that is gone. */
 static void server_stop(struct server *s)
@@ -417,7 +426,9 @@ static void server_stop(struct server *s)
 		if (s->ch[i].st == H_ATTACHED)
 			hchan_teardown(s, i, "stopped with hostd");
 	}
-	for (int ms = 0; s->n_shadows && ms < SERVER_STOP_TIMEOUT_MS;) {
+	/* A wall-clock deadline: completions keep coming while callers ring. */
+	for (uint64_t end = server_now_ms() + SERVER_STOP_TIMEOUT_MS;
+	     s->n_shadows && server_now_ms() < end;) {
 		struct __kernel_timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
 		struct io_uring_cqe *cqe;
 		unsigned head, n = 0;
@@ -430,8 +441,6 @@ static void server_stop(struct server *s)
 			n++;
 		}
 		io_uring_cq_advance(&s->ring, n);
-		if (!n)
-			ms += 100;
 	}
 	if (s->n_shadows)
 		log_err("region '%s': %u shadows did not exit in time", s->opts->name,
