@@ -175,13 +175,12 @@ static int chan_pid_exited(pid_t pid)
 	return dead;
 }
 
-/* Why we are still waiting, checked only on the slow path: an error if the
- * reply can no longer come. */
-static int chan_check_alive(struct vmrpc_chan *ch, uint32_t seq)
+/* Why we are still waiting, from the channel's words alone (no system
+ * call): an error if the reply can no longer come. */
+static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
 {
 	struct vmrpc_chan_hdr *c = ch->hdr;
 	uint32_t st = sync_load_acquire(&c->ctl.state);
-	uint32_t pid;
 
 	if (sync_load(&c->ctl.generation) != ch->generation)
 		return -VMRPC_ERESET;
@@ -191,13 +190,24 @@ static int chan_check_alive(struct vmrpc_chan *ch, uint32_t seq)
 		return -VMRPC_ERESET;
 	if (sync_load(&c->req.req_seq) != seq)
 		return -VMRPC_ECORRUPT;
-	/* Loopback: the callee is a host process we can see. Its hostd marks
-	 * the channel DEAD when it dies, but a hostd killed with SIGKILL
-	 * cannot, and its shadows die with it. */
-	pid = sync_load(&c->ctl.callee_pid);
-	if (pid && chan_pid_exited((pid_t)pid))
-		return -VMRPC_EPEERDIED;
 	return 0;
+}
+
+/* Loopback: the callee is a host process we can see. Its hostd marks the
+ * channel DEAD when it dies, but a hostd killed with SIGKILL cannot, and its
+ * shadows die with it. Costs system calls: only after a sleep timed out. */
+static int chan_check_callee(struct vmrpc_chan *ch)
+{
+	uint32_t pid = sync_load(&ch->hdr->ctl.callee_pid);
+
+	return pid && chan_pid_exited((pid_t)pid) ? -VMRPC_EPEERDIED : 0;
+}
+
+static int chan_check_alive(struct vmrpc_chan *ch, uint32_t seq)
+{
+	int err = chan_check_words(ch, seq);
+
+	return err < 0 ? err : chan_check_callee(ch);
 }
 
 static int64_t chan_reply(struct vmrpc_chan_hdr *c)
@@ -282,10 +292,15 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 			err = -VMRPC_ECORRUPT;
 			goto fail;
 		}
-		err = chan_check_alive(ch, seq);
+		err = chan_check_words(ch, seq);
 		if (err < 0)
 			goto fail;
-		sync_futex_wait(&c->rep.rep_seq, r, CHAN_LIVENESS_NS);
+		if (sync_futex_wait(&c->rep.rep_seq, r, CHAN_LIVENESS_NS) == -ETIMEDOUT &&
+		    sync_load_acquire(&c->rep.rep_seq) != seq) {
+			err = chan_check_callee(ch);
+			if (err < 0)
+				goto fail;
+		}
 	}
 	sync_store(&c->req.caller_waiting, 0);
 	return chan_reply(c);
