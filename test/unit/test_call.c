@@ -10,9 +10,11 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -788,18 +790,28 @@ static void *early_host(void *arg)
 	return NULL;
 }
 
-static void watchdog_mark_dead(void *arg)
-{
-	struct fixture *f = arg;
+/* Marks channel 0 dead unless told to stand down within 5 s. */
+struct watchdog {
+	pthread_t thread;
+	int efd;
+	struct fixture *f;
+};
 
-	vmrpc_host_chan_mark_dead(f->host, 0);
+static void *watchdog_main(void *arg)
+{
+	struct watchdog *w = arg;
+	struct pollfd p = { .fd = w->efd, .events = POLLIN };
+
+	if (poll(&p, 1, 5000) == 0)
+		vmrpc_host_chan_mark_dead(w->f->host, 0);
+	return NULL;
 }
 
 static void test_callee_asleep_before_attach(void **state)
 {
 	struct fixture *f = *state;
 	struct early_callee e = { .f = f };
-	struct unit_later dog;
+	struct watchdog dog = { .f = f };
 	pthread_t host;
 
 	assert_int_equal(pthread_create(&host, NULL, early_host, &e), 0);
@@ -808,10 +820,13 @@ static void test_callee_asleep_before_attach(void **state)
 	assert_int_equal(vmrpc_chan_index(f->ch), 0);
 	vmrpc_chan_set_spin(f->ch, 0);
 	assert_int_equal(vmrpc_bind(f->ch, &echo_iface, &f->b), 0);
-	unit_later_start(&dog, 5000, watchdog_mark_dead, f);
+	dog.efd = eventfd(0, EFD_CLOEXEC);
+	assert_true(dog.efd >= 0);
+	assert_int_equal(pthread_create(&dog.thread, NULL, watchdog_main, &dog), 0);
 	assert_int_equal(call_sleep(f, 0), 0); /* -VMRPC_EPEERDIED: the wake was lost */
-	pthread_cancel(dog.thread); /* it sleeps in nanosleep, a cancellation point */
+	assert_int_equal(eventfd_write(dog.efd, 1), 0);
 	pthread_join(dog.thread, NULL);
+	close(dog.efd);
 	vmrpc_callee_stop(e.callee);
 	pthread_join(e.serve, NULL);
 	vmrpc_callee_close(e.callee);
