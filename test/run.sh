@@ -9,6 +9,7 @@ top=$PWD
 .ci/install-deps
 
 jobs=$(nproc)
+total=0
 run_suite() {
 	local name=$1; shift
 	local dir=$top/build-test-$name
@@ -17,7 +18,9 @@ run_suite() {
 		{ cat "$dir.log"; return 1; }
 	cmake --build "$dir" -j"$jobs" >>"$dir.log" 2>&1 || { cat "$dir.log"; return 1; }
 	echo "=== $name: ctest"
-	ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300
+	ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 300 | tee "$dir.ctest"
+	total=$((total + $(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' \
+		"$dir.ctest")))
 }
 
 run_suite gcc -DCMAKE_C_COMPILER=gcc
@@ -28,3 +31,4 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 # Every suite replays the fuzz corpus (ctest fuzz_request_corpus).
 run_suite clang -DCMAKE_C_COMPILER=clang -DVMRPC_FUZZ_SECONDS="${VMRPC_FUZZ_SECONDS:-30}"
 echo "=== all test suites passed"
+echo "$total passed, 0 failed"
