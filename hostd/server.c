@@ -37,7 +37,6 @@ struct hchan {
 	enum hchan_state st;
 	uint32_t epoch; /* +1 per attach: completions of an older epoch are stale */
 	pid_t caller_pid;
-	uid_t caller_uid;
 	int caller_pidfd; /* -1 when closed */
 	int caller_armed; /* a poll on caller_pidfd is in flight */
 	pid_t shadow_pid;
@@ -300,7 +299,6 @@ static void server_attach(struct server *s, const struct vmrpc_doorbell *b)
 	c->st = H_ATTACHED;
 	c->epoch++;
 	c->caller_pid = b->pid;
-	c->caller_uid = b->uid;
 	c->nonce = b->msg.nonce;
 	c->caller_armed = 1;
 	server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
