@@ -55,8 +55,8 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 	/* A fresh open file description: the region fd carries hostd's flock,
 	 * which must not outlive hostd in a shadow. */
 	snprintf(chan, sizeof(chan), "/proc/self/fd/%d", spec->region_fd);
-	fd = open(chan, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || dup2(fd, 3) < 0)
+	fd = open(chan, O_RDWR); /* not close-on-exec: it may already be fd 3 */
+	if (fd < 0 || (fd != 3 && dup2(fd, 3) < 0))
 		_exit(127);
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
