@@ -84,7 +84,9 @@ VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, const struct vmr
 	if (n == 0)
 		return -ERANGE;
 	memcpy(buf, src, n);
-	if (!memchr(buf, '\0', n))
+	if (!memchr(buf, '\0', n)) {
+		buf[0] = '\0'; /* never leave an unterminated string behind */
 		return n < wire->len ? -ERANGE : -EPROTO;
+	}
 	return 0;
 }

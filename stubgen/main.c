@@ -73,7 +73,7 @@ static int read_file(const char *path, char **ret_data, size_t *ret_len)
 		len += n;
 		if (n == 0) {
 			if (ferror(f))
-				err = -EIO;
+				err = errno ? -errno : -EIO;
 			break;
 		}
 	}

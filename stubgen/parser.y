@@ -118,7 +118,7 @@ file
 	;
 
 interface
-	: INTERFACE IDENT VERSION NUMBER '{' methods '}'
+	: INTERFACE IDENT VERSION NUMBER '{' methods methods_end
 		{
 			$$ = NEW(ctx, struct idl_iface);
 			$$->name = $2;
@@ -149,6 +149,14 @@ methods
 			$$ = $1;
 			yyerrok; /* report the next error, however close */
 		}
+	;
+
+/* An error just before the closing brace must not swallow tokens up to a ';'
+ * inside the next interface, whose own errors would then go unreported. */
+methods_end
+	: '}'
+	| error '}'
+		{ yyerrok; }
 	;
 
 method

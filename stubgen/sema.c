@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "sema.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,19 @@ static bool in_list(const char *name, const char *const *list, size_t n)
 
 #define IN_LIST(name, list) in_list(name, list, sizeof(list) / sizeof(list[0]))
 
+/* Letters, digits and '_' only, with at least one letter, none lower case. */
+static bool name_is_upper_case(const char *name)
+{
+	bool letter = false;
+
+	for (; *name; name++) {
+		if (islower((unsigned char)*name))
+			return false;
+		letter |= isupper((unsigned char)*name) != 0;
+	}
+	return letter;
+}
+
 /* Names become C identifiers in generated code; keep them usable there. */
 static bool check_name(struct sema *s, const char *name, const struct idl_loc *loc,
 		       const char *what)
@@ -93,9 +107,18 @@ static bool check_name(struct sema *s, const char *name, const struct idl_loc *l
 			  name, what);
 		return false;
 	}
-	if (strncasecmp(name, "vmrpc_", 6) == 0) {
+	if (strncasecmp(name, "vmrpc_", 6) == 0 || strcasecmp(name, "vmrpc") == 0) {
 		idl_error(s->diag, loc,
-			  "'%s' starts with 'vmrpc_', which is reserved for the runtime", name);
+			  "'%s' is reserved for the runtime: 'vmrpc' and names starting with "
+			  "'vmrpc_' are libvmrpc's",
+			  name);
+		return false;
+	}
+	if (name_is_upper_case(name)) {
+		idl_error(s->diag, loc,
+			  "'%s' is all upper case, the form of C macros (EPROTO, INT32_MAX...) that "
+			  "would replace it in the generated code; use lower or mixed case",
+			  name);
 		return false;
 	}
 	if (len >= 2 && strcmp(name + len - 2, "_t") == 0) {

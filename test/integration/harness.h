@@ -43,12 +43,6 @@
 /* One test function (setup to teardown) may not take longer than this. */
 #ifndef ITEST_WATCHDOG_S
 #define ITEST_WATCHDOG_S 100
-/* In a caller child: attach, open the FIFO fifo through the host (so that a
- * read on it blocks in the shadow), and send the channel index, then the
- * shadow's pid, on wr. Returns the host fd; exits the child on failure. */
-int32_t itest_caller_open_fifo(const char *fifo, int wr, struct vmrpc_guest *ret_guest,
-			       struct vmrpc_binding *ret_hc);
-
 #endif
 /* A forked child kills itself after this long (alarm, default action). */
 #define ITEST_CHILD_WATCHDOG_S 90
@@ -187,5 +181,11 @@ int64_t itest_expect(struct itest_child *c);
 				 vmrpc_strerror((int)itest_g_), itest_w_,              \
 				 vmrpc_strerror((int)itest_w_));                       \
 	} while (0)
+
+/* In a caller child: attach, open the FIFO fifo through the host (so that a
+ * read on it blocks in the shadow), and send the channel index, then the
+ * shadow's pid, on wr. Returns the host fd; exits the child on failure. */
+int32_t itest_caller_open_fifo(const char *fifo, int wr, struct vmrpc_guest *ret_guest,
+			       struct vmrpc_binding *ret_hc);
 
 #endif /* VMRPC_TEST_INTEGRATION_HARNESS_H */
