@@ -194,7 +194,8 @@ static int callee_arena_ptr(struct vmrpc_incall *call, uint64_t off, uint64_t le
 
 	if (off < c->arena_start || off > c->arena_end || len > c->arena_end - off)
 		return -EFAULT;
-	*ret_ptr = c->region->base + off;
+	if (ret_ptr)
+		*ret_ptr = c->region->base + off;
 	return 0;
 }
 

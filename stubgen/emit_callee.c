@@ -139,8 +139,12 @@ static void emit_unmarshal(const struct idl_method *m, bool cleanup, struct idl_
 				       "\terr = vmrpc_incall_get_str(call, &args->%s, %u, %s);\n",
 				       n, p->type.bound, n);
 		} else if (p->type.kind == IDL_TYPE_STRING) {
+			/* Check the out slot now: a bad one must not cost a run. */
 			idl_buf_printf(out, "\t%s[0] = '\\0';\n", n);
-			continue;
+			idl_buf_printf(out,
+				       "\terr = vmrpc_incall_out_buf(call, args->%s.off, args->%s.len, "
+				       "NULL);\n",
+				       n, n);
 		} else if (p->type.kind == IDL_TYPE_BUFFER) {
 			idl_buf_printf(out,
 				       "\terr = vmrpc_incall_%s_buf(call, args->%s_off, %sargs->%s, &%s);\n",

@@ -87,7 +87,9 @@ struct vmrpc_incall {
 	struct vmrpc_callee *callee;
 };
 
-/* A pointer to [off, off+len) inside the channel's arena, or -EFAULT. */
+/* A pointer to [off, off+len) inside the channel's arena, or -EFAULT.
+ * vmrpc_incall_out_buf() accepts a NULL ret_ptr: only check the range
+ * (skeletons check out-string slots before they run the method). */
 VMRPC_API int vmrpc_incall_in_buf(struct vmrpc_incall *call, uint64_t off,
 				  uint64_t len, const void **ret_ptr);
 VMRPC_API int vmrpc_incall_out_buf(struct vmrpc_incall *call, uint64_t off,

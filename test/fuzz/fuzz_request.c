@@ -378,6 +378,12 @@ static int expect_get_str(const struct vmrpc_wire_str *w, uint32_t max_len)
 	return 0;
 }
 
+/* An out string's slot, checked before the implementation runs. */
+static int expect_out_slot(const struct vmrpc_wire_str *w)
+{
+	return arena_ok(w->off, w->len) ? 0 : -EFAULT;
+}
+
 /* vmrpc_incall_put_str of the string make_out_str() made in a size-byte
  * buffer (the skeleton terminates it at size - 1). On success the slot gets
  * it in want. */
@@ -411,9 +417,11 @@ static int64_t expect_before(void)
 		case HOSTCALLS_METHOD_IDENTITY:
 			err = args_len == 0 ? 0 : -EPROTO;
 			return err ? err : no_ops ? -ENOSYS : 0;
-		case HOSTCALLS_METHOD_GETCWD:
-			err = ARGS_LEN_IS(struct hostcalls_getcwd_args);
-			return err ? err : no_ops ? -ENOSYS : 0;
+		case HOSTCALLS_METHOD_GETCWD: {
+			PUB_ARGS(struct hostcalls_getcwd_args, a);
+			err = ARGS_LEN_IS(a);
+			return err ? err : no_ops ? -ENOSYS : expect_out_slot(&a.path);
+		}
 		case HOSTCALLS_METHOD_CHDIR: {
 			PUB_ARGS(struct hostcalls_chdir_args, a);
 			err = ARGS_LEN_IS(a);
@@ -453,7 +461,10 @@ static int64_t expect_before(void)
 	case CALC_METHOD_GREET: {
 		PUB_ARGS(struct calc_greet_args, a);
 		err = ARGS_LEN_IS(a);
-		return err ? err : no_ops ? -ENOSYS : expect_get_str(&a.name, 64);
+		if (err || no_ops)
+			return err ? err : -ENOSYS;
+		err = expect_get_str(&a.name, 64);
+		return err ? err : expect_out_slot(&a.greeting);
 	}
 	case CALC_METHOD_REVERSE: {
 		PUB_ARGS(struct calc_reverse_args, a);

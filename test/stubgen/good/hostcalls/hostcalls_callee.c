@@ -37,6 +37,9 @@ static int64_t hostcalls_serve_getcwd(const struct hostcalls_ops *ops, void *ctx
 	if (!ops->getcwd)
 		return -ENOSYS;
 	path[0] = '\0';
+	err = vmrpc_incall_out_buf(call, args->path.off, args->path.len, NULL);
+	if (err < 0)
+		return err;
 	ret = ops->getcwd(ctx, path, sizeof(path));
 	if (ret < 0)
 		return ret;

@@ -69,12 +69,22 @@ static int64_t params_serve_strings(const struct params_ops *ops, void *ctx,
 		goto out;
 	}
 	name[0] = '\0';
+	err = vmrpc_incall_out_buf(call, args->name.off, args->name.len, NULL);
+	if (err < 0) {
+		ret = err;
+		goto out;
+	}
 	err = vmrpc_incall_get_str(call, &args->huge, 65535, huge);
 	if (err < 0) {
 		ret = err;
 		goto out;
 	}
 	big_out[0] = '\0';
+	err = vmrpc_incall_out_buf(call, args->big_out.off, args->big_out.len, NULL);
+	if (err < 0) {
+		ret = err;
+		goto out;
+	}
 	ret = ops->strings(ctx, tiny, name, sizeof(name), huge, big_out, 8001);
 	if (ret < 0)
 		goto out;
