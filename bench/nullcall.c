@@ -187,7 +187,6 @@ static int nc_vmrpc_host_main(void *arg)
 		.ctx = k->report,
 	};
 	struct vmrpc_doorbell bell;
-	struct vmrpc_chan_hdr *c;
 	struct vmrpc_callee *callee;
 	uint32_t idx;
 	int err;
@@ -219,9 +218,7 @@ static int nc_vmrpc_host_main(void *arg)
 	}
 	/* The checks hostd makes before it attaches. */
 	idx = bell.msg.chan_index;
-	c = vmrpc_region_chan(r, idx);
-	if (!c || __atomic_load_n(&c->ctl.state, __ATOMIC_ACQUIRE) != VMRPC_CHAN_CLAIMED ||
-	    __atomic_load_n(&c->ctl.attach_nonce, __ATOMIC_ACQUIRE) != bell.msg.nonce) {
+	if (vmrpc_host_claim_check(r, &bell) < 0) {
 		fprintf(stderr, "%s host: bad attach doorbell for channel %u\n", k->key, idx);
 		return -EPROTO;
 	}

@@ -236,15 +236,12 @@ static void server_attach(struct server *s, const struct vmrpc_doorbell *b)
 {
 	uint32_t i = b->msg.chan_index;
 	struct hchan *c = &s->ch[i];
-	struct vmrpc_chan_hdr *h = vmrpc_region_chan(s->region, i);
 	struct shadow_spec spec;
 	char why[128];
 	int err;
 
 	/* The claim must be exactly what the kernel says the sender is. */
-	if (__atomic_load_n(&h->ctl.state, __ATOMIC_ACQUIRE) != VMRPC_CHAN_CLAIMED ||
-	    __atomic_load_n(&h->ctl.owner_pid, __ATOMIC_RELAXED) != (uint32_t)b->pid ||
-	    __atomic_load_n(&h->ctl.attach_nonce, __ATOMIC_RELAXED) != b->msg.nonce) {
+	if (vmrpc_host_claim_check(s->region, b) < 0) {
 		log_debug("region '%s': channel %u: stale attach doorbell from pid %d ignored",
 			  s->opts->name, i, b->pid);
 		return;

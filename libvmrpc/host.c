@@ -14,6 +14,20 @@ static void host_chan_wake(struct vmrpc_chan_hdr *c)
 	sync_futex_wake(&c->req.req_seq);
 }
 
+VMRPC_API int vmrpc_host_claim_check(struct vmrpc_region *r, const struct vmrpc_doorbell *b)
+{
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, b->msg.chan_index);
+
+	if (!c)
+		return -EINVAL;
+	if (b->msg.op != VMRPC_DOORBELL_ATTACH ||
+	    sync_load_acquire(&c->ctl.state) != VMRPC_CHAN_CLAIMED ||
+	    sync_load(&c->ctl.owner_pid) != (uint32_t)b->pid ||
+	    __atomic_load_n(&c->ctl.attach_nonce, __ATOMIC_RELAXED) != b->msg.nonce)
+		return -ESTALE;
+	return 0;
+}
+
 VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t callee_pid)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);

@@ -193,6 +193,12 @@ struct vmrpc_doorbell {
  * malformed datagram (it is consumed). */
 VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell);
 
+/* 0 if bell is an attach doorbell whose channel is CLAIMED by exactly the
+ * sender the kernel names (owner_pid) with the same nonce; -ESTALE if not
+ * (an old or forged doorbell: ignore it), -EINVAL for a bad index. */
+VMRPC_API int vmrpc_host_claim_check(struct vmrpc_region *region,
+				     const struct vmrpc_doorbell *bell);
+
 /* Channel transitions only the host side makes. attach: CLAIMED -> ATTACHED
  * (the callee may start serving before it: the sequence words are zero since
  * the channel was freed, and attach leaves them alone); refuse: CLAIMED -> REFUSED with err; mark_dead:

@@ -832,6 +832,36 @@ static void test_callee_asleep_before_attach(void **state)
 	vmrpc_callee_close(e.callee);
 }
 
+/* The host side's check of an attach doorbell against the claim it names:
+ * state, owner pid (the kernel's word for the sender) and nonce must match. */
+static void test_claim_check(void **state)
+{
+	struct fixture *f = *state;
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(f->guest, 1);
+	struct vmrpc_doorbell b = {
+		.msg = { .op = VMRPC_DOORBELL_ATTACH, .chan_index = 1, .nonce = 0x1234 },
+		.pid = 4242,
+	};
+
+	c->ctl.owner_pid = 4242;
+	c->ctl.attach_nonce = 0x1234;
+	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE); /* still FREE */
+	c->ctl.state = VMRPC_CHAN_CLAIMED;
+	assert_int_equal(vmrpc_host_claim_check(f->host, &b), 0);
+	b.pid = 4243; /* someone else rang with the owner's nonce */
+	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	b.pid = 4242;
+	b.msg.nonce = 0x1235; /* an old doorbell of the same owner */
+	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	b.msg.nonce = 0x1234;
+	b.msg.op = VMRPC_DOORBELL_DETACH;
+	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	b.msg.op = VMRPC_DOORBELL_ATTACH;
+	b.msg.chan_index = 4; /* the region has 4 channels */
+	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -EINVAL);
+	c->ctl.state = VMRPC_CHAN_FREE;
+}
+
 /* ---- regressions ----------------------------------------------------- */
 
 /*
@@ -997,6 +1027,7 @@ int main(int argc, char **argv)
 		T(test_listen_needs_owner, setup_region),
 		T(test_fork_child_close, setup_spin),
 		T(test_callee_asleep_before_attach, setup_region),
+		T(test_claim_check, setup_region),
 	};
 #undef T
 

@@ -208,9 +208,7 @@ static void *unit_host_main(void *p)
 			vmrpc_host_chan_free(h->region, b.msg.chan_index);
 			continue;
 		}
-		if (b.msg.op != VMRPC_DOORBELL_ATTACH ||
-		    __atomic_load_n(&c->ctl.state, __ATOMIC_ACQUIRE) != VMRPC_CHAN_CLAIMED ||
-		    __atomic_load_n(&c->ctl.attach_nonce, __ATOMIC_ACQUIRE) != b.msg.nonce)
+		if (vmrpc_host_claim_check(h->region, &b) < 0)
 			continue;
 		switch (h->mode) {
 		case UNIT_HOST_ATTACH:
