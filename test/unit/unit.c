@@ -149,28 +149,6 @@ static void *unit_callee_main(void *p)
 	return NULL;
 }
 
-static void unit_host_serve(struct unit_host *h, const struct vmrpc_doorbell *b)
-{
-	uint32_t i = b->msg.chan_index;
-	struct unit_callee_arg *a;
-	struct vmrpc_callee *c;
-
-	if (vmrpc_host_chan_attach(h->region, i, getpid()) < 0)
-		return;
-	if (vmrpc_callee_open(h->region, i, &c) < 0)
-		return;
-	if (h->callee_spin_ns != UINT32_MAX)
-		vmrpc_callee_set_spin(c, h->callee_spin_ns);
-	a = calloc(1, sizeof(*a));
-	a->callee = c;
-	a->svcs = h->svcs;
-	a->n_svcs = h->n_svcs;
-	pthread_mutex_lock(&h->lock);
-	h->callees[i] = c;
-	pthread_create(&h->callee_threads[i], NULL, unit_callee_main, a);
-	pthread_mutex_unlock(&h->lock);
-}
-
 static void unit_host_reap(struct unit_host *h, uint32_t i)
 {
 	struct vmrpc_callee *c;
@@ -186,11 +164,43 @@ static void unit_host_reap(struct unit_host *h, uint32_t i)
 	}
 }
 
+static void unit_host_serve(struct unit_host *h, const struct vmrpc_doorbell *b)
+{
+	uint32_t i = b->msg.chan_index;
+	struct unit_callee_arg *a;
+	struct vmrpc_callee *c;
+
+	unit_host_reap(h, i); /* a callee left from an earlier attach of i */
+	if (vmrpc_host_chan_attach(h->region, i, getpid()) < 0)
+		return;
+	if (vmrpc_callee_open(h->region, i, &c) < 0)
+		return;
+	if (h->callee_spin_ns != UINT32_MAX)
+		vmrpc_callee_set_spin(c, h->callee_spin_ns);
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		vmrpc_callee_close(c);
+		return;
+	}
+	a->callee = c;
+	a->svcs = h->svcs;
+	a->n_svcs = h->n_svcs;
+	pthread_mutex_lock(&h->lock);
+	if (pthread_create(&h->callee_threads[i], NULL, unit_callee_main, a) == 0) {
+		h->callees[i] = c;
+	} else {
+		free(a);
+		vmrpc_callee_close(c);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+
 static void *unit_host_main(void *p)
 {
 	struct unit_host *h = p;
 
-	while (!h->stop) {
+	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
 		struct vmrpc_doorbell b;
 		struct vmrpc_chan_hdr *c;
 
@@ -227,7 +237,7 @@ static void *unit_host_main(void *p)
 void unit_host_start(struct unit_host *h)
 {
 	pthread_mutex_init(&h->lock, NULL);
-	h->stop = 0;
+	__atomic_store_n(&h->stop, 0, __ATOMIC_RELEASE);
 	h->n_bells = 0;
 	memset(h->callees, 0, sizeof(h->callees));
 	assert_int_equal(pthread_create(&h->thread, NULL, unit_host_main, h), 0);
@@ -235,7 +245,7 @@ void unit_host_start(struct unit_host *h)
 
 void unit_host_stop(struct unit_host *h)
 {
-	h->stop = 1;
+	__atomic_store_n(&h->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(h->thread, NULL);
 	for (uint32_t i = 0; i < VMRPC_CHAN_MAX; i++)
 		unit_host_reap(h, i);

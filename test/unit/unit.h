@@ -75,7 +75,7 @@ struct unit_host {
 	pthread_t callee_threads[VMRPC_CHAN_MAX];
 	/* private */
 	pthread_t thread;
-	volatile int stop;
+	int stop; /* atomic */
 };
 
 void unit_host_start(struct unit_host *h);
