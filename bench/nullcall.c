@@ -42,6 +42,7 @@
 #endif
 
 #include "bench_util.h"
+#include "benchnull_callee.h"
 #include "benchnull_caller.h"
 #include "vmrpc/stub.h"
 #include "vmrpc/vmrpc.h"
@@ -129,16 +130,6 @@ static void nc_close_fd(int *fd)
 
 /* ---- vmrpc ------------------------------------------------------------- */
 
-static const char *const nc_method_names[] = { "null" };
-
-static const struct vmrpc_iface nc_iface = {
-	.name = "bench",
-	.version = 1,
-	.n_methods = 1,
-	.sig_hash = 0x6e756c6c63616c6cull, /* any constant both sides agree on */
-	.method_names = nc_method_names,
-};
-
 /* Spin budget for both sides; NC_SPIN_DEFAULT keeps libvmrpc's own. */
 #define NC_SPIN_DEFAULT UINT32_MAX
 
@@ -163,15 +154,18 @@ struct nc_vmrpc {
 	struct vmrpc_binding b;
 };
 
-/* The null method. Counting is a store to a line the caller does not read
- * while calls run, so it costs the round trip nothing. */
-static int64_t nc_null_dispatch(const void *ops, void *ctx, struct vmrpc_incall *call)
+/* benchnull.idl's null(), served by the generated skeleton. Counting is a
+ * store to a line the caller does not read while calls run, so it costs the
+ * round trip nothing. */
+static int nc_null(void *ctx)
 {
 	struct bench_report *report = ctx;
 
 	report->served++;
 	return 0;
 }
+
+static const struct benchnull_ops nc_null_ops = { .null = nc_null };
 
 /* Child: act as hostd for one attach, then as the channel's shadow. */
 static int nc_vmrpc_host_main(void *arg)
@@ -180,12 +174,7 @@ static int nc_vmrpc_host_main(void *arg)
 	struct nc_vmrpc *v = k->priv;
 	struct vmrpc_region *r = nc_host.region;
 	struct pollfd pfd = { .fd = nc_host.bell_fd, .events = POLLIN };
-	const struct vmrpc_service svc = {
-		.iface = &nc_iface,
-		.dispatch = nc_null_dispatch,
-		.ops = NULL,
-		.ctx = k->report,
-	};
+	const struct vmrpc_service svc = benchnull_service(&nc_null_ops, k->report);
 	struct vmrpc_doorbell bell;
 	struct vmrpc_callee *callee;
 	uint32_t idx;
@@ -245,7 +234,7 @@ static int nc_vmrpc_host_main(void *arg)
 
 static int nc_vmrpc_host_setup(struct nc_vmrpc_host *h)
 {
-	const struct vmrpc_iface *ifaces[] = { &nc_iface };
+	const struct vmrpc_iface *ifaces[] = { &benchnull_iface };
 	const struct vmrpc_region_opts opts = { .n_channels = 4, .chan_size = 64u << 10 };
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	int err;
@@ -332,7 +321,7 @@ static int nc_vmrpc_open(struct nc_case *k)
 	}
 	if (v->spin_ns != NC_SPIN_DEFAULT)
 		vmrpc_chan_set_spin(v->ch, v->spin_ns);
-	err = vmrpc_bind(v->ch, &nc_iface, &v->b);
+	err = benchnull_bind(v->ch, &v->b);
 	if (err < 0) {
 		fprintf(stderr, "%s: vmrpc_bind: %s\n", k->key, vmrpc_strerror(err));
 		return err;
@@ -340,22 +329,16 @@ static int nc_vmrpc_open(struct nc_case *k)
 	return 0;
 }
 
-/* Exactly what a generated caller stub for `void null()` does. */
+/* The generated stub of benchnull.idl's `void null()`. */
 static int nc_vmrpc_call(void *arg)
 {
 	struct nc_case *k = arg;
 	struct nc_vmrpc *v = k->priv;
-	struct vmrpc_outcall call;
-	int64_t st;
+	int err = benchnull_null(&v->b);
 
-	vmrpc_outcall_begin(&v->b, &call);
-	st = vmrpc_outcall_invoke(&call, 0, 0);
-	if (st != 0) {
-		fprintf(stderr, "%s: call returned %lld: %s\n", k->key, (long long)st,
-			st < 0 && st >= INT_MIN ? vmrpc_strerror((int)st) : "not 0");
-		return st < 0 && st >= INT_MIN ? (int)st : -EPROTO;
-	}
-	return 0;
+	if (err < 0)
+		fprintf(stderr, "%s: call: %s\n", k->key, vmrpc_strerror(err));
+	return err;
 }
 
 static void nc_vmrpc_close(struct nc_case *k)
@@ -383,7 +366,7 @@ static int nc_hostd_main(void *arg)
 	char *const argv[] = { "vmrpc-hostd", "--loopback", NC_HOSTD_REGION, "--channels", "2",
 			       "--service", NC_BENCHNULL_MODULE, NULL };
 	char log[PATH_MAX];
-	int fd;
+	int fd, err;
 
 	/* hostd logs every attach and detach: keep that out of the table. */
 	snprintf(log, sizeof(log), "%s/hostd.log", nc_host.dir);
@@ -391,8 +374,9 @@ static int nc_hostd_main(void *arg)
 	if (fd >= 0)
 		dup2(fd, STDERR_FILENO);
 	execv(NC_HOSTD_EXE, argv);
-	fprintf(stderr, "vmrpc-hostd: exec %s: %s\n", NC_HOSTD_EXE, strerror(errno));
-	return -errno;
+	err = -errno;
+	fprintf(stderr, "vmrpc-hostd: exec %s: %s\n", NC_HOSTD_EXE, strerror(-err));
+	return err;
 }
 
 static int nc_hostd_open(struct nc_case *k)
@@ -409,7 +393,9 @@ static int nc_hostd_open(struct nc_case *k)
 	err = bench_child_start(&k->child, k->cfg->callee_cpu, nc_hostd_main, k);
 	if (err < 0)
 		return err;
-	vmrpc_region_path(NC_HOSTD_REGION, ".sock", sock, sizeof(sock));
+	err = vmrpc_region_path(NC_HOSTD_REGION, ".sock", sock, sizeof(sock));
+	if (err < 0)
+		return err;
 	for (int i = 0; access(sock, F_OK) < 0; i++) {
 		if (i == 500 || !bench_child_alive(&k->child)) {
 			fprintf(stderr, "%s: vmrpc-hostd did not start\n", k->key);
