@@ -82,13 +82,26 @@ determinism)
 compile)
 	cc=$1
 	include=$2
+	# Every golden directory on the include path: a file's code includes
+	# the _types.h of the files it imports.
+	incs=""
 	for dir in good/*/; do
-		for src in "$dir"*.c; do
+		incs="$incs -I$dir"
+	done
+	for dir in good/*/; do
+		# A _types.h on its own, as a program that includes only it.
+		for h in "$dir"*_types.h; do
+			printf '#include "%s"\n' "$(basename "$h")" >"$tmp/$(basename "$h").c"
+		done
+		for src in "$dir"*.c "$tmp/"*_types.h.c; do
+			[ -e "$src" ] || continue
+			# shellcheck disable=SC2086
 			"$cc" -std=c11 -pedantic -Wall -Wextra -Wmissing-prototypes \
 				-Wstrict-prototypes -Wshadow -Wformat=2 -Werror \
-				-I"$include" -I"$dir" -c "$src" -o "$tmp/x.o" ||
+				-I"$include" $incs -c "$src" -o "$tmp/x.o" ||
 				fail "$cc: $src"
 		done
+		rm -f "$tmp/"*_types.h.c
 	done
 	;;
 cli)
@@ -103,7 +116,7 @@ cli)
 	"$stubgen" -o "$tmp" good/does-not-exist.idl 2>/dev/null
 	[ $? -eq 1 ] || fail "missing input: expected exit status 1"
 	"$stubgen" -o "$tmp/only" --caller good/hostcalls.idl || fail "--caller"
-	[ "$(ls "$tmp/only" | tr '\n' ' ')" = "hostcalls_caller.c hostcalls_caller.h " ] ||
+	[ "$(ls "$tmp/only" | tr '\n' ' ')" = "hostcalls_caller.c hostcalls_caller.h hostcalls_types.h " ] ||
 		fail "--caller wrote $(ls "$tmp/only")"
 	;;
 *)
