@@ -27,6 +27,7 @@ struct sema {
 	struct idl_file *file;      /* the file being checked */
 	struct idl_symtab *scopes;  /* one per file: its declarations by name */
 	size_t n_files;
+	bool ambiguous;             /* the last lookup reported an ambiguity */
 };
 
 /* ---- names --------------------------------------------------------------- */
@@ -239,6 +240,7 @@ static struct idl_decl *lookup(struct sema *s, const char *name, const struct id
 	struct idl_decl *d = idl_symtab_get(scope_of(s, s->file), name), *found = NULL;
 	struct idl_import *from = NULL;
 
+	s->ambiguous = false;
 	if (d)
 		return d;
 	for (struct idl_import *imp = s->file->imports; imp; imp = imp->next) {
@@ -251,6 +253,8 @@ static struct idl_decl *lookup(struct sema *s, const char *name, const struct id
 			idl_error(s->diag, loc,
 				  "'%s' is ambiguous: both %s and %s declare it; rename one of them",
 				  name, from->file->path, imp->file->path);
+			from->used = imp->used = true;
+			s->ambiguous = true;
 			return NULL;
 		}
 		found = d;
@@ -320,7 +324,8 @@ static struct idl_decl *expr_const(struct sema *s, const struct idl_expr *e)
 	struct idl_decl *d = lookup(s, e->name, &e->loc);
 
 	if (!d) {
-		idl_error(s->diag, &e->loc, "unknown constant '%s'", e->name);
+		if (!s->ambiguous)
+			idl_error(s->diag, &e->loc, "unknown constant '%s'", e->name);
 		return NULL;
 	}
 	if (d->kind != IDL_DECL_CONST) {
@@ -526,7 +531,8 @@ static bool resolve_base(struct sema *s, struct idl_type *t, const char *name)
 		return true; /* a buffer's arguments name parameters: later */
 	d = lookup(s, t->name, &t->loc);
 	if (!d) {
-		unknown_type(s, t);
+		if (!s->ambiguous)
+			unknown_type(s, t);
 		return false;
 	}
 	if (t->has_args) {
@@ -1296,6 +1302,10 @@ static void check_file(struct sema *s, struct idl_file *file, bool syntax_ok)
 	s->file = file;
 	for (struct idl_iface *iface = file->ifaces; iface; iface = iface->next)
 		check_iface(s, iface, syntax_ok);
+	/* Only about a file that is otherwise fine: on broken input it is
+	 * noise. */
+	if (idl_diag_errors(s->diag) > 0)
+		return;
 	for (const struct idl_import *imp = file->imports; imp; imp = imp->next)
 		if (imp->file && !imp->used && file == s->unit->main)
 			idl_warning(s->diag, &imp->loc,
