@@ -164,14 +164,11 @@ function(_vmrpc_generate_rules fn out default_dir)
   set(${out}_TARGETS ${all_targets} PARENT_SCOPE)
 endfunction()
 
-function(vmrpc_generate_files prefix)
-  _vmrpc_generate_rules(vmrpc_generate_files gen
+# A macro: the rules set the <prefix>_* variables right in the caller's scope.
+macro(vmrpc_generate_files prefix)
+  _vmrpc_generate_rules(vmrpc_generate_files "${prefix}"
                         "${CMAKE_CURRENT_BINARY_DIR}/vmrpc_gen/${prefix}" ${ARGN})
-  set(${prefix}_SOURCES ${gen_SOURCES} PARENT_SCOPE)
-  set(${prefix}_HEADERS ${gen_HEADERS} PARENT_SCOPE)
-  set(${prefix}_INCLUDE_DIR "${gen_INCLUDE_DIR}" PARENT_SCOPE)
-  set(${prefix}_TARGETS ${gen_TARGETS} PARENT_SCOPE)
-endfunction()
+endmacro()
 
 function(vmrpc_generate target)
   if(NOT TARGET "${target}")
