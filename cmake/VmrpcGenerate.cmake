@@ -4,20 +4,24 @@
 # docs/idl.md ("CMake") is the user documentation.
 #
 #   vmrpc_generate(<target> IDL <file>... [CALLER] [CALLEE]
-#                  [OUTPUT_DIR <dir>])
+#                  [IMPORT_DIRS <dir>...] [OUTPUT_DIR <dir>])
 #
 # Generates the stubs of every IDL file into one directory (default
 # ${CMAKE_CURRENT_BINARY_DIR}/vmrpc_gen/<target>), adds the generated .c and
 # .h files to <target>'s sources, the directory to its include path and
 # vmrpc::vmrpc to its link libraries: PUBLIC for a library (its users include
 # the generated headers), PRIVATE for an executable or a module. It always
-# generates NAME_common.{h,c} for each interface NAME in a file, plus
-# NAME_caller.{h,c} (CALLER) and/or NAME_callee.{h,c} (CALLEE); with neither
-# keyword, both. <target> must use the keyword form of
-# target_link_libraries() (PUBLIC, PRIVATE), as this function does.
+# generates STEM_types.h (STEM: the file's name without .idl) and
+# NAME_common.{h,c} for each interface NAME in a file, plus NAME_caller.{h,c}
+# (CALLER) and/or NAME_callee.{h,c} (CALLEE); with neither keyword, both.
+# An imported file is searched next to the importing one, then in
+# IMPORT_DIRS; the stubs include its STEM_types.h, so generate it too: in
+# the same call, or in a library <target> links. <target> must use the
+# keyword form of target_link_libraries() (PUBLIC, PRIVATE), as this
+# function does.
 #
 #   vmrpc_generate_files(<prefix> IDL <file>... [CALLER] [CALLEE]
-#                        [OUTPUT_DIR <dir>])
+#                        [IMPORT_DIRS <dir>...] [OUTPUT_DIR <dir>])
 #
 # The same rules without a target, for code that compiles the stubs in some
 # other way (default directory ${CMAKE_CURRENT_BINARY_DIR}/vmrpc_gen/<prefix>).
@@ -26,15 +30,16 @@
 # generator, which every target compiling the files must depend on
 # (add_dependencies) so that parallel builds never run one rule twice.
 #
-# Relative IDL paths are relative to the current source directory, a
-# relative OUTPUT_DIR to the current binary directory. The names of the
+# Relative IDL paths and IMPORT_DIRS are relative to the current source
+# directory, a relative OUTPUT_DIR to the current binary directory. The names of the
 # outputs depend on the interface names in each file, which are read at
 # configure time (comments stripped): editing a file reruns the configure
 # step. Generating the same file into the same directory again with the same
 # options reuses the first rules; with other options it is an error.
 #
-# Rebuilds: the rule of each file produces a stamp (its only OUTPUT); the
-# stubs are BYPRODUCTS. vmrpc-stubgen leaves a file whose content would not
+# Rebuilds: the rule of each file depends on the file, on what it imports
+# (vmrpc-stubgen writes a depfile) and on vmrpc-stubgen, and produces a stamp
+# (its only OUTPUT); the stubs are BYPRODUCTS. vmrpc-stubgen leaves a file whose content would not
 # change untouched, so after an edit only what really changed recompiles.
 # (Were the stubs OUTPUTs too, Makefile generators would touch every one of
 # them after each run and recompile them all.)
@@ -49,7 +54,7 @@ cmake_policy(VERSION 3.20)
 # Sets <out>_SOURCES, _HEADERS, _INCLUDE_DIR and _TARGETS in the caller's
 # scope; <fn> names the public function in messages.
 function(_vmrpc_generate_rules fn out default_dir)
-  cmake_parse_arguments(PARSE_ARGV 3 arg "CALLER;CALLEE" "OUTPUT_DIR" "IDL")
+  cmake_parse_arguments(PARSE_ARGV 3 arg "CALLER;CALLEE" "OUTPUT_DIR" "IDL;IMPORT_DIRS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "${fn}: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -73,6 +78,10 @@ function(_vmrpc_generate_rules fn out default_dir)
 
   set(parts common)
   set(flags --common)
+  foreach(import_dir IN LISTS arg_IMPORT_DIRS)
+    get_filename_component(import_dir "${import_dir}" ABSOLUTE)
+    list(APPEND flags -I "${import_dir}")
+  endforeach()
   if(arg_CALLER)
     list(APPEND parts caller)
     list(APPEND flags --caller)
@@ -92,6 +101,13 @@ function(_vmrpc_generate_rules fn out default_dir)
     endif()
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${idl}")
     get_filename_component(idl_name "${idl}" NAME)
+    # vmrpc-stubgen's STEM (stubgen/ast.c, file_stem()): the name without
+    # .idl, other characters than [A-Za-z0-9_] made '_', '_' before a digit.
+    string(REGEX REPLACE "(.)\\.idl$" "\\1" stem "${idl_name}")
+    string(REGEX REPLACE "[^A-Za-z0-9_]" "_" stem "${stem}")
+    if(stem MATCHES "^[0-9]")
+      set(stem "_${stem}")
+    endif()
 
     # The interface names, for the names of the outputs.
     file(READ "${idl}" text)
@@ -104,12 +120,10 @@ function(_vmrpc_generate_rules fn out default_dir)
       string(REGEX REPLACE ".*interface[ \t\r\n]+" "" name "${decl}")
       list(APPEND ifaces "${name}")
     endforeach()
-    if(NOT ifaces)
-      message(FATAL_ERROR "${fn}: no interface found in ${idl}")
-    endif()
 
+    # A file without interfaces (types that others import) gives only this.
     set(sources "")
-    set(headers "")
+    set(headers "${dir}/${stem}_types.h")
     foreach(iface IN LISTS ifaces)
       # Two files declaring one interface would write the same outputs.
       get_property(owner GLOBAL PROPERTY "_VMRPC_GEN_IFACE:${dir}/${iface}")
@@ -124,30 +138,33 @@ function(_vmrpc_generate_rules fn out default_dir)
       endforeach()
     endforeach()
 
-    # One rule per file and directory: reuse it, or refuse a conflicting one.
-    set(key "_VMRPC_GEN_RULE:${dir}/${idl_name}")
+    # One rule per STEM and directory (one STEM_types.h): reuse it, or
+    # refuse a conflicting one.
+    set(key "_VMRPC_GEN_RULE:${dir}/${stem}")
     get_property(rule GLOBAL PROPERTY "${key}")
-    string(MD5 hash "${dir}/${idl_name}")
+    string(MD5 hash "${dir}/${stem}")
     string(SUBSTRING "${hash}" 0 10 hash)
-    string(MAKE_C_IDENTIFIER "${idl_name}" gen_target)
-    set(gen_target "vmrpc_gen_${gen_target}_${hash}")
+    set(gen_target "vmrpc_gen_${stem}_${hash}")
     if(rule)
       if(NOT rule STREQUAL "${idl};${flags}")
         list(GET rule 0 first)
-        message(FATAL_ERROR "${fn}: ${idl_name} is already generated into ${dir} "
-                            "(from ${first}) with other options; generate it once "
+        message(FATAL_ERROR "${fn}: ${stem}_types.h is already generated into ${dir} "
+                            "from ${first} with other options; generate it once "
                             "with every part needed, or into another OUTPUT_DIR")
       endif()
     else()
       set_property(GLOBAL PROPERTY "${key}" "${idl};${flags}")
       set(stamp "${dir}/${idl_name}.stamp")
+      set(depfile "${dir}/${idl_name}.d")
       add_custom_command(
         OUTPUT "${stamp}"
         BYPRODUCTS ${sources} ${headers}
         COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
-        COMMAND vmrpc::stubgen -o "${dir}" ${flags} "${idl}"
+        COMMAND vmrpc::stubgen -o "${dir}" ${flags} --depfile "${depfile}"
+                --depfile-target "${stamp}" "${idl}"
         COMMAND "${CMAKE_COMMAND}" -E touch "${stamp}"
         DEPENDS "${idl}" vmrpc::stubgen
+        DEPFILE "${depfile}"
         COMMENT "vmrpc-stubgen ${idl_name}"
         VERBATIM)
       add_custom_target(${gen_target} DEPENDS "${stamp}")
