@@ -133,6 +133,9 @@ make)
 		fail "vmrpc.pc: vmrpc_stubgen does not name a program"
 	make -C "$tmp/app" >"$tmp/make.log" 2>&1 || { cat "$tmp/make.log" >&2; fail "make"; }
 	check_no_tree_paths "$tmp/make.log"
+	make -C "$tmp/app" >"$tmp/make2.log" 2>&1 || { cat "$tmp/make2.log" >&2; fail "make"; }
+	grep -q "Nothing to be done" "$tmp/make2.log" ||
+		{ cat "$tmp/make2.log" >&2; fail "second make did work; nothing had changed"; }
 	run_app "$tmp/app/greeter_service.so" "$tmp/app/greeter_client"
 	;;
 regen)
@@ -178,6 +181,21 @@ regen)
 	build "$tmp/6.log"
 	! grep -E "vmrpc-stubgen|Building|Linking" "$tmp/6.log" ||
 		fail "build after the edit did work; nothing had changed"
+
+	# An edit of an imported file reruns vmrpc-stubgen on the files that
+	# import it (the depfile), and what changed recompiles.
+	sleep 1
+	sed -i 's|int32 b;|int32 b;\n\tint32 c;|' "$tmp/app/shared/limits.idl"
+	build "$tmp/7.log"
+	[ "$(grep -c "vmrpc-stubgen greeter.idl" "$tmp/7.log")" -eq 2 ] ||
+		{ cat "$tmp/7.log"; fail "edited limits.idl: greeter.idl not regenerated"; }
+	grep -q "Building C object .*/greeter_client.c.o" "$tmp/7.log" ||
+		{ cat "$tmp/7.log"; fail "edited limits.idl: greeter_client.c not recompiled"; }
+	grep -q "int32_t c;" "$tmp/app/build/vmrpc_gen/greeter_client/limits_types.h" ||
+		fail "edited limits.idl: stale limits_types.h"
+	build "$tmp/8.log"
+	! grep -E "vmrpc-stubgen|Building|Linking" "$tmp/8.log" ||
+		fail "build after the import's edit did work; nothing had changed"
 	;;
 *)
 	fail "unknown mode $mode"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The caller of greeter.idl, and of hostcalls.idl from the installed
- * share/vmrpc/idl: prints what the host answered.
+ * The caller of greeter.idl (which imports shared/limits.idl), and of
+ * hostcalls.idl from the installed share/vmrpc/idl: prints what the host
+ * answered.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ static int fail(const char *what, int64_t err)
 
 int main(void)
 {
+	const struct limits_factors f = { .a = 6, .b = 7 };
 	struct vmrpc_binding greeter, hostcalls;
 	char greeting[129], cwd[4096];
 	int64_t r;
@@ -35,7 +37,7 @@ int main(void)
 	if (r < 0)
 		return fail("bind hostcalls", r);
 
-	r = greeter_mul(&greeter, 6, 7);
+	r = greeter_mul(&greeter, &f);
 	if (r < 0)
 		return fail("mul", r);
 	printf("mul(6, 7) = %" PRId64 "\n", r);

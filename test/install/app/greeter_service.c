@@ -6,10 +6,10 @@
 #include "greeter_callee.h"
 #include "vmrpc/module.h"
 
-static int64_t greeter_do_mul(void *ctx, int32_t a, int32_t b)
+static int64_t greeter_do_mul(void *ctx, const struct limits_factors *f)
 {
 	(void)ctx;
-	return (int64_t)a * b;
+	return (int64_t)f->a * f->b;
 }
 
 static int32_t greeter_do_greet(void *ctx, const char *name, char *greeting,
