@@ -322,17 +322,17 @@ VMRPC_API int vmrpc_incall_get_str(struct vmrpc_incall *call, const struct vmrpc
 	return 0;
 }
 
-VMRPC_API int vmrpc_incall_put_str(struct vmrpc_incall *call, const struct vmrpc_wire_str *wire,
+VMRPC_API int vmrpc_incall_put_str(struct vmrpc_incall *call, uint64_t off, uint32_t room,
 				   const char *s)
 {
 	size_t len = strlen(s);
 	void *p;
 	int err;
 
-	err = callee_arena_ptr(call, wire->off, wire->len, &p);
+	err = callee_arena_ptr(call, off, room, &p);
 	if (err < 0)
 		return err;
-	if (len + 1 > wire->len)
+	if (len + 1 > room)
 		return -ERANGE;
 	memcpy(p, s, len + 1);
 	return 0;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -104,6 +105,7 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 		goto fail;
 	ch->seq = 0;
 	region_chan_arena(r, ch->index, &ch->arena_start, &ch->arena_end);
+	ch->user_lo = ch->arena_end;
 	spin_init(&ch->spin);
 	*ret_chan = ch;
 	return 0;
@@ -119,6 +121,9 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	if (!ch)
 		return;
 	ctl = &ch->hdr->ctl;
+	/* A oneway request still running would lose its channel under it. */
+	if (getpid() == ch->owner)
+		chan_drain(ch);
 	/* Only a channel that is still ours: after a reset it belongs to hostd,
 	 * and a forked child's inherited handle belongs to its parent. */
 	if (getpid() == ch->owner && sync_load_acquire(&ctl->generation) == ch->generation &&
@@ -127,6 +132,7 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 		/* If hostd cannot take it, it reclaims the channel when we exit. */
 		region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
 			    CHAN_DETACH_RING_MS);
+	free(ch->bufs);
 	free(ch);
 }
 
@@ -220,13 +226,12 @@ static int64_t chan_reply(struct vmrpc_chan_hdr *c)
 	return __atomic_load_n(&c->rep.status, __ATOMIC_RELAXED);
 }
 
-int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
-		  uint32_t args_len)
+/* Write the request and publish it. */
+static int chan_publish(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
+			uint32_t args_len, uint32_t flags)
 {
 	struct vmrpc_chan_hdr *c = ch->hdr;
-	uint32_t seq = ch->seq + 1, r, woke;
-	uint64_t start, budget, backoff = 0;
-	int err;
+	uint32_t seq = ch->seq + 1;
 
 	/* A failed call leaves the sequence words out of step: the channel
 	 * answers nothing more, and the caller must open a new one. */
@@ -251,13 +256,24 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 	c->req.iface_slot = iface_slot;
 	c->req.method = method;
 	c->req.args_len = args_len;
-	c->req.flags = 0;
+	c->req.flags = flags;
 	sync_store_release(&c->req.req_seq, seq);
 	ch->seq = seq;
 	sync_fence();
-	woke = sync_load(&c->rep.callee_waiting);
-	if (woke)
+	ch->woke_callee = sync_load(&c->rep.callee_waiting) != 0;
+	if (ch->woke_callee)
 		region_wake_callee(ch->region, ch->index, &c->req.req_seq);
+	return 0;
+}
+
+/* Wait for the reply to the request last published. */
+static int64_t chan_wait_reply(struct vmrpc_chan *ch)
+{
+	struct vmrpc_chan_hdr *c = ch->hdr;
+	uint32_t seq = ch->seq, r;
+	bool woke = ch->woke_callee;
+	uint64_t start, budget, backoff = 0;
+	int err;
 
 	/* Spin: the reply usually comes within a cache-line round trip or two.
 	 * A callee we had to wake answers only after its wake-up: spin the
@@ -320,4 +336,108 @@ fail:
 	}
 	ch->broken = err;
 	return err;
+}
+
+int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
+		  uint32_t args_len)
+{
+	int err = chan_publish(ch, iface_slot, method, args_len, 0);
+
+	return err < 0 ? err : chan_wait_reply(ch);
+}
+
+int chan_send(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
+	      uint32_t args_len)
+{
+	int err = chan_publish(ch, iface_slot, method, args_len, VMRPC_REQ_ONEWAY);
+
+	if (err < 0)
+		return err;
+	ch->oneway_pending = true;
+	return 0;
+}
+
+int chan_drain(struct vmrpc_chan *ch)
+{
+	if (ch->oneway_pending) {
+		ch->oneway_pending = false;
+		/* The oneway method's own result is nobody's business; a
+		 * transport error breaks the channel and is reported. */
+		chan_wait_reply(ch);
+	}
+	return ch->broken;
+}
+
+/* ---- buffers kept in the arena ------------------------------------------ */
+
+#define CHAN_BUF_ALIGN 64u
+
+uint64_t chan_buf_off(const struct vmrpc_chan *ch, const void *p, uint64_t len)
+{
+	const unsigned char *base = ch->region->base, *q = p;
+
+	if (q < base + ch->user_lo || q >= base + ch->arena_end)
+		return 0;
+	for (size_t i = 0; i < ch->n_bufs; i++) {
+		uint64_t off = (uint64_t)(q - base), b = ch->bufs[i].off;
+
+		if (off >= b && off - b <= ch->bufs[i].len && len <= ch->bufs[i].len - (off - b))
+			return off;
+	}
+	return 0;
+}
+
+VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *ch, size_t len, void **ret_ptr)
+{
+	uint64_t need = ((uint64_t)len + CHAN_BUF_ALIGN - 1) & ~(uint64_t)(CHAN_BUF_ALIGN - 1);
+	size_t i;
+
+	if (len == 0 || len > ch->arena_end - ch->arena_start)
+		return -EINVAL;
+	if (ch->n_bufs == ch->cap_bufs) {
+		size_t cap = ch->cap_bufs ? ch->cap_bufs * 2 : 8;
+		struct chan_buf *b = realloc(ch->bufs, cap * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		ch->bufs = b;
+		ch->cap_bufs = cap;
+	}
+	/* Highest gap first (bufs are sorted by offset): keep the kept
+	 * buffers packed at the top and the calls' space below them large. */
+	for (i = ch->n_bufs + 1; i-- > 0;) {
+		uint64_t hi = i == ch->n_bufs ? ch->arena_end : ch->bufs[i].off;
+		uint64_t lo = i == 0 ? ch->arena_start : ch->bufs[i - 1].off + ch->bufs[i - 1].len;
+		uint64_t off;
+
+		if (hi - lo < need)
+			continue;
+		off = (hi - need) & ~(uint64_t)(CHAN_BUF_ALIGN - 1);
+		if (off < lo)
+			continue;
+		memmove(&ch->bufs[i + 1], &ch->bufs[i], (ch->n_bufs - i) * sizeof(*ch->bufs));
+		ch->bufs[i] = (struct chan_buf){ .off = off, .len = need };
+		ch->n_bufs++;
+		ch->user_lo = ch->bufs[0].off;
+		*ret_ptr = ch->region->base + off;
+		return 0;
+	}
+	return -VMRPC_E2BIG;
+}
+
+VMRPC_API void vmrpc_chan_buf_free(struct vmrpc_chan *ch, void *ptr)
+{
+	uint64_t off;
+
+	if (!ptr)
+		return;
+	off = (uint64_t)((unsigned char *)ptr - ch->region->base);
+	for (size_t i = 0; i < ch->n_bufs; i++) {
+		if (ch->bufs[i].off != off)
+			continue;
+		memmove(&ch->bufs[i], &ch->bufs[i + 1], (ch->n_bufs - i - 1) * sizeof(*ch->bufs));
+		ch->n_bufs--;
+		ch->user_lo = ch->n_bufs ? ch->bufs[0].off : ch->arena_end;
+		return;
+	}
 }

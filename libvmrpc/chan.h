@@ -2,6 +2,7 @@
 #ifndef VMRPC_CHAN_H
 #define VMRPC_CHAN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "region.h"
@@ -19,11 +20,35 @@ struct vmrpc_chan {
 	uint64_t nonce;
 	uint64_t arena_start, arena_end; /* region offsets */
 	int broken; /* the error that ended this channel's usefulness, or 0 */
+	bool woke_callee;    /* the last publish had to wake the callee */
+	bool oneway_pending; /* a oneway request whose reply we have not seen */
 	struct spin spin;
+	/* Buffers the caller keeps in the arena (vmrpc_chan_buf_alloc), by
+	 * offset, at the top of the arena; calls allocate below user_lo. */
+	struct chan_buf *bufs;
+	size_t n_bufs, cap_bufs;
+	uint64_t user_lo; /* region offset: lowest kept buffer, or arena_end */
+};
+
+struct chan_buf {
+	uint64_t off; /* region offset */
+	uint64_t len; /* rounded up to CHAN_BUF_ALIGN */
 };
 
 /* Publish a request and wait for its reply; returns rep.status or an error. */
 int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 		  uint32_t args_len);
+
+/* Publish a oneway request: no waiting; the next call waits for it. */
+int chan_send(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
+	      uint32_t args_len);
+
+/* Before the args block or arena is written again: wait until the callee
+ * has finished a pending oneway request. 0, or the channel's error. */
+int chan_drain(struct vmrpc_chan *ch);
+
+/* Is [p, p + len) inside a buffer the caller kept in the arena? Its region
+ * offset, or 0. */
+uint64_t chan_buf_off(const struct vmrpc_chan *ch, const void *p, uint64_t len);
 
 #endif /* VMRPC_CHAN_H */

@@ -8,23 +8,28 @@
 
 #define OUTCALL_ALIGN 16u
 
-VMRPC_API void vmrpc_outcall_begin(const struct vmrpc_binding *b, struct vmrpc_outcall *ret_call)
+VMRPC_API int vmrpc_outcall_begin(const struct vmrpc_binding *b, struct vmrpc_outcall *ret_call)
 {
 	struct vmrpc_chan *ch = b->chan;
+	int err = chan_drain(ch);
 
+	if (err < 0)
+		return err;
 	ret_call->args = ch->hdr->args;
 	ret_call->results = ch->hdr->results;
+	ret_call->res_len = 0;
 	ret_call->chan = ch;
 	ret_call->iface_slot = b->iface_slot;
 	ret_call->n_methods = b->n_methods;
 	ret_call->arena_used = 0;
+	return 0;
 }
 
 VMRPC_API int vmrpc_outcall_alloc(struct vmrpc_outcall *call, uint64_t len, uint64_t *ret_off,
 				  void **ret_ptr)
 {
 	struct vmrpc_chan *ch = call->chan;
-	uint64_t room = ch->arena_end - ch->arena_start;
+	uint64_t room = ch->user_lo - ch->arena_start; /* kept buffers sit above */
 	uint64_t off = call->arena_used;
 
 	if (len > room - off)
@@ -37,8 +42,30 @@ VMRPC_API int vmrpc_outcall_alloc(struct vmrpc_outcall *call, uint64_t len, uint
 	return 0;
 }
 
+VMRPC_API int vmrpc_outcall_buf(struct vmrpc_outcall *call, const void *buf, uint64_t len,
+				bool copy_in, uint64_t *ret_off, void **ret_slot)
+{
+	uint64_t off = chan_buf_off(call->chan, buf, len);
+	void *slot;
+	int err;
+
+	if (off) {
+		*ret_off = off;
+		*ret_slot = (void *)buf;
+		return 0;
+	}
+	err = vmrpc_outcall_alloc(call, len, &off, &slot);
+	if (err < 0)
+		return err;
+	if (copy_in && len > 0)
+		memcpy(slot, buf, (size_t)len);
+	*ret_off = off;
+	*ret_slot = slot;
+	return 0;
+}
+
 VMRPC_API int vmrpc_outcall_put_str(struct vmrpc_outcall *call, const char *s, uint32_t max_len,
-				    struct vmrpc_wire_str *ret_wire)
+				    uint32_t room, struct vmrpc_wire_str *ret_wire)
 {
 	size_t len = strnlen(s, (size_t)max_len + 1);
 	uint64_t off;
@@ -47,7 +74,7 @@ VMRPC_API int vmrpc_outcall_put_str(struct vmrpc_outcall *call, const char *s, u
 
 	if (len > max_len)
 		return -ENAMETOOLONG;
-	err = vmrpc_outcall_alloc(call, len + 1, &off, &p);
+	err = vmrpc_outcall_alloc(call, room > len ? room : len + 1, &off, &p);
 	if (err < 0)
 		return err;
 	memcpy(p, s, len + 1);
@@ -60,33 +87,47 @@ VMRPC_API int vmrpc_outcall_put_str(struct vmrpc_outcall *call, const char *s, u
 VMRPC_API int64_t vmrpc_outcall_invoke(struct vmrpc_outcall *call, uint32_t method,
 				       uint32_t args_len)
 {
+	int64_t status;
+
 	if (method >= call->n_methods)
 		return -EINVAL;
 	if (args_len > VMRPC_ARGS_SIZE)
 		return -VMRPC_E2BIG;
-	return chan_call(call->chan, call->iface_slot, method, args_len);
+	status = chan_call(call->chan, call->iface_slot, method, args_len);
+	call->res_len = __atomic_load_n(&call->chan->hdr->rep.res_len, __ATOMIC_RELAXED);
+	return status;
 }
 
-VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, const struct vmrpc_wire_str *wire,
+VMRPC_API int vmrpc_outcall_send(struct vmrpc_outcall *call, uint32_t method,
+				 uint32_t args_len)
+{
+	if (method >= call->n_methods)
+		return -EINVAL;
+	if (args_len > VMRPC_ARGS_SIZE)
+		return -VMRPC_E2BIG;
+	return chan_send(call->chan, call->iface_slot, method, args_len);
+}
+
+VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, uint64_t off, uint32_t room,
 				    char *buf, size_t size)
 {
 	struct vmrpc_chan *ch = call->chan;
 	const char *src;
 	size_t n;
 
-	/* The wire slot is our own (the stub wrote it), but its bytes were
+	/* The slot is our own (the stub chose it), but its bytes were
 	 * written by the callee: copy first, then look for the terminator. */
-	if (wire->off < ch->arena_start || wire->off > ch->arena_end ||
-	    wire->len > ch->arena_end - wire->off || wire->len == 0)
+	if (off < ch->arena_start || off > ch->arena_end || room > ch->arena_end - off ||
+	    room == 0)
 		return -EPROTO;
-	src = (const char *)ch->region->base + wire->off;
-	n = wire->len < size ? wire->len : size;
+	src = (const char *)ch->region->base + off;
+	n = room < size ? room : size;
 	if (n == 0)
 		return -ERANGE;
 	memcpy(buf, src, n);
 	if (!memchr(buf, '\0', n)) {
 		buf[0] = '\0'; /* never leave an unterminated string behind */
-		return n < wire->len ? -ERANGE : -EPROTO;
+		return n < room ? -ERANGE : -EPROTO;
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "ast.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,18 +62,49 @@ void idl_arena_free(struct idl_arena *arena)
 	arena->head = NULL;
 }
 
-void idl_file_init(struct idl_file *file, const char *path)
+void idl_unit_init(struct idl_unit *unit)
 {
-	memset(file, 0, sizeof(*file));
-	file->path = path;
+	memset(unit, 0, sizeof(*unit));
 }
 
-void idl_file_release(struct idl_file *file)
+void idl_unit_release(struct idl_unit *unit)
 {
-	if (!file)
+	if (!unit)
 		return;
-	idl_arena_free(&file->arena);
-	file->ifaces = NULL;
+	idl_arena_free(&unit->arena);
+	unit->files = NULL;
+	unit->main = NULL;
+}
+
+/* The C identifier prefix of a file's declarations: its basename without
+ * ".idl", any other character than [A-Za-z0-9_] made '_', and a leading
+ * digit prefixed with '_'. */
+static const char *file_stem(struct idl_arena *arena, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len;
+	char *stem;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	if (len > 4 && strcmp(base + len - 4, ".idl") == 0)
+		len -= 4;
+	stem = idl_arena_alloc(arena, len + 2);
+	if (len == 0 || isdigit((unsigned char)base[0]))
+		stem[0] = '_';
+	for (size_t i = 0, j = stem[0] == '_'; i < len; i++, j++)
+		stem[j] = isalnum((unsigned char)base[i]) || base[i] == '_' ? base[i] : '_';
+	return stem;
+}
+
+struct idl_file *idl_file_new(struct idl_unit *unit, const char *path)
+{
+	struct idl_file *file = idl_arena_alloc(&unit->arena, sizeof(*file));
+
+	file->path = idl_arena_strndup(&unit->arena, path, strlen(path));
+	file->stem = file_stem(&unit->arena, path);
+	file->arena = &unit->arena;
+	return file;
 }
 
 bool idl_type_is_integer(enum idl_type_kind kind)
@@ -85,9 +117,15 @@ bool idl_type_is_signed(enum idl_type_kind kind)
 	return kind >= IDL_TYPE_INT8 && kind <= IDL_TYPE_INT64;
 }
 
+bool idl_type_is_scalar(enum idl_type_kind kind)
+{
+	return idl_scalar_size(kind) != 0;
+}
+
 uint32_t idl_scalar_size(enum idl_type_kind kind)
 {
 	switch (kind) {
+	case IDL_TYPE_BOOL:
 	case IDL_TYPE_INT8:
 	case IDL_TYPE_UINT8:
 		return 1;
@@ -96,9 +134,12 @@ uint32_t idl_scalar_size(enum idl_type_kind kind)
 		return 2;
 	case IDL_TYPE_INT32:
 	case IDL_TYPE_UINT32:
+	case IDL_TYPE_FLOAT:
+	case IDL_TYPE_ENUM:
 		return 4;
 	case IDL_TYPE_INT64:
 	case IDL_TYPE_UINT64:
+	case IDL_TYPE_DOUBLE:
 		return 8;
 	default:
 		return 0;
@@ -110,6 +151,8 @@ const char *idl_type_kind_name(enum idl_type_kind kind)
 	switch (kind) {
 	case IDL_TYPE_VOID:
 		return "void";
+	case IDL_TYPE_BOOL:
+		return "bool";
 	case IDL_TYPE_INT8:
 		return "int8";
 	case IDL_TYPE_INT16:
@@ -126,6 +169,10 @@ const char *idl_type_kind_name(enum idl_type_kind kind)
 		return "uint32";
 	case IDL_TYPE_UINT64:
 		return "uint64";
+	case IDL_TYPE_FLOAT:
+		return "float";
+	case IDL_TYPE_DOUBLE:
+		return "double";
 	case IDL_TYPE_STRING:
 		return "string";
 	case IDL_TYPE_BUFFER:
@@ -135,22 +182,70 @@ const char *idl_type_kind_name(enum idl_type_kind kind)
 	}
 }
 
+uint32_t idl_type_size(const struct idl_type *t)
+{
+	switch (t->kind) {
+	case IDL_TYPE_STRING:
+		return t->bound + 1;
+	case IDL_TYPE_STRUCT:
+		return t->decl->layout.size;
+	case IDL_TYPE_ARRAY:
+		return idl_type_size(t->elem) * t->count;
+	default:
+		return idl_scalar_size(t->kind);
+	}
+}
+
+uint32_t idl_type_align(const struct idl_type *t)
+{
+	switch (t->kind) {
+	case IDL_TYPE_STRING:
+		return 1;
+	case IDL_TYPE_STRUCT:
+		return t->decl->layout.align;
+	case IDL_TYPE_ARRAY:
+		return idl_type_align(t->elem);
+	default:
+		return idl_scalar_size(t->kind);
+	}
+}
+
+bool idl_type_needs_check(const struct idl_type *t)
+{
+	switch (t->kind) {
+	case IDL_TYPE_BOOL:
+	case IDL_TYPE_ENUM:
+	case IDL_TYPE_STRING:
+		return true;
+	case IDL_TYPE_STRUCT:
+		return t->decl->needs_check;
+	case IDL_TYPE_ARRAY:
+		return idl_type_needs_check(t->elem);
+	default:
+		return false;
+	}
+}
+
+bool idl_param_in_arena(const struct idl_param *p)
+{
+	return p->type.kind == IDL_TYPE_STRING || p->type.kind == IDL_TYPE_BUFFER;
+}
+
 bool idl_param_in_args(const struct idl_param *p)
 {
-	/* Out strings and out buffers travel in args too: the caller
+	/* Strings and buffers of every direction travel in args: the caller
 	 * allocates their arena slot and tells the callee where it is. */
-	return p->dir == IDL_DIR_IN || p->type.kind == IDL_TYPE_STRING ||
-	       p->type.kind == IDL_TYPE_BUFFER;
+	return p->dir != IDL_DIR_OUT || idl_param_in_arena(p);
 }
 
 bool idl_param_in_results(const struct idl_param *p)
 {
-	return p->dir == IDL_DIR_OUT && idl_type_is_integer(p->type.kind);
+	return p->dir != IDL_DIR_IN && !idl_param_in_arena(p);
 }
 
-/* Size and alignment of a parameter's field: a scalar, a struct
+/* Size and alignment of a parameter's field: the value itself, a struct
  * vmrpc_wire_str for a string, a uint64_t offset for a buffer. */
-static uint32_t field_size(const struct idl_param *p)
+static uint32_t param_size(const struct idl_param *p)
 {
 	switch (p->type.kind) {
 	case IDL_TYPE_STRING:
@@ -158,60 +253,84 @@ static uint32_t field_size(const struct idl_param *p)
 	case IDL_TYPE_BUFFER:
 		return 8;
 	default:
-		return idl_scalar_size(p->type.kind);
+		return idl_type_size(&p->type);
 	}
 }
 
-static uint32_t field_align(const struct idl_param *p)
+static uint32_t param_align(const struct idl_param *p)
 {
-	return p->type.kind == IDL_TYPE_STRING ? 8 : field_size(p);
+	return idl_param_in_arena(p) ? 8 : idl_type_align(&p->type);
 }
 
-static void layout_pad(uint32_t *offset, uint32_t to, uint32_t *n_pads,
-		       idl_field_fn fn, void *opaque)
+struct layout_state {
+	struct idl_layout layout;
+	uint32_t offset;
+	uint32_t n_pads;
+	idl_field_fn fn;
+	void *opaque;
+};
+
+static void layout_pad(struct layout_state *st, uint32_t to)
 {
 	struct idl_field pad = {
-		.param = NULL,
-		.offset = *offset,
-		.size = to - *offset,
-		.pad_index = *n_pads,
+		.offset = st->offset,
+		.size = to - st->offset,
+		.pad_index = st->n_pads,
 	};
 
 	if (pad.size == 0)
 		return;
-	if (fn)
-		fn(opaque, &pad);
-	(*n_pads)++;
-	*offset = to;
+	if (st->fn)
+		st->fn(st->opaque, &pad);
+	st->n_pads++;
+	st->offset = to;
 }
 
-struct idl_layout idl_layout_walk(const struct idl_method *m, bool results,
-				  idl_field_fn fn, void *opaque)
+static void layout_add(struct layout_state *st, struct idl_field *f, uint32_t align)
 {
-	struct idl_layout layout = { .size = 0, .align = 1 };
-	uint32_t offset = 0, n_pads = 0;
+	if (align == 0)
+		return;
+	layout_pad(st, (st->offset + align - 1) & ~(align - 1));
+	f->offset = st->offset;
+	if (st->fn)
+		st->fn(st->opaque, f);
+	st->offset += f->size;
+	if (align > st->layout.align)
+		st->layout.align = align;
+}
+
+static struct idl_layout layout_end(struct layout_state *st)
+{
+	uint32_t align = st->layout.align;
+
+	layout_pad(st, (st->offset + align - 1) & ~(align - 1));
+	st->layout.size = st->offset;
+	return st->layout;
+}
+
+struct idl_layout idl_layout_method(const struct idl_method *m, bool results,
+				    idl_field_fn fn, void *opaque)
+{
+	struct layout_state st = { .layout = { 0, 1 }, .fn = fn, .opaque = opaque };
 
 	for (const struct idl_param *p = m->params; p; p = p->next) {
-		bool member = results ? idl_param_in_results(p) : idl_param_in_args(p);
-		uint32_t align = field_align(p);
-		struct idl_field f;
+		struct idl_field f = { .param = p, .size = param_size(p) };
 
-		if (!member || align == 0)
-			continue;
-		layout_pad(&offset, (offset + align - 1) & ~(align - 1), &n_pads, fn,
-			   opaque);
-		f.param = p;
-		f.offset = offset;
-		f.size = field_size(p);
-		f.pad_index = 0;
-		if (fn)
-			fn(opaque, &f);
-		offset += f.size;
-		if (align > layout.align)
-			layout.align = align;
+		if (results ? idl_param_in_results(p) : idl_param_in_args(p))
+			layout_add(&st, &f, param_align(p));
 	}
-	layout_pad(&offset, (offset + layout.align - 1) & ~(layout.align - 1),
-		   &n_pads, fn, opaque);
-	layout.size = offset;
-	return layout;
+	return layout_end(&st);
+}
+
+struct idl_layout idl_layout_struct(const struct idl_decl *s, idl_field_fn fn,
+				    void *opaque)
+{
+	struct layout_state st = { .layout = { 0, 1 }, .fn = fn, .opaque = opaque };
+
+	for (const struct idl_member *mb = s->members; mb; mb = mb->next) {
+		struct idl_field f = { .member = mb, .size = idl_type_size(&mb->type) };
+
+		layout_add(&st, &f, idl_type_align(&mb->type));
+	}
+	return layout_end(&st);
 }

@@ -18,7 +18,8 @@ static void diag_vprint(struct idl_diag *diag, const struct idl_loc *loc,
 	if (!diag->out)
 		return;
 	if (loc)
-		fprintf(diag->out, "%s:%d:%d: %s: ", diag->path, loc->first_line,
+		fprintf(diag->out, "%s:%d:%d: %s: ", loc->path ? loc->path : diag->path,
+			loc->first_line,
 			loc->first_column, kind);
 	else
 		fprintf(diag->out, "%s: %s: ", diag->path, kind);

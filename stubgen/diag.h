@@ -12,7 +12,7 @@
 #include "ast.h"
 
 struct idl_diag {
-	const char *path; /* printed as given */
+	const char *path; /* for locations without a path of their own */
 	FILE *out;
 	unsigned int n_errors;
 	unsigned int n_warnings;

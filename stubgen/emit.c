@@ -24,7 +24,7 @@ void emit_banner(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 static void emit_guard(const struct idl_emit_ctx *ctx, const char *part,
 		       struct idl_buf *out)
 {
-	emit_upper(out, ctx->iface->name);
+	emit_upper(out, ctx->iface ? ctx->iface->name : ctx->file->stem);
 	idl_buf_putc(out, '_');
 	emit_upper(out, part);
 	idl_buf_puts(out, "_H");
@@ -33,7 +33,7 @@ static void emit_guard(const struct idl_emit_ctx *ctx, const char *part,
 void emit_header_begin(const struct idl_emit_ctx *ctx, const char *part,
 		       const char *include, struct idl_buf *out)
 {
-	const char *name = ctx->iface->name;
+	const char *name = ctx->iface ? ctx->iface->name : ctx->file->stem;
 
 	emit_banner(ctx, out);
 	idl_buf_puts(out, "#ifndef ");
@@ -58,7 +58,7 @@ void emit_header_end(const struct idl_emit_ctx *ctx, const char *part,
 	idl_buf_puts(out, " */\n");
 }
 
-static void emit_tabs(struct idl_buf *out, int n)
+void emit_tabs(struct idl_buf *out, int n)
 {
 	for (int i = 0; i < n; i++)
 		idl_buf_putc(out, '\t');
@@ -112,6 +112,12 @@ void emit_upper(struct idl_buf *out, const char *name)
 const char *emit_ctype(enum idl_type_kind kind)
 {
 	switch (kind) {
+	case IDL_TYPE_BOOL:
+		return "bool";
+	case IDL_TYPE_FLOAT:
+		return "float";
+	case IDL_TYPE_DOUBLE:
+		return "double";
 	case IDL_TYPE_INT8:
 		return "int8_t";
 	case IDL_TYPE_INT16:
@@ -146,7 +152,7 @@ const char *emit_u64_cast(const struct idl_param *p)
 bool emit_has_outputs(const struct idl_method *m)
 {
 	for (const struct idl_param *p = m->params; p; p = p->next)
-		if (p->dir == IDL_DIR_OUT)
+		if (p->dir != IDL_DIR_IN)
 			return true;
 	return false;
 }
@@ -179,6 +185,102 @@ void emit_list_add(struct emit_list *list, const char *fmt, ...)
 	free(s);
 }
 
+void emit_declarator(struct idl_buf *out, const struct idl_type *t, const char *declarator)
+{
+	if (t->tdef) {
+		idl_buf_printf(out, "%s %s", t->tdef->cname, declarator);
+		return;
+	}
+	switch (t->kind) {
+	case IDL_TYPE_ARRAY: {
+		struct idl_buf inner;
+
+		idl_buf_init(&inner);
+		idl_buf_printf(&inner, "%s[%u]", declarator, t->count);
+		emit_declarator(out, t->elem, idl_buf_str(&inner));
+		idl_buf_release(&inner);
+		break;
+	}
+	case IDL_TYPE_STRING:
+		idl_buf_printf(out, "char %s[%u]", declarator, t->bound + 1);
+		break;
+	case IDL_TYPE_STRUCT:
+		idl_buf_printf(out, "struct %s %s", t->decl->cname, declarator);
+		break;
+	case IDL_TYPE_ENUM:
+		idl_buf_printf(out, "enum %s %s", t->decl->cname, declarator);
+		break;
+	default:
+		idl_buf_printf(out, "%s %s", emit_ctype(t->kind), declarator);
+		break;
+	}
+}
+
+void emit_check(struct idl_buf *out, int indent, const struct idl_type *t,
+		const char *expr, const char *fail, int depth)
+{
+	if (!idl_type_needs_check(t))
+		return;
+	emit_tabs(out, indent);
+	switch (t->kind) {
+	case IDL_TYPE_BOOL:
+		idl_buf_printf(out, "if (!vmrpc_wire_bool_ok(&%s))\n", expr);
+		break;
+	case IDL_TYPE_ENUM:
+		idl_buf_printf(out, "if (!%s_valid(%s))\n", t->decl->cname, expr);
+		break;
+	case IDL_TYPE_STRING:
+		idl_buf_printf(out, "if (!memchr(%s, '\\0', sizeof(%s)))\n", expr, expr);
+		break;
+	case IDL_TYPE_STRUCT:
+		idl_buf_printf(out, "if (!%s_valid(&%s))\n", t->decl->cname, expr);
+		break;
+	case IDL_TYPE_ARRAY: {
+		struct idl_buf elem;
+
+		idl_buf_printf(out,
+			       "for (size_t vmrpc_i%d = 0; vmrpc_i%d < %u; vmrpc_i%d++) {\n",
+			       depth, depth, t->count, depth);
+		idl_buf_init(&elem);
+		idl_buf_printf(&elem, "%s[vmrpc_i%d]", expr, depth);
+		emit_check(out, indent + 1, t->elem, idl_buf_str(&elem), fail, depth + 1);
+		idl_buf_release(&elem);
+		emit_tabs(out, indent);
+		idl_buf_puts(out, "}\n");
+		return;
+	}
+	default:
+		abort(); /* idl_type_needs_check() and this switch disagree */
+	}
+	emit_tabs(out, indent + 1);
+	idl_buf_printf(out, "%s\n", fail);
+}
+
+/* The C form of a parameter: "const struct x_s *st", "uint8_t mac[6]". */
+static void emit_param(struct emit_list *list, const struct idl_param *p)
+{
+	const struct idl_type *t = &p->type;
+	bool in = p->dir == IDL_DIR_IN;
+	struct idl_buf decl, name;
+
+	idl_buf_init(&decl);
+	idl_buf_init(&name);
+	if (t->kind == IDL_TYPE_ARRAY) {
+		idl_buf_puts(&decl, in ? "const " : "");
+		emit_declarator(&decl, t, p->name);
+	} else if (t->kind == IDL_TYPE_STRUCT) {
+		idl_buf_printf(&name, "*%s", p->name);
+		idl_buf_puts(&decl, in ? "const " : "");
+		emit_declarator(&decl, t, idl_buf_str(&name));
+	} else {
+		idl_buf_printf(&name, "%s%s", in ? "" : "*", p->name);
+		emit_declarator(&decl, t, idl_buf_str(&name));
+	}
+	emit_list_add(list, "%s", idl_buf_str(&decl));
+	idl_buf_release(&name);
+	idl_buf_release(&decl);
+}
+
 void emit_params(struct emit_list *list, const struct idl_method *m)
 {
 	for (const struct idl_param *p = m->params; p; p = p->next) {
@@ -197,8 +299,7 @@ void emit_params(struct emit_list *list, const struct idl_method *m)
 			emit_list_add(list, "%svoid *%s", in ? "const " : "", p->name);
 			break;
 		default:
-			emit_list_add(list, "%s %s%s", emit_ctype(p->type.kind),
-				      in ? "" : "*", p->name);
+			emit_param(list, p);
 			break;
 		}
 	}

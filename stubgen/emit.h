@@ -13,8 +13,10 @@
 #include "ast.h"
 #include "strbuf.h"
 
-/* What an emitter needs besides the interface. */
+/* What an emitter needs: the file, and the interface for the per-interface
+ * outputs (NULL for <stem>_types.h). */
 struct idl_emit_ctx {
+	const struct idl_file *file;
 	const struct idl_iface *iface;
 	const char *idl_name; /* basename of the .idl file, for the header comment */
 };
@@ -27,6 +29,9 @@ struct idl_emitter {
 	idl_emit_fn header;
 	idl_emit_fn source;
 };
+
+/* <stem>_types.h: the file's constants, enums, structs and typedefs. */
+void idl_emit_types_h(const struct idl_emit_ctx *ctx, struct idl_buf *out);
 
 extern const struct idl_emitter idl_emitter_common;
 extern const struct idl_emitter idl_emitter_caller;
@@ -54,10 +59,23 @@ void emit_doc(struct idl_buf *out, const char *doc, int indent);
 /* name in upper case. */
 void emit_upper(struct idl_buf *out, const char *name);
 
-/* The C type of a scalar: "int32_t". */
+/* The C type of a built-in scalar: "int32_t", "bool", "double". */
 const char *emit_ctype(enum idl_type_kind kind);
 /* The C return type of a method's stub and ops member: int for void. */
 const char *emit_ret_ctype(const struct idl_method *m);
+
+/* A C declaration of declarator with the resolved type t laid out inline:
+ * "uint8_t mac[6]", "struct fs_stat st", "fs_inode ino", "char name[16]"
+ * (a string inline is a char array with room for its NUL). */
+void emit_declarator(struct idl_buf *out, const struct idl_type *t, const char *declarator);
+
+/* Statements that check the bytes of expr, a value of type t that the
+ * other side wrote: bools 0 or 1, enums one of their values, inline strings
+ * terminated, structs and arrays holding such members. fail is the
+ * statement to run on a bad value ("return -EINVAL;"). Nothing if the type
+ * needs no check. depth numbers the loop counters (vmrpc_i<depth>). */
+void emit_check(struct idl_buf *out, int indent, const struct idl_type *t,
+		const char *expr, const char *fail, int depth);
 
 /* "(uint64_t)" if the integer parameter p is signed, else "": what a size
  * or length needs to be compared with or passed as a uint64_t. */
@@ -78,8 +96,9 @@ __attribute__((format(printf, 2, 3)))
 void emit_list_add(struct emit_list *list, const char *fmt, ...);
 
 /* The C parameters that stand for a method's IDL parameters, the same in
- * caller stubs and callee ops: scalars by value, out scalars by pointer,
- * strings and buffers as pointers, out strings with their size. */
+ * caller stubs and callee ops: in scalars by value, structs by pointer,
+ * arrays as arrays, out and inout values by pointer, strings and buffers as
+ * pointers, out and inout strings with their size. */
 void emit_params(struct emit_list *list, const struct idl_method *m);
 
 /*
@@ -89,5 +108,7 @@ void emit_params(struct emit_list *list, const struct idl_method *m);
  */
 void emit_wrapped(struct idl_buf *out, int indent, const char *head,
 		  const struct emit_list *items, const char *tail);
+
+void emit_tabs(struct idl_buf *out, int n);
 
 #endif /* IDL_EMIT_H */

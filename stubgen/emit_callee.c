@@ -78,7 +78,7 @@ static bool writes_back(const struct idl_method *m)
 	if (m->results.size)
 		return true;
 	for (const struct idl_param *p = m->params; p; p = p->next)
-		if (p->type.kind == IDL_TYPE_STRING && p->dir == IDL_DIR_OUT)
+		if (p->type.kind == IDL_TYPE_STRING && p->dir != IDL_DIR_IN)
 			return true;
 	return false;
 }
@@ -120,6 +120,20 @@ static void emit_locals(const struct idl_emit_ctx *ctx, const struct idl_method 
 	idl_buf_putc(out, '\n');
 }
 
+/* The values the caller wrote into the args block: bools, enums, strings
+ * in structs. Checked before anything else happens. */
+static void emit_arg_checks(const struct idl_method *m, struct idl_buf *out)
+{
+	char expr[256];
+
+	for (const struct idl_param *p = m->params; p; p = p->next) {
+		if (p->dir == IDL_DIR_OUT || idl_param_in_arena(p))
+			continue;
+		snprintf(expr, sizeof(expr), "args->%s", p->name);
+		emit_check(out, 1, &p->type, expr, "return -EINVAL;", 0);
+	}
+}
+
 /* Get every string and buffer from the arena, checked. */
 static void emit_unmarshal(const struct idl_method *m, bool cleanup, struct idl_buf *out)
 {
@@ -134,17 +148,19 @@ static void emit_unmarshal(const struct idl_method *m, bool cleanup, struct idl_
 		const char *n = p->name;
 		bool in = p->dir == IDL_DIR_IN;
 
-		if (p->type.kind == IDL_TYPE_STRING && in) {
+		if (p->type.kind == IDL_TYPE_STRING && p->dir != IDL_DIR_OUT) {
 			idl_buf_printf(out,
 				       "\terr = vmrpc_incall_get_str(call, &args->%s, %u, %s);\n",
 				       n, p->type.bound, n);
+			emit_fail(cleanup, "err", out);
 		} else if (p->type.kind == IDL_TYPE_STRING) {
-			/* Check the out slot now: a bad one must not cost a run. */
 			idl_buf_printf(out, "\t%s[0] = '\\0';\n", n);
+		}
+		if (p->type.kind == IDL_TYPE_STRING && !in) {
+			/* Check the slot now: a bad one must not cost a run. */
 			idl_buf_printf(out,
-				       "\terr = vmrpc_incall_out_buf(call, args->%s.off, args->%s.len, "
-				       "NULL);\n",
-				       n, n);
+				       "\terr = vmrpc_incall_out_buf(call, args->%s.off, %u, NULL);\n",
+				       n, p->type.bound + 1);
 		} else if (p->type.kind == IDL_TYPE_BUFFER) {
 			idl_buf_printf(out,
 				       "\terr = vmrpc_incall_%s_buf(call, args->%s_off, %sargs->%s, &%s);\n",
@@ -155,8 +171,18 @@ static void emit_unmarshal(const struct idl_method *m, bool cleanup, struct idl_
 		}
 		emit_fail(cleanup, "err", out);
 	}
-	if (m->results.size)
-		idl_buf_puts(out, "\tmemset(&res, 0, sizeof(res));\n");
+	if (!m->results.size)
+		return;
+	idl_buf_puts(out, "\tmemset(&res, 0, sizeof(res));\n");
+	for (const struct idl_param *p = m->params; p; p = p->next) {
+		if (p->dir != IDL_DIR_INOUT || idl_param_in_arena(p))
+			continue;
+		if (p->type.kind == IDL_TYPE_ARRAY)
+			idl_buf_printf(out, "\tmemcpy(res.%s, args->%s, sizeof(res.%s));\n",
+				       p->name, p->name, p->name);
+		else
+			idl_buf_printf(out, "\tres.%s = args->%s;\n", p->name, p->name);
+	}
 }
 
 static void emit_call(const struct idl_method *m, bool direct, struct idl_buf *out)
@@ -169,20 +195,27 @@ static void emit_call(const struct idl_method *m, bool direct, struct idl_buf *o
 	emit_list_add(&items, "ctx");
 	for (const struct idl_param *p = m->params; p; p = p->next) {
 		const char *n = p->name;
+		bool in = p->dir == IDL_DIR_IN;
 
 		switch (p->type.kind) {
 		case IDL_TYPE_STRING:
 			emit_list_add(&items, "%s", n);
-			if (p->dir == IDL_DIR_OUT && string_on_heap(p))
+			if (!in && string_on_heap(p))
 				emit_list_add(&items, "%u", p->type.bound + 1);
-			else if (p->dir == IDL_DIR_OUT)
+			else if (!in)
 				emit_list_add(&items, "sizeof(%s)", n);
 			break;
 		case IDL_TYPE_BUFFER:
 			emit_list_add(&items, "%s", n);
 			break;
+		case IDL_TYPE_ARRAY:
+			emit_list_add(&items, "%s%s", in ? "args->" : "res.", n);
+			break;
+		case IDL_TYPE_STRUCT:
+			emit_list_add(&items, "&%s%s", in ? "args->" : "res.", n);
+			break;
 		default:
-			if (p->dir == IDL_DIR_IN)
+			if (in)
 				emit_list_add(&items, "args->%s", n);
 			else
 				emit_list_add(&items, "&res.%s", n);
@@ -195,7 +228,7 @@ static void emit_call(const struct idl_method *m, bool direct, struct idl_buf *o
 	emit_list_release(&items);
 }
 
-/* After the method succeeded: out strings into their slots, out scalars
+/* After the method succeeded: out strings into their slots, out values
  * into the results block. */
 static void emit_marshal(const struct idl_method *m, bool cleanup, struct idl_buf *out)
 {
@@ -206,12 +239,12 @@ static void emit_marshal(const struct idl_method *m, bool cleanup, struct idl_bu
 	else
 		idl_buf_puts(out, "\tif (ret < 0)\n\t\treturn ret;\n");
 	for (const struct idl_param *p = m->params; p; p = p->next) {
-		if (p->type.kind != IDL_TYPE_STRING || p->dir != IDL_DIR_OUT)
+		if (p->type.kind != IDL_TYPE_STRING || p->dir == IDL_DIR_IN)
 			continue;
 		/* The method may have filled the buffer without a NUL. */
 		idl_buf_printf(out, "\t%s[%u] = '\\0';\n", p->name, p->type.bound);
-		idl_buf_printf(out, "\terr = vmrpc_incall_put_str(call, &args->%s, %s);\n",
-			       p->name, p->name);
+		idl_buf_printf(out, "\terr = vmrpc_incall_put_str(call, args->%s.off, %u, %s);\n",
+			       p->name, p->type.bound + 1, p->name);
 		emit_fail(cleanup, "err", out);
 	}
 	if (m->results.size)
@@ -246,6 +279,7 @@ static void emit_serve(const struct idl_emit_ctx *ctx, const struct idl_method *
 	idl_buf_printf(out, "\tif (call->args_len != %s)\n\t\treturn -EPROTO;\n",
 		       m->args.size ? "sizeof(*args)" : "0");
 	idl_buf_printf(out, "\tif (!ops->%s)\n\t\treturn -ENOSYS;\n", m->name);
+	emit_arg_checks(m, out);
 	emit_unmarshal(m, cleanup, out);
 	emit_call(m, direct, out);
 	if (direct) {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <iface>_caller.h/.c: one stub per method. A stub builds the args struct
- * in a private local, puts strings and buffers in the arena, copies the
- * struct into the args block, invokes, and on success copies the results
- * out. It reads nothing back from shared memory that it wrote itself (the
- * other side can rewrite it) and checks every length the callee reports.
- * Out parameters are written only once the call has succeeded.
+ * in a private local, puts strings and buffers in the arena (a buffer the
+ * caller allocated in the channel stays where it is), copies the struct
+ * into the args block, invokes, and on success copies the results out. It
+ * reads nothing back from shared memory that it wrote itself (the other
+ * side can rewrite it) and checks every length and value the callee
+ * reports before it writes any out parameter. A oneway stub returns once
+ * the request is published.
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +44,10 @@ static void emit_caller_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 		       name, name);
 	for (const struct idl_method *m = ctx->iface->methods; m; m = m->next) {
 		emit_doc(out, m->doc, 0);
+		if (m->oneway)
+			idl_buf_puts(out,
+				     "/* oneway: returns once the request is sent; the callee's result is\n"
+				     " * not reported. */\n");
 		emit_prototype(ctx, m, ");", out);
 		idl_buf_putc(out, '\n');
 	}
@@ -54,9 +60,14 @@ static const char *size_name(const struct idl_param *p)
 	return p->type.size_param->name;
 }
 
-static bool is_out_string(const struct idl_param *p)
+static bool is_string(const struct idl_param *p)
 {
-	return p->type.kind == IDL_TYPE_STRING && p->dir == IDL_DIR_OUT;
+	return p->type.kind == IDL_TYPE_STRING;
+}
+
+static bool is_buffer(const struct idl_param *p)
+{
+	return p->type.kind == IDL_TYPE_BUFFER;
 }
 
 static void emit_check_err(struct idl_buf *out)
@@ -68,23 +79,18 @@ static void emit_locals(const struct idl_emit_ctx *ctx, const struct idl_method 
 			struct idl_buf *out)
 {
 	const char *name = ctx->iface->name;
-	bool need_err = false;
 
 	idl_buf_puts(out, "\tstruct vmrpc_outcall call;\n");
 	if (m->args.size)
 		idl_buf_printf(out, "\tstruct %s_%s_args args;\n", name, m->name);
 	if (m->results.size)
 		idl_buf_printf(out, "\tstruct %s_%s_results res;\n", name, m->name);
-	for (const struct idl_param *p = m->params; p; p = p->next) {
-		if (p->type.kind == IDL_TYPE_BUFFER || is_out_string(p))
+	for (const struct idl_param *p = m->params; p; p = p->next)
+		if (is_buffer(p) || (is_string(p) && p->dir == IDL_DIR_OUT))
 			idl_buf_printf(out, "\tvoid *%s_slot;\n", p->name);
-		if (p->type.kind == IDL_TYPE_STRING || p->type.kind == IDL_TYPE_BUFFER)
-			need_err = true;
-	}
-	idl_buf_puts(out, "\tint64_t ret;\n");
-	if (need_err)
-		idl_buf_puts(out, "\tint err;\n");
-	idl_buf_putc(out, '\n');
+	if (!m->oneway)
+		idl_buf_puts(out, "\tint64_t ret;\n");
+	idl_buf_puts(out, "\tint err;\n\n");
 }
 
 /* A negative size cannot be sent: reject it before anything else. Each
@@ -95,7 +101,7 @@ static void emit_size_checks(const struct idl_method *m, struct idl_buf *out)
 		if (!idl_type_is_signed(s->type.kind) || s->dir != IDL_DIR_IN)
 			continue;
 		for (const struct idl_param *p = m->params; p; p = p->next) {
-			if (p->type.kind == IDL_TYPE_BUFFER && p->type.size_param == s) {
+			if (is_buffer(p) && p->type.size_param == s) {
 				idl_buf_printf(out, "\tif (%s < 0)\n\t\treturn -EINVAL;\n",
 					       s->name);
 				break;
@@ -109,35 +115,39 @@ static void emit_marshal(const struct idl_method *m, struct idl_buf *out)
 	idl_buf_puts(out, "\tmemset(&args, 0, sizeof(args));\n");
 	for (const struct idl_param *p = m->params; p; p = p->next) {
 		const char *n = p->name;
+		bool in = p->dir == IDL_DIR_IN;
 
 		if (!idl_param_in_args(p))
 			continue;
 		switch (p->type.kind) {
 		case IDL_TYPE_STRING:
-			if (p->dir == IDL_DIR_IN) {
-				idl_buf_printf(out,
-					       "\terr = vmrpc_outcall_put_str(&call, %s, %u, &args.%s);\n",
-					       n, p->type.bound, n);
-			} else {
+			if (p->dir == IDL_DIR_OUT)
 				idl_buf_printf(out,
 					       "\terr = vmrpc_outcall_alloc(&call, %u, &args.%s.off, &%s_slot);\n",
 					       p->type.bound + 1, n, n);
-			}
+			else
+				idl_buf_printf(out,
+					       "\terr = vmrpc_outcall_put_str(&call, %s, %u, %u, &args.%s);\n",
+					       n, p->type.bound, in ? 0 : p->type.bound + 1, n);
 			emit_check_err(out);
 			if (p->dir == IDL_DIR_OUT)
 				idl_buf_printf(out, "\targs.%s.len = %u;\n", n, p->type.bound + 1);
 			break;
 		case IDL_TYPE_BUFFER:
+			/* A buffer the caller allocated in the channel goes
+			 * as it is; any other is copied into the arena. */
 			idl_buf_printf(out,
-				       "\terr = vmrpc_outcall_alloc(&call, %s%s, &args.%s_off, &%s_slot);\n",
-				       emit_u64_cast(p->type.size_param), size_name(p), n, n);
+				       "\terr = vmrpc_outcall_buf(&call, %s, %s%s, %s, &args.%s_off, &%s_slot);\n",
+				       n, emit_u64_cast(p->type.size_param), size_name(p),
+				       p->dir == IDL_DIR_OUT ? "false" : "true", n, n);
 			emit_check_err(out);
-			if (p->dir == IDL_DIR_IN)
-				idl_buf_printf(out, "\tif (%s > 0)\n\t\tmemcpy(%s_slot, %s, (size_t)%s);\n",
-					       size_name(p), n, n, size_name(p));
+			break;
+		case IDL_TYPE_ARRAY:
+			idl_buf_printf(out, "\tmemcpy(args.%s, %s, sizeof(args.%s));\n", n, n, n);
 			break;
 		default:
-			idl_buf_printf(out, "\targs.%s = %s;\n", n, n);
+			idl_buf_printf(out, "\targs.%s = %s%s;\n", n,
+				       in && p->type.kind != IDL_TYPE_STRUCT ? "" : "*", n);
 			break;
 		}
 	}
@@ -175,17 +185,27 @@ static const char *out_len_expr(const struct idl_param *p, char *tmp, size_t siz
 	return NULL;
 }
 
-static void emit_unmarshal(const struct idl_method *m, struct idl_buf *out)
+/* Everything the callee wrote is checked before any of it is written out:
+ * the results' length, the values in them, every buffer length. */
+static void emit_reply_checks(const struct idl_method *m, struct idl_buf *out)
 {
 	char tmp[256];
 
-	if (m->results.size)
-		idl_buf_puts(out, "\tmemcpy(&res, call.results, sizeof(res));\n");
-	/* Check every length before writing anything out. */
+	if (m->results.size) {
+		idl_buf_puts(out,
+			     "\tif (call.res_len != sizeof(res))\n\t\treturn -EPROTO;\n"
+			     "\tmemcpy(&res, call.results, sizeof(res));\n");
+		for (const struct idl_param *p = m->params; p; p = p->next) {
+			if (!idl_param_in_results(p))
+				continue;
+			snprintf(tmp, sizeof(tmp), "res.%s", p->name);
+			emit_check(out, 1, &p->type, tmp, "return -EPROTO;", 0);
+		}
+	}
 	for (const struct idl_param *p = m->params; p; p = p->next) {
 		const char *len;
 
-		if (p->type.kind != IDL_TYPE_BUFFER || p->dir != IDL_DIR_OUT)
+		if (!is_buffer(p) || p->dir == IDL_DIR_IN)
 			continue;
 		len = out_len_expr(p, tmp, sizeof(tmp));
 		if (!len)
@@ -200,46 +220,75 @@ static void emit_unmarshal(const struct idl_method *m, struct idl_buf *out)
 				       emit_u64_cast(p->type.size_param), size_name(p));
 		idl_buf_puts(out, "\t\treturn -EPROTO;\n");
 	}
+}
+
+static void emit_unmarshal(const struct idl_method *m, struct idl_buf *out)
+{
+	char tmp[256];
+
+	emit_reply_checks(m, out);
 	for (const struct idl_param *p = m->params; p; p = p->next) {
-		if (!is_out_string(p))
+		if (!is_string(p) || p->dir == IDL_DIR_IN)
 			continue;
-		idl_buf_printf(out, "\terr = vmrpc_outcall_get_str(&call, &args.%s, %s, %s_size);\n",
-			       p->name, p->name, p->name);
+		idl_buf_printf(out,
+			       "\terr = vmrpc_outcall_get_str(&call, args.%s.off, %u, %s, %s_size);\n",
+			       p->name, p->type.bound + 1, p->name, p->name);
 		emit_check_err(out);
 	}
 	for (const struct idl_param *p = m->params; p; p = p->next) {
 		const char *len;
 
-		if (p->type.kind != IDL_TYPE_BUFFER || p->dir != IDL_DIR_OUT)
+		if (!is_buffer(p) || p->dir == IDL_DIR_IN)
 			continue;
 		len = out_len_expr(p, tmp, sizeof(tmp));
 		if (!len)
 			len = size_name(p);
-		idl_buf_printf(out, "\tif (%s > 0)\n\t\tmemcpy(%s, %s_slot, (size_t)%s);\n", len,
-			       p->name, p->name, len);
+		idl_buf_printf(out,
+			       "\tif (%s > 0 && %s_slot != %s)\n\t\tmemcpy(%s, %s_slot, (size_t)%s);\n",
+			       len, p->name, p->name, p->name, p->name, len);
 	}
 	for (const struct idl_param *p = m->params; p; p = p->next) {
 		if (!idl_param_in_results(p))
 			continue;
-		idl_buf_printf(out, "\tif (%s)\n\t\t*%s = res.%s;\n", p->name, p->name, p->name);
+		if (p->type.kind == IDL_TYPE_ARRAY)
+			idl_buf_printf(out, "\tif (%s)\n\t\tmemcpy(%s, res.%s, sizeof(res.%s));\n",
+				       p->name, p->name, p->name, p->name);
+		else
+			idl_buf_printf(out, "\tif (%s)\n\t\t*%s = res.%s;\n", p->name, p->name,
+				       p->name);
 	}
+}
+
+static void emit_method_id(const struct idl_emit_ctx *ctx, const struct idl_method *m,
+			   struct idl_buf *out)
+{
+	emit_upper(out, ctx->iface->name);
+	idl_buf_puts(out, "_METHOD_");
+	emit_upper(out, m->name);
 }
 
 static void emit_stub(const struct idl_emit_ctx *ctx, const struct idl_method *m,
 		      struct idl_buf *out)
 {
+	const char *args_len = m->args.size ? "sizeof(args)" : "0";
+
 	emit_prototype(ctx, m, ")", out);
 	idl_buf_puts(out, "{\n");
 	emit_locals(ctx, m, out);
 	emit_size_checks(m, out);
-	idl_buf_puts(out, "\tvmrpc_outcall_begin(binding, &call);\n");
+	idl_buf_puts(out, "\terr = vmrpc_outcall_begin(binding, &call);\n");
+	emit_check_err(out);
 	if (m->args.size)
 		emit_marshal(m, out);
+	if (m->oneway) {
+		idl_buf_puts(out, "\treturn vmrpc_outcall_send(&call, ");
+		emit_method_id(ctx, m, out);
+		idl_buf_printf(out, ", %s);\n}\n", args_len);
+		return;
+	}
 	idl_buf_puts(out, "\tret = vmrpc_outcall_invoke(&call, ");
-	emit_upper(out, ctx->iface->name);
-	idl_buf_puts(out, "_METHOD_");
-	emit_upper(out, m->name);
-	idl_buf_printf(out, ", %s);\n", m->args.size ? "sizeof(args)" : "0");
+	emit_method_id(ctx, m, out);
+	idl_buf_printf(out, ", %s);\n", args_len);
 	emit_status_check(m, out);
 	emit_unmarshal(m, out);
 	switch (m->ret.kind) {

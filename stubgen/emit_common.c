@@ -5,6 +5,7 @@
  * and results blocks), and the struct vmrpc_iface the registry matches.
  */
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "emit.h"
 
@@ -31,7 +32,9 @@ static void emit_field(void *opaque, const struct idl_field *f)
 		idl_buf_printf(out, "\tuint64_t %s_off;\n", p->name);
 		break;
 	default:
-		idl_buf_printf(out, "\t%s %s;\n", emit_ctype(p->type.kind), p->name);
+		idl_buf_putc(out, '\t');
+		emit_declarator(out, &p->type, p->name);
+		idl_buf_puts(out, ";\n");
 		break;
 	}
 }
@@ -46,14 +49,14 @@ static void emit_struct(const struct idl_emit_ctx *ctx, const struct idl_method 
 
 	if (results)
 		idl_buf_printf(out,
-			       "/* Out scalars of %s(): the callee writes them, the caller reads them. */\n",
+			       "/* Out values of %s(): the callee writes them, the caller reads them. */\n",
 			       m->name);
 	else
 		idl_buf_printf(out,
 			       "/* Arguments of %s(): the caller writes them, the callee reads a snapshot. */\n",
 			       m->name);
 	idl_buf_printf(out, "struct %s_%s_%s {\n", name, m->name, kind);
-	layout = idl_layout_walk(m, results, emit_field, out);
+	layout = idl_layout_method(m, results, emit_field, out);
 	idl_buf_puts(out, "};\n");
 	idl_buf_printf(out,
 		       "_Static_assert(sizeof(struct %s_%s_%s) == %u,\n"
@@ -68,8 +71,10 @@ static void emit_struct(const struct idl_emit_ctx *ctx, const struct idl_method 
 static void emit_common_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 {
 	const struct idl_iface *iface = ctx->iface;
+	char include[128];
 
-	emit_header_begin(ctx, "common", NULL, out);
+	snprintf(include, sizeof(include), "%s_types.h", ctx->file->stem);
+	emit_header_begin(ctx, "common", include, out);
 	emit_doc(out, iface->doc, 0);
 	if (iface->methods) {
 		idl_buf_printf(out, "enum %s_method {\n", iface->name);
@@ -104,15 +109,17 @@ static void emit_common_c(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 	emit_banner(ctx, out);
 	idl_buf_printf(out, "#include \"%s_common.h\"\n\n", name);
 	if (iface->methods) {
-		idl_buf_printf(out, "static const char *const %s_method_names[] = {\n", name);
+		/* Indexed by id; an id no method has is NULL. */
+		idl_buf_printf(out, "static const char *const %s_method_names[%u] = {\n", name,
+			       iface->n_ids);
 		for (const struct idl_method *m = iface->methods; m; m = m->next)
-			idl_buf_printf(out, "\t\"%s\",\n", m->name);
+			idl_buf_printf(out, "\t[%u] = \"%s\",\n", m->id, m->name);
 		idl_buf_puts(out, "};\n\n");
 	}
 	idl_buf_printf(out, "const struct vmrpc_iface %s_iface = {\n", name);
 	idl_buf_printf(out, "\t.name = \"%s\",\n", name);
 	idl_buf_printf(out, "\t.version = %" PRIu64 ",\n", iface->version);
-	idl_buf_printf(out, "\t.n_methods = %u,\n", iface->n_methods);
+	idl_buf_printf(out, "\t.n_methods = %u,\n", iface->n_ids);
 	idl_buf_printf(out, "\t.sig_hash = 0x%016" PRIx64 "ULL,\n", iface->sig_hash);
 	if (iface->methods)
 		idl_buf_printf(out, "\t.method_names = %s_method_names,\n", name);

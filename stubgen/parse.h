@@ -19,6 +19,8 @@ struct idl_parse_ctx {
 	struct idl_diag *diag;
 	const char *pending_doc;    /* lexer: doc comment for the next token */
 	struct idl_iface **iface_tail;
+	struct idl_decl **decl_tail;
+	struct idl_import **import_tail;
 	bool lexer_stopped;         /* lexer: gave up before the end of input */
 	int line;                   /* lexer: position of the next character, */
 	int column;                 /* both from 1 (a tab is one column) */

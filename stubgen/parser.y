@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The IDL grammar. Types are parsed generically as NAME or NAME<args> and
- * resolved by sema, so new types (structs, enums, arrays) need no new
- * syntax here. Error recovery: a bad method skips to its ';', a bad
- * interface to its '}'.
+ * The IDL grammar (docs/idl.md). Types are parsed generically as NAME or
+ * NAME<args> and resolved by sema, so built-in and declared types share one
+ * syntax. Error recovery: a bad method, struct member, import, constant or
+ * typedef skips to its ';', a bad interface, struct or enum to its '}'.
  */
 %define api.pure full
 %define api.prefix {idl_yy}
@@ -34,6 +34,14 @@ struct idl_method_list {
 	uint32_t n;
 };
 
+struct idl_member_list {
+	struct idl_member *head, *tail;
+};
+
+struct idl_enumerator_list {
+	struct idl_enumerator *head, *tail;
+};
+
 #define IDL_RHSLOC(rhs, k) ((rhs)[k])
 
 /* Like bison's default, and the doc comment of a rule is the one before
@@ -46,17 +54,21 @@ struct idl_method_list {
 			(cur).last_line = IDL_RHSLOC(rhs, n).last_line;      \
 			(cur).last_column = IDL_RHSLOC(rhs, n).last_column;  \
 			(cur).doc = IDL_RHSLOC(rhs, 1).doc;                  \
+			(cur).path = IDL_RHSLOC(rhs, 1).path;                \
 		} else {                                                       \
 			(cur).first_line = (cur).last_line =                   \
 				IDL_RHSLOC(rhs, 0).last_line;                \
 			(cur).first_column = (cur).last_column =               \
 				IDL_RHSLOC(rhs, 0).last_column;              \
 			(cur).doc = NULL;                                      \
+			(cur).path = IDL_RHSLOC(rhs, 0).path;                \
 		}                                                              \
 	} while (0)
 }
 
 %code {
+#include <string.h>
+
 #include "parse.h"
 
 typedef void *yyscan_t;
@@ -69,7 +81,14 @@ struct yy_buffer_state *idl_yy_scan_bytes(const char *bytes, int len,
 static void idl_yyerror(IDL_YYLTYPE *loc, void *scanner,
 			struct idl_parse_ctx *ctx, const char *msg);
 
-#define NEW(ctx, type) ((type *)idl_arena_alloc(&(ctx)->file->arena, sizeof(type)))
+#define NEW(ctx, type) ((type *)idl_arena_alloc((ctx)->file->arena, sizeof(type)))
+
+static struct idl_method *new_method(struct idl_parse_ctx *ctx, bool oneway,
+				     const char *doc, struct idl_type *ret,
+				     const char *name, const struct idl_loc *loc,
+				     const struct idl_param_list *params,
+				     const struct idl_type_arg *id);
+static void add_decl(struct idl_parse_ctx *ctx, struct idl_decl *d);
 }
 
 %union {
@@ -84,15 +103,33 @@ static void idl_yyerror(IDL_YYLTYPE *loc, void *scanner,
 	struct idl_method *method;
 	struct idl_method_list methods;
 	struct idl_iface *iface;
+	double fnum;
+	struct idl_expr expr;
+	struct idl_member *member;
+	struct idl_member_list members;
+	struct idl_enumerator *enumerator;
+	struct idl_enumerator_list enumerators;
+	struct idl_decl *decl;
 }
 
 %token INTERFACE "interface"
 %token VERSION "version"
 %token IN "in"
 %token OUT "out"
+%token INOUT "inout"
 %token RETURN "return"
+%token ONEWAY "oneway"
+%token IMPORT "import"
+%token CONST "const"
+%token ENUM "enum"
+%token STRUCT "struct"
+%token TYPEDEF "typedef"
+%token TRUE "true"
+%token FALSE "false"
 %token <str> IDENT "identifier"
+%token <str> STRING "string literal"
 %token <num> NUMBER "number"
+%token <fnum> FLOAT "floating-point number"
 
 %type <iface> interface
 %type <methods> methods
@@ -102,12 +139,21 @@ static void idl_yyerror(IDL_YYLTYPE *loc, void *scanner,
 %type <dir> direction
 %type <type> type
 %type <targs> type_args
-%type <targ> type_arg
+%type <targ> type_arg dim_opt dim method_id
+%type <expr> expr
+%type <members> members
+%type <member> member
+%type <enumerators> enumerators enum_body
+%type <enumerator> enumerator
+%type <decl> decl
 
 %%
 
 file
 	: %empty
+	| file import
+	| file decl
+		{ add_decl(ctx, $2); }
 	| file interface
 		{
 			*ctx->iface_tail = $2;
@@ -117,8 +163,184 @@ file
 		{ yyerrok; }
 	;
 
+import
+	: IMPORT STRING ';'
+		{
+			struct idl_import *imp = NEW(ctx, struct idl_import);
+
+			imp->spelling = $2;
+			imp->loc = @2;
+			*ctx->import_tail = imp;
+			ctx->import_tail = &imp->next;
+		}
+	| IMPORT error ';'
+		{ yyerrok; }
+	;
+
+/* A '}' may be followed by a ';', as in C; it need not. */
+semi_opt
+	: %empty
+	| ';'
+	;
+
+decl
+	: CONST type IDENT '=' expr ';'
+		{
+			$$ = NEW(ctx, struct idl_decl);
+			$$->kind = IDL_DECL_CONST;
+			$$->doc = @1.doc;
+			$$->type = *$2;
+			$$->name = $3;
+			$$->loc = @3;
+			$$->expr = $5;
+		}
+	| CONST error ';'
+		{ $$ = NULL; yyerrok; }
+	| TYPEDEF type IDENT dim_opt ';'
+		{
+			$$ = NEW(ctx, struct idl_decl);
+			$$->kind = IDL_DECL_TYPEDEF;
+			$$->doc = @1.doc;
+			$$->type = *$2;
+			$$->name = $3;
+			$$->loc = @3;
+			$$->dim = $4;
+		}
+	| TYPEDEF error ';'
+		{ $$ = NULL; yyerrok; }
+	| ENUM IDENT '{' enum_body '}' semi_opt
+		{
+			$$ = NEW(ctx, struct idl_decl);
+			$$->kind = IDL_DECL_ENUM;
+			$$->doc = @1.doc;
+			$$->name = $2;
+			$$->loc = @2;
+			$$->enumerators = $4.head;
+		}
+	| STRUCT IDENT '{' members members_end semi_opt
+		{
+			$$ = NEW(ctx, struct idl_decl);
+			$$->kind = IDL_DECL_STRUCT;
+			$$->doc = @1.doc;
+			$$->name = $2;
+			$$->loc = @2;
+			$$->members = $4.head;
+		}
+	;
+
+enum_body
+	: %empty
+		{ $$.head = $$.tail = NULL; }
+	| enumerators
+	| enumerators ','
+	;
+
+enumerators
+	: enumerator
+		{ $$.head = $$.tail = $1; }
+	| enumerators ',' enumerator
+		{
+			$$ = $1;
+			$$.tail->next = $3;
+			$$.tail = $3;
+		}
+	;
+
+enumerator
+	: IDENT
+		{
+			$$ = NEW(ctx, struct idl_enumerator);
+			$$->name = $1;
+			$$->loc = @1;
+			$$->doc = @1.doc;
+		}
+	| IDENT '=' expr
+		{
+			$$ = NEW(ctx, struct idl_enumerator);
+			$$->name = $1;
+			$$->loc = @1;
+			$$->doc = @1.doc;
+			$$->has_value = true;
+			$$->expr = $3;
+		}
+	;
+
+members
+	: %empty
+		{ $$.head = $$.tail = NULL; }
+	| members member
+		{
+			$$ = $1;
+			if ($$.tail)
+				$$.tail->next = $2;
+			else
+				$$.head = $2;
+			$$.tail = $2;
+		}
+	| members error ';'
+		{
+			$$ = $1;
+			yyerrok;
+		}
+	;
+
+member
+	: type IDENT dim_opt ';'
+		{
+			$$ = NEW(ctx, struct idl_member);
+			$$->doc = @1.doc;
+			$$->type = *$1;
+			$$->name = $2;
+			$$->loc = @2;
+			$$->dim = $3;
+		}
+	;
+
+/* Like methods_end below. */
+members_end
+	: '}'
+	| error '}'
+		{ yyerrok; }
+	;
+
+expr
+	: NUMBER
+		{ memset(&$$, 0, sizeof($$)); $$.kind = IDL_EXPR_NUMBER; $$.number = $1; $$.loc = @1; }
+	| '-' NUMBER
+		{
+			memset(&$$, 0, sizeof($$));
+			$$.kind = IDL_EXPR_NUMBER;
+			$$.negative = true;
+			$$.number = $2;
+			$$.loc = @1;
+		}
+	| FLOAT
+		{ memset(&$$, 0, sizeof($$)); $$.kind = IDL_EXPR_FLOAT; $$.fnumber = $1; $$.loc = @1; }
+	| '-' FLOAT
+		{
+			memset(&$$, 0, sizeof($$));
+			$$.kind = IDL_EXPR_FLOAT;
+			$$.fnumber = -$2;
+			$$.loc = @1;
+		}
+	| TRUE
+		{ memset(&$$, 0, sizeof($$)); $$.kind = IDL_EXPR_BOOL; $$.boolean = true; $$.loc = @1; }
+	| FALSE
+		{ memset(&$$, 0, sizeof($$)); $$.kind = IDL_EXPR_BOOL; $$.loc = @1; }
+	| IDENT
+		{ memset(&$$, 0, sizeof($$)); $$.kind = IDL_EXPR_NAME; $$.name = $1; $$.loc = @1; }
+	| '-' IDENT
+		{
+			memset(&$$, 0, sizeof($$));
+			$$.kind = IDL_EXPR_NAME;
+			$$.negative = true;
+			$$.name = $2;
+			$$.loc = @1;
+		}
+	;
+
 interface
-	: INTERFACE IDENT VERSION NUMBER '{' methods methods_end
+	: INTERFACE IDENT VERSION NUMBER '{' methods methods_end semi_opt
 		{
 			$$ = NEW(ctx, struct idl_iface);
 			$$->name = $2;
@@ -137,7 +359,7 @@ methods
 	| methods method
 		{
 			$$ = $1;
-			$2->id = $$.n++;
+			$$.n++;
 			if ($$.tail)
 				$$.tail->next = $2;
 			else
@@ -160,15 +382,21 @@ methods_end
 	;
 
 method
-	: type IDENT '(' params ')' ';'
+	: type IDENT '(' params ')' method_id ';'
+		{ $$ = new_method(ctx, false, @1.doc, $1, $2, &@2, &$4, $6); }
+	| ONEWAY type IDENT '(' params ')' method_id ';'
+		{ $$ = new_method(ctx, true, @1.doc, $2, $3, &@3, &$5, $7); }
+	;
+
+method_id
+	: %empty
+		{ $$ = NULL; }
+	| '=' NUMBER
 		{
-			$$ = NEW(ctx, struct idl_method);
-			$$->name = $2;
+			$$ = NEW(ctx, struct idl_type_arg);
+			$$->kind = IDL_TARG_NUMBER;
+			$$->number = $2;
 			$$->loc = @2;
-			$$->doc = @1.doc;
-			$$->ret = *$1;
-			$$->params = $4.head;
-			$$->n_params = $4.n;
 		}
 	;
 
@@ -191,13 +419,14 @@ param_list
 	;
 
 param
-	: direction type IDENT
+	: direction type IDENT dim_opt
 		{
 			$$ = NEW(ctx, struct idl_param);
 			$$->dir = $1;
 			$$->type = *$2;
 			$$->name = $3;
 			$$->loc = @3;
+			$$->dim = $4;
 		}
 	;
 
@@ -205,6 +434,31 @@ direction
 	: %empty	{ $$ = IDL_DIR_IN; }
 	| IN		{ $$ = IDL_DIR_IN; }
 	| OUT		{ $$ = IDL_DIR_OUT; }
+	| INOUT		{ $$ = IDL_DIR_INOUT; }
+	;
+
+dim_opt
+	: %empty
+		{ $$ = NULL; }
+	| '[' dim ']'
+		{ $$ = $2; }
+	;
+
+dim
+	: NUMBER
+		{
+			$$ = NEW(ctx, struct idl_type_arg);
+			$$->kind = IDL_TARG_NUMBER;
+			$$->number = $1;
+			$$->loc = @1;
+		}
+	| IDENT
+		{
+			$$ = NEW(ctx, struct idl_type_arg);
+			$$->kind = IDL_TARG_NAME;
+			$$->name = $1;
+			$$->loc = @1;
+		}
 	;
 
 type
@@ -269,6 +523,38 @@ static void idl_yyerror(IDL_YYLTYPE *loc, void *scanner,
 		idl_error(ctx->diag, loc, "%s", msg);
 }
 
+static struct idl_method *new_method(struct idl_parse_ctx *ctx, bool oneway,
+				     const char *doc, struct idl_type *ret,
+				     const char *name, const struct idl_loc *loc,
+				     const struct idl_param_list *params,
+				     const struct idl_type_arg *id)
+{
+	struct idl_method *m = NEW(ctx, struct idl_method);
+
+	m->oneway = oneway;
+	m->doc = doc;
+	m->ret = *ret;
+	m->name = name;
+	m->loc = *loc;
+	m->params = params->head;
+	m->n_params = params->n;
+	if (id) {
+		m->has_id = true;
+		m->written_id = id->number;
+		m->id_loc = id->loc;
+	}
+	return m;
+}
+
+static void add_decl(struct idl_parse_ctx *ctx, struct idl_decl *d)
+{
+	if (!d)
+		return; /* a syntax error, reported */
+	d->file = ctx->file;
+	*ctx->decl_tail = d;
+	ctx->decl_tail = &d->next;
+}
+
 int idl_parse(struct idl_file *file, const char *src, size_t len,
 	      struct idl_diag *diag)
 {
@@ -276,6 +562,8 @@ int idl_parse(struct idl_file *file, const char *src, size_t len,
 		.file = file,
 		.diag = diag,
 		.iface_tail = &file->ifaces,
+		.decl_tail = &file->decls,
+		.import_tail = &file->imports,
 		.line = 1,
 		.column = 1,
 	};

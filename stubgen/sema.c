@@ -2,30 +2,44 @@
 #include "sema.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "symtab.h"
 #include "vmrpc/abi.h"
 
 _Static_assert(IDL_IFACE_NAME_MAX == VMRPC_REG_NAME_MAX - 1, "interface name limit");
 
+/* Arrays: at most this many elements, and no value laid out inline may pass
+ * IDL_INLINE_MAX bytes, which keeps every size computation in 32 bits. */
+#define IDL_ARRAY_COUNT_MAX (1u << 20)
+#define IDL_INLINE_MAX (1u << 24)
+
 struct sema {
-	struct idl_file *file;
+	struct idl_unit *unit;
 	struct idl_diag *diag;
+	struct idl_file *file;      /* the file being checked */
+	struct idl_symtab *scopes;  /* one per file: its declarations by name */
+	size_t n_files;
+	bool ambiguous;             /* the last lookup reported an ambiguity */
 };
 
 /* ---- names --------------------------------------------------------------- */
 
 static const char *const idl_keywords[] = {
-	"interface", "version", "in", "out", "return",
-	/* types */
-	"void", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-	"uint64", "string", "buffer",
+	"interface", "version", "in", "out", "inout", "return", "oneway",
+	"import", "const", "enum", "struct", "typedef", "true", "false",
+	/* built-in types */
+	"void", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+	"uint32", "uint64", "float", "double", "string", "buffer",
 	/* kept for the language to grow into */
-	"struct", "enum", "union", "typedef", "import", "const", "oneway",
-	"bool", "float", "double", "array",
+	"union", "array", "map", "optional",
 };
 
 static const char *const c_keywords[] = {
@@ -45,7 +59,8 @@ static const char *const c_library_names[] = {
 };
 
 /* Names the generated functions use for their own parameters and locals;
- * a parameter may not take them. */
+ * a parameter may not take them. (Loop counters are vmrpc_i0, vmrpc_i1...,
+ * in the vmrpc_ space no IDL name may enter.) */
 static const char *const generated_names[] = {
 	"binding", "call", "args", "res", "ret", "err", "ops", "ctx",
 };
@@ -79,9 +94,12 @@ static bool name_is_upper_case(const char *name)
 	return letter;
 }
 
-/* Names become C identifiers in generated code; keep them usable there. */
+/* Names become C identifiers in generated code; keep them usable there.
+ * A bare name appears in C as written (methods, parameters, struct
+ * members); the others get their file's or interface's prefix, so C's own
+ * names and the upper case of macros cannot hurt them. */
 static bool check_name(struct sema *s, const char *name, const struct idl_loc *loc,
-		       const char *what)
+		       const char *what, bool bare)
 {
 	size_t len = strlen(name);
 
@@ -90,13 +108,13 @@ static bool check_name(struct sema *s, const char *name, const struct idl_loc *l
 			  name, what);
 		return false;
 	}
-	if (IN_LIST(name, c_keywords)) {
+	if (bare && IN_LIST(name, c_keywords)) {
 		idl_error(s->diag, loc,
 			  "'%s' is reserved in C and cannot name %s (names become C identifiers)",
 			  name, what);
 		return false;
 	}
-	if (IN_LIST(name, c_library_names)) {
+	if (bare && IN_LIST(name, c_library_names)) {
 		idl_error(s->diag, loc,
 			  "'%s' is used by the generated code and cannot name %s", name, what);
 		return false;
@@ -114,7 +132,7 @@ static bool check_name(struct sema *s, const char *name, const struct idl_loc *l
 			  name);
 		return false;
 	}
-	if (name_is_upper_case(name)) {
+	if (bare && name_is_upper_case(name)) {
 		idl_error(s->diag, loc,
 			  "'%s' is all upper case, the form of C macros (EPROTO, INT32_MAX...) that "
 			  "would replace it in the generated code; use lower or mixed case",
@@ -179,28 +197,277 @@ static const char *closest(const char *name, const char *const *cands, size_t n)
 			best = cands[i];
 		}
 	}
-	if (best_d > 2 || best_d >= len)
+	/* A typo, not another word: at most one edit per three letters. */
+	if (best_d > 2 || best_d > (len + 1) / 3)
 		return NULL;
 	return best;
 }
 
-/* ---- types --------------------------------------------------------------- */
+/* ---- scopes -------------------------------------------------------------- */
 
-static const char *const type_names[] = {
-	"void", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-	"uint64", "string", "buffer",
+static struct idl_symtab *scope_of(const struct sema *s, const struct idl_file *file)
+{
+	size_t i = 0;
+
+	for (const struct idl_file *f = s->unit->files; f; f = f->next, i++)
+		if (f == file)
+			return &s->scopes[i];
+	abort(); /* every file of the unit has a scope */
+}
+
+static const char *decl_kind_name(enum idl_decl_kind kind)
+{
+	switch (kind) {
+	case IDL_DECL_CONST:
+		return "constant";
+	case IDL_DECL_ENUM:
+		return "enum";
+	case IDL_DECL_STRUCT:
+		return "struct";
+	case IDL_DECL_TYPEDEF:
+		return "typedef";
+	}
+	return "declaration";
+}
+
+/*
+ * A name used in the current file: its own declaration, or one of a file it
+ * imports directly (imports are not transitive: a file names what it uses).
+ * Reports a name two imports declare; NULL if not found or ambiguous.
+ */
+static struct idl_decl *lookup(struct sema *s, const char *name, const struct idl_loc *loc)
+{
+	struct idl_decl *d = idl_symtab_get(scope_of(s, s->file), name), *found = NULL;
+	struct idl_import *from = NULL;
+
+	s->ambiguous = false;
+	if (d)
+		return d;
+	for (struct idl_import *imp = s->file->imports; imp; imp = imp->next) {
+		if (!imp->file)
+			continue;
+		d = idl_symtab_get(scope_of(s, imp->file), name);
+		if (!d || d == found)
+			continue;
+		if (found) {
+			idl_error(s->diag, loc,
+				  "'%s' is ambiguous: both %s and %s declare it; rename one of them",
+				  name, from->file->path, imp->file->path);
+			from->used = imp->used = true;
+			s->ambiguous = true;
+			return NULL;
+		}
+		found = d;
+		from = imp;
+	}
+	if (from)
+		from->used = true;
+	return found;
+}
+
+/* The names of declared types visible in the current file, for hints. */
+static size_t visible_type_names(struct sema *s, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (const struct idl_decl *d = s->file->decls; d && n < max; d = d->next)
+		if (d->kind != IDL_DECL_CONST)
+			names[n++] = d->name;
+	for (const struct idl_import *imp = s->file->imports; imp; imp = imp->next)
+		for (const struct idl_decl *d = imp->file ? imp->file->decls : NULL;
+		     d && n < max; d = d->next)
+			if (d->kind != IDL_DECL_CONST)
+				names[n++] = d->name;
+	return n;
+}
+
+/* ---- constant values ---------------------------------------------------- */
+
+/* An integer as sign and magnitude, whatever its type. */
+struct num {
+	bool negative;
+	uint64_t magnitude;
 };
 
-static enum idl_type_kind type_lookup(const char *name)
+static uint64_t int_max(enum idl_type_kind kind)
+{
+	uint32_t bits = idl_scalar_size(kind) * 8;
+
+	if (idl_type_is_signed(kind))
+		return (UINT64_C(1) << (bits - 1)) - 1;
+	return bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+}
+
+static bool num_fits(struct num n, enum idl_type_kind kind)
+{
+	if (n.negative && n.magnitude != 0)
+		return idl_type_is_signed(kind) && n.magnitude - 1 <= int_max(kind);
+	return n.magnitude <= int_max(kind);
+}
+
+static struct num num_of_value(const struct idl_value *v)
+{
+	struct num n = { false, v->bits };
+
+	if (idl_type_is_signed(v->kind) && (int64_t)v->bits < 0) {
+		n.negative = true;
+		n.magnitude = (uint64_t)0 - v->bits;
+	}
+	return n;
+}
+
+static bool resolve_decl(struct sema *s, struct idl_decl *d);
+
+/* A constant an expression names, resolved. NULL after an error. */
+static struct idl_decl *expr_const(struct sema *s, const struct idl_expr *e)
+{
+	struct idl_decl *d = lookup(s, e->name, &e->loc);
+
+	if (!d) {
+		if (!s->ambiguous)
+			idl_error(s->diag, &e->loc, "unknown constant '%s'", e->name);
+		return NULL;
+	}
+	if (d->kind != IDL_DECL_CONST) {
+		idl_error(s->diag, &e->loc, "'%s' is a %s, not a constant", e->name,
+			  decl_kind_name(d->kind));
+		return NULL;
+	}
+	return resolve_decl(s, d) ? d : NULL;
+}
+
+/* Evaluate e as a value of kind (bool, an integer, float or double),
+ * checking its range. */
+static bool eval_expr(struct sema *s, const struct idl_expr *e, enum idl_type_kind kind,
+		      struct idl_value *ret)
+{
+	const char *tname = idl_type_kind_name(kind);
+	struct idl_value v = { .kind = kind };
+	struct num n = { e->negative, e->number };
+	const struct idl_decl *c = NULL;
+
+	if (e->kind == IDL_EXPR_NAME) {
+		c = expr_const(s, e);
+		if (!c)
+			return false;
+	}
+	if (kind == IDL_TYPE_BOOL) {
+		if (e->kind == IDL_EXPR_BOOL || (c && c->value.kind == IDL_TYPE_BOOL && !e->negative)) {
+			v.bits = c ? c->value.bits : e->boolean;
+			*ret = v;
+			return true;
+		}
+		idl_error(s->diag, &e->loc, "a bool is true or false");
+		return false;
+	}
+	if (kind == IDL_TYPE_FLOAT || kind == IDL_TYPE_DOUBLE) {
+		if (e->kind == IDL_EXPR_FLOAT) {
+			v.fnumber = e->fnumber;
+		} else if (e->kind == IDL_EXPR_NUMBER) {
+			v.fnumber = (double)e->number;
+			if (e->negative)
+				v.fnumber = -v.fnumber;
+		} else if (c && (c->value.kind == IDL_TYPE_FLOAT || c->value.kind == IDL_TYPE_DOUBLE)) {
+			v.fnumber = e->negative ? -c->value.fnumber : c->value.fnumber;
+		} else if (c && idl_type_is_integer(c->value.kind)) {
+			struct num cn = num_of_value(&c->value);
+
+			v.fnumber = (double)cn.magnitude;
+			if (cn.negative != e->negative)
+				v.fnumber = -v.fnumber;
+		} else {
+			idl_error(s->diag, &e->loc, "a %s constant needs a number", tname);
+			return false;
+		}
+		if (isinf(v.fnumber) || isnan(v.fnumber) ||
+		    (kind == IDL_TYPE_FLOAT && fabs(v.fnumber) > FLT_MAX)) {
+			idl_error(s->diag, &e->loc, "value out of range for %s", tname);
+			return false;
+		}
+		*ret = v;
+		return true;
+	}
+	/* an integer */
+	if (c) {
+		if (!idl_type_is_integer(c->value.kind)) {
+			idl_error(s->diag, &e->loc,
+				  "'%s' is a %s constant; %s needs an integer", e->name,
+				  idl_type_kind_name(c->value.kind), tname);
+			return false;
+		}
+		n = num_of_value(&c->value);
+		if (e->negative)
+			n.negative = !n.negative;
+	} else if (e->kind != IDL_EXPR_NUMBER) {
+		idl_error(s->diag, &e->loc, "%s needs an integer value", tname);
+		return false;
+	}
+	if (!num_fits(n, kind)) {
+		idl_error(s->diag, &e->loc, "value %s%" PRIu64 " is out of range for %s",
+			  n.negative ? "-" : "", n.magnitude, tname);
+		return false;
+	}
+	v.bits = n.negative ? (uint64_t)0 - n.magnitude : n.magnitude;
+	*ret = v;
+	return true;
+}
+
+/* A count or bound written as a number or a constant's name: 1..max. */
+static bool eval_count(struct sema *s, const struct idl_type_arg *a, uint64_t max,
+		       const char *what, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (a->kind == IDL_TARG_RETURN) {
+		idl_error(s->diag, &a->loc, "%s must be a number or an integer constant", what);
+		return false;
+	}
+	if (a->kind == IDL_TARG_NAME) {
+		struct idl_expr e = { .kind = IDL_EXPR_NAME, .name = a->name, .loc = a->loc };
+		struct idl_value val;
+
+		if (!eval_expr(s, &e, IDL_TYPE_UINT64, &val))
+			return false;
+		v = val.bits;
+	} else {
+		v = a->number;
+	}
+	if (v == 0 || v > max) {
+		idl_error(s->diag, &a->loc, "%s %" PRIu64 " is out of range: 1 to %" PRIu64, what,
+			  v, max);
+		return false;
+	}
+	*ret = (uint32_t)v;
+	return true;
+}
+
+/* ---- types --------------------------------------------------------------- */
+
+/* Where a type is used: what it may be there. */
+enum type_use {
+	USE_PARAM,
+	USE_MEMBER,
+	USE_TYPEDEF,
+	USE_CONST,
+	USE_RETURN,
+};
+
+static const char *const builtin_names[] = {
+	"void", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+	"uint32", "uint64", "float", "double", "string", "buffer",
+};
+
+static enum idl_type_kind builtin_lookup(const char *name)
 {
 	static const enum idl_type_kind kinds[] = {
-		IDL_TYPE_VOID,   IDL_TYPE_INT8,   IDL_TYPE_INT16,  IDL_TYPE_INT32,
-		IDL_TYPE_INT64,  IDL_TYPE_UINT8,  IDL_TYPE_UINT16, IDL_TYPE_UINT32,
-		IDL_TYPE_UINT64, IDL_TYPE_STRING, IDL_TYPE_BUFFER,
+		IDL_TYPE_VOID,   IDL_TYPE_BOOL,   IDL_TYPE_INT8,   IDL_TYPE_INT16,
+		IDL_TYPE_INT32,  IDL_TYPE_INT64,  IDL_TYPE_UINT8,  IDL_TYPE_UINT16,
+		IDL_TYPE_UINT32, IDL_TYPE_UINT64, IDL_TYPE_FLOAT,  IDL_TYPE_DOUBLE,
+		IDL_TYPE_STRING, IDL_TYPE_BUFFER,
 	};
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(name, type_names[i]) == 0)
+		if (strcmp(name, builtin_names[i]) == 0)
 			return kinds[i];
 	return IDL_TYPE_UNRESOLVED;
 }
@@ -214,68 +481,382 @@ static size_t targ_count(const struct idl_type *t)
 	return n;
 }
 
-/* Resolve t's name to a kind; reports an unknown name. */
-static bool resolve_name(struct sema *s, struct idl_type *t)
+static void unknown_type(struct sema *s, const struct idl_type *t)
 {
+	const char *cands[64 + sizeof(builtin_names) / sizeof(builtin_names[0])];
+	size_t n = sizeof(builtin_names) / sizeof(builtin_names[0]);
 	const char *hint;
 
-	t->kind = type_lookup(t->name);
-	if (t->kind != IDL_TYPE_UNRESOLVED)
-		return true;
-	t->kind = IDL_TYPE_INVALID;
-	hint = closest(t->name, type_names, sizeof(type_names) / sizeof(type_names[0]));
+	memcpy(cands, builtin_names, sizeof(builtin_names));
+	n += visible_type_names(s, cands + n, 64);
+	hint = closest(t->name, cands, n);
 	if (hint)
 		idl_error(s->diag, &t->loc, "unknown type '%s'; did you mean '%s'?", t->name,
 			  hint);
 	else
 		idl_error(s->diag, &t->loc,
-			  "unknown type '%s'; the types are int8..int64, uint8..uint64, string<MAX> and buffer<SIZE>",
+			  "unknown type '%s'; the types are bool, int8..int64, uint8..uint64, float, double, string<MAX>, buffer<SIZE> and the structs, enums and typedefs declared in this file or the files it imports",
 			  t->name);
-	return false;
 }
 
-static void resolve_return(struct sema *s, struct idl_method *m)
+static bool resolve_string(struct sema *s, struct idl_type *t, const char *name)
 {
-	struct idl_type *t = &m->ret;
-
-	if (!resolve_name(s, t))
-		return;
-	if (t->kind != IDL_TYPE_VOID && t->kind != IDL_TYPE_INT32 &&
-	    t->kind != IDL_TYPE_INT64) {
-		idl_error(s->diag, &t->loc,
-			  "method '%s' returns '%s'; a method returns void, int32 or int64, which carries -errno on failure (return other values through an out parameter)",
-			  m->name, t->name);
-		t->kind = IDL_TYPE_INVALID;
-	} else if (t->has_args) {
-		idl_error(s->diag, &t->loc, "type '%s' takes no <...> arguments", t->name);
-		t->kind = IDL_TYPE_INVALID;
-	}
-}
-
-static void resolve_string(struct sema *s, struct idl_param *p)
-{
-	struct idl_type *t = &p->type;
-	const struct idl_type_arg *a = t->args;
-
 	if (!t->has_args) {
 		idl_error(s->diag, &t->loc,
 			  "string '%s' needs a bound: string<MAX>, MAX bytes without the NUL (e.g. string<255>)",
-			  p->name);
-		t->kind = IDL_TYPE_INVALID;
-	} else if (targ_count(t) != 1 || a->kind != IDL_TARG_NUMBER) {
-		idl_error(s->diag, &t->loc, "string takes one number as its bound: string<MAX>");
-		t->kind = IDL_TYPE_INVALID;
-	} else if (a->number == 0) {
-		idl_error(s->diag, &a->loc, "string bound must be at least 1");
-		t->kind = IDL_TYPE_INVALID;
-	} else if (a->number > IDL_STRING_BOUND_MAX) {
-		idl_error(s->diag, &a->loc, "string bound %" PRIu64 " is too large; at most %u",
-			  a->number, IDL_STRING_BOUND_MAX);
-		t->kind = IDL_TYPE_INVALID;
-	} else {
-		t->bound = (uint32_t)a->number;
+			  name);
+		return false;
+	}
+	if (targ_count(t) != 1) {
+		idl_error(s->diag, &t->loc,
+			  "string takes one bound: string<MAX>, a number or an integer constant");
+		return false;
+	}
+	return eval_count(s, t->args, IDL_STRING_BOUND_MAX, "string bound", &t->bound);
+}
+
+/* The type a name stands for, without a dimension. */
+static bool resolve_base(struct sema *s, struct idl_type *t, const char *name)
+{
+	struct idl_decl *d;
+
+	t->kind = builtin_lookup(t->name);
+	if (t->kind == IDL_TYPE_STRING)
+		return resolve_string(s, t, name);
+	if (t->kind != IDL_TYPE_UNRESOLVED && t->kind != IDL_TYPE_BUFFER && t->has_args) {
+		idl_error(s->diag, &t->loc, "type '%s' takes no <...> arguments", t->name);
+		return false;
+	}
+	if (t->kind != IDL_TYPE_UNRESOLVED)
+		return true; /* a buffer's arguments name parameters: later */
+	d = lookup(s, t->name, &t->loc);
+	if (!d) {
+		if (!s->ambiguous)
+			unknown_type(s, t);
+		return false;
+	}
+	if (t->has_args) {
+		idl_error(s->diag, &t->loc, "type '%s' takes no <...> arguments", t->name);
+		return false;
+	}
+	if (d->kind == IDL_DECL_CONST) {
+		idl_error(s->diag, &t->loc, "'%s' is a constant, not a type", t->name);
+		return false;
+	}
+	if (!resolve_decl(s, d))
+		return false;
+	switch (d->kind) {
+	case IDL_DECL_ENUM:
+		t->kind = IDL_TYPE_ENUM;
+		t->decl = d;
+		return true;
+	case IDL_DECL_STRUCT:
+		t->kind = IDL_TYPE_STRUCT;
+		t->decl = d;
+		return true;
+	default: {
+		struct idl_type as_written = *t;
+
+		*t = d->resolved;
+		t->name = as_written.name;
+		t->loc = as_written.loc;
+		t->has_args = false;
+		t->args = NULL;
+		t->tdef = d;
+		return true;
+	}
 	}
 }
+
+static bool make_array(struct sema *s, struct idl_type *t, const struct idl_type_arg *dim,
+		       enum type_use use, const char *name)
+{
+	struct idl_type *elem;
+	uint32_t count;
+
+	switch (t->kind) {
+	case IDL_TYPE_VOID:
+	case IDL_TYPE_BUFFER:
+		idl_error(s->diag, &dim->loc, "there are no arrays of %s", t->name);
+		return false;
+	case IDL_TYPE_STRING:
+		if (use == USE_PARAM) {
+			idl_error(s->diag, &dim->loc,
+				  "parameter '%s' is an array of strings, which only a struct can hold; pass a struct with a member 'string<N> %s[M]'",
+				  name, name);
+			return false;
+		}
+		break;
+	default:
+		break;
+	}
+	if (!eval_count(s, dim, IDL_ARRAY_COUNT_MAX, "array size", &count))
+		return false;
+	if ((uint64_t)idl_type_size(t) * count > IDL_INLINE_MAX) {
+		idl_error(s->diag, &dim->loc, "array '%s' would take more than %u bytes", name,
+			  IDL_INLINE_MAX);
+		return false;
+	}
+	elem = idl_arena_alloc(&s->unit->arena, sizeof(*elem));
+	*elem = *t;
+	memset(t, 0, sizeof(*t));
+	t->name = elem->name;
+	t->loc = elem->loc;
+	t->kind = IDL_TYPE_ARRAY;
+	t->elem = elem;
+	t->count = count;
+	return true;
+}
+
+/* What a use allows, once the type is known. */
+static bool check_use(struct sema *s, const struct idl_type *t, enum type_use use,
+		      const char *name)
+{
+	switch (use) {
+	case USE_PARAM:
+		if (t->kind == IDL_TYPE_VOID) {
+			idl_error(s->diag, &t->loc, "parameter '%s' cannot be void", name);
+			return false;
+		}
+		return true;
+	case USE_MEMBER:
+	case USE_TYPEDEF:
+		if (t->kind == IDL_TYPE_VOID || t->kind == IDL_TYPE_BUFFER) {
+			idl_error(s->diag, &t->loc,
+				  "%s '%s' cannot be a %s: %s",
+				  use == USE_MEMBER ? "member" : "typedef", name, t->name,
+				  t->kind == IDL_TYPE_VOID
+					  ? "void has no values"
+					  : "a buffer is sized by another parameter, so only a method parameter can be one");
+			return false;
+		}
+		return true;
+	case USE_CONST:
+		if (t->kind != IDL_TYPE_BOOL && !idl_type_is_integer(t->kind) &&
+		    t->kind != IDL_TYPE_FLOAT && t->kind != IDL_TYPE_DOUBLE) {
+			idl_error(s->diag, &t->loc,
+				  "constant '%s' has type '%s'; constants are bool, integers, float or double",
+				  name, t->name);
+			return false;
+		}
+		return true;
+	case USE_RETURN:
+		if (t->kind != IDL_TYPE_VOID && t->kind != IDL_TYPE_INT32 &&
+		    t->kind != IDL_TYPE_INT64) {
+			idl_error(s->diag, &t->loc,
+				  "method '%s' returns '%s'; a method returns void, int32 or int64, which carries -errno on failure (return other values through an out parameter)",
+				  name, t->name);
+			return false;
+		}
+		return true;
+	}
+	return true;
+}
+
+static bool resolve_type(struct sema *s, struct idl_type *t, const struct idl_type_arg *dim,
+			 enum type_use use, const char *name)
+{
+	if (!resolve_base(s, t, name) || (dim && !make_array(s, t, dim, use, name)) ||
+	    !check_use(s, t, use, name)) {
+		t->kind = IDL_TYPE_INVALID;
+		return false;
+	}
+	return true;
+}
+
+/* ---- declarations -------------------------------------------------------- */
+
+static char *upper_dup(struct sema *s, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = b ? strlen(b) : 0;
+	char *r = idl_arena_alloc(&s->unit->arena, la + lb + 2);
+
+	for (size_t i = 0; i < la; i++)
+		r[i] = (char)toupper((unsigned char)a[i]);
+	if (b) {
+		r[la] = '_';
+		for (size_t i = 0; i < lb; i++)
+			r[la + 1 + i] = (char)toupper((unsigned char)b[i]);
+	}
+	return r;
+}
+
+static char *join_dup(struct sema *s, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *r = idl_arena_alloc(&s->unit->arena, la + lb + 2);
+
+	memcpy(r, a, la);
+	r[la] = '_';
+	memcpy(r + la + 1, b, lb);
+	return r;
+}
+
+static bool resolve_const(struct sema *s, struct idl_decl *d)
+{
+	return resolve_type(s, &d->type, NULL, USE_CONST, d->name) &&
+	       eval_expr(s, &d->expr, d->type.kind, &d->value);
+}
+
+static bool resolve_enum(struct sema *s, struct idl_decl *d)
+{
+	struct idl_symtab names;
+	int64_t next = 0;
+	bool ok = true;
+
+	if (!d->enumerators) {
+		idl_error(s->diag, &d->loc, "enum '%s' has no values", d->name);
+		return false;
+	}
+	idl_symtab_init(&names);
+	for (struct idl_enumerator *e = d->enumerators; e; e = e->next) {
+		struct idl_enumerator *first;
+
+		if (!check_name(s, e->name, &e->loc, "an enum value", false)) {
+			ok = false;
+		} else if ((first = idl_symtab_put(&names, upper_dup(s, e->name, NULL), e))) {
+			idl_error(s->diag, &e->loc,
+				  "enum '%s' has '%s' twice (first at %d:%d; upper case is compared, as the C names are)",
+				  d->name, e->name, first->loc.first_line, first->loc.first_column);
+			ok = false;
+		}
+		if (e->has_value) {
+			struct idl_value v;
+
+			if (!eval_expr(s, &e->expr, IDL_TYPE_INT32, &v)) {
+				ok = false;
+				continue;
+			}
+			e->value = (int32_t)(uint32_t)v.bits;
+		} else if (next > INT32_MAX) {
+			idl_error(s->diag, &e->loc, "value of '%s' would be %" PRId64 ", past int32",
+				  e->name, next);
+			ok = false;
+			continue;
+		} else {
+			e->value = next;
+		}
+		next = e->value + 1;
+		for (const struct idl_enumerator *o = d->enumerators; o != e; o = o->next) {
+			if (o->value == e->value) {
+				idl_warning(s->diag, &e->loc,
+					    "'%s' has the value of '%s' (%" PRId64 ")", e->name,
+					    o->name, e->value);
+				break;
+			}
+		}
+	}
+	idl_symtab_release(&names);
+	return ok;
+}
+
+static bool resolve_struct(struct sema *s, struct idl_decl *d)
+{
+	bool ok = true;
+
+	if (!d->members) {
+		idl_error(s->diag, &d->loc, "struct '%s' has no members; C has no empty structs",
+			  d->name);
+		return false;
+	}
+	for (struct idl_member *mb = d->members; mb; mb = mb->next) {
+		if (!check_name(s, mb->name, &mb->loc, "a struct member", true))
+			ok = false;
+		for (const struct idl_member *o = d->members; o != mb; o = o->next) {
+			if (strcmp(o->name, mb->name) == 0) {
+				idl_error(s->diag, &mb->loc,
+					  "duplicate member '%s' in struct '%s' (first at %d:%d)",
+					  mb->name, d->name, o->loc.first_line, o->loc.first_column);
+				ok = false;
+				break;
+			}
+		}
+		if (!resolve_type(s, &mb->type, mb->dim, USE_MEMBER, mb->name)) {
+			ok = false;
+			continue;
+		}
+		d->needs_check |= idl_type_needs_check(&mb->type);
+	}
+	if (!ok)
+		return false;
+	d->layout = idl_layout_struct(d, NULL, NULL);
+	if (d->layout.size > IDL_INLINE_MAX) {
+		idl_error(s->diag, &d->loc, "struct '%s' takes more than %u bytes", d->name,
+			  IDL_INLINE_MAX);
+		return false;
+	}
+	return true;
+}
+
+static bool resolve_decl(struct sema *s, struct idl_decl *d)
+{
+	struct idl_file *saved = s->file;
+
+	if (d->state == 2)
+		return d->ok;
+	if (d->state == 1) {
+		if (d->kind == IDL_DECL_STRUCT)
+			idl_error(s->diag, &d->loc,
+				  "recursive struct '%s': it contains itself, directly or through another struct; structs are laid out by value, so none can contain itself",
+				  d->name);
+		else
+			idl_error(s->diag, &d->loc, "%s '%s' is defined in terms of itself",
+				  decl_kind_name(d->kind), d->name);
+		return false;
+	}
+	d->state = 1;
+	s->file = d->file; /* names in it are looked up where it was written */
+	switch (d->kind) {
+	case IDL_DECL_CONST:
+		d->ok = resolve_const(s, d);
+		break;
+	case IDL_DECL_ENUM:
+		d->ok = resolve_enum(s, d);
+		break;
+	case IDL_DECL_STRUCT:
+		d->ok = resolve_struct(s, d);
+		break;
+	case IDL_DECL_TYPEDEF:
+		d->resolved = d->type;
+		d->ok = resolve_type(s, &d->resolved, d->dim, USE_TYPEDEF, d->name);
+		break;
+	}
+	s->file = saved;
+	d->state = 2;
+	return d->ok;
+}
+
+static void check_decls(struct sema *s, struct idl_file *file)
+{
+	struct idl_symtab *scope = scope_of(s, file);
+
+	for (struct idl_decl *d = file->decls; d; d = d->next) {
+		struct idl_decl *first;
+
+		if (!check_name(s, d->name, &d->loc, "a declaration", false))
+			continue;
+		if (builtin_lookup(d->name) != IDL_TYPE_UNRESOLVED)
+			continue; /* keywords: reported above */
+		first = idl_symtab_put(scope, d->name, d);
+		if (first) {
+			idl_error(s->diag, &d->loc, "'%s' is declared twice (first at %d:%d)",
+				  d->name, first->loc.first_line, first->loc.first_column);
+			continue;
+		}
+		d->cname = d->kind == IDL_DECL_CONST ? upper_dup(s, file->stem, d->name)
+						     : join_dup(s, file->stem, d->name);
+	}
+}
+
+/* Every declaration is checked, used or not: a file of types is a library. */
+static void resolve_decls(struct sema *s, struct idl_file *file)
+{
+	for (struct idl_decl *d = file->decls; d; d = d->next)
+		if (d->cname)
+			resolve_decl(s, d);
+}
+
+/* ---- parameters ----------------------------------------------------------- */
 
 static struct idl_param *param_lookup(struct idl_method *m, const char *name)
 {
@@ -292,7 +873,7 @@ static struct idl_param *buffer_ref(struct sema *s, struct idl_method *m,
 				    const struct idl_type_arg *a, const char *role,
 				    enum idl_dir dir)
 {
-	const char *want = dir == IDL_DIR_IN ? "in" : "out";
+	static const char *const dir_names[] = { "in", "out", "inout" };
 	struct idl_param *ref = param_lookup(m, a->name);
 
 	if (!ref) {
@@ -312,7 +893,7 @@ static struct idl_param *buffer_ref(struct sema *s, struct idl_method *m,
 	if (ref->dir != dir) {
 		idl_error(s->diag, &a->loc,
 			  "%s '%s' of buffer '%s' must be an %s parameter, but it is %s", role,
-			  a->name, buf->name, want, ref->dir == IDL_DIR_IN ? "in" : "out");
+			  a->name, buf->name, dir_names[dir], dir_names[ref->dir]);
 		return NULL;
 	}
 	return ref;
@@ -353,7 +934,7 @@ static void resolve_buffer(struct sema *s, struct idl_method *m, struct idl_para
 		return;
 	if (p->dir == IDL_DIR_IN) {
 		idl_error(s->diag, &len->loc,
-			  "in buffer '%s' cannot have a length: the caller sends all SIZE bytes; only out buffers take buffer<SIZE, LEN>",
+			  "in buffer '%s' cannot have a length: the caller sends all SIZE bytes; only out and inout buffers take buffer<SIZE, LEN>",
 			  p->name);
 		goto invalid;
 	}
@@ -382,45 +963,19 @@ invalid:
 	t->kind = IDL_TYPE_INVALID;
 }
 
-static void resolve_param_type(struct sema *s, struct idl_param *p)
-{
-	struct idl_type *t = &p->type;
-
-	if (!resolve_name(s, t))
-		return;
-	switch (t->kind) {
-	case IDL_TYPE_VOID:
-		idl_error(s->diag, &t->loc, "parameter '%s' cannot be void", p->name);
-		t->kind = IDL_TYPE_INVALID;
-		break;
-	case IDL_TYPE_STRING:
-		resolve_string(s, p);
-		break;
-	case IDL_TYPE_BUFFER:
-		break; /* once all parameters are resolved */
-	default:
-		if (t->has_args) {
-			idl_error(s->diag, &t->loc, "type '%s' takes no <...> arguments",
-				  t->name);
-			t->kind = IDL_TYPE_INVALID;
-		}
-		break;
-	}
-}
-
-/* ---- methods and interfaces ---------------------------------------------- */
-
 /* Names the generated code derives from a parameter's name: NAME_size (the
- * size argument of an out string), NAME_slot (the caller's arena pointer of
- * a buffer or out string) and NAME_off (the args field of a buffer). */
+ * size argument of an out or inout string), NAME_slot (the caller's arena
+ * pointer of a buffer or string) and NAME_off (the args field of a
+ * buffer). */
 static void check_derived_names(struct sema *s, struct idl_method *m)
 {
 	static const char *const suffixes[] = { "_size", "_slot", "_off" };
 
 	for (const struct idl_param *p = m->params; p; p = p->next) {
-		bool str_out = p->type.kind == IDL_TYPE_STRING && p->dir == IDL_DIR_OUT;
+		bool str = p->type.kind == IDL_TYPE_STRING;
+		bool str_out = str && p->dir != IDL_DIR_IN;
 		bool buf = p->type.kind == IDL_TYPE_BUFFER;
-		bool uses[3] = { str_out, str_out || buf, buf };
+		bool uses[3] = { str_out, str || buf, buf };
 		size_t n = strlen(p->name);
 
 		for (size_t k = 0; k < 3; k++) {
@@ -440,7 +995,7 @@ static void check_derived_names(struct sema *s, struct idl_method *m)
 static void check_params(struct sema *s, struct idl_method *m)
 {
 	for (struct idl_param *p = m->params; p; p = p->next) {
-		if (check_name(s, p->name, &p->loc, "a parameter") &&
+		if (check_name(s, p->name, &p->loc, "a parameter", true) &&
 		    IN_LIST(p->name, generated_names))
 			idl_error(s->diag, &p->loc,
 				  "parameter name '%s' is used by the generated code; rename it (parameter names do not affect compatibility)",
@@ -454,13 +1009,19 @@ static void check_params(struct sema *s, struct idl_method *m)
 				break;
 			}
 		}
-		resolve_param_type(s, p);
+		resolve_type(s, &p->type, p->dim, USE_PARAM, p->name);
+		if (m->oneway && p->dir != IDL_DIR_IN && p->type.kind != IDL_TYPE_INVALID)
+			idl_error(s->diag, &p->loc,
+				  "oneway method '%s' has %s parameter '%s'; a oneway call gets no reply, so every parameter is in",
+				  m->name, p->dir == IDL_DIR_OUT ? "out" : "inout", p->name);
 	}
 	for (struct idl_param *p = m->params; p; p = p->next)
 		if (p->type.kind == IDL_TYPE_BUFFER)
 			resolve_buffer(s, m, p);
 	check_derived_names(s, m);
 }
+
+/* ---- methods and interfaces ---------------------------------------------- */
 
 static bool method_resolved(const struct idl_method *m)
 {
@@ -472,47 +1033,99 @@ static bool method_resolved(const struct idl_method *m)
 	return true;
 }
 
-static void check_method(struct sema *s, struct idl_iface *iface, struct idl_method *m)
+static void check_method(struct sema *s, struct idl_iface *iface, struct idl_method *m,
+			 struct idl_symtab *names)
 {
-	if (check_name(s, m->name, &m->loc, "a method") &&
+	struct idl_method *first;
+
+	if (check_name(s, m->name, &m->loc, "a method", true) &&
 	    IN_LIST(m->name, generated_method_names))
 		idl_error(s->diag, &m->loc,
 			  "method name '%s' collides with the generated %s_%s; rename the method",
 			  m->name, iface->name, m->name);
-	for (const struct idl_method *o = iface->methods; o != m; o = o->next) {
-		if (strcmp(o->name, m->name) == 0) {
-			idl_error(s->diag, &m->loc,
-				  "duplicate method '%s' in interface '%s' (first at %d:%d)",
-				  m->name, iface->name, o->loc.first_line, o->loc.first_column);
-			break;
-		}
-		if (strcasecmp(o->name, m->name) == 0) {
-			idl_error(s->diag, &m->loc,
-				  "method '%s' differs from '%s' (%d:%d) only in case; their generated enum values would clash",
-				  m->name, o->name, o->loc.first_line, o->loc.first_column);
-			break;
-		}
+	first = idl_symtab_put(names, upper_dup(s, m->name, NULL), m);
+	if (first && strcmp(first->name, m->name) == 0)
+		idl_error(s->diag, &m->loc,
+			  "duplicate method '%s' in interface '%s' (first at %d:%d)", m->name,
+			  iface->name, first->loc.first_line, first->loc.first_column);
+	else if (first)
+		idl_error(s->diag, &m->loc,
+			  "method '%s' differs from '%s' (%d:%d) only in case; their generated enum values would clash",
+			  m->name, first->name, first->loc.first_line, first->loc.first_column);
+	if (resolve_type(s, &m->ret, NULL, USE_RETURN, m->name) && m->oneway &&
+	    m->ret.kind != IDL_TYPE_VOID) {
+		idl_error(s->diag, &m->ret.loc,
+			  "oneway method '%s' returns '%s'; a oneway call gets no reply, so it returns void",
+			  m->name, m->ret.name);
+		m->ret.kind = IDL_TYPE_INVALID;
 	}
-	resolve_return(s, m);
 	check_params(s, m);
 	if (!method_resolved(m))
 		return;
 
-	m->args = idl_layout_walk(m, false, NULL, NULL);
-	m->results = idl_layout_walk(m, true, NULL, NULL);
+	m->args = idl_layout_method(m, false, NULL, NULL);
+	m->results = idl_layout_method(m, true, NULL, NULL);
 	if (m->args.size > VMRPC_ARGS_SIZE)
 		idl_error(s->diag, &m->loc,
 			  "the arguments of method '%s' take %u bytes, more than the %u of the args block; pass large data in a buffer",
 			  m->name, m->args.size, VMRPC_ARGS_SIZE);
 	if (m->results.size > VMRPC_RESULTS_SIZE)
 		idl_error(s->diag, &m->loc,
-			  "the out scalars of method '%s' take %u bytes, more than the %u of the results block",
+			  "the out values of method '%s' take %u bytes, more than the %u of the results block; return large data in an out buffer",
 			  m->name, m->results.size, VMRPC_RESULTS_SIZE);
+}
+
+/* Method ids: as written ("= ID"), else one more than the method before
+ * (the first: 0). */
+static void assign_ids(struct sema *s, struct idl_iface *iface)
+{
+	struct idl_method **by_id;
+	uint64_t next = 0, max = 0;
+
+	for (struct idl_method *m = iface->methods; m; m = m->next) {
+		uint64_t id = m->has_id ? m->written_id : next;
+
+		if (id > IDL_METHOD_ID_MAX) {
+			idl_error(s->diag, m->has_id ? &m->id_loc : &m->loc,
+				  "method id %" PRIu64 " of '%s' is too large; ids go up to %u", id,
+				  m->name, IDL_METHOD_ID_MAX);
+			m->id = UINT32_MAX; /* reported: no duplicate check */
+			next = id + 1;
+			continue;
+		}
+		m->id = (uint32_t)id;
+		next = id + 1;
+		if (id > max)
+			max = id;
+	}
+	iface->n_ids = iface->methods ? (uint32_t)max + 1 : 0;
+	by_id = calloc(iface->n_ids ? iface->n_ids : 1, sizeof(*by_id));
+	if (!by_id) {
+		fputs("vmrpc-stubgen: out of memory\n", stderr);
+		exit(1);
+	}
+	for (struct idl_method *m = iface->methods; m; m = m->next) {
+		struct idl_method *first;
+
+		if (m->id == UINT32_MAX)
+			continue;
+		first = by_id[m->id];
+		if (first) {
+			idl_error(s->diag, m->has_id ? &m->id_loc : &m->loc,
+				  "duplicate method id %u: '%s' has it too (%d:%d); give each method its own id",
+				  m->id, first->name, first->loc.first_line, first->loc.first_column);
+			continue;
+		}
+		by_id[m->id] = m;
+	}
+	free(by_id);
 }
 
 static void check_iface(struct sema *s, struct idl_iface *iface, bool syntax_ok)
 {
-	if (check_name(s, iface->name, &iface->loc, "an interface") &&
+	struct idl_symtab names;
+
+	if (check_name(s, iface->name, &iface->loc, "an interface", true) &&
 	    strlen(iface->name) > IDL_IFACE_NAME_MAX)
 		idl_error(s->diag, &iface->loc,
 			  "interface name '%s' is %zu characters long; at most %u fit the registry",
@@ -537,38 +1150,213 @@ static void check_iface(struct sema *s, struct idl_iface *iface, bool syntax_ok)
 			  iface->version, iface->name);
 	if (iface->n_methods == 0 && syntax_ok)
 		idl_warning(s->diag, &iface->loc, "interface '%s' has no methods", iface->name);
-	if (iface->n_methods > IDL_METHODS_MAX)
-		idl_error(s->diag, &iface->loc,
-			  "interface '%s' has %u methods; at most %u are allowed", iface->name,
-			  iface->n_methods, IDL_METHODS_MAX);
+	assign_ids(s, iface);
+	idl_symtab_init(&names);
 	for (struct idl_method *m = iface->methods; m; m = m->next)
-		check_method(s, iface, m);
+		check_method(s, iface, m, &names);
+	idl_symtab_release(&names);
 }
 
-int idl_sema(struct idl_file *file, struct idl_diag *diag)
+/* ---- C names ------------------------------------------------------------- */
+
+/* Where a generated C name comes from, for the message about a clash. */
+struct c_name {
+	const char *what;
+	struct idl_loc loc;
+};
+
+enum c_space {
+	C_TAG,      /* struct and enum tags */
+	C_ORDINARY, /* functions, objects, typedefs, enum constants, macros */
+};
+
+static void c_name_add(struct sema *s, struct idl_symtab *names, enum c_space space,
+		       const char *name, const struct idl_loc *loc, const char *what)
 {
-	struct sema s = { .file = file, .diag = diag };
+	struct c_name *n = idl_arena_alloc(&s->unit->arena, sizeof(*n)), *first;
+	size_t len = strlen(name);
+	char *key = idl_arena_alloc(&s->unit->arena, len + 2);
+
+	key[0] = space == C_TAG ? 'T' : 'O';
+	memcpy(key + 1, name, len);
+	n->what = what;
+	n->loc = *loc;
+	first = idl_symtab_put(names, key, n);
+	if (first)
+		idl_error(s->diag, loc,
+			  "the generated C name '%s' of %s collides with the one of %s (%s:%d:%d); rename one of them",
+			  name, what, first->what, first->loc.path, first->loc.first_line,
+			  first->loc.first_column);
+}
+
+__attribute__((format(printf, 2, 3)))
+static const char *describe(struct sema *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *tmp, *r;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		fputs("vmrpc-stubgen: out of memory\n", stderr);
+		exit(1);
+	}
+	r = idl_arena_strndup(&s->unit->arena, tmp, (size_t)n);
+	free(tmp);
+	return r;
+}
+
+static void c_names_of_decl(struct sema *s, struct idl_symtab *names, const struct idl_decl *d)
+{
+	const char *what = describe(s, "%s '%s'", decl_kind_name(d->kind), d->name);
+
+	switch (d->kind) {
+	case IDL_DECL_CONST:
+		c_name_add(s, names, C_ORDINARY, d->cname, &d->loc, what);
+		break;
+	case IDL_DECL_TYPEDEF:
+		c_name_add(s, names, C_ORDINARY, d->cname, &d->loc, what);
+		break;
+	case IDL_DECL_STRUCT:
+		c_name_add(s, names, C_TAG, d->cname, &d->loc, what);
+		c_name_add(s, names, C_ORDINARY, join_dup(s, d->cname, "valid"), &d->loc, what);
+		break;
+	case IDL_DECL_ENUM:
+		c_name_add(s, names, C_TAG, d->cname, &d->loc, what);
+		c_name_add(s, names, C_ORDINARY, join_dup(s, d->cname, "valid"), &d->loc, what);
+		for (const struct idl_enumerator *e = d->enumerators; e; e = e->next)
+			c_name_add(s, names, C_ORDINARY, upper_dup(s, d->cname, e->name), &e->loc,
+				   describe(s, "enum value '%s.%s'", d->name, e->name));
+		break;
+	}
+}
+
+static void c_names_of_iface(struct sema *s, struct idl_symtab *names,
+			     const struct idl_iface *iface)
+{
+	static const char *const fns[] = { "bind", "dispatch", "service", "iface",
+					   "method_names" };
+	static const char *const guards[] = { "COMMON_H", "CALLER_H", "CALLEE_H" };
+	const char *what = describe(s, "interface '%s'", iface->name);
+	const char *upper = upper_dup(s, iface->name, NULL);
+
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		c_name_add(s, names, C_ORDINARY, join_dup(s, iface->name, fns[i]), &iface->loc,
+			   what);
+	for (size_t i = 0; i < sizeof(guards) / sizeof(guards[0]); i++)
+		c_name_add(s, names, C_ORDINARY, join_dup(s, upper, guards[i]), &iface->loc,
+			   what);
+	c_name_add(s, names, C_TAG, join_dup(s, iface->name, "ops"), &iface->loc, what);
+	c_name_add(s, names, C_TAG, join_dup(s, iface->name, "method"), &iface->loc, what);
+	for (const struct idl_method *m = iface->methods; m; m = m->next) {
+		const char *mwhat = describe(s, "method '%s.%s'", iface->name, m->name);
+		const char *fn = join_dup(s, iface->name, m->name);
+
+		c_name_add(s, names, C_ORDINARY, fn, &m->loc, mwhat);
+		c_name_add(s, names, C_ORDINARY,
+			   join_dup(s, join_dup(s, iface->name, "serve"), m->name), &m->loc, mwhat);
+		c_name_add(s, names, C_ORDINARY,
+			   upper_dup(s, join_dup(s, iface->name, "method"), m->name), &m->loc,
+			   mwhat);
+		if (m->args.size)
+			c_name_add(s, names, C_TAG, join_dup(s, fn, "args"), &m->loc, mwhat);
+		if (m->results.size)
+			c_name_add(s, names, C_TAG, join_dup(s, fn, "results"), &m->loc, mwhat);
+	}
+}
+
+/*
+ * Every name the generated C declares, across the unit: a program includes
+ * the headers of a file and of the files it imports together, and links
+ * the stubs of several interfaces. Interface 'a' with method 'b_bind' and
+ * interface 'a_b' both want a_b_bind(); a struct 'open_args' in hostcalls.idl
+ * and the args of method hostcalls.open both want struct hostcalls_open_args.
+ */
+static void check_c_names(struct sema *s)
+{
+	struct idl_symtab names;
+
+	idl_symtab_init(&names);
+	for (const struct idl_file *f = s->unit->files; f; f = f->next) {
+		struct idl_loc loc = { .first_line = 1, .first_column = 1, .path = f->path };
+
+		c_name_add(s, &names, C_ORDINARY, upper_dup(s, f->stem, "TYPES_H"), &loc,
+			   describe(s, "file '%s'", f->path));
+		for (const struct idl_decl *d = f->decls; d; d = d->next)
+			if (d->cname)
+				c_names_of_decl(s, &names, d);
+		for (const struct idl_iface *iface = f->ifaces; iface; iface = iface->next)
+			c_names_of_iface(s, &names, iface);
+	}
+	idl_symtab_release(&names);
+}
+
+/* ---- the phase ------------------------------------------------------------- */
+
+static void check_file(struct sema *s, struct idl_file *file, bool syntax_ok)
+{
+	s->file = file;
+	resolve_decls(s, file);
+	s->file = file;
+	for (struct idl_iface *iface = file->ifaces; iface; iface = iface->next)
+		check_iface(s, iface, syntax_ok);
+	/* Only about a file that is otherwise fine: on broken input it is
+	 * noise. */
+	if (idl_diag_errors(s->diag) > 0)
+		return;
+	for (const struct idl_import *imp = file->imports; imp; imp = imp->next)
+		if (imp->file && !imp->used && file == s->unit->main)
+			idl_warning(s->diag, &imp->loc,
+				    "nothing from \"%s\" is used; remove the import", imp->spelling);
+}
+
+int idl_sema(struct idl_unit *unit, struct idl_diag *diag)
+{
+	struct sema s = { .unit = unit, .diag = diag };
 	bool syntax_ok = idl_diag_errors(diag) == 0;
 	unsigned int errors_before = idl_diag_errors(diag);
+	struct idl_file *main = unit->main;
+	size_t i = 0;
 
-	if (!file->ifaces && syntax_ok) {
-		struct idl_loc start = { .first_line = 1, .first_column = 1 };
+	for (const struct idl_file *f = unit->files; f; f = f->next)
+		s.n_files++;
+	s.scopes = calloc(s.n_files ? s.n_files : 1, sizeof(*s.scopes));
+	if (!s.scopes) {
+		fputs("vmrpc-stubgen: out of memory\n", stderr);
+		exit(1);
+	}
+	if (main && !main->ifaces && !main->decls && syntax_ok) {
+		struct idl_loc start = { .first_line = 1, .first_column = 1, .path = main->path };
 
 		idl_error(diag, &start,
-			  "no interface in this file; expected 'interface NAME version N { ... }'");
+			  "nothing declared in this file; expected 'interface NAME version N { ... }' or types");
 	}
-	for (struct idl_iface *iface = file->ifaces; iface; iface = iface->next)
-		check_iface(&s, iface, syntax_ok);
+	for (struct idl_file *f = unit->files; f; f = f->next, i++) {
+		idl_symtab_init(&s.scopes[i]);
+		s.file = f;
+		check_decls(&s, f);
+	}
+	for (struct idl_file *f = unit->files; f; f = f->next)
+		check_file(&s, f, syntax_ok);
+	if (idl_diag_errors(diag) == errors_before)
+		check_c_names(&s);
+	for (i = 0; i < s.n_files; i++)
+		idl_symtab_release(&s.scopes[i]);
+	free(s.scopes);
 	if (idl_diag_errors(diag) != errors_before)
 		return -1;
 
-	for (struct idl_iface *iface = file->ifaces; iface; iface = iface->next) {
-		struct idl_buf text;
+	for (struct idl_file *f = unit->files; f; f = f->next) {
+		for (struct idl_iface *iface = f->ifaces; iface; iface = iface->next) {
+			struct idl_buf text;
 
-		idl_buf_init(&text);
-		idl_canonical_text(iface, &text);
-		iface->sig_hash = idl_fnv1a64(text.data, text.len);
-		idl_buf_release(&text);
+			idl_buf_init(&text);
+			idl_canonical_text(iface, &text);
+			iface->sig_hash = idl_fnv1a64(text.data, text.len);
+			idl_buf_release(&text);
+		}
 	}
 	return 0;
 }
@@ -587,37 +1375,70 @@ uint64_t idl_fnv1a64(const void *data, size_t len)
 	return h;
 }
 
+/* A type as the hash sees it: structure, not names. Typedefs are
+ * transparent, enums and structs are spelled out with their members'
+ * names and values (a renamed or renumbered member changes meaning). */
+static void canonical_type(const struct idl_type *t, struct idl_buf *out)
+{
+	switch (t->kind) {
+	case IDL_TYPE_STRING:
+		idl_buf_printf(out, "string<%u>", t->bound);
+		break;
+	case IDL_TYPE_BUFFER:
+		idl_buf_printf(out, "buffer<$%u", t->size_param->index);
+		if (t->len_is_return)
+			idl_buf_puts(out, ",return");
+		else if (t->len_param)
+			idl_buf_printf(out, ",$%u", t->len_param->index);
+		idl_buf_putc(out, '>');
+		break;
+	case IDL_TYPE_ENUM:
+		idl_buf_puts(out, "enum{");
+		for (const struct idl_enumerator *e = t->decl->enumerators; e; e = e->next)
+			idl_buf_printf(out, "%s=%" PRId64 ";", e->name, e->value);
+		idl_buf_putc(out, '}');
+		break;
+	case IDL_TYPE_STRUCT:
+		idl_buf_puts(out, "struct{");
+		for (const struct idl_member *mb = t->decl->members; mb; mb = mb->next) {
+			canonical_type(&mb->type, out);
+			idl_buf_printf(out, " %s;", mb->name);
+		}
+		idl_buf_putc(out, '}');
+		break;
+	case IDL_TYPE_ARRAY:
+		canonical_type(t->elem, out);
+		idl_buf_printf(out, "[%u]", t->count);
+		break;
+	default:
+		idl_buf_puts(out, idl_type_kind_name(t->kind));
+		break;
+	}
+}
+
 /*
  * One line per interface and per method, parameter names left out so that
  * renaming a parameter keeps the interface compatible:
  *
  *   interface hostcalls version 1
- *   int64 read(in int32,out buffer<$2,return>,in uint64)
+ *   4 int64 read(in int32,out buffer<$2,return>,in uint64)
+ *   5 oneway void log(in string<255>)
  *
- * A buffer's size and length name parameters by position ($N, from 0).
+ * Each method line starts with its id. A buffer's size and length name
+ * parameters by position ($N, from 0).
  */
 void idl_canonical_text(const struct idl_iface *iface, struct idl_buf *out)
 {
+	static const char *const dirs[] = { "in", "out", "inout" };
+
 	idl_buf_printf(out, "interface %s version %" PRIu64 "\n", iface->name,
 		       iface->version);
 	for (const struct idl_method *m = iface->methods; m; m = m->next) {
-		idl_buf_printf(out, "%s %s(", idl_type_kind_name(m->ret.kind), m->name);
+		idl_buf_printf(out, "%u %s%s %s(", m->id, m->oneway ? "oneway " : "",
+			       idl_type_kind_name(m->ret.kind), m->name);
 		for (const struct idl_param *p = m->params; p; p = p->next) {
-			const struct idl_type *t = &p->type;
-
-			idl_buf_printf(out, "%s%s %s", p == m->params ? "" : ",",
-				       p->dir == IDL_DIR_IN ? "in" : "out",
-				       idl_type_kind_name(t->kind));
-			if (t->kind == IDL_TYPE_STRING)
-				idl_buf_printf(out, "<%u>", t->bound);
-			if (t->kind == IDL_TYPE_BUFFER) {
-				idl_buf_printf(out, "<$%u", t->size_param->index);
-				if (t->len_is_return)
-					idl_buf_puts(out, ",return");
-				else if (t->len_param)
-					idl_buf_printf(out, ",$%u", t->len_param->index);
-				idl_buf_putc(out, '>');
-			}
+			idl_buf_printf(out, "%s%s ", p == m->params ? "" : ",", dirs[p->dir]);
+			canonical_type(&p->type, out);
 		}
 		idl_buf_puts(out, ")\n");
 	}

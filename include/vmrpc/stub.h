@@ -8,15 +8,20 @@
  * pointers to the arena through the vmrpc_incall_* functions.
  *
  * Wire forms used inside args and results structs:
- *   in string:   struct vmrpc_wire_str  { off, len }   len excludes the NUL,
- *                                                       which the caller writes at off+len
- *   out string:  struct vmrpc_wire_str  { off, len }   len = capacity incl. NUL
- *   buffer:      uint64_t off                          its size is another parameter
+ *   in string:    struct vmrpc_wire_str { off, len }  len excludes the NUL,
+ *                                                      which the caller writes at off+len
+ *   inout string: struct vmrpc_wire_str { off, len }  the same, in a slot of MAX + 1 bytes
+ *   out string:   struct vmrpc_wire_str { off, len }  a slot of len = MAX + 1 bytes
+ *   buffer:       uint64_t off                        its size is another parameter
+ *   bool:         one byte, 0 or 1 (receivers check: vmrpc_wire_bool_ok)
+ *   enum:         32 bits; structs and arrays: inline, with explicit padding
  */
 #ifndef VMRPC_STUB_H
 #define VMRPC_STUB_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vmrpc/vmrpc.h"
 
@@ -30,6 +35,15 @@ struct vmrpc_wire_str {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct vmrpc_wire_str) == 16, "wire string");
+_Static_assert(sizeof(bool) == 1, "bool travels as one byte");
+_Static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE 754 binary32 and binary64");
+
+/* Is the byte at p a valid bool? Reading a bool object that holds another
+ * value is undefined behaviour, so receivers check the byte first. */
+static inline bool vmrpc_wire_bool_ok(const void *p)
+{
+	return *(const unsigned char *)p <= 1;
+}
 
 /* ---- caller stubs ---------------------------------------------------- */
 
@@ -37,6 +51,7 @@ _Static_assert(sizeof(struct vmrpc_wire_str) == 16, "wire string");
 struct vmrpc_outcall {
 	void *args;          /* the channel's args block: fill it */
 	const void *results; /* the channel's results block: read it after invoke */
+	uint32_t res_len;    /* after invoke: bytes of results the callee wrote */
 	/* private to libvmrpc */
 	struct vmrpc_chan *chan;
 	uint32_t iface_slot;
@@ -44,20 +59,30 @@ struct vmrpc_outcall {
 	uint64_t arena_used;
 };
 
-/* Start a call: reset the channel's arena. */
-VMRPC_API void vmrpc_outcall_begin(const struct vmrpc_binding *binding,
-				   struct vmrpc_outcall *ret_call);
+/* Start a call: wait for a oneway call still running on the channel, then
+ * reset the arena. 0, or the channel's error. */
+VMRPC_API int vmrpc_outcall_begin(const struct vmrpc_binding *binding,
+				  struct vmrpc_outcall *ret_call);
 
 /* Reserve len bytes (16-byte aligned) in the arena; -VMRPC_E2BIG when the
  * arena is full. *ret_off is the region offset to put on the wire. */
 VMRPC_API int vmrpc_outcall_alloc(struct vmrpc_outcall *call, uint64_t len,
 				  uint64_t *ret_off, void **ret_ptr);
 
-/* Copy the NUL-terminated s (at most max_len bytes before the NUL) into the
- * arena and fill *ret_wire. -ENAMETOOLONG if s is longer than max_len,
+/* A buffer parameter of len bytes at buf: if it lies in a buffer kept in the
+ * channel (vmrpc_chan_buf_alloc), its own offset and *ret_slot = buf;
+ * otherwise a slot in the arena, into which buf is copied if copy_in. */
+VMRPC_API int vmrpc_outcall_buf(struct vmrpc_outcall *call, const void *buf,
+				uint64_t len, bool copy_in, uint64_t *ret_off,
+				void **ret_slot);
+
+/* Copy the NUL-terminated s (at most max_len bytes before the NUL) into an
+ * arena slot of room bytes (0: just enough; an inout string's slot has
+ * max_len + 1) and fill *ret_wire. -ENAMETOOLONG if s is longer than max_len,
  * -VMRPC_E2BIG if the arena is full. */
 VMRPC_API int vmrpc_outcall_put_str(struct vmrpc_outcall *call, const char *s,
-				    uint32_t max_len, struct vmrpc_wire_str *ret_wire);
+				    uint32_t max_len, uint32_t room,
+				    struct vmrpc_wire_str *ret_wire);
 
 /* Publish the request (args_len bytes of args), wait for the reply and
  * return the callee's status: the method's result, or a negative error from
@@ -66,12 +91,17 @@ VMRPC_API int vmrpc_outcall_put_str(struct vmrpc_outcall *call, const char *s,
 VMRPC_API int64_t vmrpc_outcall_invoke(struct vmrpc_outcall *call, uint32_t method,
 				       uint32_t args_len);
 
-/* After invoke: copy an out string the callee wrote into the arena slot
- * described by wire (capacity wire->len) into buf (size bytes). -EPROTO if the
- * callee left it unterminated, -ERANGE if it does not fit buf. */
-VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call,
-				    const struct vmrpc_wire_str *wire, char *buf,
-				    size_t size);
+/* Publish a oneway request and return without waiting: 0, or a transport
+ * error. The next call on the channel waits until the callee is done. */
+VMRPC_API int vmrpc_outcall_send(struct vmrpc_outcall *call, uint32_t method,
+				 uint32_t args_len);
+
+/* After invoke: copy the string the callee wrote into the arena slot at off
+ * (room bytes) into buf (size bytes). -EPROTO if the callee left it
+ * unterminated or the slot is not in the arena, -ERANGE if it does not fit
+ * buf. */
+VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, uint64_t off,
+				    uint32_t room, char *buf, size_t size);
 
 /* ---- callee skeletons ------------------------------------------------ */
 
@@ -103,10 +133,11 @@ VMRPC_API int vmrpc_incall_get_str(struct vmrpc_incall *call,
 				   const struct vmrpc_wire_str *wire,
 				   uint32_t max_len, char *buf);
 
-/* Write the NUL-terminated s into an out string slot: -EFAULT if the slot is
- * outside the arena, -ERANGE if s with its NUL exceeds wire->len. */
-VMRPC_API int vmrpc_incall_put_str(struct vmrpc_incall *call,
-				   const struct vmrpc_wire_str *wire, const char *s);
+/* Write the NUL-terminated s into the string slot at off (room bytes):
+ * -EFAULT if the slot is outside the arena, -ERANGE if s with its NUL
+ * exceeds room. */
+VMRPC_API int vmrpc_incall_put_str(struct vmrpc_incall *call, uint64_t off,
+				   uint32_t room, const char *s);
 
 #ifdef __cplusplus
 }

@@ -150,6 +150,16 @@ VMRPC_API struct vmrpc_region *vmrpc_chan_region(struct vmrpc_chan *chan);
  * The default is 50000, or $VMRPC_SPIN_NS. */
 VMRPC_API void vmrpc_chan_set_spin(struct vmrpc_chan *chan, uint32_t max_ns);
 
+/* Allocate len bytes in chan's arena that stay there across calls, 64-byte
+ * aligned. A generated stub passes a buffer parameter that lies in such a
+ * buffer by its offset, without copying it: the callee reads and writes it
+ * in place. Calls have that much less arena for their own data until
+ * vmrpc_chan_buf_free(). -EINVAL for 0 or more than the arena,
+ * -VMRPC_E2BIG when no room is left. */
+VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *chan, size_t len, void **ret_ptr);
+/* Give back a buffer from vmrpc_chan_buf_alloc(); NULL is ignored. */
+VMRPC_API void vmrpc_chan_buf_free(struct vmrpc_chan *chan, void *ptr);
+
 /* A channel bound to one interface: what generated caller stubs take. */
 struct vmrpc_binding {
 	struct vmrpc_chan *chan;

@@ -378,23 +378,23 @@ static int expect_get_str(const struct vmrpc_wire_str *w, uint32_t max_len)
 	return 0;
 }
 
-/* An out string's slot, checked before the implementation runs. */
-static int expect_out_slot(const struct vmrpc_wire_str *w)
+/* An out string's slot, checked before the implementation runs. Its size
+ * is the string's bound + 1, which the skeleton knows: w->len is the
+ * caller's word and not trusted. */
+static int expect_out_slot(const struct vmrpc_wire_str *w, size_t size)
 {
-	return arena_ok(w->off, w->len) ? 0 : -EFAULT;
+	return arena_ok(w->off, size) ? 0 : -EFAULT;
 }
 
 /* vmrpc_incall_put_str of the string make_out_str() made in a size-byte
- * buffer (the skeleton terminates it at size - 1). On success the slot gets
- * it in want. */
+ * buffer (the skeleton terminates it at size - 1) into its size-byte slot.
+ * On success the slot gets it in want. */
 static int64_t expect_put_str(const struct vmrpc_wire_str *w, size_t size, int64_t ret)
 {
 	size_t len = S.h.out_strlen < size - 1 ? S.h.out_strlen : size - 1;
 
-	if (!arena_ok(w->off, w->len))
+	if (!arena_ok(w->off, size))
 		return -EFAULT;
-	if (len + 1 > w->len)
-		return -ERANGE;
 	memset(want + w->off, 'o', len);
 	want[w->off + len] = '\0';
 	return ret;
@@ -420,7 +420,7 @@ static int64_t expect_before(void)
 		case HOSTCALLS_METHOD_GETCWD: {
 			PUB_ARGS(struct hostcalls_getcwd_args, a);
 			err = ARGS_LEN_IS(a);
-			return err ? err : no_ops ? -ENOSYS : expect_out_slot(&a.path);
+			return err ? err : no_ops ? -ENOSYS : expect_out_slot(&a.path, 4095 + 1);
 		}
 		case HOSTCALLS_METHOD_CHDIR: {
 			PUB_ARGS(struct hostcalls_chdir_args, a);
@@ -464,7 +464,7 @@ static int64_t expect_before(void)
 		if (err || no_ops)
 			return err ? err : -ENOSYS;
 		err = expect_get_str(&a.name, 64);
-		return err ? err : expect_out_slot(&a.greeting);
+		return err ? err : expect_out_slot(&a.greeting, 128 + 1);
 	}
 	case CALC_METHOD_REVERSE: {
 		PUB_ARGS(struct calc_reverse_args, a);

@@ -82,13 +82,26 @@ determinism)
 compile)
 	cc=$1
 	include=$2
+	# Every golden directory on the include path: a file's code includes
+	# the _types.h of the files it imports.
+	incs=""
 	for dir in good/*/; do
-		for src in "$dir"*.c; do
+		incs="$incs -I$dir"
+	done
+	for dir in good/*/; do
+		# A _types.h on its own, as a program that includes only it.
+		for h in "$dir"*_types.h; do
+			printf '#include "%s"\n' "$(basename "$h")" >"$tmp/$(basename "$h").c"
+		done
+		for src in "$dir"*.c "$tmp/"*_types.h.c; do
+			[ -e "$src" ] || continue
+			# shellcheck disable=SC2086
 			"$cc" -std=c11 -pedantic -Wall -Wextra -Wmissing-prototypes \
 				-Wstrict-prototypes -Wshadow -Wformat=2 -Werror \
-				-I"$include" -I"$dir" -c "$src" -o "$tmp/x.o" ||
+				-I"$include" $incs -c "$src" -o "$tmp/x.o" ||
 				fail "$cc: $src"
 		done
+		rm -f "$tmp/"*_types.h.c
 	done
 	;;
 cli)
@@ -103,8 +116,28 @@ cli)
 	"$stubgen" -o "$tmp" good/does-not-exist.idl 2>/dev/null
 	[ $? -eq 1 ] || fail "missing input: expected exit status 1"
 	"$stubgen" -o "$tmp/only" --caller good/hostcalls.idl || fail "--caller"
-	[ "$(ls "$tmp/only" | tr '\n' ' ')" = "hostcalls_caller.c hostcalls_caller.h " ] ||
+	[ "$(ls "$tmp/only" | tr '\n' ' ')" = "hostcalls_caller.c hostcalls_caller.h hostcalls_types.h " ] ||
 		fail "--caller wrote $(ls "$tmp/only")"
+	# Imports: found with -I only; --depfile lists every file read.
+	mkdir -p "$tmp/lib" "$tmp/src"
+	printf 'struct pt {\n\tint32 x;\n}\n' >"$tmp/lib/pt.idl"
+	printf 'import "pt.idl";\ninterface uses version 1 {\n\tint32 f(pt p);\n}\n' \
+		>"$tmp/src/uses.idl"
+	"$stubgen" -o "$tmp/imp" "$tmp/src/uses.idl" 2>"$tmp/stderr"
+	[ $? -eq 1 ] || fail "import without -I: expected exit status 1"
+	grep -q 'cannot find imported file "pt.idl".*add its directory with -I DIR' "$tmp/stderr" ||
+		fail "import without -I: $(cat "$tmp/stderr")"
+	"$stubgen" -o "$tmp/imp" -I "$tmp/lib" --depfile "$tmp/imp.d" "$tmp/src/uses.idl" ||
+		fail "import with -I"
+	grep -q '#include "pt_types.h"' "$tmp/imp/uses_types.h" || fail "uses_types.h includes pt_types.h"
+	[ "$(tr -d '\\\n' <"$tmp/imp.d" | tr -s ' ')" = \
+	  "$tmp/imp/uses_types.h: $tmp/lib/pt.idl $tmp/src/uses.idl" ] ||
+		fail "depfile: $(cat "$tmp/imp.d")"
+	"$stubgen" -o "$tmp/imp" -I "$tmp/lib" --depfile "$tmp/imp.d" --depfile-target stamp \
+		"$tmp/src/uses.idl" || fail "--depfile-target"
+	head -n1 "$tmp/imp.d" | grep -q '^stamp:' || fail "--depfile-target: $(cat "$tmp/imp.d")"
+	"$stubgen" --depfile-target x good/hostcalls.idl >/dev/null 2>&1
+	[ $? -eq 2 ] || fail "--depfile-target without --depfile: expected exit status 2"
 	;;
 *)
 	fail "unknown mode $mode"

@@ -168,8 +168,10 @@ static int64_t call_sleep(struct fixture *f, int64_t ms)
 {
 	struct vmrpc_outcall c;
 	struct echo_args *a;
+	int err = vmrpc_outcall_begin(&f->b, &c);
 
-	vmrpc_outcall_begin(&f->b, &c);
+	if (err < 0)
+		return err; /* a broken channel says so before any call */
 	a = c.args;
 	memset(a, 0, sizeof(*a));
 	a->a = ms;
@@ -196,7 +198,7 @@ static void many_calls(struct fixture *f)
 		uint8_t *in, *out;
 		int64_t st;
 
-		vmrpc_outcall_begin(&f->b, &c);
+		assert_int_equal(vmrpc_outcall_begin(&f->b, &c), 0);
 		assert_int_equal(vmrpc_outcall_alloc(&c, BUF_LEN, &in_off, (void **)&in), 0);
 		assert_int_equal(vmrpc_outcall_alloc(&c, BUF_LEN, &out_off, (void **)&out), 0);
 		for (unsigned k = 0; k < BUF_LEN; k++) {
@@ -299,7 +301,7 @@ static void test_slow_callee(void **state)
 	{
 		struct vmrpc_outcall c;
 
-		vmrpc_outcall_begin(&f->b, &c);
+		assert_int_equal(vmrpc_outcall_begin(&f->b, &c), 0);
 		memset(c.args, 0, sizeof(struct echo_args));
 		assert_int_equal(vmrpc_outcall_invoke(&c, M_PID, sizeof(struct echo_args)),
 				 f->child);
@@ -680,7 +682,7 @@ static void test_reuse_after_detach(void **state)
 		for (int i = 0; i < 10 + round; i++) {
 			struct vmrpc_outcall c;
 
-			vmrpc_outcall_begin(&b, &c);
+			assert_int_equal(vmrpc_outcall_begin(&b, &c), 0);
 			memset(c.args, 0, sizeof(struct echo_args));
 			assert_int_equal(vmrpc_outcall_invoke(&c, M_SLEEP, sizeof(struct echo_args)),
 					 0);

@@ -37,14 +37,14 @@ static int64_t hostcalls_serve_getcwd(const struct hostcalls_ops *ops, void *ctx
 	if (!ops->getcwd)
 		return -ENOSYS;
 	path[0] = '\0';
-	err = vmrpc_incall_out_buf(call, args->path.off, args->path.len, NULL);
+	err = vmrpc_incall_out_buf(call, args->path.off, 4096, NULL);
 	if (err < 0)
 		return err;
 	ret = ops->getcwd(ctx, path, sizeof(path));
 	if (ret < 0)
 		return ret;
 	path[4095] = '\0';
-	err = vmrpc_incall_put_str(call, &args->path, path);
+	err = vmrpc_incall_put_str(call, args->path.off, 4096, path);
 	if (err < 0)
 		return err;
 	return ret;

@@ -15,13 +15,18 @@ int32_t hostcalls_identity(const struct vmrpc_binding *binding, int32_t *pid,
 	struct vmrpc_outcall call;
 	struct hostcalls_identity_results res;
 	int64_t ret;
+	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	ret = vmrpc_outcall_invoke(&call, HOSTCALLS_METHOD_IDENTITY, 0);
 	if (ret < INT32_MIN || ret > INT32_MAX)
 		return -EPROTO;
 	if (ret < 0)
 		return (int32_t)ret;
+	if (call.res_len != sizeof(res))
+		return -EPROTO;
 	memcpy(&res, call.results, sizeof(res));
 	if (pid)
 		*pid = res.pid;
@@ -41,7 +46,9 @@ int32_t hostcalls_getcwd(const struct vmrpc_binding *binding, char *path,
 	int64_t ret;
 	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
 	err = vmrpc_outcall_alloc(&call, 4096, &args.path.off, &path_slot);
 	if (err < 0)
@@ -53,7 +60,7 @@ int32_t hostcalls_getcwd(const struct vmrpc_binding *binding, char *path,
 		return -EPROTO;
 	if (ret < 0)
 		return (int32_t)ret;
-	err = vmrpc_outcall_get_str(&call, &args.path, path, path_size);
+	err = vmrpc_outcall_get_str(&call, args.path.off, 4096, path, path_size);
 	if (err < 0)
 		return err;
 	return (int32_t)ret;
@@ -66,9 +73,11 @@ int32_t hostcalls_chdir(const struct vmrpc_binding *binding, const char *path)
 	int64_t ret;
 	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
-	err = vmrpc_outcall_put_str(&call, path, 4095, &args.path);
+	err = vmrpc_outcall_put_str(&call, path, 4095, 0, &args.path);
 	if (err < 0)
 		return err;
 	memcpy(call.args, &args, sizeof(args));
@@ -86,9 +95,11 @@ int32_t hostcalls_open(const struct vmrpc_binding *binding, const char *path,
 	int64_t ret;
 	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
-	err = vmrpc_outcall_put_str(&call, path, 4095, &args.path);
+	err = vmrpc_outcall_put_str(&call, path, 4095, 0, &args.path);
 	if (err < 0)
 		return err;
 	args.flags = flags;
@@ -109,10 +120,12 @@ int64_t hostcalls_read(const struct vmrpc_binding *binding, int32_t fd,
 	int64_t ret;
 	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
 	args.fd = fd;
-	err = vmrpc_outcall_alloc(&call, count, &args.buf_off, &buf_slot);
+	err = vmrpc_outcall_buf(&call, buf, count, false, &args.buf_off, &buf_slot);
 	if (err < 0)
 		return err;
 	args.count = count;
@@ -122,7 +135,7 @@ int64_t hostcalls_read(const struct vmrpc_binding *binding, int32_t fd,
 		return ret;
 	if ((uint64_t)ret > count)
 		return -EPROTO;
-	if (ret > 0)
+	if (ret > 0 && buf_slot != buf)
 		memcpy(buf, buf_slot, (size_t)ret);
 	return ret;
 }
@@ -136,14 +149,14 @@ int64_t hostcalls_write(const struct vmrpc_binding *binding, int32_t fd,
 	int64_t ret;
 	int err;
 
-	vmrpc_outcall_begin(binding, &call);
-	memset(&args, 0, sizeof(args));
-	args.fd = fd;
-	err = vmrpc_outcall_alloc(&call, count, &args.buf_off, &buf_slot);
+	err = vmrpc_outcall_begin(binding, &call);
 	if (err < 0)
 		return err;
-	if (count > 0)
-		memcpy(buf_slot, buf, (size_t)count);
+	memset(&args, 0, sizeof(args));
+	args.fd = fd;
+	err = vmrpc_outcall_buf(&call, buf, count, true, &args.buf_off, &buf_slot);
+	if (err < 0)
+		return err;
 	args.count = count;
 	memcpy(call.args, &args, sizeof(args));
 	ret = vmrpc_outcall_invoke(&call, HOSTCALLS_METHOD_WRITE, sizeof(args));
@@ -155,8 +168,11 @@ int32_t hostcalls_close(const struct vmrpc_binding *binding, int32_t fd)
 	struct vmrpc_outcall call;
 	struct hostcalls_close_args args;
 	int64_t ret;
+	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
 	args.fd = fd;
 	memcpy(call.args, &args, sizeof(args));
@@ -170,8 +186,11 @@ int hostcalls_ping(const struct vmrpc_binding *binding)
 {
 	struct vmrpc_outcall call;
 	int64_t ret;
+	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	ret = vmrpc_outcall_invoke(&call, HOSTCALLS_METHOD_PING, 0);
 	if (ret < INT32_MIN || ret > INT32_MAX)
 		return -EPROTO;

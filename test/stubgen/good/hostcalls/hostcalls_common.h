@@ -4,6 +4,8 @@
 
 #include "vmrpc/stub.h"
 
+#include "hostcalls_types.h"
+
 #if VMRPC_ABI_VERSION != 1
 #error "hostcalls_common.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif
@@ -22,7 +24,7 @@ enum hostcalls_method {
 };
 
 /* The shadow's host pid, uid and gid. */
-/* Out scalars of identity(): the callee writes them, the caller reads them. */
+/* Out values of identity(): the callee writes them, the caller reads them. */
 struct hostcalls_identity_results {
 	int32_t pid;
 	uint32_t uid;

@@ -14,13 +14,18 @@ int32_t alpha_get(const struct vmrpc_binding *binding, uint64_t *value)
 	struct vmrpc_outcall call;
 	struct alpha_get_results res;
 	int64_t ret;
+	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	ret = vmrpc_outcall_invoke(&call, ALPHA_METHOD_GET, 0);
 	if (ret < INT32_MIN || ret > INT32_MAX)
 		return -EPROTO;
 	if (ret < 0)
 		return (int32_t)ret;
+	if (call.res_len != sizeof(res))
+		return -EPROTO;
 	memcpy(&res, call.results, sizeof(res));
 	if (value)
 		*value = res.value;

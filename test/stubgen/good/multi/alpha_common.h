@@ -4,6 +4,8 @@
 
 #include "vmrpc/stub.h"
 
+#include "multi_types.h"
+
 #if VMRPC_ABI_VERSION != 1
 #error "alpha_common.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif
@@ -12,7 +14,7 @@ enum alpha_method {
 	ALPHA_METHOD_GET = 0,
 };
 
-/* Out scalars of get(): the callee writes them, the caller reads them. */
+/* Out values of get(): the callee writes them, the caller reads them. */
 struct alpha_get_results {
 	uint64_t value;
 };

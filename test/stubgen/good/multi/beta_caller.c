@@ -14,8 +14,11 @@ int beta_set(const struct vmrpc_binding *binding, uint64_t value)
 	struct vmrpc_outcall call;
 	struct beta_set_args args;
 	int64_t ret;
+	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
 	args.value = value;
 	memcpy(call.args, &args, sizeof(args));

@@ -4,6 +4,8 @@
 
 #include "vmrpc/stub.h"
 
+#include "multi_types.h"
+
 #if VMRPC_ABI_VERSION != 1
 #error "empty_common.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif

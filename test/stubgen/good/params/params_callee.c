@@ -69,7 +69,7 @@ static int64_t params_serve_strings(const struct params_ops *ops, void *ctx,
 		goto out;
 	}
 	name[0] = '\0';
-	err = vmrpc_incall_out_buf(call, args->name.off, args->name.len, NULL);
+	err = vmrpc_incall_out_buf(call, args->name.off, 256, NULL);
 	if (err < 0) {
 		ret = err;
 		goto out;
@@ -80,7 +80,7 @@ static int64_t params_serve_strings(const struct params_ops *ops, void *ctx,
 		goto out;
 	}
 	big_out[0] = '\0';
-	err = vmrpc_incall_out_buf(call, args->big_out.off, args->big_out.len, NULL);
+	err = vmrpc_incall_out_buf(call, args->big_out.off, 8001, NULL);
 	if (err < 0) {
 		ret = err;
 		goto out;
@@ -89,13 +89,13 @@ static int64_t params_serve_strings(const struct params_ops *ops, void *ctx,
 	if (ret < 0)
 		goto out;
 	name[255] = '\0';
-	err = vmrpc_incall_put_str(call, &args->name, name);
+	err = vmrpc_incall_put_str(call, args->name.off, 256, name);
 	if (err < 0) {
 		ret = err;
 		goto out;
 	}
 	big_out[8000] = '\0';
-	err = vmrpc_incall_put_str(call, &args->big_out, big_out);
+	err = vmrpc_incall_put_str(call, args->big_out.off, 8001, big_out);
 	if (err < 0) {
 		ret = err;
 		goto out;

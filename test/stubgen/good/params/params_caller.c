@@ -16,8 +16,11 @@ int params_scalars(const struct vmrpc_binding *binding, int8_t a, uint8_t b,
 	struct vmrpc_outcall call;
 	struct params_scalars_args args;
 	int64_t ret;
+	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
 	args.a = a;
 	args.b = b;
@@ -41,11 +44,16 @@ int64_t params_out_scalars(const struct vmrpc_binding *binding, int8_t *a,
 	struct vmrpc_outcall call;
 	struct params_out_scalars_results res;
 	int64_t ret;
+	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	ret = vmrpc_outcall_invoke(&call, PARAMS_METHOD_OUT_SCALARS, 0);
 	if (ret < 0)
 		return ret;
+	if (call.res_len != sizeof(res))
+		return -EPROTO;
 	memcpy(&res, call.results, sizeof(res));
 	if (a)
 		*a = res.a;
@@ -77,16 +85,18 @@ int32_t params_strings(const struct vmrpc_binding *binding, const char *tiny,
 	int64_t ret;
 	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
-	err = vmrpc_outcall_put_str(&call, tiny, 1, &args.tiny);
+	err = vmrpc_outcall_put_str(&call, tiny, 1, 0, &args.tiny);
 	if (err < 0)
 		return err;
 	err = vmrpc_outcall_alloc(&call, 256, &args.name.off, &name_slot);
 	if (err < 0)
 		return err;
 	args.name.len = 256;
-	err = vmrpc_outcall_put_str(&call, huge, 65535, &args.huge);
+	err = vmrpc_outcall_put_str(&call, huge, 65535, 0, &args.huge);
 	if (err < 0)
 		return err;
 	err = vmrpc_outcall_alloc(&call, 8001, &args.big_out.off, &big_out_slot);
@@ -99,10 +109,10 @@ int32_t params_strings(const struct vmrpc_binding *binding, const char *tiny,
 		return -EPROTO;
 	if (ret < 0)
 		return (int32_t)ret;
-	err = vmrpc_outcall_get_str(&call, &args.name, name, name_size);
+	err = vmrpc_outcall_get_str(&call, args.name.off, 256, name, name_size);
 	if (err < 0)
 		return err;
-	err = vmrpc_outcall_get_str(&call, &args.big_out, big_out, big_out_size);
+	err = vmrpc_outcall_get_str(&call, args.big_out.off, 8001, big_out, big_out_size);
 	if (err < 0)
 		return err;
 	return (int32_t)ret;
@@ -120,14 +130,14 @@ int32_t params_buffers(const struct vmrpc_binding *binding, const void *src,
 
 	if (n < 0)
 		return -EINVAL;
-	vmrpc_outcall_begin(binding, &call);
-	memset(&args, 0, sizeof(args));
-	err = vmrpc_outcall_alloc(&call, (uint64_t)n, &args.src_off, &src_slot);
+	err = vmrpc_outcall_begin(binding, &call);
 	if (err < 0)
 		return err;
-	if (n > 0)
-		memcpy(src_slot, src, (size_t)n);
-	err = vmrpc_outcall_alloc(&call, (uint64_t)n, &args.dst_off, &dst_slot);
+	memset(&args, 0, sizeof(args));
+	err = vmrpc_outcall_buf(&call, src, (uint64_t)n, true, &args.src_off, &src_slot);
+	if (err < 0)
+		return err;
+	err = vmrpc_outcall_buf(&call, dst, (uint64_t)n, false, &args.dst_off, &dst_slot);
 	if (err < 0)
 		return err;
 	args.n = n;
@@ -137,7 +147,7 @@ int32_t params_buffers(const struct vmrpc_binding *binding, const void *src,
 		return -EPROTO;
 	if (ret < 0)
 		return (int32_t)ret;
-	if (n > 0)
+	if (n > 0 && dst_slot != dst)
 		memcpy(dst, dst_slot, (size_t)n);
 	return (int32_t)ret;
 }
@@ -156,13 +166,15 @@ int32_t params_lengths(const struct vmrpc_binding *binding, void *data,
 
 	if (cap2 < 0)
 		return -EINVAL;
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
-	err = vmrpc_outcall_alloc(&call, cap, &args.data_off, &data_slot);
+	err = vmrpc_outcall_buf(&call, data, cap, false, &args.data_off, &data_slot);
 	if (err < 0)
 		return err;
 	args.cap = cap;
-	err = vmrpc_outcall_alloc(&call, (uint64_t)cap2, &args.more_off, &more_slot);
+	err = vmrpc_outcall_buf(&call, more, (uint64_t)cap2, false, &args.more_off, &more_slot);
 	if (err < 0)
 		return err;
 	args.cap2 = cap2;
@@ -172,14 +184,16 @@ int32_t params_lengths(const struct vmrpc_binding *binding, void *data,
 		return -EPROTO;
 	if (ret < 0)
 		return (int32_t)ret;
+	if (call.res_len != sizeof(res))
+		return -EPROTO;
 	memcpy(&res, call.results, sizeof(res));
 	if (res.got > cap)
 		return -EPROTO;
 	if (res.got2 < 0 || (uint64_t)res.got2 > (uint64_t)cap2)
 		return -EPROTO;
-	if (res.got > 0)
+	if (res.got > 0 && data_slot != data)
 		memcpy(data, data_slot, (size_t)res.got);
-	if (res.got2 > 0)
+	if (res.got2 > 0 && more_slot != more)
 		memcpy(more, more_slot, (size_t)res.got2);
 	if (got)
 		*got = res.got;
@@ -197,10 +211,12 @@ int64_t params_pread(const struct vmrpc_binding *binding, int32_t fd, void *buf,
 	int64_t ret;
 	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	memset(&args, 0, sizeof(args));
 	args.fd = fd;
-	err = vmrpc_outcall_alloc(&call, count, &args.buf_off, &buf_slot);
+	err = vmrpc_outcall_buf(&call, buf, count, false, &args.buf_off, &buf_slot);
 	if (err < 0)
 		return err;
 	args.count = count;
@@ -211,7 +227,7 @@ int64_t params_pread(const struct vmrpc_binding *binding, int32_t fd, void *buf,
 		return ret;
 	if ((uint64_t)ret > count)
 		return -EPROTO;
-	if (ret > 0)
+	if (ret > 0 && buf_slot != buf)
 		memcpy(buf, buf_slot, (size_t)ret);
 	return ret;
 }
@@ -220,8 +236,11 @@ int params_nothing(const struct vmrpc_binding *binding)
 {
 	struct vmrpc_outcall call;
 	int64_t ret;
+	int err;
 
-	vmrpc_outcall_begin(binding, &call);
+	err = vmrpc_outcall_begin(binding, &call);
+	if (err < 0)
+		return err;
 	ret = vmrpc_outcall_invoke(&call, PARAMS_METHOD_NOTHING, 0);
 	if (ret < INT32_MIN || ret > INT32_MAX)
 		return -EPROTO;

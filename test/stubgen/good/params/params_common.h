@@ -4,6 +4,8 @@
 
 #include "vmrpc/stub.h"
 
+#include "params_types.h"
+
 #if VMRPC_ABI_VERSION != 1
 #error "params_common.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif
@@ -44,7 +46,7 @@ _Static_assert(sizeof(struct params_scalars_args) <= VMRPC_ARGS_SIZE,
 	       "params_scalars_args fits its block");
 
 /* All scalar types, out, in an order that needs pads. */
-/* Out scalars of out_scalars(): the callee writes them, the caller reads them. */
+/* Out values of out_scalars(): the callee writes them, the caller reads them. */
 struct params_out_scalars_results {
 	int8_t a;
 	uint8_t _pad0[7];
@@ -102,7 +104,7 @@ _Static_assert(sizeof(struct params_lengths_args) == 32,
 _Static_assert(sizeof(struct params_lengths_args) <= VMRPC_ARGS_SIZE,
 	       "params_lengths_args fits its block");
 
-/* Out scalars of lengths(): the callee writes them, the caller reads them. */
+/* Out values of lengths(): the callee writes them, the caller reads them. */
 struct params_lengths_results {
 	uint32_t got;
 	uint32_t _pad0;
