@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "server.h"
 #include "vmrpc/vmrpc.h"
@@ -22,9 +25,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vmrpc-hostd --loopback NAME [OPTION...]\n"
-		"Serve the vmrpc region NAME and run a shadow process per guest caller.\n"
+		"       vmrpc-hostd --config FILE [--vm NAME] [OPTION...]\n"
+		"Serve the vmrpc region NAME, or the VMs of a configuration file, and run a\n"
+		"shadow process per guest caller.\n"
 		"\n"
 		"  -l, --loopback NAME      serve NAME over the loopback transport\n"
+		"  -f, --config FILE        serve the VMs FILE configures (ivshmem transports;\n"
+		"                           see vmrpc-hostd(8)); the options below that FILE\n"
+		"                           also sets are ignored, except --shadow and -v\n"
+		"      --vm NAME            only the VM NAME of FILE\n"
 		"  -c, --channels N         channels in the region (default 32)\n"
 		"      --channel-size SIZE  bytes per channel, e.g. 256K, 1M (default 256K)\n"
 		"      --max-shadows N      shadows at once (default: one per channel)\n"
@@ -42,27 +51,7 @@ static void usage(FILE *f)
 		"Files live in $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.\n");
 }
 
-/* "123", "64K", "1M", "2G" -> bytes. */
-static int parse_size(const char *s, uint64_t max, uint64_t *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -EINVAL;
-	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
+#define parse_size config_parse_size
 
 static int parse_arg_size(const char *opt, const char *s, uint64_t max, uint64_t *ret)
 {
@@ -102,12 +91,109 @@ static const char *default_shadow(char *buf, size_t size)
 	return buf;
 }
 
+/* Several VMs: one hostd process each, so that nothing one VM's guest can
+ * do to its hostd reaches another VM. This process only forwards SIGTERM
+ * and SIGINT and waits; it exits 0 when every VM's hostd did. */
+static int serve_each_vm(struct config *cfg, const char *shadow_exe, int verbose)
+{
+	pid_t pid[CONFIG_VMS_MAX] = { 0 };
+	sigset_t mask;
+	int failed = 0, stopping = 0;
+	size_t left = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	for (size_t i = 0; i < cfg->n_vms; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0) {
+			log_err("vm '%s': cannot fork: %s", cfg->vm[i].name, strerror(errno));
+			failed = 1;
+			break;
+		}
+		if (pid[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			cfg->vm[i].shadow_exe = shadow_exe;
+			cfg->vm[i].verbose = verbose;
+			_exit(server_run(&cfg->vm[i]));
+		}
+		left++;
+	}
+	if (failed)
+		for (size_t i = 0; i < cfg->n_vms; i++)
+			if (pid[i] > 0)
+				kill(pid[i], SIGTERM);
+	while (left) {
+		int sig, status;
+		pid_t p;
+
+		if (sigwait(&mask, &sig) != 0)
+			continue;
+		if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
+			stopping = 1;
+			for (size_t i = 0; i < cfg->n_vms; i++)
+				if (pid[i] > 0)
+					kill(pid[i], SIGTERM);
+		}
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (size_t i = 0; i < cfg->n_vms; i++) {
+				if (pid[i] != p)
+					continue;
+				pid[i] = 0;
+				left--;
+				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+					log_err("vm '%s': its hostd process %d failed (%s %d)",
+						cfg->vm[i].name, (int)p,
+						WIFEXITED(status) ? "status" : "signal",
+						WIFEXITED(status) ? WEXITSTATUS(status)
+								  : WTERMSIG(status));
+					failed = 1;
+				}
+			}
+		}
+	}
+	return failed;
+}
+
+static int serve_config(const char *path, const char *only, const char *shadow_exe,
+			int verbose)
+{
+	static struct config cfg; /* large; main's one instance */
+	char msg[512];
+	int err;
+
+	err = config_load(path, &cfg, msg, sizeof(msg));
+	if (err < 0) {
+		fprintf(stderr, "vmrpc-hostd: %s\n", msg);
+		return 2;
+	}
+	log_init("vmrpc-hostd", verbose);
+	if (only && config_keep_only(&cfg, only) < 0) {
+		fprintf(stderr, "vmrpc-hostd: %s: no VM '%s'\n", path, only);
+		config_free(&cfg);
+		return 2;
+	}
+	if (cfg.n_vms == 1) {
+		cfg.vm[0].shadow_exe = shadow_exe;
+		cfg.vm[0].verbose = verbose;
+		err = server_run(&cfg.vm[0]);
+	} else {
+		err = serve_each_vm(&cfg, shadow_exe, verbose);
+	}
+	config_free(&cfg);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD,
-	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION };
+	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION, OPT_VM };
 	static const struct option longopts[] = {
 		{ "loopback", required_argument, NULL, 'l' },
+		{ "config", required_argument, NULL, 'f' },
+		{ "vm", required_argument, NULL, OPT_VM },
 		{ "channels", required_argument, NULL, 'c' },
 		{ "channel-size", required_argument, NULL, OPT_CHSIZE },
 		{ "max-shadows", required_argument, NULL, OPT_MAXSH },
@@ -127,15 +213,22 @@ int main(int argc, char **argv)
 		.shadow_cwd = "/",
 		.limits = { .nofile = 1024 },
 	};
+	const char *config = NULL, *only_vm = NULL;
 	char shadow[PATH_MAX];
 	uint64_t v;
 	char *end;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "l:c:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:f:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			o.name = optarg;
+			break;
+		case 'f':
+			config = optarg;
+			break;
+		case OPT_VM:
+			only_vm = optarg;
 			break;
 		case 'c':
 			if (parse_arg_count("--channels", optarg, VMRPC_CHAN_MAX, &v) < 0)
@@ -215,11 +308,29 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!o.name || optind != argc) {
-		fprintf(stderr, "vmrpc-hostd: %s\n", !o.name ? "--loopback NAME is required"
-							     : "unexpected argument");
+	if ((!o.name && !config) || (o.name && config) || (only_vm && !config) ||
+	    optind != argc) {
+		fprintf(stderr, "vmrpc-hostd: %s\n",
+			optind != argc ? "unexpected argument"
+			: only_vm && !config ? "--vm needs --config FILE"
+			: config ? "--loopback and --config exclude each other"
+				 : "--loopback NAME or --config FILE is required");
 		usage(stderr);
 		return 2;
+	}
+	if (config) {
+		const char *exe = o.shadow_exe ? o.shadow_exe : default_shadow(shadow, sizeof(shadow));
+
+		if (access(exe, X_OK) < 0) {
+			fprintf(stderr, "vmrpc-hostd: shadow binary %s: %s (use --shadow PATH)\n",
+				exe, strerror(errno));
+			return 1;
+		}
+		signal(SIGPIPE, SIG_IGN);
+		err = serve_config(config, only_vm, exe, o.verbose);
+		for (size_t i = 0; i < o.n_modules; i++)
+			free((char *)o.modules[i]);
+		return err;
 	}
 	if (vmrpc_region_path(o.name, NULL, shadow, sizeof(shadow)) == -EINVAL) {
 		fprintf(stderr, "vmrpc-hostd: --loopback: '%s' is not a region name "

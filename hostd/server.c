@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ivshmem_server.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
@@ -30,6 +31,9 @@
 #include "vmrpc/vmrpc.h"
 
 #define SERVER_STOP_TIMEOUT_MS 5000
+/* ivshmem-plain has no doorbell: hostd looks for claims and detaches this
+ * often (the price of that transport: an idle hostd still wakes up). */
+#define SERVER_PLAIN_SCAN_MS 50
 
 enum hchan_state { H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED };
 
@@ -46,10 +50,25 @@ struct hchan {
 	int attached;    /* hostd set ATTACHED in the region for this caller */
 };
 
-enum ev_kind { EV_BELL = 1, EV_SIGNAL, EV_CALLER, EV_SHADOW, EV_IGNORE };
+enum ev_kind {
+	EV_BELL = 1, /* loopback doorbell socket */
+	EV_SIGNAL,
+	EV_CALLER,   /* a loopback caller's pidfd */
+	EV_SHADOW,
+	EV_IGNORE,
+	EV_LISTEN,   /* ivshmem-doorbell: QEMU connects */
+	EV_PEER,     /* ivshmem-doorbell: a QEMU's connection hung up (or spoke) */
+	EV_CONTROL,  /* ivshmem-doorbell: the guest rang vector 0 */
+	EV_SCAN,     /* ivshmem-plain: time to look at the region */
+};
 
 struct server {
 	const struct server_opts *opts;
+	char label[96]; /* "region 'NAME'" or "vm 'NAME'", for the log */
+	int vm;         /* an ivshmem transport: the caller is a guest */
+	struct ivsh_server ivsh;
+	uint32_t peer_epoch[IVSH_PEERS_MAX];
+	struct __kernel_timespec scan_ts;
 	struct vmrpc_region *region;
 	struct services services;
 	struct io_uring ring;
@@ -141,12 +160,12 @@ static void hchan_teardown(struct server *s, uint32_t i, const char *why)
 		c->st = H_CLOSING;
 		if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SIGKILL, NULL, 0) < 0 &&
 		    errno != ESRCH)
-			log_err("region '%s': channel %u: cannot kill shadow pid %d: %s",
-				s->opts->name, i, c->shadow_pid, strerror(errno));
+			log_err("%s: channel %u: cannot kill shadow pid %d: %s",
+				s->label, i, c->shadow_pid, strerror(errno));
 		break;
 	case H_DEAD:
-		log_info("region '%s': channel %u: caller pid %d %s; channel free",
-			 s->opts->name, i, c->caller_pid, why);
+		log_info("%s: channel %u: caller pid %d %s; channel free",
+			 s->label, i, c->caller_pid, why);
 		hchan_free(s, i);
 		break;
 	default:
@@ -180,14 +199,14 @@ static void server_on_shadow(struct server *s, uint32_t i)
 	s->n_shadows--;
 	describe_exit(&si, how, sizeof(how));
 	if (c->st == H_CLOSING) {
-		log_info("region '%s': channel %u detached: caller pid %d %s, shadow pid %d "
+		log_info("%s: channel %u detached: caller pid %d %s, shadow pid %d "
 			 "reaped",
-			 s->opts->name, i, c->caller_pid, c->why, c->shadow_pid);
+			 s->label, i, c->caller_pid, c->why, c->shadow_pid);
 		hchan_free(s, i);
 		return;
 	}
 	/* The shadow died on its own: the caller must learn it now, not hang. */
-	log_warn("region '%s': channel %u: shadow pid %d for caller pid %d %s", s->opts->name,
+	log_warn("%s: channel %u: shadow pid %d for caller pid %d %s", s->label,
 		 i, c->shadow_pid, c->caller_pid, how);
 	c->st = H_DEAD;
 	vmrpc_host_chan_mark_dead(s->region, i);
@@ -214,44 +233,126 @@ static void server_refuse(struct server *s, uint32_t i, int err, pid_t pid, cons
 {
 	struct hchan *c = &s->ch[i];
 
-	log_warn("region '%s': channel %u: attach by pid %d refused: %s", s->opts->name, i,
-		 pid, why);
-	/* Watch the refused caller so the channel comes back if it dies before
-	 * it reads the refusal; if it cannot be watched, it is gone already. */
-	c->caller_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (c->caller_pidfd < 0) {
-		hchan_free(s, i);
-		return;
-	}
+	log_warn("%s: channel %u: attach by %spid %d refused: %s", s->label, i,
+		 s->vm ? "guest " : "", pid, why);
 	c->st = H_REFUSED;
 	c->epoch++;
 	c->caller_pid = pid;
-	c->caller_armed = 1;
-	server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
+	/* Watch a refused loopback caller so the channel comes back if it dies
+	 * before it reads the refusal; if it cannot be watched, it is gone
+	 * already. (A guest's channel comes back when hostd sees the guest
+	 * hand it back: server_scan.) */
+	if (!s->vm) {
+		c->caller_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (c->caller_pidfd < 0) {
+			hchan_free(s, i);
+			return;
+		}
+		c->caller_armed = 1;
+		server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
+	}
 	if (vmrpc_host_chan_refuse(s->region, i, err) < 0) /* it gave up already */
 		hchan_free(s, i);
 }
 
-static void server_attach(struct server *s, const struct vmrpc_doorbell *b)
+/* Who is attaching: from the kernel (loopback) or from the configuration
+ * (a VM, whose guest pids mean nothing here). */
+struct attach_req {
+	uint32_t index;
+	pid_t pid;        /* loopback: the caller; a VM: the guest's claim, for the log */
+	uid_t uid;
+	gid_t gid;
+	uint64_t nonce;
+	int caller_pidfd; /* loopback: taken over; a VM: -1 */
+};
+
+static void server_attach(struct server *s, struct attach_req *a)
 {
-	uint32_t i = b->msg.chan_index;
+	uint32_t i = a->index;
 	struct hchan *c = &s->ch[i];
 	struct shadow_spec spec;
 	char why[128];
 	int err;
 
+	if (s->n_shadows >= s->max_shadows) {
+		snprintf(why, sizeof(why), "shadow limit %u reached", s->max_shadows);
+		goto refuse;
+	}
+	spec = (struct shadow_spec){
+		.exe = s->opts->shadow_exe,
+		.region_fd = vmrpc_region_fd(s->region),
+		.chan_index = i,
+		.uid = a->uid,
+		.gid = a->gid,
+		.cwd = s->opts->shadow_cwd,
+		.modules = s->opts->modules,
+		.n_modules = s->opts->n_modules,
+		.limits = &s->opts->limits,
+		.verbose = s->opts->verbose,
+		.bell_fd = -1,
+		.wake = s->opts->transport == SERVER_IVSHMEM_PLAIN ? "poll" : NULL,
+	};
+	if (s->opts->transport == SERVER_IVSHMEM_DOORBELL) {
+		spec.bell_fd = ivsh_server_host_vector(&s->ivsh, 1 + i);
+		spec.wake = "eventfd";
+	}
+	err = shadow_spawn(&spec, &c->shadow_pid, &c->shadow_pidfd);
+	if (err < 0) {
+		snprintf(why, sizeof(why), "cannot spawn a shadow: %s", strerror(-err));
+		goto refuse;
+	}
+	s->n_shadows++;
+	c->st = H_ATTACHED;
+	c->epoch++;
+	c->caller_pid = a->pid;
+	c->nonce = a->nonce;
+	c->caller_pidfd = a->caller_pidfd;
+	if (c->caller_pidfd >= 0) {
+		c->caller_armed = 1;
+		server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
+	}
+	server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
+	/* A guest cannot see host pids: it gets 0, and no pidfd check. */
+	if (vmrpc_host_chan_attach(s->region, i, s->vm ? 0 : c->shadow_pid) < 0) {
+		/* The caller stopped waiting (its attach timed out) and took its
+		 * claim back while the shadow started: undo, as for a detach. */
+		log_warn("%s: channel %u: caller pid %d withdrew its claim",
+			 s->label, i, a->pid);
+		hchan_teardown(s, i, "withdrew");
+		return;
+	}
+	c->attached = 1;
+	log_info("%s: channel %u attached: %scaller pid %d uid %u, shadow pid %d", s->label, i,
+		 s->vm ? "guest " : "", a->pid, a->uid, c->shadow_pid);
+	return;
+refuse:
+	if (a->caller_pidfd >= 0)
+		close(a->caller_pidfd);
+	server_refuse(s, i, -VMRPC_EREFUSED, a->pid, why);
+}
+
+/* Loopback: an attach doorbell, with the kernel's word on who rang. */
+static void server_attach_bell(struct server *s, const struct vmrpc_doorbell *b)
+{
+	uint32_t i = b->msg.chan_index;
+	struct hchan *c = &s->ch[i];
+	struct attach_req a = {
+		.index = i, .pid = b->pid, .uid = b->uid, .gid = b->gid, .nonce = b->msg.nonce,
+	};
+	char why[128];
+
 	/* The claim must be exactly what the kernel says the sender is. */
 	if (vmrpc_host_claim_check(s->region, b) < 0) {
-		log_debug("region '%s': channel %u: stale attach doorbell from pid %d ignored",
-			  s->opts->name, i, b->pid);
+		log_debug("%s: channel %u: stale attach doorbell from pid %d ignored",
+			  s->label, i, b->pid);
 		return;
 	}
 	if (c->st == H_REFUSED) /* the refused caller gave it back; new claim */
 		hchan_free(s, i);
 	if (c->st != H_FREE) {
-		log_warn("region '%s': channel %u: pid %d claims it while pid %d holds it; "
+		log_warn("%s: channel %u: pid %d claims it while pid %d holds it; "
 			 "ignored",
-			 s->opts->name, i, b->pid, c->caller_pid);
+			 s->label, i, b->pid, c->caller_pid);
 		return;
 	}
 	if (s->stopping)
@@ -262,55 +363,42 @@ static void server_attach(struct server *s, const struct vmrpc_doorbell *b)
 		server_refuse(s, i, -VMRPC_EREFUSED, b->pid, why);
 		return;
 	}
-	if (s->n_shadows >= s->max_shadows) {
-		snprintf(why, sizeof(why), "shadow limit %u reached", s->max_shadows);
-		server_refuse(s, i, -VMRPC_EREFUSED, b->pid, why);
-		return;
-	}
-	c->caller_pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);
-	if (c->caller_pidfd < 0) { /* died right after ringing */
+	a.caller_pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);
+	if (a.caller_pidfd < 0) { /* died right after ringing */
 		hchan_free(s, i);
 		return;
 	}
-	spec = (struct shadow_spec){
-		.exe = s->opts->shadow_exe,
-		.region_fd = vmrpc_region_fd(s->region),
-		.chan_index = i,
-		.uid = b->uid,
-		.gid = b->gid,
-		.cwd = s->opts->shadow_cwd,
-		.modules = s->opts->modules,
-		.n_modules = s->opts->n_modules,
-		.limits = &s->opts->limits,
-		.verbose = s->opts->verbose,
-	};
-	err = shadow_spawn(&spec, &c->shadow_pid, &c->shadow_pidfd);
-	if (err < 0) {
-		close(c->caller_pidfd);
-		c->caller_pidfd = -1;
-		snprintf(why, sizeof(why), "cannot spawn a shadow: %s", strerror(-err));
-		server_refuse(s, i, err, b->pid, why);
-		return;
+	server_attach(s, &a);
+}
+
+/* ivshmem: claims and detaches are in the region, and a guest rang (or,
+ * for ivshmem-plain, the scan timer fired). The region's state words are
+ * the guest's claims; hostd's own record decides what each one means. The
+ * guest as a whole is one caller of the host: every claim is served as the
+ * VM's configured user, within the VM's limits. */
+static void server_scan(struct server *s)
+{
+	for (uint32_t i = 0; i < s->n_channels && !s->stopping; i++) {
+		struct vmrpc_chan_hdr *h = vmrpc_region_chan(s->region, i);
+		uint32_t st = __atomic_load_n(&h->ctl.state, __ATOMIC_ACQUIRE);
+		struct hchan *c = &s->ch[i];
+		struct attach_req a;
+
+		if (c->st == H_REFUSED && st != VMRPC_CHAN_REFUSED)
+			hchan_free(s, i); /* the guest read the refusal */
+		if ((c->st == H_ATTACHED || c->st == H_DEAD) && st == VMRPC_CHAN_DETACHING)
+			hchan_teardown(s, i, "detached");
+		if (c->st != H_FREE || st != VMRPC_CHAN_CLAIMED)
+			continue;
+		a = (struct attach_req){
+			.index = i,
+			.pid = (pid_t)__atomic_load_n(&h->ctl.owner_pid, __ATOMIC_RELAXED),
+			.uid = s->opts->uid,
+			.gid = s->opts->gid,
+			.caller_pidfd = -1,
+		};
+		server_attach(s, &a);
 	}
-	s->n_shadows++;
-	c->st = H_ATTACHED;
-	c->epoch++;
-	c->caller_pid = b->pid;
-	c->nonce = b->msg.nonce;
-	c->caller_armed = 1;
-	server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
-	server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
-	if (vmrpc_host_chan_attach(s->region, i, c->shadow_pid) < 0) {
-		/* The caller stopped waiting (its attach timed out) and took its
-		 * claim back while the shadow started: undo, as for a detach. */
-		log_warn("region '%s': channel %u: caller pid %d withdrew its claim",
-			 s->opts->name, i, b->pid);
-		hchan_teardown(s, i, "withdrew");
-		return;
-	}
-	c->attached = 1;
-	log_info("region '%s': channel %u attached: caller pid %d uid %u, shadow pid %d",
-		 s->opts->name, i, b->pid, b->uid, c->shadow_pid);
 }
 
 static void server_detach(struct server *s, const struct vmrpc_doorbell *b)
@@ -320,9 +408,9 @@ static void server_detach(struct server *s, const struct vmrpc_doorbell *b)
 
 	if ((c->st != H_ATTACHED && c->st != H_DEAD) || c->caller_pid != b->pid ||
 	    c->nonce != b->msg.nonce) {
-		log_debug("region '%s': channel %u: detach doorbell from pid %d does not match "
+		log_debug("%s: channel %u: detach doorbell from pid %d does not match "
 			  "its owner; ignored",
-			  s->opts->name, i, b->pid);
+			  s->label, i, b->pid);
 		return;
 	}
 	hchan_teardown(s, i, "detached");
@@ -339,22 +427,22 @@ static void server_on_bell(struct server *s)
 		if (err == -EAGAIN)
 			return;
 		if (err < 0) {
-			log_warn("region '%s': malformed doorbell: %s", s->opts->name,
+			log_warn("%s: malformed doorbell: %s", s->label,
 				 vmrpc_strerror(err));
 			continue;
 		}
 		if (b.msg.chan_index >= s->n_channels) {
-			log_warn("region '%s': doorbell from pid %d names channel %u of %u",
-				 s->opts->name, b.pid, b.msg.chan_index, s->n_channels);
+			log_warn("%s: doorbell from pid %d names channel %u of %u",
+				 s->label, b.pid, b.msg.chan_index, s->n_channels);
 			continue;
 		}
 		if (b.msg.op == VMRPC_DOORBELL_ATTACH)
-			server_attach(s, &b);
+			server_attach_bell(s, &b);
 		else if (b.msg.op == VMRPC_DOORBELL_DETACH)
 			server_detach(s, &b);
 		else
-			log_warn("region '%s': doorbell from pid %d with unknown op %u",
-				 s->opts->name, b.pid, b.msg.op);
+			log_warn("%s: doorbell from pid %d with unknown op %u",
+				 s->label, b.pid, b.msg.op);
 	}
 }
 
@@ -365,11 +453,69 @@ static void server_on_signal(struct server *s)
 	while (read(s->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			if (!s->stopping)
-				log_info("region '%s': %s: stopping", s->opts->name,
+				log_info("%s: %s: stopping", s->label,
 					 strsignal((int)si.ssi_signo));
 			s->stopping = 1;
 		}
 	}
+}
+
+/* A QEMU connected to the VM's socket: hand it the region and the
+ * vectors. Its guest may have claimed channels while nobody listened. */
+static void server_on_listen(struct server *s)
+{
+	int slot;
+
+	while ((slot = ivsh_server_accept(&s->ivsh)) != -EAGAIN) {
+		if (slot < 0) {
+			log_warn("%s: QEMU connection refused: %s", s->label,
+				 slot == -EUSERS ? "too many connections at once"
+						 : strerror(-slot));
+			continue;
+		}
+		s->peer_epoch[slot]++;
+		log_info("%s: QEMU pid %d connected as ivshmem peer %u", s->label,
+			 s->ivsh.peer[slot].pid, s->ivsh.peer[slot].id);
+		server_poll(s, s->ivsh.peer[slot].fd,
+			    ev_data(EV_PEER, s->peer_epoch[slot], (uint32_t)slot), 0);
+	}
+	server_scan(s);
+}
+
+/* QEMU never writes to its socket after connecting: readable means it hung
+ * up (its VM stopped) or broke the protocol. Either way it is gone. When
+ * the last QEMU of the VM goes, so do the guest's callers: reclaim every
+ * channel (a VM that starts again attaches afresh). */
+static void server_on_peer(struct server *s, int slot)
+{
+	log_info("%s: QEMU pid %d (ivshmem peer %u) disconnected", s->label,
+		 s->ivsh.peer[slot].pid, s->ivsh.peer[slot].id);
+	ivsh_server_drop(&s->ivsh, slot);
+	if (ivsh_server_n_peers(&s->ivsh))
+		return;
+	for (uint32_t i = 0; i < s->n_channels; i++) {
+		if (s->ch[i].st == H_REFUSED)
+			hchan_free(s, i);
+		hchan_teardown(s, i, "gone with its VM");
+	}
+}
+
+/* The guest rang vector 0: an attach or a detach is waiting in the region. */
+static void server_on_control(struct server *s)
+{
+	uint64_t n;
+
+	if (read(ivsh_server_host_vector(&s->ivsh, 0), &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("%s: control vector: %s", s->label, strerror(errno));
+	server_scan(s);
+}
+
+static void server_arm_scan(struct server *s)
+{
+	struct io_uring_sqe *sqe = server_sqe(s);
+
+	io_uring_prep_timeout(sqe, &s->scan_ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, ev_data(EV_SCAN, 0, 0));
 }
 
 static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
@@ -399,6 +545,26 @@ static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
 		if (i < s->n_channels && (s->ch[i].epoch & 0xffffff) == epoch &&
 		    s->ch[i].shadow_pidfd >= 0 && cqe->res >= 0)
 			server_on_shadow(s, i);
+		break;
+	case EV_LISTEN:
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			server_poll(s, s->ivsh.listen_fd, ev_data(EV_LISTEN, 0, 0), 1);
+		server_on_listen(s);
+		break;
+	case EV_PEER:
+		if (i < IVSH_PEERS_MAX && (s->peer_epoch[i] & 0xffffff) == epoch &&
+		    s->ivsh.peer[i].fd >= 0 && cqe->res >= 0)
+			server_on_peer(s, (int)i);
+		break;
+	case EV_CONTROL:
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			server_poll(s, ivsh_server_host_vector(&s->ivsh, 0),
+				    ev_data(EV_CONTROL, 0, 0), 1);
+		server_on_control(s);
+		break;
+	case EV_SCAN:
+		server_arm_scan(s);
+		server_scan(s);
 		break;
 	default:
 		break;
@@ -438,7 +604,7 @@ static void server_stop(struct server *s)
 		io_uring_cq_advance(&s->ring, n);
 	}
 	if (s->n_shadows)
-		log_err("region '%s': %u shadows did not exit in time", s->opts->name,
+		log_err("%s: %u shadows did not exit in time", s->label,
 			s->n_shadows);
 	for (uint32_t i = 0; i < s->n_channels; i++)
 		if (s->ch[i].st != H_FREE)
@@ -446,9 +612,43 @@ static void server_stop(struct server *s)
 	io_uring_submit(&s->ring);
 }
 
+/* Where guests ring: the loopback datagram socket, the ivshmem socket for
+ * QEMU with hostd's control vector, or (ivshmem-plain) a scan timer. */
+static int server_setup_doorbell(struct server *s, const struct server_opts *o)
+{
+	uint32_t n_vectors = 1 + s->n_channels;
+	int err;
+
+	switch (o->transport) {
+	case SERVER_LOOPBACK:
+		err = vmrpc_doorbell_listen(s->region, &s->bell_fd);
+		if (err < 0)
+			log_err("%s: cannot bind the doorbell socket: %s", s->label,
+				vmrpc_strerror(err));
+		return err;
+	case SERVER_IVSHMEM_DOORBELL:
+		err = ivsh_server_open(&s->ivsh, o->socket_path, o->mode ? o->mode : 0600,
+				       vmrpc_region_fd(s->region), n_vectors);
+		if (err < 0)
+			log_err("%s: cannot listen on %s: %s", s->label, o->socket_path,
+				strerror(-err));
+		return err;
+	case SERVER_IVSHMEM_PLAIN:
+		s->scan_ts.tv_nsec = SERVER_PLAIN_SCAN_MS * 1000 * 1000;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int server_setup(struct server *s, const struct server_opts *o)
 {
-	struct vmrpc_region_opts ro = { o->n_channels, o->chan_size, o->mode };
+	struct vmrpc_region_opts ro = {
+		.n_channels = o->n_channels,
+		.chan_size = o->chan_size,
+		.mode = o->mode,
+		.size = o->shm_size,
+		.path = o->shm_path,
+	};
 	const struct vmrpc_iface *ifaces[SERVICES_MAX];
 	char msg[512], path[256] = "";
 	sigset_t mask;
@@ -461,8 +661,11 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	}
 	err = vmrpc_region_create(o->name, &ro, &s->region);
 	if (err < 0) {
-		vmrpc_region_path(o->name, ".region", path, sizeof(path));
-		log_err("region '%s': cannot create %s: %s%s", o->name, path,
+		if (o->shm_path)
+			snprintf(path, sizeof(path), "%s", o->shm_path);
+		else
+			vmrpc_region_path(o->name, ".region", path, sizeof(path));
+		log_err("%s: cannot create %s: %s%s", s->label, path,
 			vmrpc_strerror(err),
 			err == -EBUSY ? " (another vmrpc-hostd serves it)" : "");
 		return err;
@@ -474,7 +677,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		ifaces[i] = s->services.svc[i].iface;
 	err = vmrpc_region_publish(s->region, ifaces, s->services.n);
 	if (err < 0) {
-		log_err("region '%s': cannot publish the registry: %s", o->name,
+		log_err("%s: cannot publish the registry: %s", s->label,
 			vmrpc_strerror(err));
 		return err;
 	}
@@ -485,12 +688,9 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		s->ch[i].caller_pidfd = -1;
 		s->ch[i].shadow_pidfd = -1;
 	}
-	err = vmrpc_doorbell_listen(s->region, &s->bell_fd);
-	if (err < 0) {
-		log_err("region '%s': cannot bind the doorbell socket: %s", o->name,
-			vmrpc_strerror(err));
+	err = server_setup_doorbell(s, o);
+	if (err < 0)
 		return err;
-	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -499,14 +699,47 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	s->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sig_fd < 0)
 		return -errno;
-	err = io_uring_queue_init(2 * s->n_channels + 16, &s->ring, 0);
+	err = io_uring_queue_init(2 * s->n_channels + 2 * IVSH_PEERS_MAX + 16, &s->ring, 0);
 	if (err < 0) {
 		log_err("cannot set up io_uring: %s", strerror(-err));
 		return err;
 	}
-	server_poll(s, s->bell_fd, ev_data(EV_BELL, 0, 0), 1);
 	server_poll(s, s->sig_fd, ev_data(EV_SIGNAL, 0, 0), 1);
+	switch (o->transport) {
+	case SERVER_LOOPBACK:
+		server_poll(s, s->bell_fd, ev_data(EV_BELL, 0, 0), 1);
+		break;
+	case SERVER_IVSHMEM_DOORBELL:
+		server_poll(s, s->ivsh.listen_fd, ev_data(EV_LISTEN, 0, 0), 1);
+		server_poll(s, ivsh_server_host_vector(&s->ivsh, 0), ev_data(EV_CONTROL, 0, 0),
+			    1);
+		break;
+	case SERVER_IVSHMEM_PLAIN:
+		server_arm_scan(s);
+		break;
+	}
 	return 0;
+}
+
+static void server_log_serving(const struct server *s, const struct server_opts *o)
+{
+	char path[256];
+
+	if (o->transport == SERVER_LOOPBACK)
+		vmrpc_region_path(o->name, ".region", path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s", o->shm_path);
+	log_info("%s: serving %s: %u channels of %u KiB, %zu interfaces, at most %u "
+		 "shadows",
+		 s->label, path, s->n_channels, vmrpc_region_hdr(s->region)->chan_size >> 10,
+		 s->services.n, s->max_shadows);
+	if (o->transport == SERVER_IVSHMEM_DOORBELL)
+		log_info("%s: ivshmem-doorbell server on %s; QEMU needs vectors=%u, shadows "
+			 "run as uid %u gid %u",
+			 s->label, o->socket_path, 1 + s->n_channels, o->uid, o->gid);
+	else if (o->transport == SERVER_IVSHMEM_PLAIN)
+		log_info("%s: ivshmem-plain: QEMU maps %s itself; shadows run as uid %u gid %u",
+			 s->label, o->shm_path, o->uid, o->gid);
 }
 
 int server_run(const struct server_opts *o)
@@ -515,15 +748,18 @@ int server_run(const struct server_opts *o)
 	char path[256];
 	int err;
 
+	s.vm = o->transport != SERVER_LOOPBACK;
+	snprintf(s.label, sizeof(s.label), "%s '%s'", s.vm ? "vm" : "region", o->name);
+	s.ivsh.listen_fd = -1;
+	for (int i = 0; i < IVSH_PEERS_MAX; i++)
+		s.ivsh.peer[i].fd = -1;
 	err = server_setup(&s, o);
 	if (err < 0)
 		goto out;
-	vmrpc_region_path(o->name, ".region", path, sizeof(path));
-	log_info("region '%s': serving %s: %u channels of %u KiB, %zu interfaces, at most %u "
-		 "shadows",
-		 o->name, path, s.n_channels, vmrpc_region_hdr(s.region)->chan_size >> 10,
-		 s.services.n, s.max_shadows);
+	server_log_serving(&s, o);
 	notify_ready();
+	if (s.vm)
+		server_scan(&s); /* claims made while no hostd served the region */
 
 	while (!s.stopping) {
 		struct io_uring_cqe *cqe;
@@ -543,13 +779,14 @@ int server_run(const struct server_opts *o)
 	notify_stopping();
 	server_stop(&s);
 	err = 0;
-	log_info("region '%s': stopped", o->name);
+	log_info("%s: stopped", s.label);
 out:
 	if (s.bell_fd >= 0) {
 		vmrpc_region_path(o->name, ".sock", path, sizeof(path));
 		unlink(path);
 		close(s.bell_fd);
 	}
+	ivsh_server_close(&s.ivsh);
 	if (s.sig_fd >= 0)
 		close(s.sig_fd);
 	if (s.ring.ring_fd > 0)

@@ -12,8 +12,21 @@
 
 #define SERVER_MODULES_MAX 16
 
+enum server_transport {
+	SERVER_LOOPBACK,         /* <runtime dir>/NAME.region + datagram doorbell */
+	SERVER_IVSHMEM_PLAIN,    /* a VM's shm file; QEMU maps it itself; no doorbell */
+	SERVER_IVSHMEM_DOORBELL, /* a VM's shm file, served to QEMU on an ivshmem socket */
+};
+
 struct server_opts {
-	const char *name;           /* region name (loopback) */
+	const char *name;           /* region name (loopback) or VM name */
+	enum server_transport transport;
+	const char *shm_path;       /* ivshmem: the shared-memory file */
+	uint64_t shm_size;          /* ivshmem: its size (a power of two) */
+	const char *socket_path;    /* ivshmem-doorbell: QEMU's chardev socket */
+	int have_ids;               /* ivshmem: shadows run as uid:gid below */
+	uid_t uid;
+	gid_t gid;
 	uint32_t n_channels;        /* 0: libvmrpc's default */
 	uint32_t chan_size;         /* 0: libvmrpc's default */
 	uint32_t mode;              /* region and socket file mode, 0: 0600 */

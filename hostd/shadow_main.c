@@ -19,8 +19,12 @@ int main(int argc, char **argv)
 		{ "channel", required_argument, NULL, 'c' },
 		{ "service", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "wake", required_argument, NULL, 'w' },
+		{ "bell-fd", required_argument, NULL, 'b' },
 		{ 0 }
 	};
+	enum vmrpc_wake wake = VMRPC_WAKE_FUTEX;
+	long bell_fd = -1;
 	const char *modules[SERVICES_MODULES_MAX];
 	size_t n_modules = 0;
 	struct vmrpc_region *region;
@@ -43,6 +47,19 @@ int main(int argc, char **argv)
 				modules[n_modules++] = optarg;
 			break;
 		case 'v':
+			break;
+		case 'w':
+			if (!strcmp(optarg, "eventfd"))
+				wake = VMRPC_WAKE_EVENTFD;
+			else if (!strcmp(optarg, "poll"))
+				wake = VMRPC_WAKE_POLL;
+			else {
+				fprintf(stderr, "vmrpc-shadow: --wake %s: unknown\n", optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			bell_fd = strtol(optarg, NULL, 10);
 			break;
 		default:
 			fprintf(stderr, "vmrpc-shadow: started by vmrpc-hostd only\n");
@@ -67,6 +84,12 @@ int main(int argc, char **argv)
 	err = vmrpc_callee_open(region, (uint32_t)chan, &callee);
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: channel %ld: %s\n", chan, vmrpc_strerror(err));
+		return 1;
+	}
+	err = vmrpc_callee_set_wake(callee, wake, (int)bell_fd);
+	if (err < 0) {
+		fprintf(stderr, "vmrpc-shadow: channel %ld: --wake: %s\n", chan,
+			vmrpc_strerror(err));
 		return 1;
 	}
 	err = vmrpc_callee_serve(callee, services.svc, services.n);

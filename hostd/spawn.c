@@ -17,7 +17,7 @@
 
 #include "spawn.h"
 
-#define SPAWN_ARGV_MAX (8 + 2 * 16)
+#define SPAWN_ARGV_MAX (12 + 2 * 16)
 
 static int spawn_pidfd_open(pid_t pid)
 {
@@ -36,14 +36,14 @@ static void spawn_limit(int resource, uint64_t value)
  * reports as the shadow's exit. */
 static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec, pid_t parent)
 {
-	char chan[32], fdarg[] = "3";
+	char chan[32], fdarg[] = "3", bellarg[] = "4";
 	const char *argv[SPAWN_ARGV_MAX];
 	const char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", NULL, NULL };
 	char spin_env[64];
 	const char *spin = getenv("VMRPC_SPIN_NS");
 	sigset_t all;
 	size_t n = 0;
-	int devnull, fd;
+	int devnull, fd, bell = -1;
 
 	/* Die with hostd: a shadow outliving it would serve nobody. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
@@ -52,6 +52,9 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	setsid();
 
+	/* Out of the way of fds 3 and 4 first: it becomes fd 4 below. */
+	if (spec->bell_fd >= 0 && (bell = fcntl(spec->bell_fd, F_DUPFD, 10)) < 0)
+		_exit(127);
 	/* A fresh open file description: the region fd carries hostd's flock,
 	 * which must not outlive hostd in a shadow. */
 	snprintf(chan, sizeof(chan), "/proc/self/fd/%d", spec->region_fd);
@@ -61,8 +64,10 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
 		_exit(127);
+	if (bell >= 0 && dup2(bell, 4) < 0)
+		_exit(127);
 	/* stderr stays: a shadow's last words belong in hostd's log. */
-	close_range(4, ~0u, 0);
+	close_range(bell >= 0 ? 5 : 4, ~0u, 0);
 
 	spawn_limit(RLIMIT_NOFILE, spec->limits->nofile);
 	spawn_limit(RLIMIT_AS, spec->limits->as_bytes);
@@ -84,6 +89,14 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 	argv[n++] = chan;
 	if (spec->verbose)
 		argv[n++] = "--verbose";
+	if (spec->wake) {
+		argv[n++] = "--wake";
+		argv[n++] = spec->wake;
+	}
+	if (bell >= 0) {
+		argv[n++] = "--bell-fd";
+		argv[n++] = bellarg;
+	}
 	for (size_t i = 0; i < spec->n_modules && n + 3 < SPAWN_ARGV_MAX; i++) {
 		argv[n++] = "--service";
 		argv[n++] = spec->modules[i];

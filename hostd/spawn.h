@@ -23,6 +23,9 @@ struct shadow_spec {
 	size_t n_modules;
 	const struct shadow_limits *limits;
 	int verbose;
+	int bell_fd;                /* ivshmem-doorbell: the channel's eventfd, the
+				     * shadow's fd 4; else -1 */
+	const char *wake;           /* the shadow's --wake: NULL (futex), "eventfd", "poll" */
 };
 
 /* fork + exec one shadow. Returns 0 with its pid and a pidfd. */

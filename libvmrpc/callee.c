@@ -5,9 +5,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "callee.h"
@@ -19,6 +22,10 @@
 /* Only for kernels without futex_waitv (before 5.16): sleeps end this often
  * to look at the stop flag, which a plain futex sleep cannot also wait on. */
 #define CALLEE_STOP_POLL_NS (1000u * 1000 * 1000)
+/* VMRPC_WAKE_POLL (ivshmem-plain, no doorbell): an idle callee looks at
+ * req_seq this often at the least; the first looks come sooner. */
+#define CALLEE_POLL_FIRST_NS (20u * 1000)
+#define CALLEE_POLL_MAX_NS (10u * 1000 * 1000)
 
 struct vmrpc_callee {
 	struct vmrpc_region *region;
@@ -28,6 +35,9 @@ struct vmrpc_callee {
 	uint64_t arena_start, arena_end; /* region offsets */
 	struct spin spin;
 	uint32_t stop; /* a private futex word: vmrpc_callee_stop() sets and wakes it */
+	enum vmrpc_wake wake;
+	int bell_fd; /* VMRPC_WAKE_EVENTFD: the doorbell's eventfd (not owned) */
+	int stop_fd; /* VMRPC_WAKE_EVENTFD: an eventfd vmrpc_callee_stop() writes */
 	/* the private snapshot of the args block */
 	_Alignas(16) uint8_t args[VMRPC_ARGS_SIZE];
 };
@@ -46,6 +56,9 @@ VMRPC_API int vmrpc_callee_open(struct vmrpc_region *r, uint32_t chan_index,
 	c->index = chan_index;
 	c->hdr = vmrpc_region_chan(r, chan_index);
 	c->last_seq = sync_load_acquire(&c->hdr->rep.rep_seq);
+	c->wake = VMRPC_WAKE_FUTEX;
+	c->bell_fd = -1;
+	c->stop_fd = -1;
 	region_chan_arena(r, chan_index, &c->arena_start, &c->arena_end);
 	spin_init(&c->spin);
 	*ret_callee = c;
@@ -54,7 +67,34 @@ VMRPC_API int vmrpc_callee_open(struct vmrpc_region *r, uint32_t chan_index,
 
 VMRPC_API void vmrpc_callee_close(struct vmrpc_callee *c)
 {
+	if (!c)
+		return;
+	if (c->stop_fd >= 0)
+		close(c->stop_fd);
 	free(c);
+}
+
+VMRPC_API int vmrpc_callee_set_wake(struct vmrpc_callee *c, enum vmrpc_wake how, int fd)
+{
+	switch (how) {
+	case VMRPC_WAKE_FUTEX:
+	case VMRPC_WAKE_POLL:
+		break;
+	case VMRPC_WAKE_EVENTFD:
+		if (fd < 0)
+			return -EBADF;
+		if (c->stop_fd < 0) {
+			c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			if (c->stop_fd < 0)
+				return -errno;
+		}
+		break;
+	default:
+		return -EINVAL;
+	}
+	c->wake = how;
+	c->bell_fd = how == VMRPC_WAKE_EVENTFD ? fd : -1;
+	return 0;
 }
 
 VMRPC_API void vmrpc_callee_set_spin(struct vmrpc_callee *c, uint32_t max_ns)
@@ -64,8 +104,13 @@ VMRPC_API void vmrpc_callee_set_spin(struct vmrpc_callee *c, uint32_t max_ns)
 
 VMRPC_API void vmrpc_callee_stop(struct vmrpc_callee *c)
 {
+	uint64_t one = 1;
+
 	__atomic_store_n(&c->stop, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &c->stop, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+	if (c->stop_fd >= 0 && write(c->stop_fd, &one, sizeof(one)) < 0) {
+		/* the counter is already non-zero: the sleeper wakes anyway */
+	}
 }
 
 static int callee_stopping(struct vmrpc_callee *c)
@@ -75,7 +120,7 @@ static int callee_stopping(struct vmrpc_callee *c)
 
 /* Sleep until req_seq moves from seen or the stop word is set: one
  * futex_waitv on both, so an idle callee needs no timer to notice a stop. */
-static void callee_sleep(struct vmrpc_callee *c, uint32_t seen)
+static void callee_sleep_futex(struct vmrpc_callee *c, uint32_t seen)
 {
 	struct futex_waitv w[2] = {
 		{ .val = seen, .uaddr = (uintptr_t)&c->hdr->req.req_seq, .flags = FUTEX_32 },
@@ -86,6 +131,45 @@ static void callee_sleep(struct vmrpc_callee *c, uint32_t seen)
 		sync_futex_wait(&c->hdr->req.req_seq, seen, CALLEE_STOP_POLL_NS);
 }
 
+/* ivshmem-doorbell: the guest caller rings the channel's vector after it
+ * publishes (when callee_waiting says we sleep), which makes bell_fd
+ * readable. Drain it after waking: the caller re-checks req_seq before the
+ * next sleep, so a ring that lands between the two is never lost. */
+static void callee_sleep_eventfd(struct vmrpc_callee *c)
+{
+	struct pollfd p[2] = {
+		{ .fd = c->bell_fd, .events = POLLIN },
+		{ .fd = c->stop_fd, .events = POLLIN },
+	};
+	uint64_t n;
+
+	if (poll(p, 2, -1) > 0 && (p[0].revents & POLLIN) &&
+	    read(c->bell_fd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: another reader drained it; the caller re-checks */
+	}
+}
+
+static void callee_sleep(struct vmrpc_callee *c, uint32_t seen, uint64_t *backoff_ns)
+{
+	struct timespec ts;
+
+	switch (c->wake) {
+	case VMRPC_WAKE_EVENTFD:
+		callee_sleep_eventfd(c);
+		break;
+	case VMRPC_WAKE_POLL:
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)*backoff_ns;
+		nanosleep(&ts, NULL);
+		*backoff_ns = *backoff_ns * 2 < CALLEE_POLL_MAX_NS ? *backoff_ns * 2
+								     : CALLEE_POLL_MAX_NS;
+		break;
+	default:
+		callee_sleep_futex(c, seen);
+		break;
+	}
+}
+
 /* Wait until req_seq moves past the last answered request. Returns the new
  * sequence number, or 0 when asked to stop. */
 static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
@@ -93,6 +177,7 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 	struct vmrpc_chan_hdr *h = c->hdr;
 	/* As in chan_call: after waking the caller, cover its wake-up. */
 	uint64_t budget = woke_caller ? c->spin.max_ns : c->spin.cur_ns, start;
+	uint64_t backoff = CALLEE_POLL_FIRST_NS;
 	uint32_t s;
 
 	if (budget) {
@@ -116,7 +201,7 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 		s = sync_load_acquire(&h->req.req_seq);
 		if (s != c->last_seq || callee_stopping(c))
 			break;
-		callee_sleep(c, s);
+		callee_sleep(c, s, &backoff);
 	}
 	sync_store(&h->rep.callee_waiting, 0);
 	return callee_stopping(c) ? 0 : s;
@@ -166,7 +251,9 @@ int callee_serve_one(struct vmrpc_callee *c, uint32_t s, const struct vmrpc_serv
 	c->last_seq = s;
 	sync_fence();
 	woke_caller = sync_load(&h->req.caller_waiting) != 0;
-	if (woke_caller)
+	/* A guest caller cannot sleep on a host futex: it polls (and, with a
+	 * guest MSI-X driver, would be woken through its own vector). */
+	if (woke_caller && c->wake == VMRPC_WAKE_FUTEX)
 		sync_futex_wake(&h->rep.rep_seq);
 	return woke_caller;
 }

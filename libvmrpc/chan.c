@@ -43,7 +43,7 @@ static int chan_claim(struct vmrpc_region *r, uint32_t *ret_index)
 static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 {
 	struct vmrpc_chan_ctl *ctl = &ch->hdr->ctl;
-	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u;
+	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
 
 	for (;;) {
 		uint32_t st = sync_load_acquire(&ctl->state);
@@ -69,7 +69,7 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 				return -VMRPC_ENOHOSTD;
 			continue;
 		}
-		sync_futex_wait(&ctl->state, st, deadline - now);
+		region_wait(ch->region, &ctl->state, st, deadline - now, &backoff);
 	}
 }
 
@@ -201,10 +201,15 @@ static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
 
 /* Loopback: the callee is a host process we can see. Its hostd marks the
  * channel DEAD when it dies, but a hostd killed with SIGKILL cannot, and its
- * shadows die with it. Costs system calls: only after a sleep timed out. */
+ * shadows die with it. Costs system calls: only after a sleep timed out.
+ * A guest cannot see host pids (callee_pid is 0 there): it relies on hostd
+ * alone, and a restarted hostd resets the channel (-VMRPC_ERESET). */
 static int chan_check_callee(struct vmrpc_chan *ch)
 {
 	uint32_t pid = sync_load(&ch->hdr->ctl.callee_pid);
+
+	if (ch->region->regs)
+		return 0;
 
 	return pid && chan_pid_exited((pid_t)pid) ? -VMRPC_EPEERDIED : 0;
 }
@@ -257,7 +262,7 @@ static int chan_publish(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t met
 	sync_fence();
 	ch->woke_callee = sync_load(&c->rep.callee_waiting) != 0;
 	if (ch->woke_callee)
-		sync_futex_wake(&c->req.req_seq);
+		region_wake_callee(ch->region, ch->index, &c->req.req_seq);
 	return 0;
 }
 
@@ -267,7 +272,7 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 	struct vmrpc_chan_hdr *c = ch->hdr;
 	uint32_t seq = ch->seq, r;
 	bool woke = ch->woke_callee;
-	uint64_t start, budget;
+	uint64_t start, budget, backoff = 0;
 	int err;
 
 	/* Spin: the reply usually comes within a cache-line round trip or two.
@@ -311,7 +316,8 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 		err = chan_check_words(ch, seq);
 		if (err < 0)
 			goto fail;
-		if (sync_futex_wait(&c->rep.rep_seq, r, CHAN_LIVENESS_NS) == -ETIMEDOUT &&
+		if (region_wait(ch->region, &c->rep.rep_seq, r, CHAN_LIVENESS_NS, &backoff) ==
+			    -ETIMEDOUT &&
 		    sync_load_acquire(&c->rep.rep_seq) != seq) {
 			err = chan_check_callee(ch);
 			if (err < 0)

@@ -193,14 +193,26 @@ VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_op
 	    cs % 4096)
 		return -EINVAL;
 	size = (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs;
-	err = vmrpc_region_path(name, ".region", path, sizeof(path));
-	if (err < 0)
-		return err;
-	err = region_runtime_dir(dir, sizeof(dir));
-	if (err < 0)
-		return err;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	if (opts && opts->size) {
+		if (opts->size < size || opts->size % 4096 || opts->size > SIZE_MAX)
+			return -EINVAL;
+		size = opts->size;
+	}
+	if (!region_name_valid(name))
+		return -EINVAL;
+	if (opts && opts->path) {
+		if (snprintf(path, sizeof(path), "%s", opts->path) >= (int)sizeof(path))
+			return -ENAMETOOLONG;
+	} else {
+		err = vmrpc_region_path(name, ".region", path, sizeof(path));
+		if (err < 0)
+			return err;
+		err = region_runtime_dir(dir, sizeof(dir));
+		if (err < 0)
+			return err;
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
 
 	r = region_alloc(name);
 	if (!r)
@@ -296,6 +308,8 @@ VMRPC_API void vmrpc_region_close(struct vmrpc_region *r)
 		close(r->fd);
 	if (r->bell_fd >= 0)
 		close(r->bell_fd);
+	if (r->regs)
+		munmap(r->regs, r->regs_size);
 	free(r);
 }
 

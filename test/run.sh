@@ -2,6 +2,8 @@
 # Set up and run every test: install dependencies, then build and run the
 # whole suite three ways: gcc with -Werror, gcc with ASan+UBSan, and clang
 # with -Werror (generated stubs must compile cleanly under both compilers).
+# The gcc build also runs the VM test (test/vm: a real guest under QEMU),
+# once: the other builds test the same code on the host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -23,7 +25,7 @@ run_suite() {
 		"$dir.ctest")))
 }
 
-run_suite gcc -DCMAKE_C_COMPILER=gcc
+run_suite gcc -DCMAKE_C_COMPILER=gcc -DVMRPC_VM_TEST=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	run_suite asan -DCMAKE_C_COMPILER=gcc -DVMRPC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 # clang also builds the libFuzzer targets: the host's request validation and

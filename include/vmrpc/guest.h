@@ -20,7 +20,10 @@ struct vmrpc_guest {
 /* The region used when none is named: $VMRPC_REGION, else "default". */
 VMRPC_API const char *vmrpc_guest_default_region(void);
 
-/* Map region name (NULL: the default) and attach a channel. */
+/* Map region name (NULL: the default) and attach a channel. A name
+ * "pci:" is the first ivshmem PCI device of this guest that holds a vmrpc
+ * region, "pci:0000:00:04.0" that device; any other name is a loopback
+ * region. */
 VMRPC_API int vmrpc_guest_attach(const char *name, struct vmrpc_guest *ret_guest);
 
 /* Detach the channel and unmap the region. Accepts a zeroed struct. */

@@ -55,6 +55,11 @@ struct vmrpc_region_opts {
 	uint32_t n_channels; /* 0: default 32 */
 	uint32_t chan_size;  /* 0: default 256 KiB; multiple of 4096 */
 	uint32_t mode;       /* 0: default 0600; file mode of the region and socket */
+	uint32_t reserved;   /* 0 */
+	uint64_t size;       /* 0: what the channels need; else the file's size, at
+			      * least that (an ivshmem BAR is a power of two) */
+	const char *path;    /* NULL: <runtime dir>/<name>.region; else this file
+			      * (a VM's shared-memory file) */
 };
 
 /* Resolve "<runtime dir>/<name><suffix>". The runtime dir is
@@ -63,10 +68,10 @@ struct vmrpc_region_opts {
 VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf,
 				size_t size);
 
-/* Host side: create the region file NAME.region (or adopt an existing one
- * with the same geometry, bumping its generation and resetting every
- * channel), give it opts->mode, map it, and lock it: a second create on the
- * same name gets -EBUSY while this region is open. */
+/* Host side: create the region file NAME.region, or opts->path (or adopt an
+ * existing one with the same geometry, bumping its generation and resetting
+ * every channel), give it opts->mode, map it, and lock it: a second create
+ * on the same file gets -EBUSY while this region is open. */
 VMRPC_API int vmrpc_region_create(const char *name,
 				  const struct vmrpc_region_opts *opts,
 				  struct vmrpc_region **ret_region);
@@ -78,6 +83,19 @@ VMRPC_API int vmrpc_region_open(const char *name, struct vmrpc_region **ret_regi
 /* Map an already open region file descriptor (a shadow gets one from
  * hostd). Checks like vmrpc_region_open(). Does not take ownership of fd. */
 VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region);
+
+/* Guest side, ivshmem transports: map the region in an ivshmem device's
+ * shared memory (shm_fd: its BAR2, e.g. sysfs resource2) and its registers
+ * (regs_fd: BAR0, resource0). Checks like vmrpc_region_open(). Channels
+ * opened on it attach and wake their callees through the Doorbell register,
+ * and wait for replies by polling with backoff. Does not take ownership of
+ * either fd. guestlib's vmrpc_guest_attach() finds the device. */
+VMRPC_API int vmrpc_region_open_ivshmem(int shm_fd, int regs_fd,
+					struct vmrpc_region **ret_region);
+
+/* The guest's ivshmem peer id (the IVPosition register), or -EINVAL for a
+ * region that is not an ivshmem device's. */
+VMRPC_API int vmrpc_region_ivshmem_peer(const struct vmrpc_region *region);
 
 VMRPC_API void vmrpc_region_close(struct vmrpc_region *region);
 
@@ -175,6 +193,20 @@ VMRPC_API int vmrpc_callee_open(struct vmrpc_region *region, uint32_t chan_index
 				struct vmrpc_callee **ret_callee);
 VMRPC_API void vmrpc_callee_close(struct vmrpc_callee *callee);
 VMRPC_API void vmrpc_callee_set_spin(struct vmrpc_callee *callee, uint32_t max_ns);
+
+/* How a callee sleeps once its spin runs out, which depends on how its
+ * caller can wake it. */
+enum vmrpc_wake {
+	VMRPC_WAKE_FUTEX = 0, /* loopback (the default): the caller futex-wakes req_seq */
+	VMRPC_WAKE_EVENTFD,   /* ivshmem-doorbell: the guest rings the channel's vector,
+			       * which makes fd (an eventfd hostd passed on) readable */
+	VMRPC_WAKE_POLL,      /* ivshmem-plain: nothing can wake it; it sleeps with
+			       * backoff (20 us doubling to 10 ms) and looks again */
+};
+
+/* Choose how the callee sleeps; fd is used only by VMRPC_WAKE_EVENTFD and
+ * stays the caller's to close, after vmrpc_callee_close(). */
+VMRPC_API int vmrpc_callee_set_wake(struct vmrpc_callee *callee, enum vmrpc_wake how, int fd);
 
 /* Serve calls until vmrpc_callee_stop() (from a signal handler or another
  * thread). svcs[i] answers registry slot i. A bad request gets an error

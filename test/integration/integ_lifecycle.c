@@ -319,8 +319,9 @@ static void test_bad_command_lines(void **state)
 	snprintf(bad_so, sizeof(bad_so), "%s/bad.so", itest_dir());
 	itest_write_file(bad_so, "not an ELF file\n", 16);
 
-	refuse(2, "--loopback NAME is required", (char *)NULL);
-	refuse(2, "--loopback NAME is required", "--channels", "2", (char *)NULL);
+	refuse(2, "--loopback NAME or --config FILE is required", (char *)NULL);
+	refuse(2, "--loopback NAME or --config FILE is required", "--channels", "2",
+	       (char *)NULL);
 	refuse(2, "--channels", "--loopback", ITEST_REGION, "--channels", "0", (char *)NULL);
 	refuse(2, "--channels", "--loopback", ITEST_REGION, "--channels", "1025", (char *)NULL);
 	refuse(2, "--channels", "--loopback", ITEST_REGION, "--channels", "two", (char *)NULL);
@@ -341,6 +342,49 @@ static void test_bad_command_lines(void **state)
 	       (char *)NULL);
 }
 
+/* A configuration file with a mistake: hostd names the file, the line and
+ * the mistake, exits 2, and serves nothing. */
+static void refuse_config(const char *text, const char *msg)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/hostd.conf", itest_dir());
+	itest_write_file(path, text, strlen(text));
+	refuse(2, msg, "--config", path, (char *)NULL);
+}
+
+static void test_bad_config(void **state)
+{
+	(void)state;
+	refuse(2, "No such file", "--config", "/nonexistent/hostd.conf", (char *)NULL);
+	refuse_config("# nothing\n", "no '[vm NAME]' section");
+	refuse_config("shm-size = 4M\n", ":1: 'shm-size' before the first '[vm NAME]'");
+	refuse_config("[vm a]\nbogus = 1\n", ":2: unknown key 'bogus'");
+	refuse_config("[vm a]\nshm-size 4M\n", ":2: expected 'key = value'");
+	refuse_config("[vm ../x]\n", ":1: '../x' is not a VM name");
+	refuse_config("[host a]\n", ":1: unknown section");
+	refuse_config("[vm a]\n[vm a]\n", ":2: VM 'a' is configured twice");
+	refuse_config("[vm a]\ntransport = tcp\n", ":2: transport: 'tcp' is neither");
+	refuse_config("[vm a]\nshm-size = 3M\n", ":2: shm-size: 3M is not a power of two");
+	refuse_config("[vm a]\nshm-file = relative\n", ":2: shm-file: 'relative' is not an "
+		      "absolute path");
+	refuse_config("[vm a]\nchannels = 0\n", ":2: channels: '0' is not a number");
+	refuse_config("[vm a]\nuser = no-such-user-here\n", ":2: user: no user");
+	refuse_config("[vm a]\nshm-file = /dev/shm/x\nshm-size = 4M\nuser = 65534\n",
+		      "VM 'a': socket is missing");
+	refuse_config("[vm a]\ntransport = ivshmem-plain\nshm-file = /dev/shm/x\n"
+		      "shm-size = 64K\nchannels = 2\nuser = 65534\n",
+		      "VM 'a': shm-size 65536 cannot hold 2 channels");
+	refuse_config("[vm a]\ntransport = ivshmem-plain\nshm-file = /dev/shm/x\n"
+		      "shm-size = 4M\nuser = 65534\n"
+		      "[vm b]\ntransport = ivshmem-plain\nshm-file = /dev/shm/x\n"
+		      "shm-size = 4M\nuser = 65534\n",
+		      "VMs 'a' and 'b' share shm-file /dev/shm/x");
+	refuse(2, "--vm needs --config FILE", "--vm", "a", (char *)NULL);
+	refuse(2, "exclude each other", "--loopback", ITEST_REGION, "--config", "/x",
+	       (char *)NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +399,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_hostd, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_hostd_stopped, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_command_lines, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_config, itest_setup, itest_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_lifecycle", tests, NULL, NULL);

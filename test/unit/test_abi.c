@@ -303,7 +303,8 @@ static void test_recreate_same_geometry(void **state)
  * vmrpc-hostd --mode had no effect across a restart. */
 static void test_recreate_applies_mode(void **state)
 {
-	const struct vmrpc_region_opts o600 = { 4, 8192, 0600 }, o660 = { 4, 8192, 0660 };
+	const struct vmrpc_region_opts o600 = { .n_channels = 4, .chan_size = 8192, .mode = 0600 },
+				       o660 = { .n_channels = 4, .chan_size = 8192, .mode = 0660 };
 	struct vmrpc_region *r;
 	char path[PATH_MAX];
 	struct stat st1, st2;

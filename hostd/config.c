@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostd's configuration file. One section per VM:
+ *
+ *   [vm NAME]
+ *   transport = ivshmem-doorbell     # or ivshmem-plain
+ *   shm-file = /dev/shm/vmrpc-NAME   # the region; outlives hostd
+ *   shm-size = 8M                    # a power of two: QEMU's BAR2
+ *   socket = /run/vmrpc/NAME.sock    # ivshmem-doorbell: QEMU's chardev
+ *   user = vmrpc-NAME                # shadows run as this user (and group)
+ *
+ * plus optional channels, channel-size, max-shadows, mode, group,
+ * shadow-cwd, limit-nofile, limit-as, limit-nproc and service (repeatable).
+ * docs/hostd-config.md and vmrpc-hostd(8) describe each key.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "vmrpc/vmrpc.h"
+
+#define CONFIG_DEFAULT_CHAN_SIZE (256u << 10)
+#define CONFIG_DEFAULT_CHANNELS_MAX 32u
+#define CONFIG_SHM_SIZE_MAX (1ull << 40)
+
+struct config_parser {
+	const char *path;
+	unsigned line;
+	char *err;
+	size_t err_size;
+	/* group, applied after user whatever their order in the file */
+	int group_set[CONFIG_VMS_MAX];
+	gid_t group[CONFIG_VMS_MAX];
+};
+
+static int __attribute__((format(printf, 2, 3)))
+config_error(struct config_parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->line)
+		snprintf(p->err, p->err_size, "%s:%u: %s", p->path, p->line, msg);
+	else
+		snprintf(p->err, p->err_size, "%s: %s", p->path, msg);
+	return -EINVAL;
+}
+
+int config_parse_size(const char *s, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'K': case 'k': v = v > (ULLONG_MAX >> 10) ? ULLONG_MAX : v << 10; end++; break;
+	case 'M': case 'm': v = v > (ULLONG_MAX >> 20) ? ULLONG_MAX : v << 20; end++; break;
+	case 'G': case 'g': v = v > (ULLONG_MAX >> 30) ? ULLONG_MAX : v << 30; end++; break;
+	default: break;
+	}
+	if (*end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static char *config_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int config_number(struct config_parser *p, const char *key, const char *v, uint64_t min,
+			 uint64_t max, uint64_t *ret)
+{
+	if (config_parse_size(v, max, ret) < 0 || *ret < min)
+		return config_error(p, "%s: '%s' is not a number from %llu to %llu (K, M, G "
+				    "suffixes allowed)", key, v, (unsigned long long)min,
+				    (unsigned long long)max);
+	return 0;
+}
+
+static int config_path(struct config_parser *p, const char *key, const char *v, size_t max,
+		       const char **ret)
+{
+	if (v[0] != '/')
+		return config_error(p, "%s: '%s' is not an absolute path", key, v);
+	if (strlen(v) >= max)
+		return config_error(p, "%s: path longer than %zu bytes", key, max - 1);
+	free((char *)*ret);
+	*ret = strdup(v);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int config_user(struct config_parser *p, struct server_opts *vm, const char *v)
+{
+	struct passwd *pw = getpwnam(v);
+	char *end;
+	unsigned long id;
+
+	if (pw) {
+		vm->uid = pw->pw_uid;
+		vm->gid = pw->pw_gid;
+		vm->have_ids = 1;
+		return 0;
+	}
+	errno = 0;
+	id = strtoul(v, &end, 10);
+	if (errno || end == v || *end || id >= (uid_t)-1)
+		return config_error(p, "user: no user '%s' (a user name or a numeric uid)", v);
+	pw = getpwuid((uid_t)id);
+	vm->uid = (uid_t)id;
+	vm->gid = pw ? pw->pw_gid : (gid_t)id;
+	vm->have_ids = 1;
+	return 0;
+}
+
+static int config_group(struct config_parser *p, size_t i, const char *v)
+{
+	struct group *gr = getgrnam(v);
+	char *end;
+	unsigned long id;
+
+	if (gr) {
+		p->group[i] = gr->gr_gid;
+	} else {
+		errno = 0;
+		id = strtoul(v, &end, 10);
+		if (errno || end == v || *end || id >= (gid_t)-1)
+			return config_error(p, "group: no group '%s' (a group name or a numeric "
+					    "gid)", v);
+		p->group[i] = (gid_t)id;
+	}
+	p->group_set[i] = 1;
+	return 0;
+}
+
+static int config_set(struct config_parser *p, struct config *cfg, const char *key,
+		      const char *v)
+{
+	struct server_opts *vm = &cfg->vm[cfg->n_vms - 1];
+	uint64_t n;
+	char *end;
+	int err;
+
+	if (!strcmp(key, "transport")) {
+		if (!strcmp(v, "ivshmem-doorbell"))
+			vm->transport = SERVER_IVSHMEM_DOORBELL;
+		else if (!strcmp(v, "ivshmem-plain"))
+			vm->transport = SERVER_IVSHMEM_PLAIN;
+		else
+			return config_error(p, "transport: '%s' is neither ivshmem-doorbell nor "
+					    "ivshmem-plain", v);
+	} else if (!strcmp(key, "shm-file")) {
+		return config_path(p, key, v, PATH_MAX, &vm->shm_path);
+	} else if (!strcmp(key, "shm-size")) {
+		err = config_number(p, key, v, 4096, CONFIG_SHM_SIZE_MAX, &n);
+		if (err < 0)
+			return err;
+		if (n & (n - 1))
+			return config_error(p, "shm-size: %s is not a power of two (QEMU maps the "
+					    "file as a PCI BAR)", v);
+		vm->shm_size = n;
+	} else if (!strcmp(key, "socket")) {
+		return config_path(p, key, v, sizeof(((struct sockaddr_un *)0)->sun_path),
+				   &vm->socket_path);
+	} else if (!strcmp(key, "channels")) {
+		err = config_number(p, key, v, 1, VMRPC_CHAN_MAX, &n);
+		vm->n_channels = (uint32_t)n;
+		return err;
+	} else if (!strcmp(key, "channel-size")) {
+		err = config_number(p, key, v, VMRPC_CHAN_MIN_SIZE, VMRPC_CHAN_MAX_SIZE, &n);
+		if (err < 0)
+			return err;
+		if (n % 4096)
+			return config_error(p, "channel-size: %s is not a multiple of 4096", v);
+		vm->chan_size = (uint32_t)n;
+	} else if (!strcmp(key, "max-shadows")) {
+		err = config_number(p, key, v, 1, VMRPC_CHAN_MAX, &n);
+		vm->max_shadows = (uint32_t)n;
+		return err;
+	} else if (!strcmp(key, "mode")) {
+		vm->mode = (uint32_t)strtoul(v, &end, 8);
+		if (*end || !*v || vm->mode == 0 || vm->mode > 0777)
+			return config_error(p, "mode: '%s' is not an octal file mode like 0660", v);
+	} else if (!strcmp(key, "user")) {
+		return config_user(p, vm, v);
+	} else if (!strcmp(key, "group")) {
+		return config_group(p, cfg->n_vms - 1, v);
+	} else if (!strcmp(key, "shadow-cwd")) {
+		return config_path(p, key, v, PATH_MAX, &vm->shadow_cwd);
+	} else if (!strcmp(key, "limit-nofile")) {
+		return config_number(p, key, v, 1, 1u << 20, &vm->limits.nofile);
+	} else if (!strcmp(key, "limit-as")) {
+		return config_number(p, key, v, 1, UINT64_MAX >> 1, &vm->limits.as_bytes);
+	} else if (!strcmp(key, "limit-nproc")) {
+		return config_number(p, key, v, 1, 1u << 22, &vm->limits.nproc);
+	} else if (!strcmp(key, "service")) {
+		if (vm->n_modules == SERVER_MODULES_MAX)
+			return config_error(p, "service: at most %d per VM", SERVER_MODULES_MAX);
+		/* Shadows start elsewhere (shadow-cwd): pin the path now. */
+		vm->modules[vm->n_modules] = realpath(v, NULL);
+		if (!vm->modules[vm->n_modules])
+			return config_error(p, "service: %s: %s", v, strerror(errno));
+		vm->n_modules++;
+	} else {
+		return config_error(p, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
+static int config_section(struct config_parser *p, struct config *cfg, char *line)
+{
+	char *end = strchr(line, ']'), *name;
+	struct server_opts *vm;
+	char buf[PATH_MAX];
+
+	if (!end || config_trim(end + 1)[0])
+		return config_error(p, "a section is '[vm NAME]'");
+	*end = '\0';
+	name = config_trim(line + 1);
+	if (strncmp(name, "vm", 2) || !isspace((unsigned char)name[2]))
+		return config_error(p, "unknown section '[%s]' (only '[vm NAME]')", name);
+	name = config_trim(name + 2);
+	if (vmrpc_region_path(name, NULL, buf, sizeof(buf)) == -EINVAL)
+		return config_error(p, "'%s' is not a VM name (1 to 64 of A-Z a-z 0-9 _ . -, "
+				    "not starting with '.')", name);
+	for (size_t i = 0; i < cfg->n_vms; i++)
+		if (!strcmp(cfg->vm[i].name, name))
+			return config_error(p, "VM '%s' is configured twice", name);
+	if (cfg->n_vms == CONFIG_VMS_MAX)
+		return config_error(p, "more than %d VMs", CONFIG_VMS_MAX);
+	vm = &cfg->vm[cfg->n_vms++];
+	*vm = (struct server_opts){
+		.transport = SERVER_IVSHMEM_DOORBELL,
+		.limits = { .nofile = 1024 },
+	};
+	vm->name = strdup(name);
+	return vm->name ? 0 : -ENOMEM;
+}
+
+/* Everything one VM needs, and defaults for the rest. */
+static int config_check_vm(struct config_parser *p, struct config *cfg, size_t i)
+{
+	struct server_opts *vm = &cfg->vm[i];
+	uint32_t cs = vm->chan_size ? vm->chan_size : CONFIG_DEFAULT_CHAN_SIZE;
+	uint64_t fit;
+
+	if (!vm->shm_path)
+		return config_error(p, "VM '%s': shm-file is missing", vm->name);
+	if (!vm->shm_size)
+		return config_error(p, "VM '%s': shm-size is missing", vm->name);
+	if (vm->transport == SERVER_IVSHMEM_DOORBELL && !vm->socket_path)
+		return config_error(p, "VM '%s': socket is missing (transport ivshmem-doorbell)",
+				    vm->name);
+	if (vm->transport == SERVER_IVSHMEM_PLAIN && vm->socket_path)
+		return config_error(p, "VM '%s': socket is only for transport ivshmem-doorbell",
+				    vm->name);
+	fit = vm->shm_size > VMRPC_HDR_SIZE ? (vm->shm_size - VMRPC_HDR_SIZE) / cs : 0;
+	if (!vm->n_channels)
+		vm->n_channels = (uint32_t)(fit < CONFIG_DEFAULT_CHANNELS_MAX
+						    ? fit : CONFIG_DEFAULT_CHANNELS_MAX);
+	if (!vm->n_channels || vm->n_channels > fit)
+		return config_error(p, "VM '%s': shm-size %llu cannot hold %u channels of %u "
+				    "bytes and the 4096-byte header",
+				    vm->name, (unsigned long long)vm->shm_size,
+				    vm->n_channels ? vm->n_channels : 1, cs);
+	vm->chan_size = cs;
+	if (!vm->have_ids) {
+		/* Root would otherwise run every guest's shadows as root. */
+		if (geteuid() == 0)
+			return config_error(p, "VM '%s': user is missing (the host user its "
+					    "shadows run as)", vm->name);
+		vm->uid = geteuid();
+		vm->gid = getegid();
+		vm->have_ids = 1;
+	}
+	if (p->group_set[i])
+		vm->gid = p->group[i];
+	if (geteuid() != 0 && (vm->uid != geteuid() || vm->gid != getegid()))
+		return config_error(p, "VM '%s': user and group must be hostd's own unless hostd "
+				    "runs as root", vm->name);
+	if (!vm->shadow_cwd)
+		vm->shadow_cwd = strdup("/");
+	for (size_t j = 0; j < i; j++) {
+		if (!strcmp(cfg->vm[j].shm_path, vm->shm_path))
+			return config_error(p, "VMs '%s' and '%s' share shm-file %s", cfg->vm[j].name,
+					    vm->name, vm->shm_path);
+		if (vm->socket_path && cfg->vm[j].socket_path &&
+		    !strcmp(cfg->vm[j].socket_path, vm->socket_path))
+			return config_error(p, "VMs '%s' and '%s' share socket %s", cfg->vm[j].name,
+					    vm->name, vm->socket_path);
+	}
+	return vm->shadow_cwd ? 0 : -ENOMEM;
+}
+
+int config_load(const char *path, struct config *cfg, char *err, size_t err_size)
+{
+	struct config_parser p = { .path = path, .err = err, .err_size = err_size };
+	char *line = NULL, *s, *eq;
+	size_t cap = 0;
+	FILE *f;
+	int ret = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	while (ret == 0 && getline(&line, &cap, f) >= 0) {
+		p.line++;
+		s = strchr(line, '#');
+		if (s)
+			*s = '\0';
+		s = config_trim(line);
+		if (!*s)
+			continue;
+		if (*s == '[') {
+			ret = config_section(&p, cfg, s);
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			ret = config_error(&p, "expected 'key = value'");
+			continue;
+		}
+		*eq = '\0';
+		if (!cfg->n_vms) {
+			ret = config_error(&p, "'%s' before the first '[vm NAME]'", config_trim(s));
+			continue;
+		}
+		ret = config_set(&p, cfg, config_trim(s), config_trim(eq + 1));
+	}
+	free(line);
+	fclose(f);
+	p.line = 0;
+	if (ret == 0 && cfg->n_vms == 0)
+		ret = config_error(&p, "no '[vm NAME]' section");
+	for (size_t i = 0; ret == 0 && i < cfg->n_vms; i++)
+		ret = config_check_vm(&p, cfg, i);
+	if (ret < 0)
+		config_free(cfg);
+	return ret;
+}
+
+static void config_free_vm(struct server_opts *vm)
+{
+	free((char *)vm->name);
+	free((char *)vm->shm_path);
+	free((char *)vm->socket_path);
+	free((char *)vm->shadow_cwd);
+	for (size_t j = 0; j < vm->n_modules; j++)
+		free((char *)vm->modules[j]);
+	*vm = (struct server_opts){ 0 };
+}
+
+int config_keep_only(struct config *cfg, const char *name)
+{
+	size_t keep;
+
+	for (keep = 0; keep < cfg->n_vms && strcmp(cfg->vm[keep].name, name); keep++)
+		;
+	if (keep == cfg->n_vms)
+		return -ENOENT;
+	for (size_t i = 0; i < cfg->n_vms; i++)
+		if (i != keep)
+			config_free_vm(&cfg->vm[i]);
+	cfg->vm[0] = cfg->vm[keep];
+	cfg->n_vms = 1;
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_vms; i++)
+		config_free_vm(&cfg->vm[i]);
+	cfg->n_vms = 0;
+}

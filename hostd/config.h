@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* hostd's configuration file: the VMs it serves (docs/hostd-config.md). */
+#ifndef HOSTD_CONFIG_H
+#define HOSTD_CONFIG_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+#define CONFIG_VMS_MAX 64
+
+struct config {
+	struct server_opts vm[CONFIG_VMS_MAX];
+	size_t n_vms;
+};
+
+/* Read path into cfg: every VM with every default filled in. On error
+ * returns -errno or -EINVAL with "path:line: what is wrong" in err (the
+ * first error; the file is not applied at all). */
+int config_load(const char *path, struct config *cfg, char *err, size_t err_size);
+/* Drop every VM but name (which becomes the only one): -ENOENT if none
+ * is called that. */
+int config_keep_only(struct config *cfg, const char *name);
+/* Frees the strings config_load() allocated. */
+void config_free(struct config *cfg);
+
+/* "123", "64K", "1M", "2G" -> bytes, at most max. Shared with the options. */
+int config_parse_size(const char *s, uint64_t max, uint64_t *ret);
+
+#endif /* HOSTD_CONFIG_H */
