@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -392,6 +393,9 @@ gx_child(const char *path, char **argv, char **envp, const char *cwd, int in, in
 	int e;
 
 	setsid();
+	/* guestd killed outright takes its commands along: the forking
+	 * thread serves the command's channel and ends only with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		goto fail;
 	if (gx_conf->have_user &&
