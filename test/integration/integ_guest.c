@@ -487,6 +487,39 @@ static void test_wrapper(void **state)
 	itest_hostd_stop(&h);
 }
 
+/* A user's own interface: a module guestd serves, a host program calls. */
+static void test_user_idl(void **state)
+{
+	char path[PATH_MAX], want[PATH_MAX + 32];
+	struct itest_hostd h;
+	struct guestd g;
+	char *out, *err;
+
+	snprintf(path, sizeof(path), "%s/words.txt", itest_dir());
+	itest_write_file(path, "one two\nthree\n", 14);
+	itest_hostd_start(&h, NULL);
+	guestd_start(&g, NULL);
+	{
+		const char *argv[] = { ITEST_GUEST_WC, ITEST_REGION, path, NULL };
+
+		assert_exit(itest_run(argv, NULL, &err), 1, "guest-wc, not served");
+		assert_non_null(strstr(err, "interface not served"));
+		free(err);
+	}
+	guestd_stop(&g);
+	guestd_start(&g, "service = " ITEST_WC_GUEST "\n");
+	{
+		const char *argv[] = { ITEST_GUEST_WC, ITEST_REGION, path, NULL };
+
+		assert_exit(itest_run(argv, &out, NULL), 0, "guest-wc");
+	}
+	snprintf(want, sizeof(want), "2 3 14 %s\n", path);
+	assert_string_equal(out, want);
+	free(out);
+	guestd_stop(&g);
+	itest_hostd_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +532,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_policy, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_killed, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_wrapper, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_user_idl, itest_setup, itest_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
