@@ -40,6 +40,7 @@ struct cli_run {
 	const char *prog; /* for messages */
 	uint64_t handle;
 	sigset_t sigs;    /* forwarded to the guest command */
+	int stdin_done;   /* the stdin thread saw EOF: it ends without us */
 };
 
 static const char *cli_name = "vmrpc";
@@ -134,8 +135,10 @@ static void *cli_stdin_thread(void *arg)
 		if (r < 0) /* the command closed its stdin, or is gone */
 			goto out;
 	}
+	__atomic_store_n(&run->stdin_done, 1, __ATOMIC_RELEASE);
 	guestexec_exec_write(&b, run->handle, NULL, 0); /* EOF */
 out:
+	__atomic_store_n(&run->stdin_done, 1, __ATOMIC_RELEASE);
 	vmrpc_chan_close(ch);
 	return NULL;
 }
@@ -167,19 +170,23 @@ static int cli_stdin_is_null(void)
 static int cli_run_command(const char *vm, char **argv, size_t argc, char **env, size_t n_env,
 			   const char *cwd, uint32_t timeout_ms, int no_stdin)
 {
-	struct cli_run run = { .vm = vm, .prog = argv[0] };
+	static struct cli_run run; /* threads may outlive this frame */
+
 	struct guestexec_exec_status st;
 	struct vmrpc_chan *ch;
 	struct vmrpc_binding b;
 	char *args = NULL, *envs = NULL;
 	uint32_t args_len, env_len, flags = 0;
 	size_t size;
-	pthread_t t;
+	pthread_t t, in_thread;
+	int have_in = 0, code;
 	void *buf = NULL;
 	int32_t stream;
 	int64_t n;
 	int err;
 
+	run.vm = vm;
+	run.prog = argv[0];
 	sigemptyset(&run.sigs);
 	sigaddset(&run.sigs, SIGINT);
 	sigaddset(&run.sigs, SIGTERM);
@@ -213,8 +220,8 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 		return err == -ENOENT ? 127 : err == -VMRPC_EDENIED || err == -EACCES ? 126
 										: CLI_EXIT_FAIL;
 	}
-	if ((flags & GUESTEXEC_STDIN_PIPE) && pthread_create(&t, NULL, cli_stdin_thread, &run) == 0)
-		pthread_detach(t);
+	if (flags & GUESTEXEC_STDIN_PIPE)
+		have_in = pthread_create(&in_thread, NULL, cli_stdin_thread, &run) == 0;
 	if (pthread_create(&t, NULL, cli_signal_thread, &run) == 0)
 		pthread_detach(t);
 	/* Output lands in a buffer kept in the channel: no copy on our side. */
@@ -223,20 +230,23 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 			break;
 	if (!buf) {
 		fprintf(stderr, "%s: VM '%s': channel too small\n", cli_name, vm);
-		return CLI_EXIT_FAIL;
+		code = CLI_EXIT_FAIL;
+		goto out;
 	}
 	for (;;) {
 		n = guestexec_exec_read(&b, run.handle, buf, size, -1, &stream, &st);
 		if (n < 0) {
 			cli_err(vm, argv[0], (int)n);
-			return CLI_EXIT_FAIL;
+			code = CLI_EXIT_FAIL;
+			goto out;
 		}
 		if (n == 0)
 			break;
 		if ((stream != GUESTEXEC_STREAM_STDOUT && stream != GUESTEXEC_STREAM_STDERR) ||
 		    (uint64_t)n > size) {
 			cli_err(vm, argv[0], -EPROTO);
-			return CLI_EXIT_FAIL;
+			code = CLI_EXIT_FAIL;
+			goto out;
 		}
 		/* A closed stdout kills us with SIGPIPE, like the command would
 		 * have died; hostd then reclaims the channel and guestd kills
@@ -244,17 +254,22 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 		err = cli_write_all(stream == GUESTEXEC_STREAM_STDOUT ? 1 : 2, buf, (size_t)n);
 		if (err < 0) {
 			fprintf(stderr, "%s: writing output: %s\n", cli_name, strerror(-err));
-			return CLI_EXIT_FAIL;
+			code = CLI_EXIT_FAIL;
+			goto out;
 		}
 	}
+	code = st.signal > 0 && st.signal < 128 ? 128 + st.signal
+	       : st.code >= 0 && st.code <= 255 ? st.code : CLI_EXIT_FAIL;
 	if (st.timed_out)
 		fprintf(stderr, "%s: VM '%s': %s: timed out after %u ms; killed\n", cli_name, vm,
 			argv[0], timeout_ms);
-	/* No close: a stdin thread may be blocked in read(0); exit ends it,
-	 * and hostd reclaims every channel as our connections close. */
-	if (st.signal > 0 && st.signal < 128)
-		return 128 + st.signal;
-	return st.code >= 0 && st.code <= 255 ? st.code : CLI_EXIT_FAIL;
+out:
+	vmrpc_chan_close(ch);
+	/* A stdin thread still blocked in read(0) ends with the process, and
+	 * hostd reclaims its channel as its connection closes. */
+	if (have_in && __atomic_load_n(&run.stdin_done, __ATOMIC_ACQUIRE))
+		pthread_join(in_thread, NULL);
+	return code;
 }
 
 static int cli_guest_info(const char *vm)
@@ -298,7 +313,7 @@ static void usage(FILE *f)
 static int cli_guest_run(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	char **env = calloc((size_t)argc + 1, sizeof(*env));
+	char *env[argc + 1];
 	const char *cwd = "";
 	size_t n_env = 0;
 	uint32_t timeout_ms = 0;
@@ -306,8 +321,6 @@ static int cli_guest_run(int argc, char **argv)
 	unsigned long v;
 	int c, no_stdin = 0;
 
-	if (!env)
-		return CLI_EXIT_FAIL;
 	while ((c = getopt_long(argc, argv, "+ne:C:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -347,8 +360,9 @@ static int cli_guest_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	return cli_run_command(argv[optind], argv + optind + 2, (size_t)(argc - optind - 2), env,
-			       n_env, cwd, timeout_ms, no_stdin);
+	c = cli_run_command(argv[optind], argv + optind + 2, (size_t)(argc - optind - 2), env,
+			    n_env, cwd, timeout_ms, no_stdin);
+	return c;
 }
 
 int main(int argc, char **argv)
@@ -356,6 +370,7 @@ int main(int argc, char **argv)
 	char *self = strdup(argv[0] ? argv[0] : "vmrpc");
 	const char *base = self ? basename(self) : "vmrpc";
 	const char *vm;
+	int ret;
 
 	/* The wrapper: installed as another name, run that name in the guest. */
 	if (strcmp(base, "vmrpc") && strncmp(base, "vmrpc-", 6) && strncmp(base, "lt-", 3)) {
@@ -367,16 +382,18 @@ int main(int argc, char **argv)
 			return CLI_EXIT_FAIL;
 		}
 		argv[0] = (char *)base;
-		return cli_run_command(vm, argv, (size_t)argc, NULL, 0, "", 0, 0);
-	}
-	if (argc >= 2 && !strcmp(argv[1], "guest-run"))
-		return cli_guest_run(argc - 1, argv + 1);
-	if (argc == 3 && !strcmp(argv[1], "guest-info"))
-		return cli_guest_info(argv[2]);
-	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		ret = cli_run_command(vm, argv, (size_t)argc, NULL, 0, "", 0, 0);
+	} else if (argc >= 2 && !strcmp(argv[1], "guest-run")) {
+		ret = cli_guest_run(argc - 1, argv + 1);
+	} else if (argc == 3 && !strcmp(argv[1], "guest-info")) {
+		ret = cli_guest_info(argv[2]);
+	} else if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
-		return 0;
+		ret = 0;
+	} else {
+		usage(stderr);
+		ret = 2;
 	}
-	usage(stderr);
-	return 2;
+	free(self);
+	return ret;
 }
