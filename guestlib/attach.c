@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* Finding and attaching the region from the guest side: a named file on
  * loopback, an ivshmem PCI device ("pci:", pci.c) in a VM. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "pci.h"
 #include "vmrpc/guest.h"
 
 /* Region names cannot hold ':', so this prefix is never a loopback name. */
 #define ATTACH_PCI_PREFIX "pci:"
+#define ATTACH_FILE_PREFIX "file:"
 
 VMRPC_API const char *vmrpc_guest_default_region(void)
 {
@@ -17,20 +22,47 @@ VMRPC_API const char *vmrpc_guest_default_region(void)
 	return name && *name ? name : "default";
 }
 
+/* "file:PATH": a VM's region file seen as an ivshmem-plain guest sees its
+ * BAR2 (the host side polls; doorbell writes land in a scratch page). Lets
+ * a test play a VM's guest on the host. */
+static int attach_file_open(const char *path, struct vmrpc_region **ret_region)
+{
+	int shm, regs, err;
+
+	shm = open(path, O_RDWR | O_CLOEXEC);
+	if (shm < 0)
+		return errno == ENOENT ? -VMRPC_ENOHOSTD : -errno;
+	regs = memfd_create("vmrpc-ivshmem-regs", MFD_CLOEXEC);
+	if (regs < 0 || ftruncate(regs, 4096) < 0)
+		err = -errno;
+	else
+		err = vmrpc_region_open_ivshmem(shm, regs, ret_region);
+	if (regs >= 0)
+		close(regs);
+	close(shm);
+	return err;
+}
+
+VMRPC_API int vmrpc_guest_region_open(const char *name, struct vmrpc_region **ret_region)
+{
+	if (!name)
+		name = vmrpc_guest_default_region();
+	if (!strncmp(name, ATTACH_PCI_PREFIX, strlen(ATTACH_PCI_PREFIX))) {
+		name += strlen(ATTACH_PCI_PREFIX);
+		return pci_region_open(*name ? name : NULL, ret_region);
+	}
+	if (!strncmp(name, ATTACH_FILE_PREFIX, strlen(ATTACH_FILE_PREFIX)))
+		return attach_file_open(name + strlen(ATTACH_FILE_PREFIX), ret_region);
+	return vmrpc_region_open(name, ret_region);
+}
+
 VMRPC_API int vmrpc_guest_attach(const char *name, struct vmrpc_guest *ret_guest)
 {
 	struct vmrpc_region *r;
 	struct vmrpc_chan *ch;
 	int err;
 
-	if (!name)
-		name = vmrpc_guest_default_region();
-	if (!strncmp(name, ATTACH_PCI_PREFIX, strlen(ATTACH_PCI_PREFIX))) {
-		name += strlen(ATTACH_PCI_PREFIX);
-		err = pci_region_open(*name ? name : NULL, &r);
-	} else {
-		err = vmrpc_region_open(name, &r);
-	}
+	err = vmrpc_guest_region_open(name, &r);
 	if (err < 0)
 		return err;
 	err = vmrpc_chan_open(r, 0, &ch);

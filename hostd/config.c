@@ -113,26 +113,54 @@ static int config_path(struct config_parser *p, const char *key, const char *v, 
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int config_user(struct config_parser *p, struct server_opts *vm, const char *v)
+int config_parse_uid(const char *v, uid_t *ret_uid)
 {
 	struct passwd *pw = getpwnam(v);
 	char *end;
 	unsigned long id;
 
 	if (pw) {
-		vm->uid = pw->pw_uid;
-		vm->gid = pw->pw_gid;
-		vm->have_ids = 1;
+		*ret_uid = pw->pw_uid;
 		return 0;
 	}
 	errno = 0;
 	id = strtoul(v, &end, 10);
 	if (errno || end == v || *end || id >= (uid_t)-1)
+		return -EINVAL;
+	*ret_uid = (uid_t)id;
+	return 0;
+}
+
+static int config_user(struct config_parser *p, struct server_opts *vm, const char *v)
+{
+	struct passwd *pw;
+	uid_t uid;
+
+	if (config_parse_uid(v, &uid) < 0)
 		return config_error(p, "user: no user '%s' (a user name or a numeric uid)", v);
-	pw = getpwuid((uid_t)id);
-	vm->uid = (uid_t)id;
-	vm->gid = pw ? pw->pw_gid : (gid_t)id;
+	pw = getpwuid(uid);
+	vm->uid = uid;
+	vm->gid = pw ? pw->pw_gid : (gid_t)uid;
 	vm->have_ids = 1;
+	return 0;
+}
+
+/* "alice, bob 1001": host users who may call into the guest. */
+static int config_guest_callers(struct config_parser *p, struct server_opts *vm, const char *v)
+{
+	char list[1024], *save = NULL;
+
+	if (snprintf(list, sizeof(list), "%s", v) >= (int)sizeof(list))
+		return config_error(p, "guest-callers: list too long");
+	for (char *u = strtok_r(list, ", \t", &save); u; u = strtok_r(NULL, ", \t", &save)) {
+		if (vm->n_guest_callers == SERVER_GUEST_CALLERS_MAX)
+			return config_error(p, "guest-callers: at most %d users per VM",
+					    SERVER_GUEST_CALLERS_MAX);
+		if (config_parse_uid(u, &vm->guest_callers[vm->n_guest_callers]) < 0)
+			return config_error(p, "guest-callers: no user '%s' (a user name or a "
+					    "numeric uid)", u);
+		vm->n_guest_callers++;
+	}
 	return 0;
 }
 
@@ -216,6 +244,15 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 		return config_number(p, key, v, 1, UINT64_MAX >> 1, &vm->limits.as_bytes);
 	} else if (!strcmp(key, "limit-nproc")) {
 		return config_number(p, key, v, 1, 1u << 22, &vm->limits.nproc);
+	} else if (!strcmp(key, "guest-callers")) {
+		return config_guest_callers(p, vm, v);
+	} else if (!strcmp(key, "host-socket")) {
+		return config_path(p, key, v, sizeof(((struct sockaddr_un *)0)->sun_path),
+				   &vm->host_socket);
+	} else if (!strcmp(key, "max-guest-sourced")) {
+		err = config_number(p, key, v, 1, VMRPC_CHAN_MAX, &n);
+		vm->max_guest_sourced = (uint32_t)n;
+		return err;
 	} else if (!strcmp(key, "service")) {
 		if (vm->n_modules == SERVER_MODULES_MAX)
 			return config_error(p, "service: at most %d per VM", SERVER_MODULES_MAX);
@@ -371,6 +408,7 @@ static void config_free_vm(struct server_opts *vm)
 	free((char *)vm->name);
 	free((char *)vm->shm_path);
 	free((char *)vm->socket_path);
+	free((char *)vm->host_socket);
 	free((char *)vm->shadow_cwd);
 	for (size_t j = 0; j < vm->n_modules; j++)
 		free((char *)vm->modules[j]);

@@ -4,6 +4,7 @@
 #define HOSTD_CONFIG_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "server.h"
 
@@ -23,6 +24,9 @@ int config_load(const char *path, struct config *cfg, char *err, size_t err_size
 int config_keep_only(struct config *cfg, const char *name);
 /* Frees the strings config_load() allocated. */
 void config_free(struct config *cfg);
+
+/* A user name or a numeric uid; -EINVAL if it is neither. */
+int config_parse_uid(const char *s, uid_t *ret_uid);
 
 /* "123", "64K", "1M", "2G" -> bytes, at most max. Shared with the options. */
 int config_parse_size(const char *s, uint64_t max, uint64_t *ret);

@@ -44,6 +44,11 @@ static void usage(FILE *f)
 		"      --limit-nofile N     open files per shadow (default 1024)\n"
 		"      --limit-as SIZE      address space per shadow (default: unlimited)\n"
 		"      --limit-nproc N      processes of the shadow's user (default: unlimited)\n"
+		"      --guest-caller USER  a host user who may call into the guest (repeatable;\n"
+		"                           root and hostd's own user always may)\n"
+		"      --max-guest-sourced N  channels host callers hold at once (default: half)\n"
+		"      --host-socket PATH   where host callers connect (default:\n"
+		"                           <runtime dir>/NAME.host.sock)\n"
 		"  -v, --verbose            log stale doorbells and other details\n"
 		"  -h, --help               show this help\n"
 		"      --version            show the version\n"
@@ -189,7 +194,8 @@ static int serve_config(const char *path, const char *only, const char *shadow_e
 int main(int argc, char **argv)
 {
 	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD,
-	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION, OPT_VM };
+	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION, OPT_VM, OPT_GCALLER, OPT_MAXGS,
+	       OPT_HOSTSOCK };
 	static const struct option longopts[] = {
 		{ "loopback", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'f' },
@@ -204,6 +210,9 @@ int main(int argc, char **argv)
 		{ "limit-nofile", required_argument, NULL, OPT_NOFILE },
 		{ "limit-as", required_argument, NULL, OPT_AS },
 		{ "limit-nproc", required_argument, NULL, OPT_NPROC },
+		{ "guest-caller", required_argument, NULL, OPT_GCALLER },
+		{ "max-guest-sourced", required_argument, NULL, OPT_MAXGS },
+		{ "host-socket", required_argument, NULL, OPT_HOSTSOCK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -293,6 +302,24 @@ int main(int argc, char **argv)
 			if (parse_arg_size("--limit-nproc", optarg, 1u << 22, &v) < 0)
 				return 2;
 			o.limits.nproc = v;
+			break;
+		case OPT_GCALLER:
+			if (o.n_guest_callers == SERVER_GUEST_CALLERS_MAX ||
+			    config_parse_uid(optarg, &o.guest_callers[o.n_guest_callers]) < 0) {
+				fprintf(stderr, "vmrpc-hostd: --guest-caller: '%s' is not a user "
+					"(or more than %d of them)\n", optarg,
+					SERVER_GUEST_CALLERS_MAX);
+				return 2;
+			}
+			o.n_guest_callers++;
+			break;
+		case OPT_MAXGS:
+			if (parse_arg_count("--max-guest-sourced", optarg, VMRPC_CHAN_MAX, &v) < 0)
+				return 2;
+			o.max_guest_sourced = (uint32_t)v;
+			break;
+		case OPT_HOSTSOCK:
+			o.host_socket = optarg;
 			break;
 		case 'v':
 			o.verbose = 1;

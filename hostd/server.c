@@ -9,6 +9,10 @@
  *   ATTACHED --shadow exit--> DEAD --detach / caller exit--> FREE
  *   CLOSING --shadow reaped--> FREE
  *   FREE --attach refused--> REFUSED --caller reads it / exits--> FREE
+ * Guest-sourced channels (a host program calls the guest agent):
+ *   FREE --host caller connects--> GSRC --connection closes--> GSRC_CLOSING
+ *   GSRC_CLOSING --guestd RELEASED it--> FREE
+ *   GSRC --connection closes before guestd took it--> FREE
  */
 #include <errno.h>
 #include <liburing.h>
@@ -17,8 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +43,7 @@
  * often (the price of that transport: an idle hostd still wakes up). */
 #define SERVER_PLAIN_SCAN_MS 50
 
-enum hchan_state { H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED };
+enum hchan_state { H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED, H_GSRC, H_GSRC_CLOSING };
 
 struct hchan {
 	enum hchan_state st;
@@ -47,7 +55,8 @@ struct hchan {
 	int shadow_pidfd;
 	uint64_t nonce;
 	const char *why; /* why CLOSING: for the detach log line */
-	int attached;    /* hostd set ATTACHED in the region for this caller */
+	int attached;    /* hostd set ATTACHED (or OFFERED) in the region for this caller */
+	int conn_fd;     /* guest-sourced: the host caller's connection, or -1 */
 };
 
 enum ev_kind {
@@ -60,6 +69,8 @@ enum ev_kind {
 	EV_PEER,     /* ivshmem-doorbell: a QEMU's connection hung up (or spoke) */
 	EV_CONTROL,  /* ivshmem-doorbell: the guest rang vector 0 */
 	EV_SCAN,     /* ivshmem-plain: time to look at the region */
+	EV_HOSTLISTEN, /* a host program connects to call into the guest */
+	EV_HOSTCONN,   /* a host caller's connection closed */
 };
 
 struct server {
@@ -79,7 +90,14 @@ struct server {
 	uint32_t n_shadows;
 	int stopping;
 	struct hchan *ch;
+	/* guest-sourced calls */
+	int host_fd;               /* the host-caller socket (SOCK_SEQPACKET) */
+	char host_path[108];
+	uint32_t max_gsrc, n_gsrc; /* channels host callers hold, and the limit */
+	uint64_t boot_id[2];       /* the guest boot hostd last saw */
 };
+
+static void server_scan_guestd(struct server *s);
 
 static uint64_t ev_data(enum ev_kind kind, uint32_t epoch, uint32_t index)
 {
@@ -141,12 +159,37 @@ static void hchan_free(struct server *s, uint32_t i)
 	struct hchan *c = &s->ch[i];
 
 	hchan_close_caller(s, i);
+	if (c->conn_fd >= 0) {
+		server_unpoll(s, ev_data(EV_HOSTCONN, c->epoch, i));
+		io_uring_submit(&s->ring);
+		close(c->conn_fd);
+		c->conn_fd = -1;
+	}
+	if (c->st == H_GSRC || c->st == H_GSRC_CLOSING)
+		s->n_gsrc--;
 	c->st = H_FREE;
 	c->caller_pid = 0;
 	if (c->attached) {
 		c->attached = 0;
 		vmrpc_host_chan_free(s->region, i);
 	}
+}
+
+/* A host caller let go of its guest-sourced channel (or hostd stops, or the
+ * VM went): ask guestd to let go too, unless it never took the channel. */
+static void server_gsrc_drop(struct server *s, uint32_t i, const char *why)
+{
+	struct hchan *c = &s->ch[i];
+
+	if (vmrpc_host_chan_reclaim(s->region, i) == 0) {
+		log_info("%s: channel %u: host caller pid %d %s before guestd served it; "
+			 "channel free", s->label, i, c->caller_pid, why);
+		hchan_free(s, i);
+		return;
+	}
+	log_info("%s: channel %u: host caller pid %d %s; waiting for guestd to release "
+		 "the channel", s->label, i, c->caller_pid, why);
+	c->st = H_GSRC_CLOSING;
 }
 
 /* Begin reclaiming a channel whose caller detached or exited. */
@@ -167,6 +210,13 @@ static void hchan_teardown(struct server *s, uint32_t i, const char *why)
 		log_info("%s: channel %u: caller pid %d %s; channel free",
 			 s->label, i, c->caller_pid, why);
 		hchan_free(s, i);
+		break;
+	case H_GSRC:
+		server_gsrc_drop(s, i, why);
+		break;
+	case H_GSRC_CLOSING:
+		if (s->stopping || !strcmp(why, "gone with its VM"))
+			hchan_free(s, i);
 		break;
 	default:
 		break;
@@ -378,6 +428,7 @@ static void server_attach_bell(struct server *s, const struct vmrpc_doorbell *b)
  * VM's configured user, within the VM's limits. */
 static void server_scan(struct server *s)
 {
+	server_scan_guestd(s);
 	for (uint32_t i = 0; i < s->n_channels && !s->stopping; i++) {
 		struct vmrpc_chan_hdr *h = vmrpc_region_chan(s->region, i);
 		uint32_t st = __atomic_load_n(&h->ctl.state, __ATOMIC_ACQUIRE);
@@ -399,6 +450,209 @@ static void server_scan(struct server *s)
 		};
 		server_attach(s, &a);
 	}
+}
+
+/* guestd rang (or, in a VM, anything did): a guest-sourced channel it
+ * released, or a guest that booted again. Both are the guest's word, read
+ * against hostd's own record: RELEASED frees only a channel hostd is
+ * reclaiming, and a new boot id only ends what that boot cannot still use. */
+static void server_scan_guestd(struct server *s)
+{
+	const struct vmrpc_region_hdr *h = vmrpc_region_hdr(s->region);
+	uint64_t boot[2];
+
+	memcpy(boot, (const void *)h->guest_boot_id, sizeof(boot));
+	if (boot[0] != s->boot_id[0] || boot[1] != s->boot_id[1]) {
+		log_info("%s: guest boot id %016llx%016llx", s->label,
+			 (unsigned long long)boot[0], (unsigned long long)boot[1]);
+		memcpy(s->boot_id, boot, sizeof(boot));
+		/* In a VM, the guest callers of the previous boot are gone, and
+		 * nobody else will detach their channels. (On loopback hostd
+		 * watches every caller's pid.) */
+		for (uint32_t i = 0; s->vm && i < s->n_channels; i++)
+			if (s->ch[i].st == H_ATTACHED || s->ch[i].st == H_DEAD)
+				hchan_teardown(s, i, "gone with the guest's previous boot");
+	}
+	for (uint32_t i = 0; i < s->n_channels; i++) {
+		struct hchan *c = &s->ch[i];
+
+		if (c->st == H_GSRC_CLOSING &&
+		    __atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state,
+				    __ATOMIC_ACQUIRE) == VMRPC_CHAN_RELEASED) {
+			log_info("%s: channel %u: guestd released it; channel free", s->label, i);
+			hchan_free(s, i);
+		}
+	}
+}
+
+static int server_gsrc_allowed(const struct server *s, uid_t uid)
+{
+	if (uid == 0 || uid == geteuid())
+		return 1;
+	for (size_t i = 0; i < s->opts->n_guest_callers; i++)
+		if (s->opts->guest_callers[i] == uid)
+			return 1;
+	return 0;
+}
+
+/* One message, with the region's fd when err is 0. MSG_DONTWAIT: a host
+ * program that does not read cannot stall hostd (the reply fits the
+ * socket's buffer anyway). */
+static int server_gsrc_reply(struct server *s, int fd, const struct vmrpc_gsrc_reply *rep)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)rep, .iov_len = sizeof(*rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	char proc[64];
+	int region_fd = -1, err = 0;
+
+	if (rep->err == 0) {
+		/* A new open file description: hostd's carries the region's
+		 * flock, which must not outlive hostd in a host program. */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", vmrpc_region_fd(s->region));
+		region_fd = open(proc, O_RDWR | O_CLOEXEC);
+		if (region_fd < 0)
+			return -errno;
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &region_fd, sizeof(int));
+	}
+	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(*rep))
+		err = -errno;
+	if (region_fd >= 0)
+		close(region_fd);
+	return err;
+}
+
+/* A host program wants a channel served by the guest agent. */
+static void server_gsrc_open(struct server *s, int fd)
+{
+	struct vmrpc_gsrc_reply rep = { .flags = s->vm ? VMRPC_GSRC_VM : 0 };
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	uint32_t i;
+	struct hchan *c;
+	int err;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
+		log_warn("%s: host caller: SO_PEERCRED: %s", s->label, strerror(errno));
+		close(fd);
+		return;
+	}
+	if (!server_gsrc_allowed(s, uc.uid)) {
+		log_warn("%s: host caller pid %d uid %u refused: not in guest-callers", s->label,
+			 uc.pid, uc.uid);
+		rep.err = -VMRPC_EDENIED;
+		goto refuse;
+	}
+	if (s->n_gsrc >= s->max_gsrc) {
+		log_warn("%s: host caller pid %d uid %u refused: %u guest-sourced channels in "
+			 "use (max-guest-sourced)", s->label, uc.pid, uc.uid, s->n_gsrc);
+		rep.err = -VMRPC_ENOCHAN;
+		goto refuse;
+	}
+	/* From the top: guest callers claim from the bottom. */
+	for (i = s->n_channels; i-- > 0;)
+		if (s->ch[i].st == H_FREE && vmrpc_host_chan_offer(s->region, i, uc.pid) == 0)
+			break;
+	if (i == UINT32_MAX) {
+		log_warn("%s: host caller pid %d uid %u refused: no free channel", s->label,
+			 uc.pid, uc.uid);
+		rep.err = -VMRPC_ENOCHAN;
+		goto refuse;
+	}
+	c = &s->ch[i];
+	c->st = H_GSRC;
+	c->epoch++;
+	c->caller_pid = uc.pid;
+	c->attached = 1;
+	c->conn_fd = fd;
+	s->n_gsrc++;
+	rep.chan_index = i;
+	rep.generation = __atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.generation,
+					 __ATOMIC_ACQUIRE);
+	err = server_gsrc_reply(s, fd, &rep);
+	if (err < 0) {
+		log_warn("%s: host caller pid %d: cannot send the region: %s", s->label, uc.pid,
+			 strerror(-err));
+		server_gsrc_drop(s, i, "was not answered");
+		return;
+	}
+	server_poll(s, fd, ev_data(EV_HOSTCONN, c->epoch, i), 0);
+	log_info("%s: channel %u offered to the guest for host caller pid %d uid %u", s->label,
+		 i, uc.pid, uc.uid);
+	return;
+refuse:
+	server_gsrc_reply(s, fd, &rep);
+	close(fd);
+}
+
+static void server_on_host_listen(struct server *s)
+{
+	/* Bounded per wake-up, like doorbells. */
+	for (int n = 0; n < 64; n++) {
+		int fd = accept4(s->host_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				log_warn("%s: host-caller socket: accept: %s", s->label,
+					 strerror(errno));
+			return;
+		}
+		if (s->stopping) {
+			close(fd);
+			continue;
+		}
+		server_gsrc_open(s, fd);
+	}
+}
+
+static int server_setup_host_socket(struct server *s, const struct server_opts *o)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	int err;
+
+	if (o->host_socket) {
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", o->host_socket);
+	} else {
+		char *slash;
+
+		err = vmrpc_region_path(o->name, ".host.sock", a.sun_path, sizeof(a.sun_path));
+		if (err < 0)
+			return err;
+		/* A VM whose region and socket live elsewhere (its config names
+		 * them) may be the first user of the runtime directory. */
+		slash = strrchr(a.sun_path, '/');
+		if (slash && slash != a.sun_path) {
+			*slash = '\0';
+			err = mkdir(a.sun_path, 0755) < 0 && errno != EEXIST ? -errno : 0;
+			*slash = '/';
+			if (err < 0)
+				return err;
+		}
+	}
+	s->host_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->host_fd < 0)
+		return -errno;
+	/* We hold the region's lock: a socket left here is a dead hostd's. */
+	if (lstat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(a.sun_path);
+	if (bind(s->host_fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(s->host_fd, 64) < 0)
+		return -errno;
+	snprintf(s->host_path, sizeof(s->host_path), "%s", a.sun_path);
+	/* Anyone may connect: the policy is hostd's check of the peer's
+	 * credentials, which answers with a clear error. */
+	chmod(a.sun_path, 0666);
+	return 0;
 }
 
 static void server_detach(struct server *s, const struct vmrpc_doorbell *b)
@@ -440,6 +694,8 @@ static void server_on_bell(struct server *s)
 			server_attach_bell(s, &b);
 		else if (b.msg.op == VMRPC_DOORBELL_DETACH)
 			server_detach(s, &b);
+		else if (b.msg.op == VMRPC_DOORBELL_GUESTD)
+			server_scan_guestd(s);
 		else
 			log_warn("%s: doorbell from pid %d with unknown op %u",
 				 s->label, b.pid, b.msg.op);
@@ -566,6 +822,16 @@ static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
 		server_arm_scan(s);
 		server_scan(s);
 		break;
+	case EV_HOSTLISTEN:
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			server_poll(s, s->host_fd, ev_data(EV_HOSTLISTEN, 0, 0), 1);
+		server_on_host_listen(s);
+		break;
+	case EV_HOSTCONN:
+		if (i < s->n_channels && (s->ch[i].epoch & 0xffffff) == epoch &&
+		    s->ch[i].st == H_GSRC && cqe->res >= 0)
+			server_gsrc_drop(s, i, "closed its connection");
+		break;
 	default:
 		break;
 	}
@@ -587,6 +853,10 @@ static void server_stop(struct server *s)
 		if (s->ch[i].st == H_ATTACHED)
 			hchan_teardown(s, i, "stopped with hostd");
 	}
+	/* Host callers and guestd see the channel's generation move. */
+	for (uint32_t i = 0; i < s->n_channels; i++)
+		if (s->ch[i].st == H_GSRC || s->ch[i].st == H_GSRC_CLOSING)
+			hchan_free(s, i);
 	/* A wall-clock deadline: completions keep coming while callers ring. */
 	for (uint64_t end = server_now_ms() + SERVER_STOP_TIMEOUT_MS;
 	     s->n_shadows && server_now_ms() < end;) {
@@ -687,10 +957,22 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	for (uint32_t i = 0; i < s->n_channels; i++) {
 		s->ch[i].caller_pidfd = -1;
 		s->ch[i].shadow_pidfd = -1;
+		s->ch[i].conn_fd = -1;
 	}
+	s->max_gsrc = o->max_guest_sourced && o->max_guest_sourced < s->n_channels
+			      ? o->max_guest_sourced
+			      : (s->n_channels + 1) / 2;
+	memcpy(s->boot_id, (const void *)vmrpc_region_hdr(s->region)->guest_boot_id,
+	       sizeof(s->boot_id));
 	err = server_setup_doorbell(s, o);
 	if (err < 0)
 		return err;
+	err = server_setup_host_socket(s, o);
+	if (err < 0) {
+		log_err("%s: cannot listen for host callers on %s: %s", s->label,
+			s->host_path[0] ? s->host_path : "its socket", strerror(-err));
+		return err;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -705,6 +987,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		return err;
 	}
 	server_poll(s, s->sig_fd, ev_data(EV_SIGNAL, 0, 0), 1);
+	server_poll(s, s->host_fd, ev_data(EV_HOSTLISTEN, 0, 0), 1);
 	switch (o->transport) {
 	case SERVER_LOOPBACK:
 		server_poll(s, s->bell_fd, ev_data(EV_BELL, 0, 0), 1);
@@ -733,6 +1016,8 @@ static void server_log_serving(const struct server *s, const struct server_opts 
 		 "shadows",
 		 s->label, path, s->n_channels, vmrpc_region_hdr(s->region)->chan_size >> 10,
 		 s->services.n, s->max_shadows);
+	log_info("%s: host callers connect to %s (at most %u guest-sourced channels)",
+		 s->label, s->host_path, s->max_gsrc);
 	if (o->transport == SERVER_IVSHMEM_DOORBELL)
 		log_info("%s: ivshmem-doorbell server on %s; QEMU needs vectors=%u, shadows "
 			 "run as uid %u gid %u",
@@ -744,7 +1029,7 @@ static void server_log_serving(const struct server *s, const struct server_opts 
 
 int server_run(const struct server_opts *o)
 {
-	struct server s = { .opts = o, .bell_fd = -1, .sig_fd = -1 };
+	struct server s = { .opts = o, .bell_fd = -1, .sig_fd = -1, .host_fd = -1 };
 	char path[256];
 	int err;
 
@@ -787,6 +1072,11 @@ out:
 		close(s.bell_fd);
 	}
 	ivsh_server_close(&s.ivsh);
+	if (s.host_fd >= 0) {
+		if (s.host_path[0])
+			unlink(s.host_path);
+		close(s.host_fd);
+	}
 	if (s.sig_fd >= 0)
 		close(s.sig_fd);
 	if (s.ring.ring_fd > 0)

@@ -11,6 +11,7 @@
 #include "spawn.h"
 
 #define SERVER_MODULES_MAX 16
+#define SERVER_GUEST_CALLERS_MAX 32
 
 enum server_transport {
 	SERVER_LOOPBACK,         /* <runtime dir>/NAME.region + datagram doorbell */
@@ -37,6 +38,12 @@ struct server_opts {
 	size_t n_modules;
 	struct shadow_limits limits;
 	int verbose;
+	/* Guest-sourced calls: host programs that call into the guest. */
+	const char *host_socket;    /* NULL: <runtime dir>/<name>.host.sock */
+	uid_t guest_callers[SERVER_GUEST_CALLERS_MAX]; /* host users allowed, besides
+						 * root and hostd's own user */
+	size_t n_guest_callers;
+	uint32_t max_guest_sourced; /* channels held by host callers; 0: half */
 };
 
 /* Serve until SIGTERM or SIGINT. Returns a process exit status. */

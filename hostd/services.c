@@ -56,13 +56,11 @@ static int services_add_module(struct services *s, const char *path, char *err,
 	return 0;
 }
 
-int services_load(struct services *s, const char *const *modules, size_t n_modules,
-		  char *err, size_t err_size)
+static int services_add_modules(struct services *s, const char *const *modules,
+				size_t n_modules, char *err, size_t err_size)
 {
 	int r;
 
-	memset(s, 0, sizeof(*s));
-	s->svc[s->n++] = hostcalls_service(&hostcalls_impl_ops, NULL);
 	for (size_t i = 0; i < n_modules; i++) {
 		r = services_add_module(s, modules[i], err, err_size);
 		if (r < 0) {
@@ -71,6 +69,21 @@ int services_load(struct services *s, const char *const *modules, size_t n_modul
 		}
 	}
 	return 0;
+}
+
+int services_load(struct services *s, const char *const *modules, size_t n_modules,
+		  char *err, size_t err_size)
+{
+	memset(s, 0, sizeof(*s));
+	s->svc[s->n++] = hostcalls_service(&hostcalls_impl_ops, NULL);
+	return services_add_modules(s, modules, n_modules, err, err_size);
+}
+
+int services_load_modules(struct services *s, const char *const *modules, size_t n_modules,
+			  char *err, size_t err_size)
+{
+	memset(s, 0, sizeof(*s));
+	return services_add_modules(s, modules, n_modules, err, err_size);
 }
 
 void services_unload(struct services *s)

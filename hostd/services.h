@@ -24,6 +24,9 @@ struct services {
  * writes a message into err (for the daemon to log). */
 int services_load(struct services *s, const char *const *modules, size_t n_modules,
 		  char *err, size_t err_size);
+/* Only the modules' services (vmrpc-guestd, which has no host calls). */
+int services_load_modules(struct services *s, const char *const *modules, size_t n_modules,
+			  char *err, size_t err_size);
 void services_unload(struct services *s);
 
 #endif /* HOSTD_SERVICES_H */

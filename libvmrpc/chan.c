@@ -103,15 +103,22 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 	err = chan_wait_attached(ch, timeout_ms);
 	if (err < 0)
 		goto fail;
-	ch->seq = 0;
-	region_chan_arena(r, ch->index, &ch->arena_start, &ch->arena_end);
-	ch->user_lo = ch->arena_end;
-	spin_init(&ch->spin);
+	ch->live_state = VMRPC_CHAN_ATTACHED;
+	ch->conn_fd = -1;
+	chan_ready(ch);
 	*ret_chan = ch;
 	return 0;
 fail:
 	free(ch);
 	return err;
+}
+
+void chan_ready(struct vmrpc_chan *ch)
+{
+	ch->seq = 0;
+	region_chan_arena(ch->region, ch->index, &ch->arena_start, &ch->arena_end);
+	ch->user_lo = ch->arena_end;
+	spin_init(&ch->spin);
 }
 
 VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
@@ -124,6 +131,15 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	/* A oneway request still running would lose its channel under it. */
 	if (getpid() == ch->owner)
 		chan_drain(ch);
+	if (ch->gsrc) {
+		/* hostd holds the channel for as long as this connection is
+		 * open (in a forked child, the parent's copy keeps it open). */
+		close(ch->conn_fd);
+		vmrpc_region_close(ch->region);
+		free(ch->bufs);
+		free(ch);
+		return;
+	}
 	/* Only a channel that is still ours: after a reset it belongs to hostd,
 	 * and a forked child's inherited handle belongs to its parent. */
 	if (getpid() == ch->owner && sync_load_acquire(&ctl->generation) == ch->generation &&
@@ -155,7 +171,7 @@ VMRPC_API int vmrpc_bind(struct vmrpc_chan *ch, const struct vmrpc_iface *iface,
 			 struct vmrpc_binding *ret_binding)
 {
 	uint32_t slot;
-	int err = vmrpc_region_lookup(ch->region, iface, &slot);
+	int err = registry_lookup(ch->region, iface, ch->gsrc, &slot);
 
 	if (err < 0)
 		return err;
@@ -192,7 +208,7 @@ static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
 		return -VMRPC_ERESET;
 	if (st == VMRPC_CHAN_DEAD)
 		return -VMRPC_EPEERDIED;
-	if (st != VMRPC_CHAN_ATTACHED)
+	if (st != ch->live_state)
 		return -VMRPC_ERESET;
 	if (sync_load(&c->req.req_seq) != seq)
 		return -VMRPC_ECORRUPT;
@@ -207,9 +223,17 @@ static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
 static int chan_check_callee(struct vmrpc_chan *ch)
 {
 	uint32_t pid = sync_load(&ch->hdr->ctl.callee_pid);
+	const volatile uint64_t *boot;
 
 	if (ch->region->regs)
 		return 0;
+	/* A guest callee in a VM: its pid means nothing here, but a guest
+	 * that rebooted took guestd, and this channel's callee, with it. */
+	if (ch->gsrc_vm) {
+		boot = vmrpc_region_hdr(ch->region)->guest_boot_id;
+		return boot[0] != ch->boot_id[0] || boot[1] != ch->boot_id[1] ? -VMRPC_ERESET
+									   : 0;
+	}
 
 	return pid && chan_pid_exited((pid_t)pid) ? -VMRPC_EPEERDIED : 0;
 }
@@ -231,7 +255,7 @@ static int chan_publish(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t met
 			uint32_t args_len, uint32_t flags)
 {
 	struct vmrpc_chan_hdr *c = ch->hdr;
-	uint32_t seq = ch->seq + 1;
+	uint32_t seq = ch->seq + 1, st;
 
 	/* A failed call leaves the sequence words out of step: the channel
 	 * answers nothing more, and the caller must open a new one. */
@@ -243,14 +267,9 @@ static int chan_publish(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t met
 		ch->broken = -VMRPC_ERESET;
 		return ch->broken;
 	}
-	switch (sync_load_acquire(&c->ctl.state)) {
-	case VMRPC_CHAN_ATTACHED:
-		break;
-	case VMRPC_CHAN_DEAD:
-		ch->broken = -VMRPC_EPEERDIED;
-		return ch->broken;
-	default:
-		ch->broken = -VMRPC_ERESET;
+	st = sync_load_acquire(&c->ctl.state);
+	if (st != ch->live_state) {
+		ch->broken = st == VMRPC_CHAN_DEAD ? -VMRPC_EPEERDIED : -VMRPC_ERESET;
 		return ch->broken;
 	}
 	c->req.iface_slot = iface_slot;

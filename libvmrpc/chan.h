@@ -28,12 +28,24 @@ struct vmrpc_chan {
 	struct chan_buf *bufs;
 	size_t n_bufs, cap_bufs;
 	uint64_t user_lo; /* region offset: lowest kept buffer, or arena_end */
+	/* The state in which calls flow: ATTACHED for a host call, SERVED for
+	 * a guest-sourced call (vmrpc_vm_open). */
+	uint32_t live_state;
+	/* Guest-sourced (vmrpc_vm_open): the connection to hostd that holds
+	 * the channel, and the region this handle mapped and owns. */
+	int gsrc;
+	int conn_fd;
+	int gsrc_vm;           /* the callee is in a VM: no host pid to watch */
+	uint64_t boot_id[2];   /* guest_boot_id when opened */
 };
 
 struct chan_buf {
 	uint64_t off; /* region offset */
 	uint64_t len; /* rounded up to CHAN_BUF_ALIGN */
 };
+
+/* After a claim or an offer was answered: ready the handle for calls. */
+void chan_ready(struct vmrpc_chan *ch);
 
 /* Publish a request and wait for its reply; returns rep.status or an error. */
 int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,

@@ -19,6 +19,10 @@ static const char *const error_text[VMRPC_ELAST - VMRPC_EBASE] = {
 	[VMRPC_ECORRUPT - VMRPC_EBASE] = "the channel was overwritten during the call; "
 					 "open a new one",
 	[VMRPC_E2BIG - VMRPC_EBASE] = "arguments too large for the channel",
+	[VMRPC_EDENIED - VMRPC_EBASE] = "denied by policy: the callee's configuration does "
+					"not allow this call (guestd.conf, or hostd's "
+					"guest-callers)",
+	[VMRPC_ENOGUESTD - VMRPC_EBASE] = "no guest agent (vmrpc-guestd) serves this VM",
 };
 
 VMRPC_API const char *vmrpc_strerror(int err)

@@ -79,6 +79,7 @@ VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *r, uint32_t i)
 	__atomic_add_fetch(&c->ctl.generation, 1, __ATOMIC_RELEASE);
 	sync_store(&c->ctl.owner_pid, 0);
 	sync_store(&c->ctl.callee_pid, 0);
+	sync_store(&c->ctl.kind, VMRPC_CHAN_KIND_HOSTCALL);
 	/* A free channel has zeroed sequence words, so the next shadow, which
 	 * may start before hostd publishes ATTACHED, begins from 0 and neither
 	 * replays the last request nor ignores the first one. */
@@ -89,4 +90,55 @@ VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *r, uint32_t i)
 	sync_store_release(&c->ctl.state, VMRPC_CHAN_FREE);
 	host_chan_wake(c);
 	return 0;
+}
+
+/* ---- guest-sourced channels: hostd acts for the host caller ------------- */
+
+static void host_ring_guestd(struct vmrpc_region *r)
+{
+	struct vmrpc_region_hdr *h = vmrpc_region_hdr(r);
+
+	__atomic_add_fetch(&h->guest_bell, 1, __ATOMIC_RELEASE);
+	sync_futex_wake(&h->guest_bell);
+}
+
+VMRPC_API int vmrpc_host_chan_offer(struct vmrpc_region *r, uint32_t i, pid_t caller_pid)
+{
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+	if (!c)
+		return -EINVAL;
+	/* A guest caller may be claiming it at this moment: whoever swaps
+	 * first has it. The sequence words are zero since the channel was
+	 * freed. */
+	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_FREE, VMRPC_CHAN_OFFERED))
+		return -EBUSY;
+	sync_store(&c->ctl.owner_pid, (uint32_t)caller_pid);
+	sync_store(&c->ctl.callee_pid, 0);
+	sync_store(&c->ctl.kind, VMRPC_CHAN_KIND_GSRC);
+	host_ring_guestd(r);
+	return 0;
+}
+
+VMRPC_API int vmrpc_host_chan_reclaim(struct vmrpc_region *r, uint32_t i)
+{
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+	uint32_t st;
+
+	if (!c)
+		return -EINVAL;
+	/* Not taken yet: guestd never accepts a DETACHING channel. */
+	if (sync_cas(&c->ctl.state, VMRPC_CHAN_OFFERED, VMRPC_CHAN_DETACHING)) {
+		host_chan_wake(c);
+		return 0;
+	}
+	/* Served, dead, or whatever a guest wrote: tell guestd to let go.
+	 * RELEASED may only follow our DETACHING, so a RELEASED seen now is a
+	 * guest's scribble and is overwritten too. */
+	do
+		st = sync_load_acquire(&c->ctl.state);
+	while (!sync_cas(&c->ctl.state, st, VMRPC_CHAN_DETACHING));
+	host_chan_wake(c);
+	host_ring_guestd(r);
+	return 1;
 }

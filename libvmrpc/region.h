@@ -26,6 +26,10 @@ struct vmrpc_region {
 	 * guest cannot be woken by a host futex, so its waits poll instead. */
 	uint8_t *regs;
 	size_t regs_size;
+	/* Host side of a VM's region, mapped by a host caller of guest-sourced
+	 * calls: the callee is in the guest, whose kernel cannot wake a host
+	 * futex, so waits poll with backoff. */
+	int remote;
 };
 
 /* The ivshmem peer id hostd takes on its socket, and the Doorbell vectors
@@ -60,6 +64,11 @@ void region_wake_callee(struct vmrpc_region *r, uint32_t i, uint32_t *req_seq);
  * the caller looks again when it ends. Returns 0 or -ETIMEDOUT. */
 int region_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen, uint64_t timeout_ns,
 		uint64_t *backoff_ns);
+
+/* Look up iface in the host registry (guest == 0) or in guestd's
+ * (guest == 1); see vmrpc_region_lookup(). */
+int registry_lookup(struct vmrpc_region *r, const struct vmrpc_iface *iface, int guest,
+		    uint32_t *ret_slot);
 
 /* The first backoff of region_wait() in a guest. */
 #define REGION_POLL_FIRST_NS 20000u

@@ -19,7 +19,7 @@ void region_wake_callee(struct vmrpc_region *r, uint32_t i, uint32_t *req_seq)
 {
 	if (r->regs)
 		region_ivshmem_ring(r, REGION_IVSHMEM_VEC_CHAN(i));
-	else
+	else if (!r->remote) /* a guest callee polls: no host wake reaches it */
 		sync_futex_wake(req_seq);
 }
 
@@ -29,7 +29,7 @@ int region_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen, uint64_t 
 	struct timespec ts;
 	uint64_t ns;
 
-	if (!r->regs)
+	if (!r->regs && !r->remote)
 		return sync_futex_wait(word, seen, timeout_ns) == -ETIMEDOUT ? -ETIMEDOUT : 0;
 	ns = *backoff_ns ? *backoff_ns : REGION_POLL_FIRST_NS;
 	if (timeout_ns && ns > timeout_ns)

@@ -19,11 +19,12 @@
 #include <stdint.h>
 
 #define VMRPC_MAGIC 0x31435052504d5676ULL /* "vVMPRPC1" little-endian */
-#define VMRPC_ABI_VERSION 1u
+#define VMRPC_ABI_VERSION 2u
 
 #define VMRPC_CACHELINE 128u     /* two 64 B lines: no adjacent-line false sharing */
 #define VMRPC_HDR_SIZE 4096u
 #define VMRPC_REG_MAX 32u        /* registry slots */
+#define VMRPC_GREG_MAX 16u       /* guest registry slots (guest-sourced interfaces) */
 #define VMRPC_REG_NAME_MAX 40u   /* interface name, NUL included */
 #define VMRPC_CHAN_MAX 1024u     /* hard ceiling on channels per region */
 #define VMRPC_ARGS_SIZE 1024u    /* argument block: caller -> callee */
@@ -56,10 +57,20 @@ struct vmrpc_region_hdr {
 	uint32_t n_ifaces;      /* registry entries in use */
 	uint32_t hostd_pid;     /* hostd's pid (loopback liveness; 0 in a VM) */
 	uint64_t guest_boot_id[2]; /* guest agent: random id of the current boot */
-	uint8_t pad0[VMRPC_CACHELINE - 64];
+	/* Guest-sourced calls (host caller, guest callee: docs/guest-sourced.md). */
+	uint32_t guest_bell;    /* hostd: +1 (and a futex wake) when it offers or
+				 * reclaims a guest-sourced channel; guestd sleeps on it */
+	uint32_t guest_n_ifaces;/* guestd, with release after the entries:
+				 * guest_registry entries in use */
+	uint32_t guestd_pid;    /* guestd: its pid (diagnostics; a guest pid in a VM) */
+	uint32_t reserved0;
+	uint8_t pad0[VMRPC_CACHELINE - 80];
 	/* hostd: registry, n_ifaces entries valid */
 	struct vmrpc_reg_entry registry[VMRPC_REG_MAX];
-	uint8_t pad1[VMRPC_HDR_SIZE - VMRPC_CACHELINE - VMRPC_REG_MAX * 64];
+	/* guestd: the interfaces it serves to host callers, guest_n_ifaces
+	 * valid. Untrusted by every host reader, like everything else. */
+	struct vmrpc_reg_entry guest_registry[VMRPC_GREG_MAX];
+	uint8_t pad1[VMRPC_HDR_SIZE - VMRPC_CACHELINE - (VMRPC_REG_MAX + VMRPC_GREG_MAX) * 64];
 };
 
 /* Channel states (vmrpc_chan_ctl.state). */
@@ -71,19 +82,33 @@ enum vmrpc_chan_state {
 	VMRPC_CHAN_DEAD = 4,      /* hostd: the callee died; caller must detach */
 	VMRPC_CHAN_REFUSED = 5,   /* hostd: attach refused, see attach_error;
 	                           * caller: CAS back to FREE after reading it */
+	/* Guest-sourced channels: the caller is a host program, the callee the
+	 * guest agent. hostd acts for the host caller (FREE -> OFFERED, and
+	 * -> DETACHING when it goes); guestd accepts and lets go. */
+	VMRPC_CHAN_OFFERED = 6,   /* hostd: CAS from FREE, a host caller waits for guestd */
+	VMRPC_CHAN_SERVED = 7,    /* guestd: CAS from OFFERED, it serves the channel
+	                           * (guestd: SERVED -> DEAD when a predecessor served it) */
+	VMRPC_CHAN_RELEASED = 8,  /* guestd: CAS from DETACHING, it stopped serving;
+	                           * hostd then frees the channel */
 };
 
 /* Control line: ownership and lifecycle. */
 struct vmrpc_chan_ctl {
 	uint32_t state;        /* enum vmrpc_chan_state; writer per state above */
 	uint32_t generation;   /* hostd: +1 each time the channel is freed */
-	uint32_t owner_pid;    /* caller: its pid, written before CLAIMED */
-	uint32_t callee_pid;   /* hostd: the shadow's pid (loopback liveness) */
+	uint32_t owner_pid;    /* caller: its pid, written before CLAIMED
+	                        * (guest-sourced: hostd, the host caller's pid) */
+	uint32_t callee_pid;   /* hostd: the shadow's pid (loopback liveness);
+	                        * guest-sourced: guestd, its pid, at SERVED */
 	uint64_t attach_nonce; /* caller: random, repeated in the doorbell */
 	int32_t attach_error;  /* hostd: negative error when REFUSED */
-	uint32_t reserved;
+	uint32_t kind;         /* hostd: VMRPC_CHAN_KIND_*, set when it offers a
+	                        * channel, 0 when it frees one */
 	uint8_t pad[VMRPC_CACHELINE - 32];
 };
+
+#define VMRPC_CHAN_KIND_HOSTCALL 0u /* guest caller, host callee (a shadow) */
+#define VMRPC_CHAN_KIND_GSRC 1u     /* host caller, guest callee (guestd) */
 
 /* Request line: written only by the caller, read by the callee. The call
  * header shares the line with req_seq, so one cache-line transfer carries
@@ -129,6 +154,8 @@ struct vmrpc_chan_hdr {
 enum vmrpc_doorbell_op {
 	VMRPC_DOORBELL_ATTACH = 1, /* channel is CLAIMED: serve it */
 	VMRPC_DOORBELL_DETACH = 2, /* channel is DETACHING: reclaim it */
+	VMRPC_DOORBELL_GUESTD = 3, /* guestd: a channel was RELEASED, or guestd
+	                            * (re)started with a boot id: look at the region */
 };
 
 struct vmrpc_doorbell_msg {
@@ -137,6 +164,22 @@ struct vmrpc_doorbell_msg {
 	uint64_t nonce;      /* must equal ctl.attach_nonce */
 };
 
+/* Guest-sourced calls: hostd's answer to a host program that connected to
+ * the VM's host-caller socket (SOCK_SEQPACKET; <runtime dir>/<name>.host.sock
+ * by default). With err == 0 it carries the region's fd (SCM_RIGHTS). The
+ * connection stays open as long as the host caller holds the channel: when
+ * it closes, hostd reclaims the channel. Host-local: never in the region. */
+struct vmrpc_gsrc_reply {
+	int32_t err;         /* 0, or a negative error (-VMRPC_EDENIED, -VMRPC_ENOCHAN) */
+	uint32_t chan_index; /* the channel hostd offered to the guest */
+	uint32_t generation; /* its ctl.generation when offered */
+	uint32_t flags;      /* VMRPC_GSRC_* */
+};
+
+#define VMRPC_GSRC_VM 0x1u /* the guest is a VM: its pids are not host pids, and
+			    * nothing it does wakes a host futex (poll) */
+
+_Static_assert(sizeof(struct vmrpc_gsrc_reply) == 16, "guest-sourced reply");
 _Static_assert(sizeof(struct vmrpc_reg_entry) == 64, "registry entry");
 _Static_assert(offsetof(struct vmrpc_reg_entry, version) == 40, "reg.version");
 _Static_assert(offsetof(struct vmrpc_reg_entry, sig_hash) == 48, "reg.sig_hash");
@@ -150,10 +193,15 @@ _Static_assert(offsetof(struct vmrpc_region_hdr, chan_off) == 36, "hdr.chan_off"
 _Static_assert(offsetof(struct vmrpc_region_hdr, n_ifaces) == 40, "hdr.n_ifaces");
 _Static_assert(offsetof(struct vmrpc_region_hdr, hostd_pid) == 44, "hdr.hostd_pid");
 _Static_assert(offsetof(struct vmrpc_region_hdr, guest_boot_id) == 48, "hdr.boot_id");
+_Static_assert(offsetof(struct vmrpc_region_hdr, guest_bell) == 64, "hdr.guest_bell");
+_Static_assert(offsetof(struct vmrpc_region_hdr, guest_n_ifaces) == 68, "hdr.guest_n_ifaces");
+_Static_assert(offsetof(struct vmrpc_region_hdr, guestd_pid) == 72, "hdr.guestd_pid");
 _Static_assert(offsetof(struct vmrpc_region_hdr, registry) == VMRPC_CACHELINE, "hdr.registry");
+_Static_assert(offsetof(struct vmrpc_region_hdr, guest_registry) == 2176, "hdr.guest_registry");
 _Static_assert(sizeof(struct vmrpc_chan_ctl) == VMRPC_CACHELINE, "chan ctl line");
 _Static_assert(offsetof(struct vmrpc_chan_ctl, attach_nonce) == 16, "ctl.attach_nonce");
 _Static_assert(offsetof(struct vmrpc_chan_ctl, attach_error) == 24, "ctl.attach_error");
+_Static_assert(offsetof(struct vmrpc_chan_ctl, kind) == 28, "ctl.kind");
 _Static_assert(sizeof(struct vmrpc_chan_req) == VMRPC_CACHELINE, "chan req line");
 _Static_assert(offsetof(struct vmrpc_chan_req, iface_slot) == 8, "req.iface_slot");
 _Static_assert(offsetof(struct vmrpc_chan_req, args_len) == 16, "req.args_len");

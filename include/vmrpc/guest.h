@@ -26,6 +26,12 @@ VMRPC_API const char *vmrpc_guest_default_region(void);
  * region. */
 VMRPC_API int vmrpc_guest_attach(const char *name, struct vmrpc_guest *ret_guest);
 
+/* Map region name (NULL: the default) without attaching a channel: "pci:"
+ * and "pci:ADDR" as above, "file:PATH" a VM's region file mapped the way an
+ * ivshmem-plain guest maps its device (for tests playing a VM's guest on
+ * the host), any other name a loopback region. vmrpc-guestd uses it. */
+VMRPC_API int vmrpc_guest_region_open(const char *name, struct vmrpc_region **ret_region);
+
 /* Detach the channel and unmap the region. Accepts a zeroed struct. */
 VMRPC_API void vmrpc_guest_detach(struct vmrpc_guest *guest);
 

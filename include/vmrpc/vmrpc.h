@@ -40,6 +40,8 @@ enum vmrpc_error {
 	VMRPC_ERESET,     /* the channel was reset (hostd restarted); reattach */
 	VMRPC_ECORRUPT,   /* the channel's words changed under the caller; reattach */
 	VMRPC_E2BIG,      /* arguments do not fit the args block or the arena */
+	VMRPC_EDENIED,    /* the callee's policy refuses this call or this caller */
+	VMRPC_ENOGUESTD,  /* no guest agent took the guest-sourced channel */
 	VMRPC_ELAST
 };
 
@@ -253,6 +255,52 @@ VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *region, uint32_t i,
 VMRPC_API int vmrpc_host_chan_refuse(struct vmrpc_region *region, uint32_t i, int err);
 VMRPC_API int vmrpc_host_chan_mark_dead(struct vmrpc_region *region, uint32_t i);
 VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *region, uint32_t i);
+
+/* Guest-sourced channels, on behalf of a host caller. offer: FREE ->
+ * OFFERED (-EBUSY if the channel is not FREE: a guest caller claimed it),
+ * with the host caller's pid in owner_pid, and rings guestd (guest_bell).
+ * reclaim: the host caller is gone: -> DETACHING and rings guestd; returns 0
+ * when guestd had not taken the channel yet (free it now), 1 when it must
+ * first see guestd's RELEASED. */
+VMRPC_API int vmrpc_host_chan_offer(struct vmrpc_region *region, uint32_t i,
+				    pid_t caller_pid);
+VMRPC_API int vmrpc_host_chan_reclaim(struct vmrpc_region *region, uint32_t i);
+
+/* ---- guest-sourced calls: the host caller ------------------------------ */
+
+/* Open a channel to the guest agent of VM vm: connect to hostd's
+ * host-caller socket (vm is a VM or loopback region name, whose socket is
+ * <runtime dir>/<vm>.host.sock, or a socket's path if it holds a '/'),
+ * where hostd checks this user against the VM's policy, receive the region
+ * and the channel hostd offers, and wait (up to timeout_ms; 0 or less: 5000)
+ * until vmrpc-guestd serves it. Bind interfaces the guest serves with
+ * vmrpc_bind(); vmrpc_chan_close() gives the channel back and unmaps the
+ * region. One call at a time per channel. */
+VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **ret_chan);
+
+/* ---- guest-sourced calls: the guest agent ------------------------------ */
+
+/* guestd: write the guest registry (the interfaces it serves to host
+ * callers); slot i serves ifaces[i]. -E2BIG above VMRPC_GREG_MAX. */
+VMRPC_API int vmrpc_region_publish_guest(struct vmrpc_region *region,
+					 const struct vmrpc_iface *const *ifaces, size_t n);
+
+/* Channel transitions only the guest agent makes. accept: OFFERED ->
+ * SERVED, with callee_pid = getpid(), waking the host caller; release:
+ * DETACHING -> RELEASED (it stopped serving; ring hostd afterwards);
+ * mark_dead: SERVED -> DEAD (a channel a previous guestd served); detach:
+ * ATTACHED or DEAD -> DETACHING for a guest caller that died, as its own
+ * library would have done (ring hostd afterwards). -ESTALE when the channel
+ * is not in a state they move it from. */
+VMRPC_API int vmrpc_guest_chan_accept(struct vmrpc_region *region, uint32_t i);
+VMRPC_API int vmrpc_guest_chan_release(struct vmrpc_region *region, uint32_t i);
+VMRPC_API int vmrpc_guest_chan_mark_dead(struct vmrpc_region *region, uint32_t i);
+VMRPC_API int vmrpc_guest_chan_detach(struct vmrpc_region *region, uint32_t i);
+
+/* guestd: tell hostd to look at the region (released channels, detached
+ * ones, a new boot id): a doorbell datagram on loopback, vector 0 in a VM.
+ * 0, or -VMRPC_ENOHOSTD. */
+VMRPC_API int vmrpc_region_ring_host(struct vmrpc_region *region);
 
 #ifdef __cplusplus
 }

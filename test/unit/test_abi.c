@@ -27,7 +27,7 @@ static void test_constants(void **state)
 	memcpy(bytes, &magic, sizeof(bytes));
 	/* "vVMPRPC1" read as a little-endian u64. */
 	assert_memory_equal(bytes, "vVMPRPC1", 8);
-	assert_int_equal(VMRPC_ABI_VERSION, 1);
+	assert_int_equal(VMRPC_ABI_VERSION, 2);
 	assert_int_equal(VMRPC_CACHELINE, 128);
 	assert_int_equal(VMRPC_HDR_SIZE, 4096);
 	assert_int_equal(VMRPC_REG_MAX, 32);
@@ -80,11 +80,16 @@ static void test_region_hdr(void **state)
 	assert_int_equal(OFF(vmrpc_region_hdr, hostd_pid), 44);
 	assert_int_equal(OFF(vmrpc_region_hdr, guest_boot_id), 48);
 	assert_int_equal(sizeof(((struct vmrpc_region_hdr *)0)->guest_boot_id), 16);
+	assert_int_equal(OFF(vmrpc_region_hdr, guest_bell), 64);
+	assert_int_equal(OFF(vmrpc_region_hdr, guest_n_ifaces), 68);
+	assert_int_equal(OFF(vmrpc_region_hdr, guestd_pid), 72);
 	assert_int_equal(OFF(vmrpc_region_hdr, registry), 128);
 	assert_int_equal(sizeof(((struct vmrpc_region_hdr *)0)->registry), 32 * 64);
-	/* The registry ends inside the header page. */
-	assert_true(OFF(vmrpc_region_hdr, registry) + 32 * 64 <= 4096);
-	assert_int_equal(OFF(vmrpc_region_hdr, pad1), 128 + 32 * 64);
+	assert_int_equal(OFF(vmrpc_region_hdr, guest_registry), 128 + 32 * 64);
+	assert_int_equal(sizeof(((struct vmrpc_region_hdr *)0)->guest_registry), 16 * 64);
+	/* Both registries end inside the header page. */
+	assert_true(OFF(vmrpc_region_hdr, guest_registry) + 16 * 64 <= 4096);
+	assert_int_equal(OFF(vmrpc_region_hdr, pad1), 128 + 48 * 64);
 }
 
 static void test_chan_lines(void **state)
@@ -98,7 +103,7 @@ static void test_chan_lines(void **state)
 	assert_int_equal(OFF(vmrpc_chan_ctl, callee_pid), 12);
 	assert_int_equal(OFF(vmrpc_chan_ctl, attach_nonce), 16);
 	assert_int_equal(OFF(vmrpc_chan_ctl, attach_error), 24);
-	assert_int_equal(OFF(vmrpc_chan_ctl, reserved), 28);
+	assert_int_equal(OFF(vmrpc_chan_ctl, kind), 28);
 	/* request line */
 	assert_int_equal(sizeof(struct vmrpc_chan_req), 128);
 	assert_int_equal(OFF(vmrpc_chan_req, req_seq), 0);

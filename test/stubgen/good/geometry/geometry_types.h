@@ -4,8 +4,8 @@
 
 #include "vmrpc/stub.h"
 
-#if VMRPC_ABI_VERSION != 1
-#error "geometry_types.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
+#if VMRPC_ABI_VERSION != 2
+#error "geometry_types.h was generated for vmrpc ABI version 2; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif
 
 /* Most points a shape has. */

@@ -6,8 +6,8 @@
 
 #include "alpha_common.h"
 
-#if VMRPC_ABI_VERSION != 1
-#error "alpha_callee.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
+#if VMRPC_ABI_VERSION != 2
+#error "alpha_callee.h was generated for vmrpc ABI version 2; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif
 
 /* The methods of interface alpha. ctx is the one given to

@@ -6,8 +6,8 @@
 
 #include "beta_common.h"
 
-#if VMRPC_ABI_VERSION != 1
-#error "beta_caller.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
+#if VMRPC_ABI_VERSION != 2
+#error "beta_caller.h was generated for vmrpc ABI version 2; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif
 
 /* Bind chan to interface beta: find it in the region's registry and

@@ -6,8 +6,8 @@
 
 #include "multi_types.h"
 
-#if VMRPC_ABI_VERSION != 1
-#error "beta_common.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
+#if VMRPC_ABI_VERSION != 2
+#error "beta_common.h was generated for vmrpc ABI version 2; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif
 
 enum beta_method {

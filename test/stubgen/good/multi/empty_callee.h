@@ -6,8 +6,8 @@
 
 #include "empty_common.h"
 
-#if VMRPC_ABI_VERSION != 1
-#error "empty_callee.h was generated for vmrpc ABI version 1; regenerate it with this vmrpc's vmrpc-stubgen"
+#if VMRPC_ABI_VERSION != 2
+#error "empty_callee.h was generated for vmrpc ABI version 2; regenerate it with this vmrpc's vmrpc-stubgen"
 #endif
 
 /* The methods of interface empty. ctx is the one given to

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guestd.conf: one "key = value" a line, '#' comments.
+ *
+ *   exec = /usr/bin/ls      # allow this program
+ *   exec = fsck.foofs       # allow the program this name finds in path
+ *   exec = *                # allow any program (everything the user may do)
+ *   file-read = /var/log    # allow file_read under this directory
+ *   file-write = /srv/drop  # allow file_write under this directory
+ *   service = /usr/lib/vmrpc/foo_guest.so   # also serve this module's interfaces
+ *   user = nobody           # commands run as this user (guestd must be root)
+ *   path = /usr/bin:/bin    # where names are looked up; the commands' PATH
+ *   env = LANG=C.UTF-8      # added to every command's environment
+ *   max-commands = 16       # commands running at once
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guestd_config.h"
+
+#define GDCONF_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define GDCONF_DEFAULT_MAX_COMMANDS 32u
+
+struct gdconf_parser {
+	const char *path;
+	unsigned line;
+	char *err;
+	size_t err_size;
+};
+
+static int __attribute__((format(printf, 2, 3)))
+gdconf_error(struct gdconf_parser *p, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->err, p->err_size, "%s:%u: %s", p->path, p->line, msg);
+	return -EINVAL;
+}
+
+static char *gdconf_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int gdconf_add(struct gdconf_parser *p, char **list, size_t *n, size_t max,
+		      const char *key, char *v)
+{
+	if (*n == max) {
+		free(v);
+		return gdconf_error(p, "%s: at most %zu entries", key, max);
+	}
+	if (!v)
+		return -ENOMEM;
+	list[(*n)++] = v;
+	return 0;
+}
+
+/* A directory or file that must exist now: its canonical path. */
+static int gdconf_add_real(struct gdconf_parser *p, char **list, size_t *n, size_t max,
+			   const char *key, const char *v)
+{
+	char *real;
+
+	if (v[0] != '/')
+		return gdconf_error(p, "%s: '%s' is not an absolute path", key, v);
+	real = realpath(v, NULL);
+	if (!real)
+		return gdconf_error(p, "%s: %s: %s", key, v, strerror(errno));
+	return gdconf_add(p, list, n, max, key, real);
+}
+
+static int gdconf_user(struct gdconf_parser *p, struct gdconf *c, const char *v)
+{
+	struct passwd *pw = getpwnam(v);
+	char *end;
+	unsigned long id;
+
+	if (!pw) {
+		errno = 0;
+		id = strtoul(v, &end, 10);
+		if (errno || end == v || *end || id >= (uid_t)-1)
+			return gdconf_error(p, "user: no user '%s'", v);
+		pw = getpwuid((uid_t)id);
+		c->uid = (uid_t)id;
+		c->gid = pw ? pw->pw_gid : (gid_t)id;
+	} else {
+		c->uid = pw->pw_uid;
+		c->gid = pw->pw_gid;
+	}
+	c->have_user = 1;
+	return 0;
+}
+
+static int gdconf_set(struct gdconf_parser *p, struct gdconf *c, const char *key, const char *v)
+{
+	char *end;
+	unsigned long n;
+
+	if (!strcmp(key, "exec")) {
+		if (!strcmp(v, "*")) {
+			c->exec_any = 1;
+			return 0;
+		}
+		if (v[0] == '/')
+			return gdconf_add_real(p, c->exec, &c->n_exec, GDCONF_LIST_MAX, key, v);
+		if (strchr(v, '/'))
+			return gdconf_error(p, "exec: '%s' is neither a name nor an absolute "
+					    "path", v);
+		return gdconf_add(p, c->exec, &c->n_exec, GDCONF_LIST_MAX, key, strdup(v));
+	}
+	if (!strcmp(key, "file-read"))
+		return gdconf_add_real(p, c->file_read, &c->n_file_read, GDCONF_LIST_MAX, key, v);
+	if (!strcmp(key, "file-write"))
+		return gdconf_add_real(p, c->file_write, &c->n_file_write, GDCONF_LIST_MAX, key,
+				       v);
+	if (!strcmp(key, "service"))
+		return gdconf_add_real(p, c->modules, &c->n_modules, GDCONF_MODULES_MAX, key, v);
+	if (!strcmp(key, "env")) {
+		if (!strchr(v, '=') || v[0] == '=')
+			return gdconf_error(p, "env: '%s' is not NAME=VALUE", v);
+		return gdconf_add(p, c->env, &c->n_env, GDCONF_LIST_MAX, key, strdup(v));
+	}
+	if (!strcmp(key, "path")) {
+		free(c->path);
+		c->path = strdup(v);
+		return c->path ? 0 : -ENOMEM;
+	}
+	if (!strcmp(key, "user"))
+		return gdconf_user(p, c, v);
+	if (!strcmp(key, "max-commands")) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno || end == v || *end || n == 0 || n > 4096)
+			return gdconf_error(p, "max-commands: '%s' is not a number from 1 to 4096",
+					    v);
+		c->max_commands = (unsigned)n;
+		return 0;
+	}
+	return gdconf_error(p, "unknown key '%s'", key);
+}
+
+int gdconf_load(const char *path, struct gdconf *c, char *err, size_t err_size)
+{
+	struct gdconf_parser p = { .path = path, .err = err, .err_size = err_size };
+	char buf[4096];
+	FILE *f;
+	int ret = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->max_commands = GDCONF_DEFAULT_MAX_COMMANDS;
+	c->path = strdup(GDCONF_DEFAULT_PATH);
+	if (!c->path)
+		return -ENOMEM;
+	if (!path)
+		return 0;
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		gdconf_free(c);
+		return ret;
+	}
+	while (ret == 0 && fgets(buf, sizeof(buf), f)) {
+		char *line = buf, *eq, *hash;
+
+		p.line++;
+		if ((hash = strchr(line, '#')))
+			*hash = '\0';
+		line = gdconf_trim(line);
+		if (!*line)
+			continue;
+		eq = strchr(line, '=');
+		if (!eq) {
+			ret = gdconf_error(&p, "expected 'key = value'");
+			break;
+		}
+		*eq = '\0';
+		ret = gdconf_set(&p, c, gdconf_trim(line), gdconf_trim(eq + 1));
+	}
+	fclose(f);
+	if (ret < 0)
+		gdconf_free(c);
+	return ret;
+}
+
+static void gdconf_free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+}
+
+void gdconf_free(struct gdconf *c)
+{
+	gdconf_free_list(c->exec, c->n_exec);
+	gdconf_free_list(c->file_read, c->n_file_read);
+	gdconf_free_list(c->file_write, c->n_file_write);
+	gdconf_free_list(c->modules, c->n_modules);
+	gdconf_free_list(c->env, c->n_env);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
