@@ -167,6 +167,11 @@ VMRPC_API void vmrpc_chan_set_spin(struct vmrpc_chan *ch, uint32_t max_ns)
 	spin_set_max(&ch->spin, max_ns);
 }
 
+VMRPC_API void vmrpc_chan_set_timeout(struct vmrpc_chan *ch, uint32_t timeout_ms)
+{
+	ch->timeout_ns = (uint64_t)timeout_ms * 1000000u;
+}
+
 VMRPC_API int vmrpc_bind(struct vmrpc_chan *ch, const struct vmrpc_iface *iface,
 			 struct vmrpc_binding *ret_binding)
 {
@@ -291,7 +296,7 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 	struct vmrpc_chan_hdr *c = ch->hdr;
 	uint32_t seq = ch->seq, r;
 	bool woke = ch->woke_callee;
-	uint64_t start, budget, backoff = 0;
+	uint64_t start = sync_now_ns(), budget, backoff = 0, wait_ns, now;
 	int err;
 
 	/* Spin: the reply usually comes within a cache-line round trip or two.
@@ -301,7 +306,6 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 	 * budget, both stay at the floor and every call pays two wake-ups. */
 	budget = woke ? ch->spin.max_ns : ch->spin.cur_ns;
 	if (budget) {
-		start = sync_now_ns();
 		for (unsigned n = 1;; n++) {
 			r = sync_load_acquire(&c->rep.rep_seq);
 			if (r == seq) {
@@ -335,8 +339,17 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 		err = chan_check_words(ch, seq);
 		if (err < 0)
 			goto fail;
-		if (region_wait(ch->region, &c->rep.rep_seq, r, CHAN_LIVENESS_NS, &backoff) ==
-			    -ETIMEDOUT &&
+		wait_ns = CHAN_LIVENESS_NS;
+		if (ch->timeout_ns) {
+			now = sync_now_ns();
+			if (now - start >= ch->timeout_ns) {
+				err = -VMRPC_ETIMEDOUT;
+				goto fail;
+			}
+			if (ch->timeout_ns - (now - start) < wait_ns)
+				wait_ns = ch->timeout_ns - (now - start);
+		}
+		if (region_wait(ch->region, &c->rep.rep_seq, r, wait_ns, &backoff) == -ETIMEDOUT &&
 		    sync_load_acquire(&c->rep.rep_seq) != seq) {
 			err = chan_check_callee(ch);
 			if (err < 0)

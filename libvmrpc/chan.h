@@ -20,6 +20,7 @@ struct vmrpc_chan {
 	uint64_t nonce;
 	uint64_t arena_start, arena_end; /* region offsets */
 	int broken; /* the error that ended this channel's usefulness, or 0 */
+	uint64_t timeout_ns; /* bound on one call's wait for its reply; 0: none */
 	bool woke_callee;    /* the last publish had to wake the callee */
 	bool oneway_pending; /* a oneway request whose reply we have not seen */
 	struct spin spin;

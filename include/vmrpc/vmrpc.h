@@ -42,6 +42,7 @@ enum vmrpc_error {
 	VMRPC_E2BIG,      /* arguments do not fit the args block or the arena */
 	VMRPC_EDENIED,    /* the callee's policy refuses this call or this caller */
 	VMRPC_ENOGUESTD,  /* no guest agent took the guest-sourced channel */
+	VMRPC_ETIMEDOUT,  /* no reply within the channel's timeout; reopen */
 	VMRPC_ELAST
 };
 
@@ -151,6 +152,13 @@ VMRPC_API struct vmrpc_region *vmrpc_chan_region(struct vmrpc_chan *chan);
 /* Upper bound of the adaptive spin before sleeping, in ns (0: never spin).
  * The default is 50000, or $VMRPC_SPIN_NS. */
 VMRPC_API void vmrpc_chan_set_spin(struct vmrpc_chan *chan, uint32_t max_ns);
+
+/* Bound each call's wait for its reply to timeout_ms (0: no bound, the
+ * default). A call that is not answered in time returns -VMRPC_ETIMEDOUT
+ * and breaks the channel (its callee may still answer later): every later
+ * call returns the same error; close it and open another. For a callee
+ * whose liveness the caller cannot see, such as a guest in a VM. */
+VMRPC_API void vmrpc_chan_set_timeout(struct vmrpc_chan *chan, uint32_t timeout_ms);
 
 /* Allocate len bytes in chan's arena that stay there across calls, 64-byte
  * aligned. A generated stub passes a buffer parameter that lies in such a

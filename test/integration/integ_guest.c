@@ -463,6 +463,48 @@ static void test_killed(void **state)
 	itest_hostd_stop(&h);
 }
 
+/* A guest that stops answering (guestd stopped, not gone: its pid lives on,
+ * so nothing else would end the wait): a caller that bounded its calls with
+ * vmrpc_chan_set_timeout() gets -VMRPC_ETIMEDOUT, its channel stays broken,
+ * and once it closes the channel the guest takes it back and serves again. */
+static void test_timeout(void **state)
+{
+	char os[256], kernel[256], host[256], machine[64];
+	struct vmrpc_binding b;
+	struct vmrpc_chan *ch;
+	struct itest_hostd h;
+	struct guestd g;
+	int status;
+
+	itest_hostd_start(&h, NULL);
+	guestd_start(&g, NULL);
+	assert_int_equal(vmrpc_vm_open(ITEST_REGION, 0, &ch), 0);
+	assert_int_equal(guestexec_bind(ch, &b), 0);
+	vmrpc_chan_set_timeout(ch, 200);
+	itest_assert_err(guestexec_identity(&b, os, sizeof(os), kernel, sizeof(kernel), host,
+					    sizeof(host), machine, sizeof(machine)), 0);
+	assert_int_equal(kill(g.pid, SIGSTOP), 0);
+	assert_int_equal(waitpid(g.pid, &status, WUNTRACED), g.pid); /* every thread stopped */
+	assert_true(WIFSTOPPED(status));
+	itest_assert_err(guestexec_identity(&b, os, sizeof(os), kernel, sizeof(kernel), host,
+					    sizeof(host), machine, sizeof(machine)),
+			 -VMRPC_ETIMEDOUT);
+	assert_int_equal(kill(g.pid, SIGCONT), 0);
+	/* Broken for good, even with the guest answering again. */
+	itest_assert_err(guestexec_identity(&b, os, sizeof(os), kernel, sizeof(kernel), host,
+					    sizeof(host), machine, sizeof(machine)),
+			 -VMRPC_ETIMEDOUT);
+	vmrpc_chan_close(ch);
+	itest_log_wait(&h, 1, "guestd released it; channel free", NULL);
+	assert_int_equal(vmrpc_vm_open(ITEST_REGION, 0, &ch), 0);
+	assert_int_equal(guestexec_bind(ch, &b), 0);
+	itest_assert_err(guestexec_identity(&b, os, sizeof(os), kernel, sizeof(kernel), host,
+					    sizeof(host), machine, sizeof(machine)), 0);
+	vmrpc_chan_close(ch);
+	guestd_stop(&g);
+	itest_hostd_stop(&h);
+}
+
 /* The wrapper: a host command name that runs the same-named guest command. */
 static void test_wrapper(void **state)
 {
@@ -531,6 +573,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_api, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_host_policy, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_killed, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_timeout, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_wrapper, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_user_idl, itest_setup, itest_teardown),
 	};
