@@ -34,6 +34,12 @@
 #define CLI_BUF_MAX (1u << 20)
 #define CLI_STDIN_BUF (64u << 10)
 #define CLI_EXIT_FAIL 255 /* vmrpc itself failed, as ssh does */
+/* A guest in a VM shows the host no process to watch: a guest that stops
+ * answering (hung, paused) would hold a call forever. Output is read in
+ * long polls of CLI_POLL_MS, so any call not answered within
+ * CLI_GUEST_TIMEOUT_MS means the guest is not answering at all. */
+#define CLI_POLL_MS 10000
+#define CLI_GUEST_TIMEOUT_MS 30000
 
 struct cli_run {
 	const char *vm;
@@ -50,7 +56,9 @@ static void cli_err(const char *vm, const char *what, int err)
 	fprintf(stderr, "%s: VM '%s': %s: %s\n", cli_name, vm, what, vmrpc_strerror(err));
 }
 
-static int cli_open(const char *vm, struct vmrpc_chan **ret_chan, struct vmrpc_binding *ret_b)
+/* timeout_ms: the channel's bound on each call (0: none). */
+static int cli_open(const char *vm, uint32_t timeout_ms, struct vmrpc_chan **ret_chan,
+		    struct vmrpc_binding *ret_b)
 {
 	int err = vmrpc_vm_open(vm, 0, ret_chan);
 
@@ -60,6 +68,7 @@ static int cli_open(const char *vm, struct vmrpc_chan **ret_chan, struct vmrpc_b
 			err);
 		return err;
 	}
+	vmrpc_chan_set_timeout(*ret_chan, timeout_ms);
 	err = guestexec_bind(*ret_chan, ret_b);
 	if (err < 0) {
 		cli_err(vm, "guestexec", err);
@@ -117,7 +126,9 @@ static void *cli_stdin_thread(void *arg)
 	int64_t r;
 	ssize_t n;
 
-	if (cli_open(run->vm, &ch, &b) < 0)
+	/* No timeout: a command that does not read its stdin blocks a write
+	 * for as long as it likes. The output channel notices a hung guest. */
+	if (cli_open(run->vm, 0, &ch, &b) < 0)
 		return NULL;
 	if (vmrpc_chan_buf_alloc(ch, CLI_STDIN_BUF, &buf) < 0)
 		buf = NULL;
@@ -152,7 +163,7 @@ static void *cli_signal_thread(void *arg)
 	int sig;
 
 	while (sigwait(&run->sigs, &sig) == 0) {
-		if (!ch && cli_open(run->vm, &ch, &b) < 0)
+		if (!ch && cli_open(run->vm, CLI_GUEST_TIMEOUT_MS, &ch, &b) < 0)
 			_exit(128 + sig);
 		guestexec_exec_kill(&b, run->handle, sig);
 	}
@@ -199,7 +210,7 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 		fprintf(stderr, "%s: arguments too large\n", cli_name);
 		return CLI_EXIT_FAIL;
 	}
-	if (cli_open(vm, &ch, &b) < 0)
+	if (cli_open(vm, CLI_GUEST_TIMEOUT_MS, &ch, &b) < 0)
 		return CLI_EXIT_FAIL;
 	if (!no_stdin && !cli_stdin_is_null())
 		flags |= GUESTEXEC_STDIN_PIPE;
@@ -234,7 +245,16 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 		goto out;
 	}
 	for (;;) {
-		n = guestexec_exec_read(&b, run.handle, buf, size, -1, &stream, &st);
+		n = guestexec_exec_read(&b, run.handle, buf, size, CLI_POLL_MS, &stream, &st);
+		if (n == -ETIMEDOUT) /* no output for a while: the guest did answer */
+			continue;
+		if (n == -VMRPC_ETIMEDOUT) {
+			fprintf(stderr, "%s: VM '%s': %s: the guest has not answered for %d s; "
+				"giving up (the command may still run there)\n", cli_name, vm,
+				argv[0], CLI_GUEST_TIMEOUT_MS / 1000);
+			code = CLI_EXIT_FAIL;
+			goto out;
+		}
 		if (n < 0) {
 			cli_err(vm, argv[0], (int)n);
 			code = CLI_EXIT_FAIL;
@@ -279,7 +299,7 @@ static int cli_guest_info(const char *vm)
 	struct vmrpc_binding b;
 	int err;
 
-	if (cli_open(vm, &ch, &b) < 0)
+	if (cli_open(vm, CLI_GUEST_TIMEOUT_MS, &ch, &b) < 0)
 		return CLI_EXIT_FAIL;
 	err = guestexec_identity(&b, os, sizeof(os), kernel, sizeof(kernel), host, sizeof(host),
 				 machine, sizeof(machine));
