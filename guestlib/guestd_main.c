@@ -45,6 +45,11 @@ struct gd_chan {
 	/* watching a guest caller of host calls (in a VM) */
 	uint32_t watch_pid, watch_gen;
 	int watch_fd;
+	/* Attached by a guest caller of a previous boot (generation stale_gen):
+	 * its owner_pid names nothing in this boot, or worse, another process.
+	 * hostd reclaims it when it sees our boot id; we do not watch it. */
+	int stale;
+	uint32_t stale_gen;
 };
 
 struct guestd {
@@ -155,6 +160,11 @@ static int guestd_watch(struct guestd *g, uint32_t i, uint32_t st)
 		c->watch_pid = 0;
 		return 0;
 	}
+	if (c->stale) {
+		if (gen == c->stale_gen)
+			return 0;
+		c->stale = 0;
+	}
 	if (c->watch_pid != pid || c->watch_gen != gen) {
 		if (c->watch_fd >= 0)
 			close(c->watch_fd);
@@ -259,6 +269,27 @@ static void guestd_boot_id(const char *forced, uint64_t ret[2])
 	} else if (getrandom(ret, 2 * sizeof(uint64_t), 0) != 2 * sizeof(uint64_t)) {
 		ret[0] = (uint64_t)time(NULL);
 		ret[1] = (uint64_t)getpid();
+	}
+}
+
+/* A region that saw another boot of this guest (its boot id is known and
+ * not ours): the host-call channels attached now are that boot's. */
+static void guestd_mark_stale(struct guestd *g, const uint64_t boot_id[2])
+{
+	uint64_t old[2];
+
+	memcpy(old, (const void *)g->hdr->guest_boot_id, sizeof(old));
+	if ((!old[0] && !old[1]) || (old[0] == boot_id[0] && old[1] == boot_id[1]))
+		return;
+	for (uint32_t i = 0; i < g->n_channels; i++) {
+		struct vmrpc_chan_hdr *h = gd_hdr(g, i);
+		uint32_t st = gd_load(&h->ctl.state);
+
+		if ((st == VMRPC_CHAN_ATTACHED || st == VMRPC_CHAN_DEAD) &&
+		    __atomic_load_n(&h->ctl.kind, __ATOMIC_RELAXED) == VMRPC_CHAN_KIND_HOSTCALL) {
+			g->ch[i].stale = 1;
+			g->ch[i].stale_gen = gd_load(&h->ctl.generation);
+		}
 	}
 }
 
@@ -411,6 +442,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	guestd_boot_id(boot, boot_id);
+	guestd_mark_stale(&g, boot_id);
 	__atomic_store_n(&g.hdr->guest_boot_id[0], boot_id[0], __ATOMIC_RELAXED);
 	__atomic_store_n(&g.hdr->guest_boot_id[1], boot_id[1], __ATOMIC_RELAXED);
 	__atomic_store_n(&g.hdr->guestd_pid, (uint32_t)getpid(), __ATOMIC_RELEASE);

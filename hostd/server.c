@@ -463,13 +463,17 @@ static void server_scan_guestd(struct server *s)
 
 	memcpy(boot, (const void *)h->guest_boot_id, sizeof(boot));
 	if (boot[0] != s->boot_id[0] || boot[1] != s->boot_id[1]) {
+		int known = s->boot_id[0] || s->boot_id[1];
+
 		log_info("%s: guest boot id %016llx%016llx", s->label,
 			 (unsigned long long)boot[0], (unsigned long long)boot[1]);
 		memcpy(s->boot_id, boot, sizeof(boot));
 		/* In a VM, the guest callers of the previous boot are gone, and
 		 * nobody else will detach their channels. (On loopback hostd
-		 * watches every caller's pid.) */
-		for (uint32_t i = 0; s->vm && i < s->n_channels; i++)
+		 * watches every caller's pid.) The first boot id this region
+		 * sees ends nothing: callers attached before guestd started
+		 * are this boot's. */
+		for (uint32_t i = 0; s->vm && known && i < s->n_channels; i++)
 			if (s->ch[i].st == H_ATTACHED || s->ch[i].st == H_DEAD)
 				hchan_teardown(s, i, "gone with the guest's previous boot");
 	}
