@@ -1,29 +1,44 @@
 #!/usr/bin/env bash
 # The VM test: a real guest kernel, real ivshmem PCI devices in real QEMU
 # (TCG: this machine's /dev/kvm cannot run a stock guest), served by a real
-# vmrpc-hostd. Usage: test/vm/run.sh BUILD_DIR
+# vmrpc-hostd, with the real vmrpc-guestd in the guest. Usage:
+# test/vm/run.sh BUILD_DIR
 #
 # One hostd serves two VMs from a configuration file: "vmb" over
 # ivshmem-doorbell (hostd is the ivshmem server on a unix socket) and "vmp"
 # over ivshmem-plain (QEMU maps the shm file itself). The guest gets both
-# devices and a third ivshmem device full of somebody else's bytes, and
-# runs, on each vmrpc device: host calls checked one by one (test/vm/
-# guest_calls.c: identity as the configured user, files, cwd, errors, calls
-# that wake a sleeping shadow, detach and reattach, per-caller cwd across
-# guest processes), the examples calc-demo and hostcat; and it checks that
-# the foreign device is refused. Then hostd restarts (adopting the region
-# files), the VM boots again and calls once more over the doorbell device.
-# Every result is checked; any failure prints the guest console and hostd's
-# log and exits 1. QEMU and hostd are killed and everything removed on any
-# exit. (Guest-sourced calls are not in the tree yet: none are run.)
+# devices and a third ivshmem device full of somebody else's bytes.
+#
+# Boot 1 ("full"): the guest starts vmrpc-guestd on both devices and runs,
+# on each device, host calls checked one by one (test/vm/guest_calls.c:
+# identity as the configured user, files, cwd, errors, calls that wake a
+# sleeping shadow, detach and reattach, per-caller cwd across guest
+# processes), the examples calc-demo and hostcat, and checks that the
+# foreign device is refused. Then the host makes guest-sourced calls with
+# `vmrpc guest-run` (stdout and stderr, exit status, stdin, a command the
+# guest's policy refuses, one not found, -t, a host caller killed mid-command,
+# guest-info, the wrapper symlink); its last one lets the guest go on. A
+# guest caller killed with SIGKILL in the middle of a host call must then be
+# detached by guestd, its shadow reaped by hostd and its channel reused; and
+# a caller is left in a host call over ivshmem-plain when the guest powers off.
+# Boot 2 ("reboot", same hostd, same region files): the new boot's guestd
+# writes a new boot id and hostd must reclaim that stale channel; one more
+# guest-sourced call goes over ivshmem-plain. Then hostd restarts (adopting
+# the region files), and boot 3 ("again") calls once more over the doorbell
+# device. Every result is checked; any failure prints the guest consoles and
+# hostd's log and exits 1. QEMU, hostd and host callers are killed and
+# everything removed on any exit.
 set -euo pipefail
 
 build=$(cd "${1:?usage: test/vm/run.sh BUILD_DIR}" && pwd)
 hostd=$build/hostd/vmrpc-hostd
+vmrpc=$build/hostd/vmrpc
 service=$build/examples/calc_service.so
 guest_bins=("$build/test/vm/vmrpc-vm-guest" "$build/test/vm/vmrpc-vm-foreign"
+	    "$build/test/vm/vmrpc-vm-reclaim" "$build/guestlib/vmrpc-guestd-static"
 	    "$build/examples/calc-demo-static" "$build/examples/hostcat-static")
 boot_timeout=100 # seconds per boot; TCG boots in ~5 s, the tests take ~10 s
+run_timeout=60   # seconds per host command: a liveness bound, not a timing
 
 say() { echo "vm-test: $*"; }
 die() { echo "vm-test: FAIL: $*" >&2; exit 1; }
@@ -35,7 +50,7 @@ kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || tru
 [ -x "$busybox" ] || die "busybox not found (run .ci/install-deps: busybox-static)"
 [ -n "$kernel" ] || die "no /boot/vmlinuz-*-cloud-amd64 (run .ci/install-deps)"
 command -v cpio >/dev/null || die "cpio not found (run .ci/install-deps)"
-for f in "$hostd" "$service" "${guest_bins[@]}"; do
+for f in "$hostd" "$vmrpc" "$service" "${guest_bins[@]}"; do
 	[ -e "$f" ] || die "$f is missing: build the tree first (VMRPC_STATIC_GUEST=ON)"
 done
 
@@ -44,10 +59,12 @@ work=$(mktemp -d /tmp/vmrpc-vm.XXXXXX)
 shm=/dev/shm/vmrpc-vmtest-$$
 hostd_pid=
 qemu_pid=
+bg_pid=   # a host caller run in the background
 failed=1
 
 cleanup() {
 	local rc=$?
+	[ -n "$bg_pid" ] && kill -KILL "$bg_pid" 2>/dev/null && wait "$bg_pid" 2>/dev/null
 	[ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
 	if [ -n "$hostd_pid" ]; then
 		kill -TERM "$hostd_pid" 2>/dev/null && wait "$hostd_pid" 2>/dev/null
@@ -57,6 +74,7 @@ cleanup() {
 			[ -e "$log" ] && { echo "----- guest console ($log):"; cat "$log"; }
 		done
 		[ -e "$work/hostd.log" ] && { echo "----- hostd log:"; cat "$work/hostd.log"; }
+		[ -e "$work/run.err" ] && { echo "----- last host caller's stderr:"; cat "$work/run.err"; }
 		echo "-----"
 	fi
 	rm -rf "$work" "$shm"-*
@@ -75,7 +93,9 @@ hostdir=$work/host
 mkdir -p "$hostdir"/d0 "$hostdir"/d1 "$hostdir"/d2
 printf 'hello from the host\n' >"$hostdir/hello.txt"
 for d in 0 1 2; do printf 'd%d\n' $d >"$hostdir/d$d/same.txt"; done
+mkfifo "$hostdir/fifo" # a host call reading it waits until it is killed
 chmod -R a+rX "$work"
+chmod 0666 "$hostdir/fifo"
 [ "$(id -u)" = 0 ] && chown "$uid:$gid" "$hostdir"
 
 cat >"$work/hostd.conf" <<CONF
@@ -85,6 +105,7 @@ transport = ivshmem-doorbell
 shm-file = $shm-bell
 shm-size = 4M
 socket = $work/vmb.sock
+host-socket = $work/vmb.host.sock
 channels = 8
 channel-size = 256K
 service = $service
@@ -94,6 +115,7 @@ $user_line
 transport = ivshmem-plain
 shm-file = $shm-plain
 shm-size = 4M
+host-socket = $work/vmp.host.sock
 channels = 8
 channel-size = 256K
 service = $service
@@ -129,11 +151,18 @@ stop_hostd() {
 }
 
 # ---- the guest: busybox, the static programs, and /init ----
+# make_initramfs MODE [STALE]: STALE is the ivshmem-plain channel boot 1 left
+# attached, which the reboot must find reclaimed.
 make_initramfs() {
-	local mode=$1 root=$work/root-$1
-	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
+	local mode=$1 stale=${2:-} root=$work/root-$1
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc}
 	cp "$busybox" "$root/bin/busybox"
 	for f in "${guest_bins[@]}"; do cp "$f" "$root/bin/"; done
+	mv "$root/bin/vmrpc-guestd-static" "$root/bin/vmrpc-guestd"
+	# guestd's policy: these commands (found in /bin), nothing else.
+	printf 'exec = %s\n' echo cat sh sleep touch uname md5sum ps nosuchcmd \
+		>"$root/etc/guestd.conf"
+	printf 'path = /bin\n' >>"$root/etc/guestd.conf"
 	cat >"$root/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -152,9 +181,31 @@ check() { # check WHAT PATTERN COMMAND...: run it, its output must match
 	fi
 	cat /tmp/out
 }
+wait_for() { # wait_for WHAT SECONDS COMMAND...: until the command succeeds
+	what=\$1 n=\$((\$2 * 10)); shift 2
+	until "\$@"; do
+		n=\$((n - 1))
+		[ \$n -gt 0 ] || { echo "VMTEST FAILED: \$what"; fail=1; return 1; }
+		sleep 0.1
+	done
+}
+host_turn() { # the host makes its guest-sourced calls; its last one lets us go on
+	echo "VMTEST ready for the host"
+	wait_for "the host's guest-sourced calls did not finish" 120 test -e /tmp/host-done &&
+		echo "VMTEST ok: the host's guest-sourced calls ran"
+}
+hold() { # hold REGION: a guest caller left in a host call that never returns
+	vmrpc-vm-reclaim hold \$1 $hostdir/fifo >/tmp/hold 2>&1 &
+	held=\$!
+	wait_for "vmrpc-vm-reclaim hold did not get into its call" 30 grep -q calling /tmp/hold
+	cat /tmp/hold
+	n=\$(sed -n 's/^holding channel //p' /tmp/hold)
+}
 echo "VMTEST start ($mode)"
 ls /sys/bus/pci/devices/
 if [ $mode = full ]; then
+	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
+	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
 	for dev in \$bell \$plain; do
 		check "host calls over \$dev" '0 failed' vmrpc-vm-guest \$dev $hostdir $uid $gid
 		export VMRPC_REGION=\$dev
@@ -165,6 +216,21 @@ if [ $mode = full ]; then
 		unset VMRPC_REGION
 	done
 	check "a foreign ivshmem device is refused" 'pci: finds' vmrpc-vm-foreign \$foreign
+	host_turn
+	# Killed in the middle of a host call: only guestd can tell hostd.
+	hold \$bell
+	kill -9 \$held
+	echo "VMTEST killed pid \$held on channel \$n"
+	check "a guest caller killed in a call: guestd detaches it, hostd reclaims the channel" \\
+		"channel \$n serves again" vmrpc-vm-reclaim reuse \$bell \$n
+	# Left in a call when the guest powers off: the next boot's id reclaims it.
+	hold \$plain
+	echo "VMTEST left pid \$held in a call on plain channel \$n"
+elif [ $mode = reboot ]; then
+	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
+	check "the previous boot's channel $stale is reclaimed for its new boot id" \\
+		"channel $stale serves again" vmrpc-vm-reclaim reuse \$plain $stale
+	host_turn
 else
 	export VMRPC_REGION=\$bell
 	check "calc-demo over \$bell after hostd restarted" 'add(40, 2) = 42' calc-demo-static vm
@@ -176,11 +242,11 @@ INIT
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs-$mode.gz"
 }
 
-boot() {
-	local mode=$1 log=$work/console-$1.log status=0
+boot_start() {
+	local mode=$1
 	"$qemu" -accel tcg -m 256 -smp 1 -nodefaults -display none -no-reboot \
-		-serial "file:$log" -kernel "$kernel" -initrd "$work/initramfs-$mode.gz" \
-		-append "console=ttyS0 panic=-1 quiet" \
+		-serial "file:$work/console-$mode.log" -kernel "$kernel" \
+		-initrd "$work/initramfs-$mode.gz" -append "console=ttyS0 panic=-1 quiet" \
 		-chardev "socket,id=vmb,path=$work/vmb.sock" \
 		-device ivshmem-doorbell,chardev=vmb,vectors=9,addr=0x10 \
 		-object "memory-backend-file,id=vmp,share=on,mem-path=$shm-plain,size=4M" \
@@ -189,9 +255,25 @@ boot() {
 		-device ivshmem-plain,memdev=junk,addr=0x12 \
 		>"$work/qemu-$mode.log" 2>&1 &
 	qemu_pid=$!
-	timeout_at=$((SECONDS + boot_timeout))
+	boot_deadline=$((SECONDS + boot_timeout))
+}
+
+console() { tr -d '\r' <"$work/console-$1.log"; } # the serial line ends lines in CR LF
+
+# wait_console MODE PATTERN: the running guest's console shows PATTERN.
+wait_console() {
+	until console "$1" 2>/dev/null | grep -q -- "$2"; do
+		kill -0 "$qemu_pid" 2>/dev/null || die "the guest ($1) stopped before '$2'"
+		[ $SECONDS -lt $boot_deadline ] || die "the guest ($1) never printed '$2'"
+		sleep 0.2
+	done
+}
+
+boot_finish() {
+	local mode=$1 log=$work/console-$1.log status=0
 	while kill -0 "$qemu_pid" 2>/dev/null; do
-		[ $SECONDS -lt $timeout_at ] || die "the guest ($mode) did not power off within $boot_timeout s"
+		[ $SECONDS -lt $boot_deadline ] ||
+			die "the guest ($mode) did not power off within $boot_timeout s"
 		sleep 0.2
 	done
 	wait "$qemu_pid" || status=$?
@@ -209,27 +291,138 @@ wait_log() { # wait_log COUNT PATTERN: hostd's log has COUNT lines matching
 	die "hostd's log never showed $1 line(s) with '$2'"
 }
 
+# ---- guest-sourced calls from the host --------------------------------
+# grun STATUS STDIN CMD...: run a host caller; it must exit with STATUS.
+# Its output is in $work/run.out and run.err.
+grun() {
+	local want=$1 in=$2 status=0
+	shift 2
+	timeout -k 5 "$run_timeout" "$@" <"$in" >"$work/run.out" 2>"$work/run.err" || status=$?
+	[ "$status" = "$want" ] || die "'$*' exited with $status, expected $want"
+}
+out_is() { # out_is WHAT TEXT: run.out is exactly TEXT (and a newline)
+	[ "$(cat "$work/run.out")" = "$2" ] ||
+		die "$1: stdout is '$(cat "$work/run.out")', expected '$2'"
+}
+err_has() { # err_has WHAT PATTERN
+	grep -q -- "$2" "$work/run.err" || die "$1: stderr lacks '$2': $(cat "$work/run.err")"
+}
+
+# The guest of boot 1 waits for these, then goes on with its own checks.
+guest_sourced_calls() {
+	local bsock=$work/vmb.host.sock psock=$work/vmp.host.sock release
+	grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- echo hello from the guest
+	out_is "guest-run echo" "hello from the guest"
+	say "guest-sourced: echo"
+
+	grun 7 /dev/null "$vmrpc" guest-run "$bsock" -- sh -c 'echo out; echo err >&2; exit 7'
+	out_is "guest-run sh" "out"
+	[ "$(cat "$work/run.err")" = err ] || die "guest-run sh: stderr is '$(cat "$work/run.err")'"
+	grun 143 /dev/null "$vmrpc" guest-run "$bsock" -- sh -c 'kill -TERM $$'
+	say "guest-sourced: exit status 7, stderr, signal"
+
+	head -c 300000 /dev/urandom | base64 >"$work/stdin.txt"
+	grun 0 "$work/stdin.txt" "$vmrpc" guest-run "$bsock" -- md5sum
+	out_is "guest-run md5sum <stdin" "$(md5sum <"$work/stdin.txt")"
+	grun 0 "$work/stdin.txt" "$vmrpc" guest-run "$bsock" -- cat
+	cmp -s "$work/stdin.txt" "$work/run.out" || die "guest-run cat: stdout differs from stdin"
+	say "guest-sourced: $(wc -c <"$work/stdin.txt") bytes of stdin through md5sum and cat"
+
+	grun 126 /dev/null "$vmrpc" guest-run "$bsock" -- rm -rf /bin
+	err_has "guest-run rm" "refused by the guest's policy"
+	[ -s "$work/run.out" ] && die "guest-run rm: a refused command printed something"
+	grun 127 /dev/null "$vmrpc" guest-run "$bsock" -- nosuchcmd
+	err_has "guest-run nosuchcmd" "not found"
+	grun 137 /dev/null "$vmrpc" guest-run -t 1 "$bsock" -- sleep 60
+	err_has "guest-run -t 1 sleep 60" "timed out"
+	say "guest-sourced: refused (126), not found (127), -t (137)"
+
+	grun 0 /dev/null "$vmrpc" guest-info "$bsock"
+	grep -qx "kernel: .*$release_pat.*" "$work/run.out" ||
+		die "guest-info: no kernel line naming $release_pat: $(cat "$work/run.out")"
+	mkdir -p "$work/bin"
+	ln -s "$vmrpc" "$work/bin/uname"
+	grun 0 /dev/null env VMRPC_VM="$bsock" "$work/bin/uname" -r
+	out_is "the wrapper 'uname -r'" "$release_pat"
+	say "guest-sourced: guest-info, the wrapper symlink"
+
+	# A host caller killed while its command runs: hostd and guestd
+	# reclaim the channel, and guestd kills the command.
+	release=$(grep -c "guestd released it; channel free" "$work/hostd.log" || true)
+	"$vmrpc" guest-run -n "$bsock" -- sleep 1000 >/dev/null 2>&1 &
+	bg_pid=$!
+	wait_log 1 "vm 'vmb': channel .* offered to the guest for host caller pid $bg_pid "
+	wait_console full "serving host caller pid ${bg_pid}[^0-9]*\$"
+	for _ in $(seq 100); do
+		grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- ps
+		grep -q "sleep 1000" "$work/run.out" && break
+	done
+	grep -q "sleep 1000" "$work/run.out" || die "ps in the guest never showed 'sleep 1000'"
+	kill -KILL "$bg_pid"
+	wait "$bg_pid" 2>/dev/null || true
+	bg_pid=
+	wait_log $((release + 1)) "vm 'vmb': channel .*: guestd released it; channel free"
+	for _ in $(seq 50); do
+		grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- ps
+		grep -q "sleep 1000" "$work/run.out" || break
+		sleep 0.2
+	done
+	grep -q "sleep 1000" "$work/run.out" && die "the killed host caller's command still runs"
+	say "guest-sourced: a killed host caller's channel is released, its command killed"
+
+	grun 0 /dev/null "$vmrpc" guest-run "$psock" -- echo over plain
+	out_is "guest-run over ivshmem-plain" "over plain"
+	say "guest-sourced: over ivshmem-plain"
+	grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- touch /tmp/host-done
+}
+
 head -c 1M /dev/urandom >"$shm-junk"
+release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
 start_hostd 2
 make_initramfs full
 make_initramfs again
 
 say "booting the guest ($(basename "$kernel"), QEMU TCG)"
-boot full
+boot_start full
+wait_console full "VMTEST ready for the host"
 say "guest run: $(grep -c '^VMTEST ok' "$work/console-full.log") checks passed, $(grep -c '^ok' "$work/console-full.log") host-call checks"
+guest_sourced_calls
+boot_finish full
 grep -q "written by the guest" "$hostdir/from-guest.txt" || die "the guest's host write is not on the host"
 wait_log 1 "vm 'vmb': QEMU pid .* connected as ivshmem peer"
 wait_log 1 "vm 'vmb': QEMU pid .* disconnected"
 wait_log 1 "vm 'vmb': channel .* attached: guest caller pid .* uid $uid"
 wait_log 1 "vm 'vmp': channel .* attached: guest caller pid .* uid $uid"
+read -r killed chan < <(console full |
+	sed -n 's/^VMTEST killed pid \([0-9]*\) on channel \([0-9]*\)$/\1 \2/p') || true
+[ -n "$chan" ] || die "the guest did not say which caller it killed"
+console full | grep -q "vmrpc-guestd: channel $chan: guest caller pid $killed died attached; detached it" ||
+	die "guestd did not detach killed caller $killed's channel"
+wait_log 1 "vm 'vmb': channel $chan detached: caller pid $killed detached, shadow pid [0-9]* reaped"
+say "a guest caller killed in a call: guestd detached it, hostd reaped its shadow, channel $chan reused"
 if grep -E "shadow pid .* exited with|cannot|refused" "$work/hostd.log"; then
 	die "hostd logged a shadow crash or a refusal"
 fi
 
+read -r left stale < <(console full |
+	sed -n 's/^VMTEST left pid \([0-9]*\) in a call on plain channel \([0-9]*\)$/\1 \2/p') || true
+[ -n "$stale" ] || die "the guest did not leave a caller attached over ivshmem-plain"
+say "rebooting the guest with plain channel $stale still attached"
+make_initramfs reboot "$stale"
+boot_start reboot
+wait_console reboot "VMTEST ready for the host"
+grun 0 /dev/null "$vmrpc" guest-run "$work/vmp.host.sock" -- echo after the reboot
+out_is "guest-run over ivshmem-plain after the reboot" "after the reboot"
+grun 0 /dev/null "$vmrpc" guest-run "$work/vmp.host.sock" -- touch /tmp/host-done
+boot_finish reboot
+wait_log 1 "vm 'vmp': channel $stale detached: caller pid $left gone with the guest's previous boot, shadow pid [0-9]* reaped"
+say "the new boot id reclaimed plain channel $stale of the previous boot"
+
 say "restarting hostd: it adopts both regions"
 stop_hostd
 start_hostd 4
-boot again
+boot_start again
+boot_finish again
 wait_log 2 "vm 'vmb': QEMU pid .* disconnected"
 stop_hostd
 failed=0
