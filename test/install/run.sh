@@ -26,7 +26,9 @@ prefix=$2
 shift 2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmrpc-install-test.XXXXXX") || exit 1
 hostd=
+guestd=
 cleanup() {
+	[ -z "$guestd" ] || { kill "$guestd" 2>/dev/null; wait "$guestd"; }
 	[ -z "$hostd" ] || { kill "$hostd" 2>/dev/null; wait "$hostd"; }
 	rm -rf "$tmp"
 }
@@ -46,6 +48,8 @@ check_no_tree_paths() {
 
 # run_app SERVICE CLIENT: the installed vmrpc-hostd serves SERVICE through
 # the installed vmrpc-shadow; CLIENT calls it and must print what it says.
+# Then the installed vmrpc-guestd plays the guest and the installed vmrpc
+# calls into it.
 run_app() {
 	rt=$tmp/rt
 	mkdir -p "$rt"
@@ -69,6 +73,23 @@ run_app() {
 	printf 'mul(6, 7) = 42\ngreet = hello, installed vmrpc\ngetcwd = /\n' >"$tmp/want"
 	diff -u "$tmp/want" "$tmp/client.out" || fail "$2 printed something else"
 	[ ! -s "$tmp/client.err" ] || { cat "$tmp/client.err" >&2; fail "$2 wrote to stderr"; }
+	# Guest-sourced: vmrpc and vmrpc-guestd also find libvmrpc themselves.
+	"$prefix/$VMRPC_SBINDIR/vmrpc-guestd" --region install >"$tmp/guestd.log" 2>&1 &
+	guestd=$!
+	i=0
+	until grep -q "serving" "$tmp/guestd.log"; do
+		kill -0 "$guestd" 2>/dev/null || { cat "$tmp/guestd.log" >&2; fail "vmrpc-guestd exited"; }
+		i=$((i + 1))
+		[ $i -lt 200 ] || { cat "$tmp/guestd.log" >&2; fail "vmrpc-guestd not ready"; }
+		sleep 0.05
+	done
+	"$prefix/$VMRPC_BINDIR/vmrpc" guest-info install >"$tmp/info.out" 2>"$tmp/info.err" ||
+		{ cat "$tmp/info.err" "$tmp/guestd.log" >&2; fail "installed vmrpc guest-info failed"; }
+	grep -qx "kernel: $(uname -s) $(uname -r)" "$tmp/info.out" ||
+		{ cat "$tmp/info.out" >&2; fail "installed vmrpc guest-info: no kernel line"; }
+	kill "$guestd"
+	wait "$guestd" || { cat "$tmp/guestd.log" >&2; fail "vmrpc-guestd exited $?"; }
+	guestd=
 	kill "$hostd"
 	wait "$hostd" || { cat "$tmp/hostd.log" >&2; fail "vmrpc-hostd exited $?"; }
 	hostd=
