@@ -15,13 +15,13 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "guestd_config.h"
+#include "user.h"
 
 #define GDCONF_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define GDCONF_DEFAULT_MAX_COMMANDS 32u
@@ -87,22 +87,8 @@ static int gdconf_add_real(struct gdconf_parser *p, char **list, size_t *n, size
 
 static int gdconf_user(struct gdconf_parser *p, struct gdconf *c, const char *v)
 {
-	struct passwd *pw = getpwnam(v);
-	char *end;
-	unsigned long id;
-
-	if (!pw) {
-		errno = 0;
-		id = strtoul(v, &end, 10);
-		if (errno || end == v || *end || id >= (uid_t)-1)
-			return gdconf_error(p, "user: no user '%s'", v);
-		pw = getpwuid((uid_t)id);
-		c->uid = (uid_t)id;
-		c->gid = pw ? pw->pw_gid : (gid_t)id;
-	} else {
-		c->uid = pw->pw_uid;
-		c->gid = pw->pw_gid;
-	}
+	if (user_parse(v, &c->uid, &c->gid) < 0)
+		return gdconf_error(p, "user: no user '%s' (a user name or a numeric uid)", v);
 	c->have_user = 1;
 	return 0;
 }

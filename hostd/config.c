@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "user.h"
 #include "vmrpc/vmrpc.h"
 
 #define CONFIG_DEFAULT_CHAN_SIZE (256u << 10)
@@ -115,32 +116,13 @@ static int config_path(struct config_parser *p, const char *key, const char *v, 
 
 int config_parse_uid(const char *v, uid_t *ret_uid)
 {
-	struct passwd *pw = getpwnam(v);
-	char *end;
-	unsigned long id;
-
-	if (pw) {
-		*ret_uid = pw->pw_uid;
-		return 0;
-	}
-	errno = 0;
-	id = strtoul(v, &end, 10);
-	if (errno || end == v || *end || id >= (uid_t)-1)
-		return -EINVAL;
-	*ret_uid = (uid_t)id;
-	return 0;
+	return user_parse(v, ret_uid, NULL);
 }
 
 static int config_user(struct config_parser *p, struct server_opts *vm, const char *v)
 {
-	struct passwd *pw;
-	uid_t uid;
-
-	if (config_parse_uid(v, &uid) < 0)
+	if (user_parse(v, &vm->uid, &vm->gid) < 0)
 		return config_error(p, "user: no user '%s' (a user name or a numeric uid)", v);
-	pw = getpwuid(uid);
-	vm->uid = uid;
-	vm->gid = pw ? pw->pw_gid : (gid_t)uid;
 	vm->have_ids = 1;
 	return 0;
 }
