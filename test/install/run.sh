@@ -46,6 +46,17 @@ check_no_tree_paths() {
 	[ -z "$leaks" ] || fail "the app uses vmrpc's tree, not the installed package: $leaks"
 }
 
+# wait_ready PID LOG PATTERN NAME: daemon NAME (PID) logged PATTERN in LOG.
+wait_ready() {
+	i=0
+	until grep -q "$3" "$2"; do
+		kill -0 "$1" 2>/dev/null || { cat "$2" >&2; fail "$4 exited"; }
+		i=$((i + 1))
+		[ $i -lt 200 ] || { cat "$2" >&2; fail "$4 not ready"; }
+		sleep 0.05
+	done
+}
+
 # run_app SERVICE CLIENT: the installed vmrpc-hostd serves SERVICE through
 # the installed vmrpc-shadow; CLIENT calls it and must print what it says.
 # Then the installed vmrpc-guestd plays the guest and the installed vmrpc
@@ -60,13 +71,7 @@ run_app() {
 		--shadow "$prefix/$VMRPC_LIBEXECDIR/vmrpc/vmrpc-shadow" --service "$1" \
 		>"$tmp/hostd.log" 2>&1 &
 	hostd=$!
-	i=0
-	until grep -q "region 'install': serving" "$tmp/hostd.log"; do
-		kill -0 "$hostd" 2>/dev/null || { cat "$tmp/hostd.log" >&2; fail "vmrpc-hostd exited"; }
-		i=$((i + 1))
-		[ $i -lt 200 ] || { cat "$tmp/hostd.log" >&2; fail "vmrpc-hostd not ready"; }
-		sleep 0.05
-	done
+	wait_ready "$hostd" "$tmp/hostd.log" "region 'install': serving" vmrpc-hostd
 	# The client is the user's; it finds libvmrpc as after ldconfig.
 	LD_LIBRARY_PATH="$prefix/$VMRPC_LIBDIR" "$2" >"$tmp/client.out" 2>"$tmp/client.err" ||
 		{ cat "$tmp/client.err" "$tmp/hostd.log" >&2; fail "$2 exited $?"; }
@@ -76,13 +81,7 @@ run_app() {
 	# Guest-sourced: vmrpc and vmrpc-guestd also find libvmrpc themselves.
 	"$prefix/$VMRPC_SBINDIR/vmrpc-guestd" --region install >"$tmp/guestd.log" 2>&1 &
 	guestd=$!
-	i=0
-	until grep -q "serving" "$tmp/guestd.log"; do
-		kill -0 "$guestd" 2>/dev/null || { cat "$tmp/guestd.log" >&2; fail "vmrpc-guestd exited"; }
-		i=$((i + 1))
-		[ $i -lt 200 ] || { cat "$tmp/guestd.log" >&2; fail "vmrpc-guestd not ready"; }
-		sleep 0.05
-	done
+	wait_ready "$guestd" "$tmp/guestd.log" "serving" vmrpc-guestd
 	"$prefix/$VMRPC_BINDIR/vmrpc" guest-info install >"$tmp/info.out" 2>"$tmp/info.err" ||
 		{ cat "$tmp/info.err" "$tmp/guestd.log" >&2; fail "installed vmrpc guest-info failed"; }
 	grep -qx "kernel: $(uname -s) $(uname -r)" "$tmp/info.out" ||
