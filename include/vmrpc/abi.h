@@ -129,6 +129,15 @@ struct vmrpc_chan_hdr {
 enum vmrpc_doorbell_op {
 	VMRPC_DOORBELL_ATTACH = 1, /* channel is CLAIMED: serve it */
 	VMRPC_DOORBELL_DETACH = 2, /* channel is DETACHING: reclaim it */
+	/* Guest fork (docs/hostcalls.md), loopback only. */
+	VMRPC_DOORBELL_ATTACH_FORK = 3, /* caller: channel is CLAIMED for the child
+					 * it is about to fork; the first 4 bytes of
+					 * its args block name the caller's own
+					 * channel, whose shadow will fork */
+	VMRPC_DOORBELL_FORK_READY = 4,  /* a forked shadow (a child of hostd)
+					 * offers itself for that channel */
+	VMRPC_DOORBELL_HANDOVER = 5,    /* caller: the channel now belongs to its
+					 * child, whose pid is in ctl.owner_pid */
 };
 
 struct vmrpc_doorbell_msg {
