@@ -22,6 +22,7 @@ struct vmrpc_chan {
 	int broken; /* the error that ended this channel's usefulness, or 0 */
 	bool woke_callee;    /* the last publish had to wake the callee */
 	bool oneway_pending; /* a oneway request whose reply we have not seen */
+	bool forking;        /* claimed for a fork child, not yet attached */
 	struct spin spin;
 	/* Buffers the caller keeps in the arena (vmrpc_chan_buf_alloc), by
 	 * offset, at the top of the arena; calls allocate below user_lo. */
