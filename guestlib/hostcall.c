@@ -23,17 +23,12 @@
 #define HOST_CHUNK_MIN 4096u
 #define HOST_IOV_MAX 1024
 
-VMRPC_API int vmrpc_host_attach(const char *name, struct vmrpc_host **ret_host)
+/* Bind the four interfaces on h->guest.chan and size the transfers. */
+static int host_bind_all(struct vmrpc_host *h)
 {
-	struct vmrpc_host *h = calloc(1, sizeof(*h));
 	struct vmrpc_region_hdr *hdr;
 	int err;
 
-	if (!h)
-		return -ENOMEM;
-	err = vmrpc_guest_attach(name, &h->guest);
-	if (err < 0)
-		goto fail;
 	err = hostcalls_bind(h->guest.chan, &h->calls);
 	if (err == 0)
 		err = hostfs_bind(h->guest.chan, &h->fs);
@@ -42,14 +37,55 @@ VMRPC_API int vmrpc_host_attach(const char *name, struct vmrpc_host **ret_host)
 	if (err == 0)
 		err = hostnet_bind(h->guest.chan, &h->net);
 	if (err < 0)
-		goto fail_detach;
+		return err;
 	hdr = vmrpc_region_hdr(h->guest.region);
 	h->chunk = hdr->chan_size - VMRPC_ARENA_OFF - HOST_CHUNK_SLACK;
 	h->chunk &= ~(uint64_t)(HOST_CHUNK_MIN - 1);
+	return 0;
+}
+
+VMRPC_API int vmrpc_host_attach(const char *name, struct vmrpc_host **ret_host)
+{
+	struct vmrpc_host *h = calloc(1, sizeof(*h));
+	int err;
+
+	if (!h)
+		return -ENOMEM;
+	err = vmrpc_guest_attach(name, &h->guest);
+	if (err < 0)
+		goto fail;
+	err = host_bind_all(h);
+	if (err < 0) {
+		vmrpc_guest_detach(&h->guest);
+		goto fail;
+	}
 	*ret_host = h;
 	return 0;
-fail_detach:
-	vmrpc_guest_detach(&h->guest);
+fail:
+	free(h);
+	return err;
+}
+
+VMRPC_API int vmrpc_host_adopt(const char *name, uint32_t index, uint64_t nonce,
+			       struct vmrpc_host **ret_host)
+{
+	struct vmrpc_host *h = calloc(1, sizeof(*h));
+	int err;
+
+	if (!h)
+		return -ENOMEM;
+	err = vmrpc_region_open(name ? name : vmrpc_guest_default_region(), &h->guest.region);
+	if (err < 0)
+		goto fail;
+	err = vmrpc_chan_adopt(h->guest.region, index, nonce, &h->guest.chan);
+	if (err == 0)
+		err = host_bind_all(h);
+	if (err < 0) {
+		vmrpc_guest_detach(&h->guest);
+		goto fail;
+	}
+	*ret_host = h;
+	return 0;
 fail:
 	free(h);
 	return err;

@@ -131,6 +131,39 @@ static bool preload_cwd_host; /* the working directory is a host directory */
 static int preload_fds[PRELOAD_FD_MAX];
 
 static bool preload_ready;
+/* From $VMRPC_HOST_STATE (an exec'd image): the channel to take up. */
+static bool preload_adopt;
+static uint32_t preload_adopt_chan;
+static uint64_t preload_adopt_nonce;
+
+#define PRELOAD_STATE_VAR "VMRPC_HOST_STATE"
+
+/* "CHAN:NONCE:CWDHOST:GFD=HFD,GFD=HFD..." written by execve() below. Only
+ * descriptors that are still open (their placeholders survived the exec,
+ * so they were not close-on-exec) are mapped again. */
+static void preload_state_load(void)
+{
+	const char *s = getenv(PRELOAD_STATE_VAR);
+	unsigned long long nonce;
+	unsigned chan;
+	int cwd, n, gfd, hfd;
+
+	if (!s || sscanf(s, "%u:%llx:%d%n", &chan, &nonce, &cwd, &n) != 3)
+		return;
+	preload_adopt = true;
+	preload_adopt_chan = chan;
+	preload_adopt_nonce = nonce;
+	preload_cwd_host = cwd == 1;
+	s += n;
+	while (*s == ':' || *s == ',') {
+		int k;
+		if (sscanf(s + 1, "%d=%d%n", &gfd, &hfd, &k) != 2)
+			break;
+		if (gfd >= 0 && gfd < PRELOAD_FD_MAX && hfd >= 0 && real.fcntl(gfd, F_GETFD) >= 0)
+			__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
+		s += 1 + k;
+	}
+}
 
 /* Before anything calls libc through real: other libraries' constructors
  * (libselinux's, in ls) may run before ours and already call open(). Both
@@ -142,6 +175,7 @@ static void preload_init(void)
 	if (__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE))
 		return;
 	preload_resolve();
+	preload_state_load();
 	if (p && p[0] == '/' && strlen(p) < sizeof(preload_prefix)) {
 		strcpy(preload_prefix, p);
 		preload_prefix_len = strlen(p);
@@ -151,9 +185,31 @@ static void preload_init(void)
 	__atomic_store_n(&preload_ready, true, __ATOMIC_RELEASE);
 }
 
+static FILE *host_fdopen(int fd, const char *mode);
+static int host_fd(int gfd);
+
+/* libc's stdio reads and writes with its internal read and write, which no
+ * preload reaches: an exec'd program whose stdin, stdout or stderr is a
+ * host file (sh -c 'sha256sum < /host/f', 'ls > /host/f') gets stdio
+ * streams over the host calls instead. */
+static void preload_stdio(void)
+{
+	FILE *f;
+
+	if (host_fd(0) >= 0 && (f = host_fdopen(0, "r")))
+		stdin = f;
+	if (host_fd(1) >= 0 && (f = host_fdopen(1, "w")))
+		stdout = f;
+	if (host_fd(2) >= 0 && (f = host_fdopen(2, "w"))) {
+		setvbuf(f, NULL, _IONBF, 0);
+		stderr = f;
+	}
+}
+
 __attribute__((constructor)) static void preload_ctor(void)
 {
 	preload_init();
+	preload_stdio();
 }
 
 static int host_fd(int gfd)
@@ -173,6 +229,17 @@ static void map_fd(int gfd, int hfd)
  * none. Called with the lock held. */
 static struct vmrpc_host *host_get(void)
 {
+	if (!preload_host && !preload_attach_err && preload_adopt) {
+		preload_adopt = false;
+		if (vmrpc_host_adopt(NULL, preload_adopt_chan, preload_adopt_nonce,
+				     &preload_host) < 0) {
+			/* The host descriptors we were given are gone with it. */
+			for (int i = 0; i < PRELOAD_FD_MAX; i++)
+				if (preload_fds[i])
+					map_fd(i, -1);
+			preload_cwd_host = false;
+		}
+	}
 	if (!preload_host && !preload_attach_err) {
 		int err = vmrpc_host_attach(NULL, &preload_host);
 		if (err < 0)
@@ -796,8 +863,15 @@ static int host_dup(int hfd, bool cloexec, int min, int exact)
 			errno = ph < 0 ? errno : EBADF;
 			return -1;
 		}
-		gfd = real.dup3(ph, exact, cloexec ? O_CLOEXEC : 0);
-		real.close(ph);
+		/* The placeholder may be exact itself: exact was free. */
+		if (ph == exact) {
+			gfd = exact;
+			if (cloexec)
+				real.fcntl(gfd, F_SETFD, FD_CLOEXEC);
+		} else {
+			gfd = real.dup3(ph, exact, cloexec ? O_CLOEXEC : 0);
+			real.close(ph);
+		}
 		if (gfd < 0) {
 			int e = errno;
 			hostfs_close(&preload_host->fs, nh);
@@ -1587,4 +1661,117 @@ EXPORT ssize_t flistxattr(int fd, char *l, size_t s)
 		return xattr_unsupported();
 	next = (ssize_t(*)(int, char *, size_t))dlsym(RTLD_NEXT, "flistxattr");
 	return next(fd, l, s);
+}
+
+/* ---- exec ---------------------------------------------------------------- */
+
+/* execve() keeps the process, its channel and its shadow: the new image's
+ * shim takes them up again from $VMRPC_HOST_STATE, with the host
+ * descriptors whose placeholders survive the exec (not close-on-exec) and
+ * the working directory. (libc's execv, execvp and execl* call execve
+ * internally, where no preload reaches: they are wrapped too.) */
+static char *preload_state_make(void)
+{
+	size_t size = 128, len;
+	char *s, *p;
+
+	if (!preload_host)
+		return NULL;
+	for (int i = 0; i < PRELOAD_FD_MAX; i++)
+		if (preload_fds[i])
+			size += 24;
+	s = malloc(size);
+	if (!s)
+		return NULL;
+	len = (size_t)snprintf(s, size, "%s=%u:%llx:%d", PRELOAD_STATE_VAR,
+			       vmrpc_chan_index(preload_host->guest.chan),
+			       (unsigned long long)vmrpc_chan_nonce(preload_host->guest.chan),
+			       preload_cwd_host ? 1 : 0);
+	p = s + len;
+	for (int i = 0; i < PRELOAD_FD_MAX; i++) {
+		int hfd = host_fd(i);
+		if (hfd < 0 || (real.fcntl(i, F_GETFD) & FD_CLOEXEC))
+			continue;
+		p += snprintf(p, size - (size_t)(p - s), ",%d=%d", i, hfd);
+	}
+	return s;
+}
+
+/* envp without any VMRPC_HOST_STATE, plus ours (malloc'd; NULL: use envp). */
+static char **preload_env_with_state(char *const envp[], char *state)
+{
+	size_t n = 0, k = 0;
+	char **e;
+
+	while (envp && envp[n])
+		n++;
+	e = malloc((n + 2) * sizeof(*e));
+	if (!e)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], PRELOAD_STATE_VAR "=", sizeof(PRELOAD_STATE_VAR)) != 0)
+			e[k++] = envp[i];
+	if (state)
+		e[k++] = state;
+	e[k] = NULL;
+	return e;
+}
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	int (*next)(const char *, char *const[], char *const[]);
+	char *state, **env;
+	int r, e;
+
+	preload_init();
+	next = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execve");
+	LOCK();
+	state = preload_state_make();
+	UNLOCK();
+	env = preload_env_with_state(envp, state);
+	r = next(path, argv, env ? env : envp);
+	e = errno;
+	free(env);
+	free(state);
+	errno = e;
+	return r;
+}
+
+extern char **environ;
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	int (*next)(const char *, char *const[], char *const[]);
+	char *state, **env;
+	int r, e;
+
+	preload_init();
+	next = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
+	LOCK();
+	state = preload_state_make();
+	UNLOCK();
+	env = preload_env_with_state(envp, state);
+	r = next(file, argv, env ? env : envp);
+	e = errno;
+	free(env);
+	free(state);
+	errno = e;
+	return r;
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+/* vfork() as fork(): a vfork child that execs would otherwise leave its
+ * parent's channel behind. fork() is always a valid vfork(). */
+EXPORT pid_t vfork(void)
+{
+	return fork();
 }

@@ -469,9 +469,11 @@ static void server_fork_claim(struct server *s, const struct vmrpc_doorbell *b)
 {
 	uint32_t i = b->msg.chan_index, parent;
 	struct hchan *c = &s->ch[i];
+	struct vmrpc_doorbell claim = *b;
 	char why[128];
 
-	if (vmrpc_host_claim_check(s->region, b) < 0) {
+	claim.msg.op = VMRPC_DOORBELL_ATTACH; /* the same claim as an attach's */
+	if (vmrpc_host_claim_check(s->region, &claim) < 0) {
 		log_debug("%s: channel %u: stale fork doorbell from pid %d ignored", s->label, i,
 			  b->pid);
 		return;
@@ -518,13 +520,22 @@ static void server_fork_ready(struct server *s, const struct vmrpc_doorbell *b)
 	struct hchan *c = &s->ch[i];
 	int pidfd;
 
-	if (c->st != H_FORKING || c->nonce != b->msg.nonce || server_ppid(b->pid) != getpid() ||
-	    b->uid != (geteuid() == 0 ? c->fork_uid : geteuid()) ||
-	    vmrpc_host_claim_check(s->region, &(struct vmrpc_doorbell){
-		    .msg = { .op = VMRPC_DOORBELL_ATTACH, .chan_index = i, .nonce = c->nonce },
-		    .pid = c->caller_pid }) < 0) {
-		log_warn("%s: channel %u: forked shadow offer from pid %d refused", s->label, i,
-			 b->pid);
+	const char *why = NULL;
+
+	if (c->st != H_FORKING || c->nonce != b->msg.nonce)
+		why = "no fork is waiting for it";
+	else if (server_ppid(b->pid) != getpid())
+		why = "not a child of hostd";
+	else if (b->uid != (geteuid() == 0 ? c->fork_uid : geteuid()))
+		why = "not the caller's uid";
+	else if (vmrpc_host_claim_check(s->region, &(struct vmrpc_doorbell){
+			 .msg = { .op = VMRPC_DOORBELL_ATTACH, .chan_index = i,
+				  .nonce = c->nonce },
+			 .pid = c->caller_pid }) < 0)
+		why = "the claim changed";
+	if (why) {
+		log_warn("%s: channel %u: forked shadow offer from pid %d refused: %s", s->label,
+			 i, b->pid, why);
 		return;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);

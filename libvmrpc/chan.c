@@ -222,6 +222,44 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	free(ch);
 }
 
+VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *r, uint32_t index, uint64_t nonce,
+			       struct vmrpc_chan **ret_chan)
+{
+	struct vmrpc_chan_hdr *h = vmrpc_region_chan(r, index);
+	struct vmrpc_chan *ch;
+	uint32_t seq;
+
+	if (!h || r->regs)
+		return -EINVAL;
+	if (sync_load_acquire(&h->ctl.state) != VMRPC_CHAN_ATTACHED ||
+	    sync_load(&h->ctl.owner_pid) != (uint32_t)getpid() ||
+	    __atomic_load_n(&h->ctl.attach_nonce, __ATOMIC_ACQUIRE) != nonce)
+		return -ESTALE;
+	seq = sync_load_acquire(&h->req.req_seq);
+	if (sync_load_acquire(&h->rep.rep_seq) != seq)
+		return -EBUSY;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	ch->region = r;
+	ch->hdr = h;
+	ch->index = index;
+	ch->generation = sync_load_acquire(&h->ctl.generation);
+	ch->nonce = nonce;
+	ch->owner = getpid();
+	ch->seq = seq;
+	region_chan_arena(r, index, &ch->arena_start, &ch->arena_end);
+	ch->user_lo = ch->arena_end;
+	spin_init(&ch->spin);
+	*ret_chan = ch;
+	return 0;
+}
+
+VMRPC_API uint64_t vmrpc_chan_nonce(const struct vmrpc_chan *ch)
+{
+	return ch->nonce;
+}
+
 VMRPC_API uint32_t vmrpc_chan_index(const struct vmrpc_chan *ch)
 {
 	return ch->index;

@@ -36,6 +36,11 @@ struct vmrpc_host {
 /* Attach to region name (NULL: $VMRPC_REGION) as vmrpc_guest_attach()
  * does and bind the four interfaces. */
 VMRPC_API int vmrpc_host_attach(const char *name, struct vmrpc_host **ret_host);
+/* After execve(): the host context this process had before, on channel
+ * index with attach nonce nonce (vmrpc_chan_adopt) of region name (NULL:
+ * the default). Loopback only. */
+VMRPC_API int vmrpc_host_adopt(const char *name, uint32_t index, uint64_t nonce,
+			       struct vmrpc_host **ret_host);
 /* Detach (the shadow goes, with every host descriptor) and free. NULL is
  * ignored. In a forked child that did not get its own channel, only frees. */
 VMRPC_API void vmrpc_host_detach(struct vmrpc_host *host);

@@ -175,6 +175,16 @@ VMRPC_API int vmrpc_chan_fork_wait(struct vmrpc_chan *child, int timeout_ms);
 VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *child, pid_t pid);
 VMRPC_API void vmrpc_chan_fork_adopt(struct vmrpc_chan *child);
 
+/* After execve(): take up channel index again, which this process (same
+ * pid) attached before it exec'd, with attach nonce nonce. -ESTALE if the
+ * channel is not ATTACHED to this process with that nonce, -EBUSY if a call
+ * is in flight on it. Loopback regions only. */
+VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *region, uint32_t index, uint64_t nonce,
+			       struct vmrpc_chan **ret_chan);
+
+/* The attach nonce of an open channel (to hand to vmrpc_chan_adopt). */
+VMRPC_API uint64_t vmrpc_chan_nonce(const struct vmrpc_chan *chan);
+
 /* A channel bound to one interface: what generated caller stubs take. */
 struct vmrpc_binding {
 	struct vmrpc_chan *chan;
