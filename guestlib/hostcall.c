@@ -44,26 +44,28 @@ static int host_bind_all(struct vmrpc_host *h)
 	return 0;
 }
 
-VMRPC_API int vmrpc_host_attach(const char *name, struct vmrpc_host **ret_host)
+/* Finish a host context whose region (and, when adopting, channel) is
+ * set up: attach or adopt, bind, hand it out; undo everything on failure. */
+static int host_finish(struct vmrpc_host *h, int err, struct vmrpc_host **ret_host)
 {
-	struct vmrpc_host *h = calloc(1, sizeof(*h));
-	int err;
-
-	if (!h)
-		return -ENOMEM;
-	err = vmrpc_guest_attach(name, &h->guest);
-	if (err < 0)
-		goto fail;
-	err = host_bind_all(h);
+	if (err == 0)
+		err = host_bind_all(h);
 	if (err < 0) {
 		vmrpc_guest_detach(&h->guest);
-		goto fail;
+		free(h);
+		return err;
 	}
 	*ret_host = h;
 	return 0;
-fail:
-	free(h);
-	return err;
+}
+
+VMRPC_API int vmrpc_host_attach(const char *name, struct vmrpc_host **ret_host)
+{
+	struct vmrpc_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	return host_finish(h, vmrpc_guest_attach(name, &h->guest), ret_host);
 }
 
 VMRPC_API int vmrpc_host_adopt(const char *name, uint32_t index, uint64_t nonce,
@@ -75,20 +77,9 @@ VMRPC_API int vmrpc_host_adopt(const char *name, uint32_t index, uint64_t nonce,
 	if (!h)
 		return -ENOMEM;
 	err = vmrpc_region_open(name ? name : vmrpc_guest_default_region(), &h->guest.region);
-	if (err < 0)
-		goto fail;
-	err = vmrpc_chan_adopt(h->guest.region, index, nonce, &h->guest.chan);
 	if (err == 0)
-		err = host_bind_all(h);
-	if (err < 0) {
-		vmrpc_guest_detach(&h->guest);
-		goto fail;
-	}
-	*ret_host = h;
-	return 0;
-fail:
-	free(h);
-	return err;
+		err = vmrpc_chan_adopt(h->guest.region, index, nonce, &h->guest.chan);
+	return host_finish(h, err, ret_host);
 }
 
 VMRPC_API void vmrpc_host_detach(struct vmrpc_host *h)

@@ -1717,14 +1717,18 @@ static char **preload_env_with_state(char *const envp[], char *state)
 	return e;
 }
 
-EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+typedef int (*exec_fn)(const char *, char *const[], char *const[]);
+
+/* Call libc's name (execve or execvpe) with our state in the environment. */
+static int exec_with_state(const char *name, const char *path, char *const argv[],
+			   char *const envp[])
 {
-	int (*next)(const char *, char *const[], char *const[]);
+	exec_fn next;
 	char *state, **env;
 	int r, e;
 
 	preload_init();
-	next = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execve");
+	next = (exec_fn)dlsym(RTLD_NEXT, name);
 	LOCK();
 	state = preload_state_make();
 	UNLOCK();
@@ -1737,6 +1741,11 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	return r;
 }
 
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return exec_with_state("execve", path, argv, envp);
+}
+
 extern char **environ;
 
 EXPORT int execv(const char *path, char *const argv[])
@@ -1746,22 +1755,7 @@ EXPORT int execv(const char *path, char *const argv[])
 
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	int (*next)(const char *, char *const[], char *const[]);
-	char *state, **env;
-	int r, e;
-
-	preload_init();
-	next = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execvpe");
-	LOCK();
-	state = preload_state_make();
-	UNLOCK();
-	env = preload_env_with_state(envp, state);
-	r = next(file, argv, env ? env : envp);
-	e = errno;
-	free(env);
-	free(state);
-	errno = e;
-	return r;
+	return exec_with_state("execvpe", file, argv, envp);
 }
 
 EXPORT int execvp(const char *file, char *const argv[])
