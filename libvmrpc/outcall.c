@@ -112,22 +112,23 @@ VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, uint64_t off, ui
 				    char *buf, size_t size)
 {
 	struct vmrpc_chan *ch = call->chan;
-	const char *src;
-	size_t n;
+	const char *src, *nul;
+	size_t len;
 
-	/* The slot is our own (the stub chose it), but its bytes were
-	 * written by the callee: copy first, then look for the terminator. */
 	if (off < ch->arena_start || off > ch->arena_end || room > ch->arena_end - off ||
 	    room == 0)
 		return -EPROTO;
 	src = (const char *)ch->region->base + off;
-	n = room < size ? room : size;
-	if (n == 0)
+	/* Check before writing buf, which stays untouched on failure. The
+	 * callee may still rewrite the slot: copy len bytes and write the NUL
+	 * ourselves, so buf holds a terminated string whatever it does. */
+	nul = memchr(src, '\0', room);
+	if (!nul)
+		return -EPROTO;
+	len = (size_t)(nul - src);
+	if (len >= size)
 		return -ERANGE;
-	memcpy(buf, src, n);
-	if (!memchr(buf, '\0', n)) {
-		buf[0] = '\0'; /* never leave an unterminated string behind */
-		return n < room ? -ERANGE : -EPROTO;
-	}
+	memcpy(buf, src, len);
+	buf[len] = '\0';
 	return 0;
 }

@@ -191,6 +191,7 @@ struct idl_decl {
 	struct idl_enumerator *enumerators; /* ENUM */
 	struct idl_member *members;     /* STRUCT */
 	struct idl_decl *next;
+	uint32_t index; /* parser: position in its file, from 0 */
 
 	/* sema */
 	int state;       /* 0: new, 1: being resolved, 2: resolved */
@@ -252,6 +253,7 @@ struct idl_file {
 	struct idl_import *imports;
 	struct idl_decl *decls;
 	struct idl_iface *ifaces;
+	uint32_t n_decls;
 	struct idl_file *next; /* in the unit, imported files first */
 
 	/* loader */

@@ -247,15 +247,18 @@ static void emit_unmarshal(const struct idl_method *m, struct idl_buf *out)
 			       "\tif (%s > 0 && %s_slot != %s)\n\t\tmemcpy(%s, %s_slot, (size_t)%s);\n",
 			       len, p->name, p->name, p->name, p->name, len);
 	}
+	/* An out pointer may be NULL (the value is dropped); an inout one was
+	 * read already. */
 	for (const struct idl_param *p = m->params; p; p = p->next) {
 		if (!idl_param_in_results(p))
 			continue;
+		if (p->dir == IDL_DIR_OUT)
+			idl_buf_printf(out, "\tif (%s)\n\t", p->name);
 		if (p->type.kind == IDL_TYPE_ARRAY)
-			idl_buf_printf(out, "\tif (%s)\n\t\tmemcpy(%s, res.%s, sizeof(res.%s));\n",
-				       p->name, p->name, p->name, p->name);
+			idl_buf_printf(out, "\tmemcpy(%s, res.%s, sizeof(res.%s));\n", p->name,
+				       p->name, p->name);
 		else
-			idl_buf_printf(out, "\tif (%s)\n\t\t*%s = res.%s;\n", p->name, p->name,
-				       p->name);
+			idl_buf_printf(out, "\t*%s = res.%s;\n", p->name, p->name);
 	}
 }
 

@@ -173,25 +173,18 @@ static void emit_typedef(const struct idl_decl *d, struct idl_buf *out)
 struct types_emitter {
 	const struct idl_file *file;
 	struct idl_buf *out;
-	const struct idl_decl **done;
-	size_t n_done;
+	bool *done; /* by declaration index */
 };
-
-static bool emitted(const struct types_emitter *te, const struct idl_decl *d)
-{
-	for (size_t i = 0; i < te->n_done; i++)
-		if (te->done[i] == d)
-			return true;
-	return false;
-}
 
 static void emit_decl(struct types_emitter *te, const struct idl_decl *d);
 
 /* The declarations of this file that type t needs first. */
 static void emit_deps(struct types_emitter *te, const struct idl_type *t)
 {
-	if (t->tdef)
-		emit_decl(te, t->tdef);
+	if (t->tdef) {
+		emit_decl(te, t->tdef); /* which emits what it needs itself */
+		return;
+	}
 	if (t->kind == IDL_TYPE_ARRAY)
 		emit_deps(te, t->elem);
 	else if (t->decl)
@@ -200,9 +193,9 @@ static void emit_deps(struct types_emitter *te, const struct idl_type *t)
 
 static void emit_decl(struct types_emitter *te, const struct idl_decl *d)
 {
-	if (d->file != te->file || emitted(te, d))
+	if (d->file != te->file || te->done[d->index])
 		return; /* imported: its own header has it */
-	te->done[te->n_done++] = d;
+	te->done[d->index] = true;
 	switch (d->kind) {
 	case IDL_DECL_CONST:
 		emit_const(d, te->out);
@@ -226,16 +219,13 @@ void idl_emit_types_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 {
 	const struct idl_file *file = ctx->file;
 	struct types_emitter te = { .file = file, .out = out };
-	size_t n = 0;
 
 	emit_header_begin(ctx, "types", NULL, out);
 	for (const struct idl_import *imp = file->imports; imp; imp = imp->next)
 		idl_buf_printf(out, "#include \"%s_types.h\"\n", imp->file->stem);
 	if (file->imports)
 		idl_buf_putc(out, '\n');
-	for (const struct idl_decl *d = file->decls; d; d = d->next)
-		n++;
-	te.done = calloc(n ? n : 1, sizeof(*te.done));
+	te.done = calloc(file->n_decls ? file->n_decls : 1, sizeof(*te.done));
 	if (!te.done) {
 		fputs("vmrpc-stubgen: out of memory\n", stderr);
 		exit(1);

@@ -551,6 +551,7 @@ static void add_decl(struct idl_parse_ctx *ctx, struct idl_decl *d)
 	if (!d)
 		return; /* a syntax error, reported */
 	d->file = ctx->file;
+	d->index = ctx->file->n_decls++;
 	*ctx->decl_tail = d;
 	ctx->decl_tail = &d->next;
 }

@@ -28,7 +28,12 @@ struct sema {
 	struct idl_symtab *scopes;  /* one per file: its declarations by name */
 	size_t n_files;
 	bool ambiguous;             /* the last lookup reported an ambiguity */
+	int depth;                  /* declarations being resolved, nested */
 };
+
+/* Types nest (struct in struct, typedef of typedef) at most this deep: the
+ * compiler recurses over the nesting, and no real interface comes close. */
+#define IDL_NESTING_MAX 256
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -804,6 +809,13 @@ static bool resolve_decl(struct sema *s, struct idl_decl *d)
 				  decl_kind_name(d->kind), d->name);
 		return false;
 	}
+	if (s->depth >= IDL_NESTING_MAX) {
+		idl_error(s->diag, &d->loc, "%s '%s' nests types more than %d deep",
+			  decl_kind_name(d->kind), d->name, IDL_NESTING_MAX);
+		d->state = 2;
+		return false;
+	}
+	s->depth++;
 	d->state = 1;
 	s->file = d->file; /* names in it are looked up where it was written */
 	switch (d->kind) {
@@ -822,6 +834,7 @@ static bool resolve_decl(struct sema *s, struct idl_decl *d)
 		break;
 	}
 	s->file = saved;
+	s->depth--;
 	d->state = 2;
 	return d->ok;
 }

@@ -28,9 +28,10 @@ run_suite() {
 run_suite gcc -DCMAKE_C_COMPILER=gcc -DVMRPC_VM_TEST=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	run_suite asan -DCMAKE_C_COMPILER=gcc -DVMRPC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-# clang also builds the libFuzzer target for the host's request validation;
-# its ctest fuzz_request_run fuzzes for $VMRPC_FUZZ_SECONDS (0: not at all).
-# Every suite replays the fuzz corpus (ctest fuzz_request_corpus).
+# clang also builds the libFuzzer targets: the host's request validation and
+# the IDL compiler; their ctests fuzz_request_run and fuzz_idl_run fuzz for
+# $VMRPC_FUZZ_SECONDS each (0: not at all). Every suite replays both corpora
+# (ctest fuzz_request_corpus, fuzz_idl_corpus).
 run_suite clang -DCMAKE_C_COMPILER=clang -DVMRPC_FUZZ_SECONDS="${VMRPC_FUZZ_SECONDS:-30}"
 echo "=== all test suites passed"
 echo "$total passed, 0 failed"

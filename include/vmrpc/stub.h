@@ -99,7 +99,7 @@ VMRPC_API int vmrpc_outcall_send(struct vmrpc_outcall *call, uint32_t method,
 /* After invoke: copy the string the callee wrote into the arena slot at off
  * (room bytes) into buf (size bytes). -EPROTO if the callee left it
  * unterminated or the slot is not in the arena, -ERANGE if it does not fit
- * buf. */
+ * buf; buf is untouched on failure. */
 VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, uint64_t off,
 				    uint32_t room, char *buf, size_t size);
 

@@ -60,7 +60,7 @@ static struct {
 	struct vmrpc_service svcs[2], no_ops[2];
 	uint8_t ctl[sizeof(struct vmrpc_chan_ctl)]; /* the channel's ctl line after attach */
 	uint32_t seq;
-	int verbose; /* $FUZZ_REQUEST_VERBOSE: print each request and its status */
+	int verbose; /* $FUZZ_REQUEST_VERBOSE or $FUZZ_VERBOSE: print each status */
 } F;
 
 /* What the whole region must hold after the call: the region as it was
@@ -523,7 +523,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("fuzz_request: mkdtemp");
 		abort();
 	}
-	F.verbose = getenv("FUZZ_REQUEST_VERBOSE") != NULL;
+	F.verbose = getenv("FUZZ_REQUEST_VERBOSE") || getenv("FUZZ_VERBOSE");
 	setenv("VMRPC_RUNTIME_DIR", dir, 1);
 	err = vmrpc_region_create("fuzz", &opts, &F.region);
 	if (err < 0)

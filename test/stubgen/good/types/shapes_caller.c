@@ -41,8 +41,7 @@ int32_t shapes_put(const struct vmrpc_binding *binding,
 		return -EPROTO;
 	if (!vmrpc_wire_bool_ok(&res.ok))
 		return -EPROTO;
-	if (n)
-		*n = res.n;
+	*n = res.n;
 	if (p)
 		*p = res.p;
 	if (c)
@@ -91,8 +90,7 @@ int64_t shapes_exchange(const struct vmrpc_binding *binding, char *text,
 		return err;
 	if (ret > 0 && data_slot != data)
 		memcpy(data, data_slot, (size_t)ret);
-	if (counter)
-		*counter = res.counter;
+	*counter = res.counter;
 	return ret;
 }
 
