@@ -48,6 +48,10 @@ wait "$a" "$b"
 step "an error from the host, as the host reports it"
 "$bin/examples/hostcat" /nonexistent/file || true
 
+step "hostrun: a host program, streamed both ways, in a guest | host | guest pipeline"
+printf 'pear\napple\nfig\n' | "$bin/examples/hostrun" sort | tr a-z A-Z
+"$bin/examples/hostrun" sh -c 'echo "host says: exiting 3" >&2; exit 3' || echo "exit status $?"
+
 step "hostd's log: one line per attach, detach and shadow exit"
 sleep 0.2
 cat "$run/hostd.log"

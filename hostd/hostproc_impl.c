@@ -101,6 +101,11 @@ static void __attribute__((noreturn)) hostproc_child(const char *path, char **av
 	int moved[3], err;
 	sigset_t none;
 
+	/* Ignored signals stay ignored across exec: hostd ignores SIGPIPE
+	 * (so the shadow does), and `yes | head -1` must still end yes. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
