@@ -102,10 +102,13 @@ VMRPC_API void vmrpc_host_buf_free(struct vmrpc_host *h, void *ptr)
 
 enum host_dir { HOST_READ, HOST_WRITE };
 
-/* One stub call of at most h->chunk bytes; offset < 0: the file position. */
+/* One stub call of at most *n bytes; offset < 0: the file position. *n
+ * becomes what was asked for in the end (less, if the arena was short). */
 static int64_t host_xfer_once(struct vmrpc_host *h, enum host_dir dir, int fd, void *buf,
-			      uint64_t n, int64_t offset)
+			      uint64_t *np, int64_t offset)
 {
+	uint64_t n = *np;
+
 	for (;;) {
 		int64_t r;
 
@@ -119,6 +122,7 @@ static int64_t host_xfer_once(struct vmrpc_host *h, enum host_dir dir, int fd, v
 			return r;
 		/* Kept buffers took part of the arena: smaller pieces. */
 		n /= 2;
+		*np = n;
 		if (h->chunk > n)
 			h->chunk = n;
 	}
@@ -131,7 +135,8 @@ static int64_t host_xfer(struct vmrpc_host *h, enum host_dir dir, int fd, void *
 
 	do {
 		uint64_t n = count - done < h->chunk ? count - done : h->chunk;
-		int64_t r = host_xfer_once(h, dir, fd, (char *)buf + done, n,
+		/* n may shrink: a short transfer is one shorter than asked */
+		int64_t r = host_xfer_once(h, dir, fd, (char *)buf + done, &n,
 					   offset < 0 ? -1 : offset + (int64_t)done);
 
 		if (r < 0)
@@ -220,7 +225,7 @@ static int64_t host_xferv(struct vmrpc_host *h, enum host_dir dir, int fd,
 					break;
 				}
 			}
-		r = host_xfer_once(h, dir, fd, bounce, n, -1);
+		r = host_xfer_once(h, dir, fd, bounce, &n, -1);
 		if (r < 0 || (uint64_t)r > n) {
 			free(bounce);
 			return done ? (int64_t)done : (r < 0 ? r : -EPROTO);

@@ -1590,6 +1590,10 @@ EXPORT pid_t fork(void)
 
 	preload_init();
 	LOCK();
+	/* An exec'd image takes its channel up lazily; it must be ours before
+	 * the fork, or the child would take up the parent's channel. */
+	if (!preload_host && preload_adopt)
+		host_get();
 	if (preload_host)
 		prep = vmrpc_host_fork_prepare(preload_host, &f);
 	pid = real.fork();
