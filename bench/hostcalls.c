@@ -196,7 +196,7 @@ static int ok(int64_t r, const char *what)
 
 static int sys_ok(long r, const char *what)
 {
-	return r < 0 ? ok(-errno, what) : 0;
+	return r < 0 ? ok(errno ? -errno : -EIO, what) : 0;
 }
 
 /* Each way's next 1 MiB of the big file, wrapping at its end. */
@@ -652,5 +652,7 @@ int main(int argc, char **argv)
 		bench_samples_free(&hc_cases[i].s);
 	if (teardown() < 0 && err == 0)
 		err = -ECHILD;
+	if (err < 0)
+		fprintf(stderr, PROG ": failed: %s\n", vmrpc_strerror(err));
 	return err < 0;
 }
