@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The vmrpc demo on the loopback transport: build, start vmrpc-hostd, and run
 # guest programs that call the host: calc-demo (a typed interface served by a
-# service module) and hostcat (host files through host calls, with per-caller
-# working directories kept by shadow processes).
+# service module), hostcat (host files through host calls, with per-caller
+# working directories kept by shadow processes) and hostrun (a host program
+# with the guest's stdio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD

@@ -49,6 +49,8 @@
 
 extern char **environ;
 
+static char hostrun_out_buf[HOSTRUN_BUF], hostrun_in_buf[HOSTRUN_BUF];
+
 static const int hostrun_forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 					 SIGUSR1, SIGUSR2, SIGWINCH };
 static volatile sig_atomic_t hostrun_pending[NSIG];
@@ -232,7 +234,7 @@ int main(int argc, char **argv)
 	int nenv = 0, c, status = 0, all_env = 0;
 	const char *dir = "";
 	struct stream in = { .gfd = 0 }, out = { .gfd = 1 }, err = { .gfd = 2 };
-	char *packed_argv, *packed_env, *buf;
+	char *packed_argv, *packed_env, *buf = hostrun_out_buf;
 	uint32_t argv_len, env_len;
 	struct vmrpc_host *h;
 	int32_t p[3][2], pid, r;
@@ -278,16 +280,21 @@ int main(int argc, char **argv)
 	}
 	packed_argv = pack(argv + optind, argc - optind, &argv_len);
 	packed_env = pack(envsrc, nenv, &env_len);
-	buf = malloc(HOSTRUN_BUF);
-	in.buf = malloc(HOSTRUN_BUF);
-	if (!packed_argv || !packed_env || !buf || !in.buf) {
+	in.buf = hostrun_in_buf;
+	if (envsrc != env)
+		free(envsrc);
+	if (!packed_argv || !packed_env) {
 		fprintf(stderr, "hostrun: arguments or environment too large (at most %u bytes)\n",
 			HOSTPROC_STRINGS_MAX);
+		free(packed_argv);
+		free(packed_env);
 		return HOSTRUN_EXIT_FAIL;
 	}
 
 	r = vmrpc_host_attach(NULL, &h);
 	if (r < 0) {
+		free(packed_argv);
+		free(packed_env);
 		fprintf(stderr, "hostrun: region '%s': %s\n", vmrpc_guest_default_region(),
 			vmrpc_strerror(r));
 		return HOSTRUN_EXIT_FAIL;
@@ -301,6 +308,8 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			fprintf(stderr, "hostrun: host pipe: %s\n", vmrpc_strerror(r));
 			vmrpc_host_detach(h);
+			free(packed_argv);
+			free(packed_env);
 			return HOSTRUN_EXIT_FAIL;
 		}
 	}
@@ -315,6 +324,8 @@ int main(int argc, char **argv)
 	pid = hostproc_spawn(&h->proc, argv[optind], packed_argv, argv_len,
 			     (uint32_t)(argc - optind), packed_env, env_len, (uint32_t)nenv, dir,
 			     p[0][0], p[1][1], p[2][1]);
+	free(packed_argv);
+	free(packed_env);
 	/* The program has its ends; ours are the others. */
 	hostfs_close(&h->fs, p[0][0]);
 	hostfs_close(&h->fs, p[1][1]);
