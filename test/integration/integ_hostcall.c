@@ -510,7 +510,10 @@ static void test_fork_lifecycle(void **state)
 	itest_child_start(&c, fork_caller, &fa);
 	itest_expect(&c);
 	assert_int_equal(itest_child_wait(&c), 0);
-	itest_log_wait(&h, 1, "handed over", (char *)NULL);
+	/* Not "handed over" for sure: the HANDOVER doorbell is not waited
+	 * for, and when the child has exited and been reaped before hostd
+	 * reads it, hostd finds no such child and tears the channel down,
+	 * which is what it does at the child's exit anyway. */
 	itest_log_wait(&h, 2, "reaped", (char *)NULL);
 
 	/* The parent dies after the shadow forked, before fork(): both its
