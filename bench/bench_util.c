@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +144,46 @@ int bench_child_stop(struct bench_child *c, const char *what)
 		fprintf(stderr, "%s: child %d was killed by signal %d (%s)\n", what,
 			(int)c->pid, WTERMSIG(c->status), strsignal(WTERMSIG(c->status)));
 	return -ECHILD;
+}
+
+struct bench_daemon {
+	const char *exe, *log_path;
+	char *const *argv;
+};
+
+static int bench_daemon_main(void *arg)
+{
+	const struct bench_daemon *d = arg;
+	int fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	/* Daemons log every attach and detach: keep that out of the table. */
+	if (fd >= 0)
+		dup2(fd, STDERR_FILENO);
+	execv(d->exe, d->argv);
+	fprintf(stderr, "exec %s: %s\n", d->exe, strerror(errno));
+	return -1;
+}
+
+int bench_daemon_start(struct bench_child *ret_child, int cpu, const char *exe,
+		       char *const argv[], const char *log_path, const char *ready_path,
+		       const char *what)
+{
+	struct bench_daemon d = { .exe = exe, .log_path = log_path, .argv = argv };
+	int err = bench_child_start(ret_child, cpu, bench_daemon_main, &d);
+
+	if (err < 0) {
+		fprintf(stderr, "%s: fork: %s\n", what, strerror(-err));
+		return err;
+	}
+	for (int i = 0; access(ready_path, F_OK) < 0; i++) {
+		if (i == 500 || !bench_child_alive(ret_child)) {
+			fprintf(stderr, "%s: %s did not start (its log: %s)\n", what, exe,
+				log_path);
+			return -ETIMEDOUT;
+		}
+		usleep(10000);
+	}
+	return 0;
 }
 
 /* Nearest-rank percentile of sorted samples. */

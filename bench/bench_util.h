@@ -44,6 +44,14 @@ int bench_child_alive(struct bench_child *child);
  * -ECHILD (after printing why, prefixed with what) otherwise. */
 int bench_child_stop(struct bench_child *child, const char *what);
 
+/* exec exe with argv (vmrpc-hostd, say) in a child pinned to cpu (< 0: not
+ * pinned) that dies with its parent, its stderr to log_path, and wait up to
+ * 5 s until ready_path (its socket) exists. Returns 0 or -errno, after
+ * printing why, prefixed with what. */
+int bench_daemon_start(struct bench_child *ret_child, int cpu, const char *exe,
+		       char *const argv[], const char *log_path, const char *ready_path,
+		       const char *what);
+
 /* One call of the case being measured: 0, or a negative error. */
 typedef int (*bench_call_fn)(void *arg);
 

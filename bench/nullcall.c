@@ -361,28 +361,12 @@ struct nc_hostd {
 	struct vmrpc_binding b;
 };
 
-static int nc_hostd_main(void *arg)
+static int nc_hostd_open(struct nc_case *k)
 {
 	char *const argv[] = { "vmrpc-hostd", "--loopback", NC_HOSTD_REGION, "--channels", "2",
 			       "--service", NC_BENCHNULL_MODULE, NULL };
-	char log[PATH_MAX];
-	int fd, err;
-
-	/* hostd logs every attach and detach: keep that out of the table. */
-	snprintf(log, sizeof(log), "%s/hostd.log", nc_host.dir);
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		dup2(fd, STDERR_FILENO);
-	execv(NC_HOSTD_EXE, argv);
-	err = -errno;
-	fprintf(stderr, "vmrpc-hostd: exec %s: %s\n", NC_HOSTD_EXE, strerror(-err));
-	return err;
-}
-
-static int nc_hostd_open(struct nc_case *k)
-{
 	struct nc_hostd *v = k->priv;
-	char sock[PATH_MAX];
+	char sock[PATH_MAX], log[PATH_MAX];
 	int err;
 
 	if (!nc_host.dir[0]) {
@@ -390,19 +374,15 @@ static int nc_hostd_open(struct nc_case *k)
 		if (err < 0)
 			return err;
 	}
-	err = bench_child_start(&k->child, k->cfg->callee_cpu, nc_hostd_main, k);
-	if (err < 0)
-		return err;
 	err = vmrpc_region_path(NC_HOSTD_REGION, ".sock", sock, sizeof(sock));
 	if (err < 0)
 		return err;
-	for (int i = 0; access(sock, F_OK) < 0; i++) {
-		if (i == 500 || !bench_child_alive(&k->child)) {
-			fprintf(stderr, "%s: vmrpc-hostd did not start\n", k->key);
-			return -ETIMEDOUT;
-		}
-		usleep(10000);
-	}
+	/* in the callee child: pinned there, as its shadows then are */
+	snprintf(log, sizeof(log), "%s/hostd.log", nc_host.dir);
+	err = bench_daemon_start(&k->child, k->cfg->callee_cpu, NC_HOSTD_EXE, argv, log, sock,
+				 k->key);
+	if (err < 0)
+		return err;
 	err = vmrpc_region_open(NC_HOSTD_REGION, &v->guest);
 	if (err == 0)
 		err = vmrpc_chan_open(v->guest, 0, &v->ch);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The vmrpc demo on the loopback transport: build, start vmrpc-hostd, and run
 # guest programs that call the host: calc-demo (a typed interface served by a
-# service module) and hostcat (host files through host calls, with per-caller
-# working directories kept by shadow processes).
+# service module), hostcat (host files through host calls, with per-caller
+# working directories kept by shadow processes) and hostrun (a host program
+# with the guest's stdio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -47,6 +48,10 @@ wait "$a" "$b"
 
 step "an error from the host, as the host reports it"
 "$bin/examples/hostcat" /nonexistent/file || true
+
+step "hostrun: a host program, streamed both ways, in a guest | host | guest pipeline"
+printf 'pear\napple\nfig\n' | "$bin/examples/hostrun" sort | tr a-z A-Z
+"$bin/examples/hostrun" sh -c 'echo "host says: exiting 3" >&2; exit 3' || echo "exit status $?"
 
 step "hostd's log: one line per attach, detach and shadow exit"
 sleep 0.2

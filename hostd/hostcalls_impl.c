@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "hostcalls_impl.h"
+#include "shadow_fds.h"
 
 static int32_t hostcalls_do_identity(void *ctx, int32_t *pid, uint32_t *uid, uint32_t *gid)
 {
@@ -36,20 +37,31 @@ static int32_t hostcalls_do_open(void *ctx, const char *path, int32_t flags, uin
 
 static int64_t hostcalls_do_read(void *ctx, int32_t fd, void *buf, uint64_t count)
 {
-	ssize_t n = read(fd, buf, count > SSIZE_MAX ? SSIZE_MAX : (size_t)count);
+	ssize_t n;
+
+	/* Not the shadow's own descriptors: fd 2 is hostd's log. */
+	if (!shadow_fd_guest_ok(fd))
+		return -EBADF;
+	n = read(fd, buf, count > SSIZE_MAX ? SSIZE_MAX : (size_t)count);
 
 	return n < 0 ? -errno : n;
 }
 
 static int64_t hostcalls_do_write(void *ctx, int32_t fd, const void *buf, uint64_t count)
 {
-	ssize_t n = write(fd, buf, count > SSIZE_MAX ? SSIZE_MAX : (size_t)count);
+	ssize_t n;
+
+	if (!shadow_fd_guest_ok(fd))
+		return -EBADF;
+	n = write(fd, buf, count > SSIZE_MAX ? SSIZE_MAX : (size_t)count);
 
 	return n < 0 ? -errno : n;
 }
 
 static int32_t hostcalls_do_close(void *ctx, int32_t fd)
 {
+	if (!shadow_fd_guest_ok(fd))
+		return -EBADF;
 	return close(fd) < 0 ? -errno : 0;
 }
 

@@ -9,19 +9,22 @@
  *   ATTACHED --shadow exit--> DEAD --detach / caller exit--> FREE
  *   CLOSING --shadow reaped--> FREE
  *   FREE --attach refused--> REFUSED --caller reads it / exits--> FREE
+ *   FREE --ATTACH_FORK--> FORKING --FORK_READY--> ATTACHED (a forked shadow)
+ *   FORKING --caller withdraws / exits--> FREE
  * Guest-sourced channels (a host program calls the guest agent):
  *   FREE --host caller connects--> GSRC --connection closes--> GSRC_CLOSING
  *   GSRC_CLOSING --guestd RELEASED it--> FREE
  *   GSRC --connection closes before guestd took it--> FREE
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,7 +46,9 @@
  * often (the price of that transport: an idle hostd still wakes up). */
 #define SERVER_PLAIN_SCAN_MS 50
 
-enum hchan_state { H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED, H_GSRC, H_GSRC_CLOSING };
+enum hchan_state {
+	H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED, H_GSRC, H_GSRC_CLOSING, H_FORKING
+};
 
 struct hchan {
 	enum hchan_state st;
@@ -57,6 +62,8 @@ struct hchan {
 	const char *why; /* why CLOSING: for the detach log line */
 	int attached;    /* hostd set ATTACHED (or OFFERED) in the region for this caller */
 	int conn_fd;     /* guest-sourced: the host caller's connection, or -1 */
+	uint32_t fork_parent; /* FORKING: the caller's own channel */
+	uid_t fork_uid;       /* FORKING: the uid the forked shadow must have */
 };
 
 enum ev_kind {
@@ -84,6 +91,7 @@ struct server {
 	struct services services;
 	struct io_uring ring;
 	int bell_fd;
+	char bell_path[108]; /* loopback: the doorbell socket, for shadows */
 	int sig_fd;
 	uint32_t n_channels;
 	uint32_t max_shadows;
@@ -218,6 +226,11 @@ static void hchan_teardown(struct server *s, uint32_t i, const char *why)
 		if (s->stopping || !strcmp(why, "gone with its VM"))
 			hchan_free(s, i);
 		break;
+	case H_FORKING:
+		log_info("%s: channel %u: fork by caller pid %d abandoned: it %s",
+			 s->label, i, c->caller_pid, why);
+		hchan_free(s, i);
+		break;
 	default:
 		break;
 	}
@@ -341,6 +354,7 @@ static void server_attach(struct server *s, struct attach_req *a)
 		.verbose = s->opts->verbose,
 		.bell_fd = -1,
 		.wake = s->opts->transport == SERVER_IVSHMEM_PLAIN ? "poll" : NULL,
+		.doorbell = s->vm ? NULL : s->bell_path,
 	};
 	if (s->opts->transport == SERVER_IVSHMEM_DOORBELL) {
 		spec.bell_fd = ivsh_server_host_vector(&s->ivsh, 1 + i);
@@ -399,6 +413,11 @@ static void server_attach_bell(struct server *s, const struct vmrpc_doorbell *b)
 	}
 	if (c->st == H_REFUSED) /* the refused caller gave it back; new claim */
 		hchan_free(s, i);
+	if (c->st == H_FORKING) { /* the forking caller gave it back unused */
+		log_info("%s: channel %u: fork by caller pid %d abandoned", s->label, i,
+			 c->caller_pid);
+		hchan_free(s, i);
+	}
 	if (c->st != H_FREE) {
 		log_warn("%s: channel %u: pid %d claims it while pid %d holds it; "
 			 "ignored",
@@ -664,6 +683,10 @@ static void server_detach(struct server *s, const struct vmrpc_doorbell *b)
 	uint32_t i = b->msg.chan_index;
 	struct hchan *c = &s->ch[i];
 
+	if (c->st == H_FORKING && c->caller_pid == b->pid && c->nonce == b->msg.nonce) {
+		hchan_teardown(s, i, "withdrew");
+		return;
+	}
 	if ((c->st != H_ATTACHED && c->st != H_DEAD) || c->caller_pid != b->pid ||
 	    c->nonce != b->msg.nonce) {
 		log_debug("%s: channel %u: detach doorbell from pid %d does not match "
@@ -672,6 +695,184 @@ static void server_detach(struct server *s, const struct vmrpc_doorbell *b)
 		return;
 	}
 	hchan_teardown(s, i, "detached");
+}
+
+/* ---- guest fork (docs/hostcalls.md) ---------------------------------- */
+
+/* /proc/<pid>/stat's parent pid, or 0. */
+static pid_t server_ppid(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd, ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may hold anything but is followed by ") S " */
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/* Step 1: a caller claimed channel i for the child it is about to fork and
+ * names its own channel (first 4 bytes of i's args block, copied once)
+ * whose shadow will fork. Nothing is spawned: the forked shadow comes. */
+static void server_fork_claim(struct server *s, const struct vmrpc_doorbell *b)
+{
+	uint32_t i = b->msg.chan_index, parent;
+	struct hchan *c = &s->ch[i];
+	struct vmrpc_doorbell claim = *b;
+	char why[128];
+
+	claim.msg.op = VMRPC_DOORBELL_ATTACH; /* the same claim as an attach's */
+	if (vmrpc_host_claim_check(s->region, &claim) < 0) {
+		log_debug("%s: channel %u: stale fork doorbell from pid %d ignored", s->label, i,
+			  b->pid);
+		return;
+	}
+	if (c->st == H_REFUSED || c->st == H_FORKING)
+		hchan_free(s, i);
+	if (c->st != H_FREE || s->stopping)
+		return;
+	memcpy(&parent, vmrpc_region_chan(s->region, i)->args, sizeof(parent));
+	if (parent >= s->n_channels || s->ch[parent].st != H_ATTACHED ||
+	    s->ch[parent].caller_pid != b->pid) {
+		snprintf(why, sizeof(why), "fork from channel %u, which is not its own", parent);
+		server_refuse(s, i, -VMRPC_EREFUSED, b->pid, why);
+		return;
+	}
+	if (s->n_shadows >= s->max_shadows) {
+		snprintf(why, sizeof(why), "shadow limit %u reached", s->max_shadows);
+		server_refuse(s, i, -VMRPC_EREFUSED, b->pid, why);
+		return;
+	}
+	c->caller_pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);
+	if (c->caller_pidfd < 0) {
+		hchan_free(s, i);
+		return;
+	}
+	c->st = H_FORKING;
+	c->epoch++;
+	c->caller_pid = b->pid;
+	c->nonce = b->msg.nonce;
+	c->fork_parent = parent;
+	c->fork_uid = b->uid;
+	c->caller_armed = 1;
+	server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
+	log_debug("%s: channel %u: caller pid %d forks the shadow of channel %u", s->label, i,
+		  b->pid, parent);
+}
+
+/* Step 2: the forked copy of the parent's shadow offers itself. It must be
+ * our child (a double fork made it one: hostd is a child subreaper), run as
+ * the caller's shadows do, and know the claim's nonce. */
+static void server_fork_ready(struct server *s, const struct vmrpc_doorbell *b)
+{
+	uint32_t i = b->msg.chan_index;
+	struct hchan *c = &s->ch[i];
+	int pidfd;
+
+	const char *why = NULL;
+
+	if (c->st != H_FORKING || c->nonce != b->msg.nonce)
+		why = "no fork is waiting for it";
+	else if (server_ppid(b->pid) != getpid())
+		why = "not a child of hostd";
+	else if (b->uid != (geteuid() == 0 ? c->fork_uid : geteuid()))
+		why = "not the caller's uid";
+	else if (vmrpc_host_claim_check(s->region, &(struct vmrpc_doorbell){
+			 .msg = { .op = VMRPC_DOORBELL_ATTACH, .chan_index = i,
+				  .nonce = c->nonce },
+			 .pid = c->caller_pid }) < 0)
+		why = "the claim changed";
+	if (why) {
+		log_warn("%s: channel %u: forked shadow offer from pid %d refused: %s", s->label,
+			 i, b->pid, why);
+		return;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);
+	if (pidfd < 0)
+		return;
+	s->n_shadows++;
+	c->st = H_ATTACHED;
+	c->shadow_pid = b->pid;
+	c->shadow_pidfd = pidfd;
+	server_poll(s, pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
+	if (vmrpc_host_chan_attach(s->region, i, b->pid) < 0) {
+		hchan_teardown(s, i, "withdrew");
+		return;
+	}
+	c->attached = 1;
+	log_info("%s: channel %u attached: caller pid %d forks, shadow pid %d is a fork of "
+		 "channel %u's",
+		 s->label, i, c->caller_pid, b->pid, c->fork_parent);
+}
+
+/* Step 3: after fork() the caller hands the channel to its child (pid in
+ * ctl.owner_pid), which must be its child indeed; hostd watches the child
+ * from now on. */
+static void server_fork_handover(struct server *s, const struct vmrpc_doorbell *b)
+{
+	uint32_t i = b->msg.chan_index;
+	struct hchan *c = &s->ch[i];
+	pid_t child;
+	int pidfd;
+
+	if ((c->st != H_ATTACHED && c->st != H_DEAD) || c->caller_pid != b->pid ||
+	    c->nonce != b->msg.nonce) {
+		log_debug("%s: channel %u: handover from pid %d ignored", s->label, i, b->pid);
+		return;
+	}
+	child = (pid_t)__atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.owner_pid,
+				       __ATOMIC_ACQUIRE);
+	if (child <= 0 || server_ppid(child) != b->pid ||
+	    (pidfd = (int)syscall(SYS_pidfd_open, child, 0)) < 0) {
+		hchan_teardown(s, i, "handed its channel to no child of its own");
+		return;
+	}
+	hchan_close_caller(s, i);
+	/* A new epoch: a completion for the parent's exit must not count. */
+	if (c->shadow_pidfd >= 0)
+		server_unpoll(s, ev_data(EV_SHADOW, c->epoch, i));
+	c->epoch++;
+	c->caller_pid = child;
+	c->caller_pidfd = pidfd;
+	c->caller_armed = 1;
+	server_poll(s, pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
+	if (c->shadow_pidfd >= 0)
+		server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
+	log_info("%s: channel %u handed over from caller pid %d to its child pid %d",
+		 s->label, i, b->pid, child);
+}
+
+/* hostd is a child subreaper (forked shadows must become its children), so
+ * orphans end up here too: programs a dead shadow started, a forked copy
+ * nobody adopted. Reap them; a shadow we watch goes through its pidfd. */
+static void server_reap_orphans(struct server *s)
+{
+	for (int n = 0; n < 256; n++) {
+		siginfo_t si = { 0 };
+		uint32_t i;
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+			return;
+		for (i = 0; i < s->n_channels; i++)
+			if (s->ch[i].shadow_pidfd >= 0 && s->ch[i].shadow_pid == si.si_pid)
+				break;
+		if (i < s->n_channels) {
+			server_on_shadow(s, i);
+			continue;
+		}
+		waitpid(si.si_pid, NULL, WNOHANG);
+		log_debug("%s: reaped orphan pid %d", s->label, si.si_pid);
+	}
 }
 
 static void server_on_bell(struct server *s)
@@ -700,6 +901,12 @@ static void server_on_bell(struct server *s)
 			server_detach(s, &b);
 		else if (b.msg.op == VMRPC_DOORBELL_GUESTD)
 			server_scan_guestd(s);
+		else if (b.msg.op == VMRPC_DOORBELL_ATTACH_FORK)
+			server_fork_claim(s, &b);
+		else if (b.msg.op == VMRPC_DOORBELL_FORK_READY)
+			server_fork_ready(s, &b);
+		else if (b.msg.op == VMRPC_DOORBELL_HANDOVER)
+			server_fork_handover(s, &b);
 		else
 			log_warn("%s: doorbell from pid %d with unknown op %u",
 				 s->label, b.pid, b.msg.op);
@@ -711,6 +918,8 @@ static void server_on_signal(struct server *s)
 	struct signalfd_siginfo si;
 
 	while (read(s->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			server_reap_orphans(s);
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			if (!s->stopping)
 				log_info("%s: %s: stopping", s->label,
@@ -895,6 +1104,7 @@ static int server_setup_doorbell(struct server *s, const struct server_opts *o)
 
 	switch (o->transport) {
 	case SERVER_LOOPBACK:
+		vmrpc_region_path(o->name, ".sock", s->bell_path, sizeof(s->bell_path));
 		err = vmrpc_doorbell_listen(s->region, &s->bell_fd);
 		if (err < 0)
 			log_err("%s: cannot bind the doorbell socket: %s", s->label,
@@ -981,7 +1191,11 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* Forked shadows (guest forks) become our children this way. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("%s: cannot become a child subreaper: %s", s->label, strerror(errno));
 	s->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sig_fd < 0)
 		return -errno;

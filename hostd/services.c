@@ -6,6 +6,7 @@
 
 #include "hostcalls_callee.h"
 #include "hostcalls_impl.h"
+#include "hostfs_impl.h"
 #include "services.h"
 #include "vmrpc/module.h"
 
@@ -76,6 +77,9 @@ int services_load(struct services *s, const char *const *modules, size_t n_modul
 {
 	memset(s, 0, sizeof(*s));
 	s->svc[s->n++] = hostcalls_service(&hostcalls_impl_ops, NULL);
+	s->svc[s->n++] = hostfs_service(&hostfs_impl_ops, NULL);
+	s->svc[s->n++] = hostproc_service(&hostproc_impl_ops, NULL);
+	s->svc[s->n++] = hostnet_service(&hostnet_impl_ops, NULL);
 	return services_add_modules(s, modules, n_modules, err, err_size);
 }
 

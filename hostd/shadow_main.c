@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "services.h"
+#include "shadow_fds.h"
+#include "shadow_fork.h"
 #include "vmrpc/vmrpc.h"
 
 int main(int argc, char **argv)
@@ -21,16 +23,19 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "wake", required_argument, NULL, 'w' },
 		{ "bell-fd", required_argument, NULL, 'b' },
+		{ "doorbell", required_argument, NULL, 'd' },
 		{ 0 }
 	};
-	enum vmrpc_wake wake = VMRPC_WAKE_FUTEX;
-	long bell_fd = -1;
+	static enum vmrpc_wake wake = VMRPC_WAKE_FUTEX; /* static: kept across siglongjmp */
+	static long bell_fd = -1;
+	const char *doorbell = NULL;
 	const char *modules[SERVICES_MODULES_MAX];
 	size_t n_modules = 0;
 	struct vmrpc_region *region;
 	struct vmrpc_callee *callee;
 	struct services services;
-	long fd = -1, chan = -1;
+	long fd = -1;
+	static long chan = -1; /* survives the fork copy's siglongjmp */
 	char msg[512];
 	int c, err;
 
@@ -61,6 +66,9 @@ int main(int argc, char **argv)
 		case 'b':
 			bell_fd = strtol(optarg, NULL, 10);
 			break;
+		case 'd':
+			doorbell = optarg;
+			break;
 		default:
 			fprintf(stderr, "vmrpc-shadow: started by vmrpc-hostd only\n");
 			return 2;
@@ -80,6 +88,21 @@ int main(int argc, char **argv)
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: region: %s\n", vmrpc_strerror(err));
 		return 1;
+	}
+	shadow_fd_reserve((int)bell_fd);
+	shadow_fork_init(region, (uint32_t)chan, doorbell);
+	/* A forked copy (hostproc.fork_shadow) comes back here from inside the
+	 * parent's call, leaves the parent's channel alone, and serves the
+	 * child's once hostd attached it. The parent's callee handle is left
+	 * behind on purpose: closing it could touch the parent's channel. */
+	if (sigsetjmp(shadow_fork_jmp, 0)) {
+		chan = shadow_fork_chan;
+		err = shadow_fork_wait_adopted();
+		if (err < 0) {
+			fprintf(stderr, "vmrpc-shadow: forked copy for channel %ld: not "
+				"adopted by hostd: %s\n", chan, vmrpc_strerror(err));
+			_exit(1);
+		}
 	}
 	err = vmrpc_callee_open(region, (uint32_t)chan, &callee);
 	if (err < 0) {

@@ -97,6 +97,10 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 		argv[n++] = "--bell-fd";
 		argv[n++] = bellarg;
 	}
+	if (spec->doorbell) {
+		argv[n++] = "--doorbell";
+		argv[n++] = spec->doorbell;
+	}
 	for (size_t i = 0; i < spec->n_modules && n + 3 < SPAWN_ARGV_MAX; i++) {
 		argv[n++] = "--service";
 		argv[n++] = spec->modules[i];

@@ -26,6 +26,8 @@ struct shadow_spec {
 	int bell_fd;                /* ivshmem-doorbell: the channel's eventfd, the
 				     * shadow's fd 4; else -1 */
 	const char *wake;           /* the shadow's --wake: NULL (futex), "eventfd", "poll" */
+	const char *doorbell;       /* loopback: hostd's doorbell socket, for the
+				     * FORK_READY of a forked shadow; else NULL */
 };
 
 /* fork + exec one shadow. Returns 0 with its pid and a pidfd. */

@@ -121,6 +121,81 @@ void chan_ready(struct vmrpc_chan *ch)
 	spin_init(&ch->spin);
 }
 
+VMRPC_API int vmrpc_chan_fork_claim(struct vmrpc_chan *parent, struct vmrpc_chan **ret_child,
+				    uint64_t *ret_nonce)
+{
+	struct vmrpc_region *r = parent->region;
+	struct vmrpc_chan *ch;
+	int err;
+
+	/* A VM's hostd cannot see guest processes, and a guest-sourced
+	 * channel's callee is no shadow of hostd's. */
+	if (r->regs || r->bell_fd < 0 || parent->gsrc)
+		return -EOPNOTSUPP;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	err = chan_claim(r, &ch->index);
+	if (err < 0) {
+		free(ch);
+		return err;
+	}
+	ch->region = r;
+	ch->hdr = vmrpc_region_chan(r, ch->index);
+	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
+	ch->nonce = chan_random_nonce();
+	ch->owner = getpid();
+	ch->forking = true;
+	ch->live_state = VMRPC_CHAN_ATTACHED;
+	ch->conn_fd = -1;
+	ch->timeout_ns = parent->timeout_ns;
+	/* The claimant owns the args block while CLAIMED: hostd reads the
+	 * parent's channel index there. */
+	memcpy(ch->hdr->args, &parent->index, sizeof(parent->index));
+	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
+	__atomic_store_n(&ch->hdr->ctl.attach_nonce, ch->nonce, __ATOMIC_RELEASE);
+	err = region_ring(r, VMRPC_DOORBELL_ATTACH_FORK, ch->index, ch->nonce,
+			  CHAN_ATTACH_TIMEOUT_MS);
+	if (err < 0) {
+		sync_cas(&ch->hdr->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
+		free(ch);
+		return err;
+	}
+	*ret_child = ch;
+	*ret_nonce = ch->nonce;
+	return 0;
+}
+
+VMRPC_API int vmrpc_chan_fork_wait(struct vmrpc_chan *ch, int timeout_ms)
+{
+	int err = chan_wait_attached(ch, timeout_ms > 0 ? timeout_ms : CHAN_ATTACH_TIMEOUT_MS);
+
+	if (err < 0) {
+		ch->broken = err;
+		return err;
+	}
+	ch->forking = false;
+	chan_ready(ch);
+	return 0;
+}
+
+VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *ch, pid_t pid)
+{
+	int err;
+
+	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)pid);
+	err = region_ring(ch->region, VMRPC_DOORBELL_HANDOVER, ch->index, ch->nonce,
+			  CHAN_DETACH_RING_MS);
+	free(ch->bufs);
+	free(ch);
+	return err;
+}
+
+VMRPC_API void vmrpc_chan_fork_adopt(struct vmrpc_chan *ch)
+{
+	ch->owner = getpid();
+}
+
 VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 {
 	struct vmrpc_chan_ctl *ctl;
@@ -128,6 +203,19 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	if (!ch)
 		return;
 	ctl = &ch->hdr->ctl;
+	/* A fork claim never attached: take it back and tell hostd. */
+	if (ch->forking) {
+		if (getpid() == ch->owner &&
+		    sync_cas(&ctl->state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
+			region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
+				    CHAN_DETACH_RING_MS);
+		else if (getpid() == ch->owner)
+			ch->forking = false; /* attached meanwhile: detach below */
+		if (ch->forking) {
+			free(ch);
+			return;
+		}
+	}
 	/* A oneway request still running would lose its channel under it. */
 	if (getpid() == ch->owner)
 		chan_drain(ch);
@@ -150,6 +238,44 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 			    CHAN_DETACH_RING_MS);
 	free(ch->bufs);
 	free(ch);
+}
+
+VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *r, uint32_t index, uint64_t nonce,
+			       struct vmrpc_chan **ret_chan)
+{
+	struct vmrpc_chan_hdr *h = vmrpc_region_chan(r, index);
+	struct vmrpc_chan *ch;
+	uint32_t seq;
+
+	if (!h || r->regs)
+		return -EINVAL;
+	if (sync_load_acquire(&h->ctl.state) != VMRPC_CHAN_ATTACHED ||
+	    sync_load(&h->ctl.owner_pid) != (uint32_t)getpid() ||
+	    __atomic_load_n(&h->ctl.attach_nonce, __ATOMIC_ACQUIRE) != nonce)
+		return -ESTALE;
+	seq = sync_load_acquire(&h->req.req_seq);
+	if (sync_load_acquire(&h->rep.rep_seq) != seq)
+		return -EBUSY;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	ch->region = r;
+	ch->hdr = h;
+	ch->index = index;
+	ch->generation = sync_load_acquire(&h->ctl.generation);
+	ch->nonce = nonce;
+	ch->owner = getpid();
+	ch->seq = seq;
+	region_chan_arena(r, index, &ch->arena_start, &ch->arena_end);
+	ch->user_lo = ch->arena_end;
+	spin_init(&ch->spin);
+	*ret_chan = ch;
+	return 0;
+}
+
+VMRPC_API uint64_t vmrpc_chan_nonce(const struct vmrpc_chan *ch)
+{
+	return ch->nonce;
 }
 
 VMRPC_API uint32_t vmrpc_chan_index(const struct vmrpc_chan *ch)

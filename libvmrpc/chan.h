@@ -23,6 +23,7 @@ struct vmrpc_chan {
 	uint64_t timeout_ns; /* bound on one call's wait for its reply; 0: none */
 	bool woke_callee;    /* the last publish had to wake the callee */
 	bool oneway_pending; /* a oneway request whose reply we have not seen */
+	bool forking;        /* claimed for a fork child, not yet attached */
 	struct spin spin;
 	/* Buffers the caller keeps in the arena (vmrpc_chan_buf_alloc), by
 	 * offset, at the top of the arena; calls allocate below user_lo. */

@@ -156,6 +156,15 @@ enum vmrpc_doorbell_op {
 	VMRPC_DOORBELL_DETACH = 2, /* channel is DETACHING: reclaim it */
 	VMRPC_DOORBELL_GUESTD = 3, /* guestd: a channel was RELEASED, or guestd
 	                            * (re)started with a boot id: look at the region */
+	/* Guest fork (docs/hostcalls.md), loopback only. */
+	VMRPC_DOORBELL_ATTACH_FORK = 4, /* caller: channel is CLAIMED for the child
+					 * it is about to fork; the first 4 bytes of
+					 * its args block name the caller's own
+					 * channel, whose shadow will fork */
+	VMRPC_DOORBELL_FORK_READY = 5,  /* a forked shadow (a child of hostd)
+					 * offers itself for that channel */
+	VMRPC_DOORBELL_HANDOVER = 6,    /* caller: the channel now belongs to its
+					 * child, whose pid is in ctl.owner_pid */
 };
 
 struct vmrpc_doorbell_msg {

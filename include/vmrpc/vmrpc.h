@@ -170,6 +170,31 @@ VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *chan, size_t len, void **r
 /* Give back a buffer from vmrpc_chan_buf_alloc(); NULL is ignored. */
 VMRPC_API void vmrpc_chan_buf_free(struct vmrpc_chan *chan, void *ptr);
 
+/* A guest fork with host state (loopback only; docs/hostcalls.md), in the
+ * parent before fork(): claim a channel for the child, tell hostd the
+ * parent's shadow will fork to serve it (ATTACH_FORK doorbell), and return
+ * its handle (not yet attached) and attach nonce. The parent's shadow is
+ * then asked to fork (hostproc.fork_shadow) and vmrpc_chan_fork_wait()
+ * waits until hostd attached its copy. After fork(), the parent calls
+ * vmrpc_chan_fork_handover() with the child's pid (which frees the parent's
+ * handle of it) and the child vmrpc_chan_fork_adopt(). Without fork(),
+ * vmrpc_chan_close() gives the channel back. */
+VMRPC_API int vmrpc_chan_fork_claim(struct vmrpc_chan *parent, struct vmrpc_chan **ret_child,
+				    uint64_t *ret_nonce);
+VMRPC_API int vmrpc_chan_fork_wait(struct vmrpc_chan *child, int timeout_ms);
+VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *child, pid_t pid);
+VMRPC_API void vmrpc_chan_fork_adopt(struct vmrpc_chan *child);
+
+/* After execve(): take up channel index again, which this process (same
+ * pid) attached before it exec'd, with attach nonce nonce. -ESTALE if the
+ * channel is not ATTACHED to this process with that nonce, -EBUSY if a call
+ * is in flight on it. Loopback regions only. */
+VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *region, uint32_t index, uint64_t nonce,
+			       struct vmrpc_chan **ret_chan);
+
+/* The attach nonce of an open channel (to hand to vmrpc_chan_adopt). */
+VMRPC_API uint64_t vmrpc_chan_nonce(const struct vmrpc_chan *chan);
+
 /* A channel bound to one interface: what generated caller stubs take. */
 struct vmrpc_binding {
 	struct vmrpc_chan *chan;

@@ -3,9 +3,15 @@
  * The example programs against a running hostd, checked by their output:
  * hostcat prints host files exactly, reports a missing one like cat(1), and
  * two concurrent hostcats with different -C directories each print their
- * own "same.txt"; calc-demo prints the expected results.
+ * own "same.txt"; calc-demo prints the expected results; hostrun streams a
+ * host program's stdout, stderr and stdin, interactively and in guest|host
+ * pipelines, and ends as the program did (exit code, signal, SIGPIPE), and
+ * signals sent to it reach the program.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -185,6 +191,207 @@ static void test_calc_demo(void **state)
 	itest_hostd_stop(&h);
 }
 
+/* ---- hostrun ---------------------------------------------------------- */
+
+/* sh -c script with @R@ standing for the hostrun binary; the status. */
+static int sh_run(const char *script, char **ret_out, char **ret_err)
+{
+	char cmd[4096];
+	const char *at = strstr(script, "@R@");
+	size_t n = 0;
+
+	cmd[0] = '\0';
+	while (at) { /* every @R@ */
+		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "%.*s%s", (int)(at - script),
+				      script, ITEST_HOSTRUN);
+		script = at + 3;
+		at = strstr(script, "@R@");
+	}
+	snprintf(cmd + n, sizeof(cmd) - n, "%s", script);
+	{
+		const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+		return itest_run(argv, ret_out, ret_err);
+	}
+}
+
+static void test_hostrun_output_and_status(void **state)
+{
+	struct itest_hostd h;
+	char *out, *err, script[PATH_MAX + 256];
+	int status;
+
+	(void)state;
+	start_hostd(&h);
+	/* stdout and stderr apart, the exit code */
+	status = sh_run("@R@ sh -c 'echo out; echo err >&2; echo out2; exit 3'", &out, &err);
+	assert_exit(status, 3, "hostrun exit 3");
+	assert_string_equal(out, "out\nout2\n");
+	assert_string_equal(err, "err\n");
+	free(out);
+	free(err);
+	/* a signal that ended the program ends hostrun */
+	status = sh_run("@R@ sh -c 'kill -USR1 $$'; echo $?", &out, &err);
+	assert_exit(status, 0, "sh");
+	assert_string_equal(out, "138\n"); /* 128 + SIGUSR1 */
+	free(out);
+	free(err);
+	/* -C and -e; the default environment is PATH only */
+	snprintf(script, sizeof(script),
+		 "X=guest @R@ -C %s -e Y=1 sh -c 'pwd; echo \"$X|$Y\"'; "
+		 "X=guest @R@ -E sh -c 'echo \"$X\"'", itest_dir());
+	status = sh_run(script, &out, &err);
+	assert_exit(status, 0, "hostrun -C -e -E");
+	snprintf(script, sizeof(script), "%s\n|1\nguest\n", itest_dir());
+	assert_string_equal(out, script);
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	/* a program that does not exist: 127 and why */
+	status = sh_run("@R@ no-such-program-here", &out, &err);
+	assert_exit(status, 127, "hostrun no-such-program");
+	assert_string_equal(out, "");
+	assert_string_equal(err, "hostrun: host:no-such-program-here: No such file or directory\n");
+	free(out);
+	free(err);
+	itest_hostd_stop(&h);
+	/* no hostd */
+	status = sh_run("@R@ true", &out, &err);
+	assert_exit(status, 125, "hostrun without hostd");
+	assert_non_null(strstr(err, "no vmrpc-hostd serves this region"));
+	free(out);
+	free(err);
+}
+
+static void test_hostrun_pipes(void **state)
+{
+	struct itest_hostd h;
+	char in[PATH_MAX], copy[PATH_MAX + 16], script[3 * PATH_MAX];
+	const size_t size = 3 << 20; /* many pipe-fulls, many arena-fulls */
+	uint8_t *data = malloc(size);
+	char *out, *err, *got;
+	size_t got_len;
+	int status;
+
+	(void)state;
+	assert_non_null(data);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (uint8_t)itest_rand();
+	snprintf(in, sizeof(in), "%s/in.bin", itest_dir());
+	snprintf(copy, sizeof(copy), "%s/copy.bin", itest_dir());
+	itest_write_file(in, data, size);
+	start_hostd(&h);
+	/* guest stdin -> host program -> guest stdout, byte for byte */
+	snprintf(script, sizeof(script), "@R@ cat < %s > %s", in, copy);
+	assert_exit(sh_run(script, NULL, NULL), 0, "hostrun cat");
+	got = itest_read_file(copy, &got_len);
+	assert_int_equal(got_len, size);
+	assert_memory_equal(got, data, size);
+	free(got);
+	/* guest | host | guest */
+	status = sh_run("printf 'pear\\napple\\nfig\\n' | @R@ sort | tr a-z A-Z", &out, &err);
+	assert_exit(status, 0, "guest | hostrun sort | guest");
+	assert_string_equal(out, "APPLE\nFIG\nPEAR\n");
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	/* a host program that stops reading: the rest is dropped, no hang */
+	snprintf(script, sizeof(script), "@R@ head -c 5 < %s | wc -c", in);
+	assert_exit(sh_run(script, &out, NULL), 0, "hostrun head -c 5");
+	assert_string_equal(out, "5\n");
+	free(out);
+	/* a guest reader that stops: the host program gets SIGPIPE */
+	status = sh_run("{ @R@ yes; echo $? >&2; } | head -n 2", &out, &err);
+	assert_exit(status, 0, "hostrun yes | head");
+	assert_string_equal(out, "y\ny\n");
+	assert_string_equal(err, "141\n"); /* 128 + SIGPIPE, mirrored */
+	free(out);
+	free(err);
+	itest_hostd_stop(&h);
+	free(data);
+}
+
+/* Read from fd until buf ends with want (or the deadline): what was read. */
+static void read_until(int fd, char *buf, size_t size, const char *want)
+{
+	size_t n = 0;
+	uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS;
+
+	buf[0] = '\0';
+	while (!(n >= strlen(want) && !strcmp(buf + n - strlen(want), want))) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+		if (itest_now_ms() > end || n + 1 >= size)
+			fail_msg("waited for \"%s\", got \"%s\"", want, buf);
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		r = read(fd, buf + n, size - 1 - n);
+		if (r <= 0)
+			fail_msg("end of output waiting for \"%s\", got \"%s\"", want, buf);
+		n += (size_t)r;
+		buf[n] = '\0';
+	}
+}
+
+/* hostrun on two FIFOs it reads and writes, as a terminal user would. */
+static pid_t hostrun_interactive(const char *prog, int *ret_in, int *ret_out)
+{
+	char fin[PATH_MAX], fout[PATH_MAX], cmd[3 * PATH_MAX + 256];
+	pid_t pid;
+
+	snprintf(fin, sizeof(fin), "%s/stdin.fifo", itest_dir());
+	snprintf(fout, sizeof(fout), "%s/stdout.fifo", itest_dir());
+	unlink(fin);
+	unlink(fout);
+	assert_int_equal(mkfifo(fin, 0600), 0);
+	assert_int_equal(mkfifo(fout, 0600), 0);
+	snprintf(cmd, sizeof(cmd), "exec %s sh -c '%s' < %s > %s", ITEST_HOSTRUN, prog, fin, fout);
+	{
+		const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+		pid = itest_spawn(argv, NULL, NULL);
+	}
+	/* the shell opens stdin, then stdout: the same order here */
+	*ret_in = open(fin, O_WRONLY | O_CLOEXEC);
+	assert_true(*ret_in >= 0);
+	*ret_out = open(fout, O_RDONLY | O_CLOEXEC);
+	assert_true(*ret_out >= 0);
+	return pid;
+}
+
+static void test_hostrun_interactive(void **state)
+{
+	struct itest_hostd h;
+	char buf[4096];
+	int in, out, status;
+	pid_t pid;
+
+	(void)state;
+	start_hostd(&h);
+	/* Output arrives while the program still runs and waits for input;
+	 * input typed later reaches it. */
+	pid = hostrun_interactive("echo first; read x; echo \"got $x\"; read y; exit 5", &in, &out);
+	read_until(out, buf, sizeof(buf), "first\n");
+	assert_int_equal(write(in, "hello\n", 6), 6);
+	read_until(out, buf, sizeof(buf), "got hello\n");
+	close(in); /* end of input: the second read fails, the program exits */
+	assert_int_equal(itest_wait_exit(pid, ITEST_DEADLINE_MS, &status), 0);
+	assert_exit(status, 5, "hostrun interactive");
+	assert_int_equal(read(out, buf, sizeof(buf)), 0);
+	close(out);
+
+	/* A signal sent to hostrun is sent to the program, which dies of it;
+	 * hostrun then dies of it too. */
+	pid = hostrun_interactive("echo ready; exec sleep 60", &in, &out);
+	read_until(out, buf, sizeof(buf), "ready\n");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(itest_wait_exit(pid, ITEST_DEADLINE_MS, &status), 0);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM)
+		fail_msg("hostrun after SIGTERM: wait status 0x%x, expected SIGTERM", status);
+	close(in);
+	close(out);
+	itest_log_wait(&h, 2, "reaped", (char *)NULL);
+	itest_hostd_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +400,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostcat_per_caller_cwd, itest_setup,
 						itest_teardown),
 		cmocka_unit_test_setup_teardown(test_calc_demo, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_hostrun_output_and_status, itest_setup,
+						itest_teardown),
+		cmocka_unit_test_setup_teardown(test_hostrun_pipes, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_hostrun_interactive, itest_setup,
+						itest_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_examples", tests, NULL, NULL);

@@ -46,6 +46,10 @@ static void test_constants(void **state)
 	assert_int_equal(VMRPC_CHAN_REFUSED, 5);
 	assert_int_equal(VMRPC_DOORBELL_ATTACH, 1);
 	assert_int_equal(VMRPC_DOORBELL_DETACH, 2);
+	assert_int_equal(VMRPC_DOORBELL_GUESTD, 3);
+	assert_int_equal(VMRPC_DOORBELL_ATTACH_FORK, 4);
+	assert_int_equal(VMRPC_DOORBELL_FORK_READY, 5);
+	assert_int_equal(VMRPC_DOORBELL_HANDOVER, 6);
 	assert_int_equal(VMRPC_REQ_ONEWAY, 1);
 	/* The smallest channel still has an arena. */
 	assert_true(VMRPC_CHAN_MIN_SIZE > VMRPC_ARENA_OFF);

@@ -1,0 +1,1775 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvmrpc-preload.so: host files for unmodified guest programs.
+ *
+ *	LD_PRELOAD=libvmrpc-preload.so cat /host/etc/hostname
+ *
+ * Paths under a prefix ($VMRPC_HOST_PREFIX, default /host) are host paths:
+ * /host/etc/hostname is the host's /etc/hostname, opened by this process's
+ * shadow. A host file's descriptor is a real guest descriptor (a /dev/null
+ * placeholder reserves the number, so nothing else gets it and dup2, poll
+ * or close-on-exec work on it) mapped to the shadow's descriptor; calls on
+ * it go to the host. Relative paths are host paths while the working
+ * directory is (after chdir into /host). Everything else is passed to libc
+ * untouched: guest paths behave exactly as before.
+ *
+ * One host context per process, attached on first use, one call at a time
+ * (a lock): a process's threads share its shadow as they share its
+ * descriptors. fork() gives the child a fork of the shadow
+ * (vmrpc_host_fork_*). Errors are the host's errno values; a transport
+ * failure is EIO. See docs/hostcalls.md for what is covered.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "hostcalls_caller.h"
+#include "hostfs_caller.h"
+#include "vmrpc/hostcall.h"
+
+#define PRELOAD_FD_MAX 65536
+#define PRELOAD_PREFIX_MAX 256
+#define PRELOAD_DIRBUF 32768
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* ---- libc's own functions ------------------------------------------------ */
+
+static struct {
+	int (*open)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*close)(int);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	off_t (*lseek)(int, off_t, int);
+	int (*fstat)(int, struct stat *);
+	int (*fstatat)(int, const char *, struct stat *, int);
+	int (*statx)(int, const char *, int, unsigned, struct statx *);
+	int (*faccessat)(int, const char *, int, int);
+	int (*fsync)(int);
+	int (*fdatasync)(int);
+	int (*ftruncate)(int, off_t);
+	int (*truncate)(const char *, off_t);
+	int (*fcntl)(int, int, ...);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*renameat2)(int, const char *, int, const char *, unsigned);
+	int (*unlinkat)(int, const char *, int);
+	int (*mkdirat)(int, const char *, mode_t);
+	int (*linkat)(int, const char *, int, const char *, int);
+	int (*symlinkat)(const char *, int, const char *);
+	ssize_t (*readlinkat)(int, const char *, char *, size_t);
+	int (*fchmodat)(int, const char *, mode_t, int);
+	int (*fchmod)(int, mode_t);
+	int (*fchownat)(int, const char *, uid_t, gid_t, int);
+	int (*fchown)(int, uid_t, gid_t);
+	int (*utimensat)(int, const char *, const struct timespec *, int);
+	int (*futimens)(int, const struct timespec *);
+	DIR *(*opendir)(const char *);
+	DIR *(*fdopendir)(int);
+	struct dirent *(*readdir)(DIR *);
+	struct dirent64 *(*readdir64)(DIR *);
+	int (*closedir)(DIR *);
+	int (*dirfd)(DIR *);
+	void (*rewinddir)(DIR *);
+	int (*chdir)(const char *);
+	int (*fchdir)(int);
+	char *(*getcwd)(char *, size_t);
+	FILE *(*fopen)(const char *, const char *);
+	FILE *(*fdopen)(int, const char *);
+	int (*posix_fadvise)(int, off_t, off_t, int);
+	ssize_t (*copy_file_range)(int, off_t *, int, off_t *, size_t, unsigned);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	pid_t (*fork)(void);
+} real;
+
+static void preload_resolve(void)
+{
+#define RESOLVE(name) real.name = dlsym(RTLD_NEXT, #name)
+	RESOLVE(open); RESOLVE(openat); RESOLVE(close); RESOLVE(read); RESOLVE(write);
+	RESOLVE(pread); RESOLVE(pwrite); RESOLVE(readv); RESOLVE(writev); RESOLVE(lseek);
+	RESOLVE(fstat); RESOLVE(fstatat); RESOLVE(statx); RESOLVE(faccessat); RESOLVE(fsync);
+	RESOLVE(fdatasync); RESOLVE(ftruncate); RESOLVE(truncate); RESOLVE(fcntl);
+	RESOLVE(dup); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(renameat2); RESOLVE(unlinkat);
+	RESOLVE(mkdirat); RESOLVE(linkat); RESOLVE(symlinkat); RESOLVE(readlinkat);
+	RESOLVE(fchmodat); RESOLVE(fchmod); RESOLVE(fchownat); RESOLVE(fchown);
+	RESOLVE(utimensat); RESOLVE(futimens); RESOLVE(opendir); RESOLVE(fdopendir);
+	RESOLVE(readdir); RESOLVE(readdir64); RESOLVE(closedir); RESOLVE(dirfd);
+	RESOLVE(rewinddir); RESOLVE(chdir); RESOLVE(fchdir); RESOLVE(getcwd); RESOLVE(fopen);
+	RESOLVE(fdopen); RESOLVE(posix_fadvise); RESOLVE(copy_file_range); RESOLVE(sendfile);
+	RESOLVE(fork);
+#undef RESOLVE
+}
+
+/* ---- state --------------------------------------------------------------- */
+
+static pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vmrpc_host *preload_host; /* attached on first use */
+static int preload_attach_err;
+static char preload_prefix[PRELOAD_PREFIX_MAX] = "/host";
+static size_t preload_prefix_len = 5;
+static bool preload_cwd_host; /* the working directory is a host directory */
+/* Guest fd -> host fd + 1 (0: a guest fd). Read without the lock: an entry
+ * changes only while its guest fd number is reserved by this process. */
+static int preload_fds[PRELOAD_FD_MAX];
+
+static bool preload_ready;
+/* From $VMRPC_HOST_STATE (an exec'd image): the channel to take up. */
+static bool preload_adopt;
+static uint32_t preload_adopt_chan;
+static uint64_t preload_adopt_nonce;
+
+#define PRELOAD_STATE_VAR "VMRPC_HOST_STATE"
+
+/* "CHAN:NONCE:CWDHOST:GFD=HFD,GFD=HFD..." written by execve() below. Only
+ * descriptors that are still open (their placeholders survived the exec,
+ * so they were not close-on-exec) are mapped again. */
+static void preload_state_load(void)
+{
+	const char *s = getenv(PRELOAD_STATE_VAR);
+	unsigned long long nonce;
+	unsigned chan;
+	int cwd, n, gfd, hfd;
+
+	if (!s || sscanf(s, "%u:%llx:%d%n", &chan, &nonce, &cwd, &n) != 3)
+		return;
+	preload_adopt = true;
+	preload_adopt_chan = chan;
+	preload_adopt_nonce = nonce;
+	preload_cwd_host = cwd == 1;
+	s += n;
+	while (*s == ':' || *s == ',') {
+		int k;
+		if (sscanf(s + 1, "%d=%d%n", &gfd, &hfd, &k) != 2)
+			break;
+		if (gfd >= 0 && gfd < PRELOAD_FD_MAX && hfd >= 0 && real.fcntl(gfd, F_GETFD) >= 0)
+			__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
+		s += 1 + k;
+	}
+}
+
+/* Before anything calls libc through real: other libraries' constructors
+ * (libselinux's, in ls) may run before ours and already call open(). Both
+ * steps are idempotent, so a race only repeats them. */
+static void preload_init(void)
+{
+	const char *p = getenv("VMRPC_HOST_PREFIX");
+
+	if (__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE))
+		return;
+	preload_resolve();
+	preload_state_load();
+	if (p && p[0] == '/' && strlen(p) < sizeof(preload_prefix)) {
+		strcpy(preload_prefix, p);
+		preload_prefix_len = strlen(p);
+		while (preload_prefix_len > 1 && preload_prefix[preload_prefix_len - 1] == '/')
+			preload_prefix[--preload_prefix_len] = '\0';
+	}
+	__atomic_store_n(&preload_ready, true, __ATOMIC_RELEASE);
+}
+
+static FILE *host_fdopen(int fd, const char *mode);
+static int host_fd(int gfd);
+
+/* libc's stdio reads and writes with its internal read and write, which no
+ * preload reaches: an exec'd program whose stdin, stdout or stderr is a
+ * host file (sh -c 'sha256sum < /host/f', 'ls > /host/f') gets stdio
+ * streams over the host calls instead. */
+static void preload_stdio(void)
+{
+	FILE *f;
+
+	if (host_fd(0) >= 0 && (f = host_fdopen(0, "r")))
+		stdin = f;
+	if (host_fd(1) >= 0 && (f = host_fdopen(1, "w")))
+		stdout = f;
+	if (host_fd(2) >= 0 && (f = host_fdopen(2, "w"))) {
+		setvbuf(f, NULL, _IONBF, 0);
+		stderr = f;
+	}
+}
+
+__attribute__((constructor)) static void preload_ctor(void)
+{
+	preload_init();
+	preload_stdio();
+}
+
+static int host_fd(int gfd)
+{
+	preload_init();
+	if (gfd < 0 || gfd >= PRELOAD_FD_MAX)
+		return -1;
+	return __atomic_load_n(&preload_fds[gfd], __ATOMIC_ACQUIRE) - 1;
+}
+
+static void map_fd(int gfd, int hfd)
+{
+	__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
+}
+
+/* The host context, attached on first use; NULL (errno set) if there is
+ * none. Called with the lock held. */
+static struct vmrpc_host *host_get(void)
+{
+	if (!preload_host && !preload_attach_err && preload_adopt) {
+		preload_adopt = false;
+		if (vmrpc_host_adopt(NULL, preload_adopt_chan, preload_adopt_nonce,
+				     &preload_host) < 0) {
+			/* The host descriptors we were given are gone with it. */
+			for (int i = 0; i < PRELOAD_FD_MAX; i++)
+				if (preload_fds[i])
+					map_fd(i, -1);
+			preload_cwd_host = false;
+		}
+	}
+	if (!preload_host && !preload_attach_err) {
+		int err = vmrpc_host_attach(NULL, &preload_host);
+		if (err < 0)
+			preload_attach_err = err;
+	}
+	if (!preload_host)
+		errno = EIO;
+	return preload_host;
+}
+
+/* A host call's result to libc's convention. */
+static long ret_errno(int64_t r)
+{
+	if (r >= 0)
+		return (long)r;
+	errno = r < -4095 ? EIO : (int)-r;
+	return -1;
+}
+
+/* Is path a host path? Then *ret_path is the host's path (the prefix
+ * stripped; relative paths stay relative to the shadow's cwd). */
+static bool host_path(const char *path, const char **ret_path)
+{
+	preload_init();
+	if (!path)
+		return false;
+	if (path[0] != '/') {
+		*ret_path = path;
+		return preload_cwd_host;
+	}
+	if (strncmp(path, preload_prefix, preload_prefix_len) != 0)
+		return false;
+	if (path[preload_prefix_len] == '\0') {
+		*ret_path = "/";
+		return true;
+	}
+	if (path[preload_prefix_len] != '/')
+		return false;
+	*ret_path = path + preload_prefix_len;
+	return true;
+}
+
+/* The same for an *at() call: true with the host's dirfd and path. */
+static bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path)
+{
+	int h;
+
+	if (!path)
+		return false;
+	if (path[0] == '/' || dirfd == AT_FDCWD) {
+		*ret_dirfd = AT_FDCWD;
+		return host_path(path, ret_path);
+	}
+	h = host_fd(dirfd);
+	if (h < 0)
+		return false;
+	*ret_dirfd = h;
+	*ret_path = path;
+	return true;
+}
+
+/* Reserve a guest fd number for host fd hfd (above min, if min > 0). */
+static int reserve_fd(int hfd, bool cloexec, int min)
+{
+	int gfd = real.open("/dev/null", O_RDONLY | (cloexec ? O_CLOEXEC : 0));
+
+	if (gfd >= 0 && min > 0 && gfd < min) {
+		int high = real.fcntl(gfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min);
+		real.close(gfd);
+		gfd = high;
+	}
+	if (gfd >= PRELOAD_FD_MAX) {
+		real.close(gfd);
+		errno = EMFILE;
+		return -1;
+	}
+	if (gfd >= 0)
+		map_fd(gfd, hfd);
+	return gfd;
+}
+
+/* Whether p is NULL, for arguments glibc declares nonnull but the kernel
+ * accepts NULL for (utimensat's path): out of line, so the check stays. */
+static __attribute__((noinline)) bool is_null(const void *p)
+{
+	return p == NULL;
+}
+
+/* libc symbols this file defines that no header declares. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+ssize_t sendfile(int out, int in, off_t *off, size_t count);
+ssize_t sendfile64(int out, int in, off_t *off, size_t count);
+int __xstat(int ver, const char *path, struct stat *st);
+int __xstat64(int ver, const char *path, struct stat64 *st);
+int __lxstat(int ver, const char *path, struct stat *st);
+int __lxstat64(int ver, const char *path, struct stat64 *st);
+int __fxstat(int ver, int fd, struct stat *st);
+int __fxstat64(int ver, int fd, struct stat64 *st);
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
+int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags);
+
+#define LOCK() pthread_mutex_lock(&preload_lock)
+#define UNLOCK() pthread_mutex_unlock(&preload_lock)
+
+/* ---- open and close ----------------------------------------------------- */
+
+static int host_openat(int hdirfd, const char *hpath, int flags, mode_t mode)
+{
+	struct vmrpc_host *h;
+	int32_t hfd;
+	int gfd = -1;
+
+	LOCK();
+	h = host_get();
+	if (h) {
+		hfd = hostfs_openat(&h->fs, hdirfd, hpath, flags & ~O_CLOEXEC, mode);
+		if (hfd >= 0) {
+			gfd = reserve_fd(hfd, flags & O_CLOEXEC, 0);
+			if (gfd < 0) {
+				int e = errno;
+				hostfs_close(&h->fs, hfd);
+				errno = e;
+			}
+		} else {
+			ret_errno(hfd);
+		}
+	}
+	UNLOCK();
+	return gfd;
+}
+
+static mode_t open_mode(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int)
+								    : 0;
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	const char *hp;
+	mode_t mode;
+	va_list ap;
+	int hd;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	if (host_at(dirfd, path, &hd, &hp))
+		return host_openat(hd, hp, flags, mode);
+	return real.openat(dirfd, path, flags, mode);
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	mode_t mode;
+	va_list ap;
+
+	va_start(ap, flags);
+	mode = open_mode(flags, ap);
+	va_end(ap);
+	return openat(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+EXPORT int openat64(int dirfd, const char *path, int flags, ...) __attribute__((alias("openat")));
+
+EXPORT int __open_2(const char *path, int flags)
+{
+	return openat(AT_FDCWD, path, flags, 0);
+}
+
+EXPORT int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
+
+EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags, 0);
+}
+
+EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+	__attribute__((alias("__openat_2")));
+
+EXPORT int creat(const char *path, mode_t mode)
+{
+	return openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+
+EXPORT int creat64(const char *path, mode_t mode) __attribute__((alias("creat")));
+
+/* Forget gfd's mapping and close the host fd behind it (lock held). */
+static int host_unmap(int gfd, int hfd)
+{
+	int32_t r = 0;
+
+	map_fd(gfd, -1);
+	if (preload_host)
+		r = hostfs_close(&preload_host->fs, hfd);
+	return r;
+}
+
+EXPORT int close(int fd)
+{
+	int hfd = host_fd(fd);
+	int32_t r;
+
+	if (hfd < 0)
+		return real.close(fd);
+	LOCK();
+	r = host_unmap(fd, hfd);
+	real.close(fd);
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+/* ---- data ------------------------------------------------------------------ */
+
+EXPORT ssize_t read(int fd, void *buf, size_t count)
+{
+	int hfd = host_fd(fd);
+	int64_t r;
+
+	if (hfd < 0)
+		return real.read(fd, buf, count);
+	LOCK();
+	r = host_get() ? vmrpc_host_read(preload_host, hfd, buf, count) : -EIO;
+	UNLOCK();
+	return ret_errno(r);
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+	int hfd = host_fd(fd);
+	int64_t r;
+
+	if (hfd < 0)
+		return real.write(fd, buf, count);
+	LOCK();
+	r = host_get() ? vmrpc_host_write(preload_host, hfd, buf, count) : -EIO;
+	UNLOCK();
+	return ret_errno(r);
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t off)
+{
+	int hfd = host_fd(fd);
+	int64_t r;
+
+	if (hfd < 0)
+		return real.pread(fd, buf, count, off);
+	LOCK();
+	r = host_get() ? vmrpc_host_pread(preload_host, hfd, buf, count, off) : -EIO;
+	UNLOCK();
+	return ret_errno(r);
+}
+
+EXPORT ssize_t pread64(int fd, void *buf, size_t count, off_t off) __attribute__((alias("pread")));
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
+{
+	int hfd = host_fd(fd);
+	int64_t r;
+
+	if (hfd < 0)
+		return real.pwrite(fd, buf, count, off);
+	LOCK();
+	r = host_get() ? vmrpc_host_pwrite(preload_host, hfd, buf, count, off) : -EIO;
+	UNLOCK();
+	return ret_errno(r);
+}
+
+EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off_t off)
+	__attribute__((alias("pwrite")));
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	int hfd = host_fd(fd);
+	int64_t r;
+
+	if (hfd < 0)
+		return real.readv(fd, iov, iovcnt);
+	LOCK();
+	r = host_get() ? vmrpc_host_readv(preload_host, hfd, iov, iovcnt) : -EIO;
+	UNLOCK();
+	return ret_errno(r);
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	int hfd = host_fd(fd);
+	int64_t r;
+
+	if (hfd < 0)
+		return real.writev(fd, iov, iovcnt);
+	LOCK();
+	r = host_get() ? vmrpc_host_writev(preload_host, hfd, iov, iovcnt) : -EIO;
+	UNLOCK();
+	return ret_errno(r);
+}
+
+EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	int hfd = host_fd(fd);
+	int64_t r;
+
+	if (hfd < 0)
+		return real.lseek(fd, off, whence);
+	LOCK();
+	r = host_get() ? hostfs_lseek(&preload_host->fs, hfd, off, whence) : -EIO;
+	UNLOCK();
+	return ret_errno(r);
+}
+
+EXPORT off_t lseek64(int fd, off_t off, int whence) __attribute__((alias("lseek")));
+
+/* Copying between descriptors in the kernel cannot reach a host file:
+ * ENOSYS makes cp and friends fall back to read and write. */
+EXPORT ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off, size_t len,
+			       unsigned flags)
+{
+	if (host_fd(in) >= 0 || host_fd(out) >= 0) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real.copy_file_range(in, in_off, out, out_off, len, flags);
+}
+
+EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	if (host_fd(in) >= 0 || host_fd(out) >= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return real.sendfile(out, in, off, count);
+}
+
+EXPORT ssize_t sendfile64(int out, int in, off_t *off, size_t count)
+	__attribute__((alias("sendfile")));
+
+EXPORT int posix_fadvise(int fd, off_t off, off_t len, int advice)
+{
+	if (host_fd(fd) >= 0)
+		return 0; /* advice only */
+	return real.posix_fadvise(fd, off, len, advice);
+}
+
+EXPORT int posix_fadvise64(int fd, off_t off, off_t len, int advice)
+	__attribute__((alias("posix_fadvise")));
+
+/* ---- the stat family ---------------------------------------------------- */
+
+static void stat_to(struct stat *d, const struct hostfs_stat *s)
+{
+	memset(d, 0, sizeof(*d));
+	d->st_dev = s->dev;
+	d->st_ino = s->ino;
+	d->st_nlink = s->nlink;
+	d->st_mode = s->mode;
+	d->st_uid = s->uid;
+	d->st_gid = s->gid;
+	d->st_rdev = s->rdev;
+	d->st_size = s->size;
+	d->st_blksize = s->blksize;
+	d->st_blocks = s->blocks;
+	d->st_atim.tv_sec = s->atime_sec;
+	d->st_atim.tv_nsec = s->atime_nsec;
+	d->st_mtim.tv_sec = s->mtime_sec;
+	d->st_mtim.tv_nsec = s->mtime_nsec;
+	d->st_ctim.tv_sec = s->ctime_sec;
+	d->st_ctim.tv_nsec = s->ctime_nsec;
+}
+
+EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	struct hostfs_stat hs;
+	const char *hp;
+	int hd, hfd = host_fd(dirfd);
+	int32_t r;
+
+	/* fstatat(fd, "", st, AT_EMPTY_PATH) is fstat(fd). */
+	if (hfd >= 0 && !is_null(path) && !*path && (flags & AT_EMPTY_PATH)) {
+		hd = hfd;
+		hp = "";
+	} else if (!host_at(dirfd, path, &hd, &hp)) {
+		return real.fstatat(dirfd, path, st, flags);
+	}
+	LOCK();
+	r = host_get() ? hostfs_fstatat(&preload_host->fs, hd, hp, flags, &hs) : -EIO;
+	UNLOCK();
+	if (r == 0)
+		stat_to(st, &hs);
+	return (int)ret_errno(r);
+}
+
+EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	return fstatat(dirfd, path, (struct stat *)st, flags);
+}
+
+EXPORT int stat(const char *path, struct stat *st)
+{
+	return fstatat(AT_FDCWD, path, st, 0);
+}
+
+EXPORT int stat64(const char *path, struct stat64 *st)
+{
+	return fstatat(AT_FDCWD, path, (struct stat *)st, 0);
+}
+
+EXPORT int lstat(const char *path, struct stat *st)
+{
+	return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+	return fstatat(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW);
+}
+
+EXPORT int fstat(int fd, struct stat *st)
+{
+	if (host_fd(fd) < 0)
+		return real.fstat(fd, st);
+	return fstatat(fd, "", st, AT_EMPTY_PATH);
+}
+
+EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	return fstat(fd, (struct stat *)st);
+}
+
+/* Binaries built against glibc before 2.33 call these. */
+EXPORT int __xstat(int ver, const char *path, struct stat *st)
+{
+	return stat(path, st);
+}
+
+EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
+{
+	return stat64(path, st);
+}
+
+EXPORT int __lxstat(int ver, const char *path, struct stat *st)
+{
+	return lstat(path, st);
+}
+
+EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
+{
+	return lstat64(path, st);
+}
+
+EXPORT int __fxstat(int ver, int fd, struct stat *st)
+{
+	return fstat(fd, st);
+}
+
+EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
+{
+	return fstat64(fd, st);
+}
+
+EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+{
+	return fstatat(dirfd, path, st, flags);
+}
+
+EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	return fstatat64(dirfd, path, st, flags);
+}
+
+static void statx_ts_to(struct statx_timestamp *d, const struct hostfs_timestamp *s)
+{
+	d->tv_sec = s->sec;
+	d->tv_nsec = s->nsec;
+}
+
+EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)
+{
+	struct hostfs_statx hs;
+	const char *hp;
+	int hd, hfd = host_fd(dirfd);
+	int32_t r;
+
+	if (hfd >= 0 && !is_null(path) && !*path && (flags & AT_EMPTY_PATH)) {
+		hd = hfd;
+		hp = "";
+	} else if (!host_at(dirfd, path, &hd, &hp)) {
+		return real.statx(dirfd, path, flags, mask, stx);
+	}
+	LOCK();
+	r = host_get() ? hostfs_statx(&preload_host->fs, hd, hp, flags, mask, &hs) : -EIO;
+	UNLOCK();
+	if (r == 0) {
+		memset(stx, 0, sizeof(*stx));
+		stx->stx_mask = hs.mask;
+		stx->stx_blksize = hs.blksize;
+		stx->stx_attributes = hs.attributes;
+		stx->stx_nlink = hs.nlink;
+		stx->stx_uid = hs.uid;
+		stx->stx_gid = hs.gid;
+		stx->stx_mode = hs.mode;
+		stx->stx_ino = hs.ino;
+		stx->stx_size = hs.size;
+		stx->stx_blocks = hs.blocks;
+		stx->stx_attributes_mask = hs.attributes_mask;
+		statx_ts_to(&stx->stx_atime, &hs.atime);
+		statx_ts_to(&stx->stx_btime, &hs.btime);
+		statx_ts_to(&stx->stx_ctime, &hs.ctime);
+		statx_ts_to(&stx->stx_mtime, &hs.mtime);
+		stx->stx_rdev_major = hs.rdev_major;
+		stx->stx_rdev_minor = hs.rdev_minor;
+		stx->stx_dev_major = hs.dev_major;
+		stx->stx_dev_minor = hs.dev_minor;
+	}
+	return (int)ret_errno(r);
+}
+
+EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	const char *hp;
+	int hd;
+	int32_t r;
+
+	if (!host_at(dirfd, path, &hd, &hp))
+		return real.faccessat(dirfd, path, mode, flags);
+	LOCK();
+	r = host_get() ? hostfs_faccessat(&preload_host->fs, hd, hp, mode, flags) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int access(const char *path, int mode)
+{
+	return faccessat(AT_FDCWD, path, mode, 0);
+}
+
+EXPORT int euidaccess(const char *path, int mode)
+{
+	return faccessat(AT_FDCWD, path, mode, AT_EACCESS);
+}
+
+EXPORT int eaccess(const char *path, int mode) __attribute__((alias("euidaccess")));
+
+/* ---- descriptors ---------------------------------------------------------- */
+
+EXPORT int fsync(int fd)
+{
+	int hfd = host_fd(fd);
+	int32_t r;
+
+	if (hfd < 0)
+		return real.fsync(fd);
+	LOCK();
+	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, false) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int fdatasync(int fd)
+{
+	int hfd = host_fd(fd);
+	int32_t r;
+
+	if (hfd < 0)
+		return real.fdatasync(fd);
+	LOCK();
+	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, true) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int ftruncate(int fd, off_t len)
+{
+	int hfd = host_fd(fd);
+	int32_t r;
+
+	if (hfd < 0)
+		return real.ftruncate(fd, len);
+	LOCK();
+	r = host_get() ? hostfs_ftruncate(&preload_host->fs, hfd, len) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int ftruncate64(int fd, off_t len) __attribute__((alias("ftruncate")));
+
+EXPORT int truncate(const char *path, off_t len)
+{
+	const char *hp;
+	int32_t r;
+
+	if (!host_path(path, &hp))
+		return real.truncate(path, len);
+	LOCK();
+	r = host_get() ? hostfs_truncate(&preload_host->fs, hp, len) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int truncate64(const char *path, off_t len) __attribute__((alias("truncate")));
+
+/* A new guest fd for a dup of host fd hfd (lock held). */
+static int host_dup(int hfd, bool cloexec, int min, int exact)
+{
+	int32_t nh = hostfs_dup(&preload_host->fs, hfd);
+	int gfd;
+
+	if (nh < 0)
+		return (int)ret_errno(nh);
+	if (exact >= 0) {
+		int ph = real.open("/dev/null", O_RDONLY);
+		int prev = host_fd(exact);
+
+		if (ph < 0 || exact >= PRELOAD_FD_MAX) {
+			if (ph >= 0)
+				real.close(ph);
+			hostfs_close(&preload_host->fs, nh);
+			errno = ph < 0 ? errno : EBADF;
+			return -1;
+		}
+		/* The placeholder may be exact itself: exact was free. */
+		if (ph == exact) {
+			gfd = exact;
+			if (cloexec)
+				real.fcntl(gfd, F_SETFD, FD_CLOEXEC);
+		} else {
+			gfd = real.dup3(ph, exact, cloexec ? O_CLOEXEC : 0);
+			real.close(ph);
+		}
+		if (gfd < 0) {
+			int e = errno;
+			hostfs_close(&preload_host->fs, nh);
+			errno = e;
+			return -1;
+		}
+		if (prev >= 0) /* dup2 onto a host fd closes that one */
+			hostfs_close(&preload_host->fs, prev);
+		map_fd(gfd, nh);
+		return gfd;
+	}
+	gfd = reserve_fd(nh, cloexec, min);
+	if (gfd < 0) {
+		int e = errno;
+		hostfs_close(&preload_host->fs, nh);
+		errno = e;
+	}
+	return gfd;
+}
+
+EXPORT int dup(int fd)
+{
+	int hfd = host_fd(fd), r;
+
+	if (hfd < 0)
+		return real.dup(fd);
+	LOCK();
+	r = host_get() ? host_dup(hfd, false, 0, -1) : -1;
+	UNLOCK();
+	return r;
+}
+
+EXPORT int dup3(int fd, int newfd, int flags)
+{
+	int hfd = host_fd(fd), prev = host_fd(newfd), r;
+
+	if (hfd < 0 && prev < 0)
+		return real.dup3(fd, newfd, flags);
+	if (fd == newfd) {
+		errno = EINVAL;
+		return -1;
+	}
+	LOCK();
+	if (hfd < 0) { /* a guest fd onto a host fd: the host fd goes */
+		r = real.dup3(fd, newfd, flags);
+		if (r >= 0)
+			host_unmap(newfd, prev);
+	} else {
+		r = host_get() ? host_dup(hfd, flags & O_CLOEXEC, 0, newfd) : -1;
+	}
+	UNLOCK();
+	return r;
+}
+
+EXPORT int dup2(int fd, int newfd)
+{
+	if (fd == newfd) /* valid and unchanged, as dup2 says */
+		return host_fd(fd) >= 0 ? fd : real.dup2(fd, newfd);
+	return dup3(fd, newfd, 0);
+}
+
+static int host_fcntl(int fd, int hfd, int cmd, void *argp, long arg)
+{
+	struct hostfs_flock hl;
+	struct flock *fl = argp;
+	int32_t r;
+
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		return host_get() ? host_dup(hfd, cmd == F_DUPFD_CLOEXEC, (int)arg, -1) : -1;
+	case F_GETFD:
+	case F_SETFD:
+		return real.fcntl(fd, cmd, arg); /* close-on-exec is the placeholder's */
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		if (!host_get())
+			return -1;
+		hl = (struct hostfs_flock){ .type = fl->l_type, .whence = fl->l_whence,
+					    .start = fl->l_start, .len = fl->l_len,
+					    .pid = fl->l_pid };
+		r = hostfs_fcntl_lock(&preload_host->fs, hfd, cmd, &hl);
+		if (r == 0) {
+			fl->l_type = hl.type;
+			fl->l_whence = hl.whence;
+			fl->l_start = hl.start;
+			fl->l_len = hl.len;
+			fl->l_pid = hl.pid;
+		}
+		return (int)ret_errno(r);
+	default:
+		if (!host_get())
+			return -1;
+		return (int)ret_errno(hostfs_fcntl(&preload_host->fs, hfd, cmd, arg));
+	}
+}
+
+EXPORT int fcntl(int fd, int cmd, ...)
+{
+	int hfd = host_fd(fd), r;
+	void *argp;
+	va_list ap;
+
+	/* Every fcntl argument is an int, a long or a pointer: read a pointer
+	 * (the x86-64 ABI passes all three in one register). */
+	va_start(ap, cmd);
+	argp = va_arg(ap, void *);
+	va_end(ap);
+	if (hfd < 0)
+		return real.fcntl(fd, cmd, argp);
+	LOCK();
+	r = host_fcntl(fd, hfd, cmd, argp, (long)(intptr_t)argp);
+	UNLOCK();
+	return r;
+}
+
+EXPORT int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
+
+/* ---- paths ---------------------------------------------------------------- */
+
+/* Both paths must be on the same side: a rename across is EXDEV. */
+EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+		     unsigned flags)
+{
+	const char *hold, *hnew;
+	int hod, hnd;
+	bool ho = host_at(olddirfd, oldpath, &hod, &hold);
+	bool hn = host_at(newdirfd, newpath, &hnd, &hnew);
+	int32_t r;
+
+	if (!ho && !hn)
+		return real.renameat2(olddirfd, oldpath, newdirfd, newpath, flags);
+	if (ho != hn) {
+		errno = EXDEV;
+		return -1;
+	}
+	LOCK();
+	r = host_get() ? hostfs_renameat(&preload_host->fs, hod, hold, hnd, hnew, flags) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
+{
+	return renameat2(olddirfd, oldpath, newdirfd, newpath, 0);
+}
+
+EXPORT int rename(const char *oldpath, const char *newpath)
+{
+	return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)
+{
+	const char *hold, *hnew;
+	int hod, hnd;
+	bool ho = host_at(olddirfd, oldpath, &hod, &hold);
+	bool hn = host_at(newdirfd, newpath, &hnd, &hnew);
+	int32_t r;
+
+	if (!ho && !hn)
+		return real.linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+	if (ho != hn) {
+		errno = EXDEV;
+		return -1;
+	}
+	LOCK();
+	r = host_get() ? hostfs_linkat(&preload_host->fs, hod, hold, hnd, hnew, flags) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int link(const char *oldpath, const char *newpath)
+{
+	return linkat(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
+EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	const char *hp;
+	int hd;
+	int32_t r;
+
+	if (!host_at(dirfd, path, &hd, &hp))
+		return real.unlinkat(dirfd, path, flags);
+	LOCK();
+	r = host_get() ? hostfs_unlinkat(&preload_host->fs, hd, hp, flags) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int unlink(const char *path)
+{
+	return unlinkat(AT_FDCWD, path, 0);
+}
+
+EXPORT int rmdir(const char *path)
+{
+	return unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
+}
+
+EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	const char *hp;
+	int hd;
+	int32_t r;
+
+	if (!host_at(dirfd, path, &hd, &hp))
+		return real.mkdirat(dirfd, path, mode);
+	LOCK();
+	r = host_get() ? hostfs_mkdirat(&preload_host->fs, hd, hp, mode) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int mkdir(const char *path, mode_t mode)
+{
+	return mkdirat(AT_FDCWD, path, mode);
+}
+
+/* The link's target is stored as given: it is the host that follows it. */
+EXPORT int symlinkat(const char *target, int dirfd, const char *path)
+{
+	const char *hp;
+	int hd;
+	int32_t r;
+
+	if (!host_at(dirfd, path, &hd, &hp))
+		return real.symlinkat(target, dirfd, path);
+	LOCK();
+	r = host_get() ? hostfs_symlinkat(&preload_host->fs, target, hd, hp) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int symlink(const char *target, const char *path)
+{
+	return symlinkat(target, AT_FDCWD, path);
+}
+
+EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
+{
+	const char *hp;
+	int hd;
+	int64_t r;
+
+	if (!host_at(dirfd, path, &hd, &hp))
+		return real.readlinkat(dirfd, path, buf, size);
+	LOCK();
+	r = host_get() ? hostfs_readlinkat(&preload_host->fs, hd, hp, buf, size) : -EIO;
+	UNLOCK();
+	return ret_errno(r);
+}
+
+EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
+{
+	return readlinkat(AT_FDCWD, path, buf, size);
+}
+
+EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	const char *hp;
+	int hd;
+	int32_t r;
+
+	if (!host_at(dirfd, path, &hd, &hp))
+		return real.fchmodat(dirfd, path, mode, flags);
+	LOCK();
+	r = host_get() ? hostfs_fchmodat(&preload_host->fs, hd, hp, mode, flags) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int chmod(const char *path, mode_t mode)
+{
+	return fchmodat(AT_FDCWD, path, mode, 0);
+}
+
+EXPORT int fchmod(int fd, mode_t mode)
+{
+	int hfd = host_fd(fd);
+	int32_t r;
+
+	if (hfd < 0)
+		return real.fchmod(fd, mode);
+	LOCK();
+	r = host_get() ? hostfs_fchmod(&preload_host->fs, hfd, mode) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
+{
+	const char *hp;
+	int hd;
+	int32_t r;
+
+	if (!host_at(dirfd, path, &hd, &hp))
+		return real.fchownat(dirfd, path, uid, gid, flags);
+	LOCK();
+	r = host_get() ? hostfs_fchownat(&preload_host->fs, hd, hp, uid, gid, flags) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int chown(const char *path, uid_t uid, gid_t gid)
+{
+	return fchownat(AT_FDCWD, path, uid, gid, 0);
+}
+
+EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	return fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
+EXPORT int fchown(int fd, uid_t uid, gid_t gid)
+{
+	int hfd = host_fd(fd);
+	int32_t r;
+
+	if (hfd < 0)
+		return real.fchown(fd, uid, gid);
+	LOCK();
+	r = host_get() ? hostfs_fchown(&preload_host->fs, hfd, uid, gid) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+static void times_to(struct hostfs_timespec t[2], const struct timespec *ts)
+{
+	for (int i = 0; i < 2; i++) {
+		t[i].sec = ts ? ts[i].tv_sec : 0;
+		t[i].nsec = ts ? ts[i].tv_nsec : UTIME_NOW;
+	}
+}
+
+EXPORT int utimensat(int dirfd, const char *path, const struct timespec ts[2], int flags)
+{
+	struct hostfs_timespec t[2];
+	const char *hp;
+	int hd, hfd = host_fd(dirfd);
+	int32_t r;
+
+	times_to(t, ts);
+	if (is_null(path) && hfd >= 0) { /* futimens() is utimensat(fd, NULL, ...) */
+		LOCK();
+		r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -EIO;
+		UNLOCK();
+		return (int)ret_errno(r);
+	}
+	if (!host_at(dirfd, path, &hd, &hp))
+		return real.utimensat(dirfd, path, ts, flags);
+	LOCK();
+	r = host_get() ? hostfs_utimensat(&preload_host->fs, hd, hp, t, flags) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int futimens(int fd, const struct timespec ts[2])
+{
+	struct hostfs_timespec t[2];
+	int hfd = host_fd(fd);
+	int32_t r;
+
+	if (hfd < 0)
+		return real.futimens(fd, ts);
+	times_to(t, ts);
+	LOCK();
+	r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -EIO;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+/* ---- working directory ------------------------------------------------- */
+
+EXPORT int chdir(const char *path)
+{
+	const char *hp;
+	int32_t r;
+
+	if (!host_path(path, &hp)) {
+		int g = real.chdir(path);
+		if (g == 0)
+			preload_cwd_host = false;
+		return g;
+	}
+	LOCK();
+	r = host_get() ? hostfs_chdir(&preload_host->fs, hp) : -EIO;
+	if (r == 0)
+		preload_cwd_host = true;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+EXPORT int fchdir(int fd)
+{
+	int hfd = host_fd(fd);
+	int32_t r;
+
+	if (hfd < 0) {
+		int g = real.fchdir(fd);
+		if (g == 0)
+			preload_cwd_host = false;
+		return g;
+	}
+	LOCK();
+	r = host_get() ? hostfs_fchdir(&preload_host->fs, hfd) : -EIO;
+	if (r == 0)
+		preload_cwd_host = true;
+	UNLOCK();
+	return (int)ret_errno(r);
+}
+
+/* In a host directory: the prefix and the shadow's working directory. */
+EXPORT char *getcwd(char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	size_t need;
+	int32_t r;
+
+	if (!preload_cwd_host)
+		return real.getcwd(buf, size);
+	LOCK();
+	r = host_get() ? hostfs_getcwd(&preload_host->fs, path, sizeof(path)) : -EIO;
+	UNLOCK();
+	if (ret_errno(r) < 0)
+		return NULL;
+	need = preload_prefix_len + (strcmp(path, "/") ? strlen(path) : 0) + 1;
+	if (!buf) {
+		size = size > need ? size : need;
+		buf = malloc(size);
+		if (!buf)
+			return NULL;
+	}
+	if (size < need) {
+		errno = ERANGE;
+		return NULL;
+	}
+	snprintf(buf, size, "%s%s", preload_prefix, strcmp(path, "/") ? path : "");
+	return buf;
+}
+
+EXPORT char *get_current_dir_name(void)
+{
+	return getcwd(NULL, 0);
+}
+
+/* ---- directories ---------------------------------------------------------- */
+
+/* A host directory stream: a DIR * that libc never sees. Registered, so
+ * readdir() and friends know it from libc's own. Records come from
+ * hostfs.getdents as struct linux_dirent64, which is glibc's struct
+ * dirent64 (and struct dirent) on x86-64; each is checked before use. */
+struct host_dir {
+	struct host_dir *next;
+	int gfd;
+	size_t pos, len;
+	unsigned char buf[PRELOAD_DIRBUF];
+};
+
+static struct host_dir *preload_dirs;
+
+static struct host_dir *host_dir_find(DIR *d)
+{
+	struct host_dir *p;
+
+	preload_init();
+	LOCK();
+	for (p = preload_dirs; p && (DIR *)p != d; p = p->next)
+		;
+	UNLOCK();
+	return p;
+}
+
+static DIR *host_dir_new(int gfd)
+{
+	struct host_dir *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->gfd = gfd;
+	LOCK();
+	d->next = preload_dirs;
+	preload_dirs = d;
+	UNLOCK();
+	return (DIR *)d;
+}
+
+EXPORT DIR *fdopendir(int fd)
+{
+	struct stat st;
+
+	if (host_fd(fd) < 0)
+		return real.fdopendir(fd);
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return NULL;
+	}
+	return host_dir_new(fd);
+}
+
+EXPORT DIR *opendir(const char *path)
+{
+	const char *hp;
+	DIR *d;
+	int fd;
+
+	if (!host_path(path, &hp))
+		return real.opendir(path);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	d = host_dir_new(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+static struct dirent64 *host_readdir(struct host_dir *d)
+{
+	struct dirent64 *e;
+	int hfd = host_fd(d->gfd);
+	size_t min = offsetof(struct dirent64, d_name) + 1;
+	int64_t r;
+
+	if (d->pos >= d->len) {
+		LOCK();
+		r = host_get() ? hostfs_getdents(&preload_host->fs, hfd, d->buf, sizeof(d->buf))
+			       : -EIO;
+		UNLOCK();
+		if (r <= 0) {
+			if (r < 0)
+				ret_errno(r);
+			return NULL; /* end: errno untouched */
+		}
+		d->pos = 0;
+		d->len = (size_t)r;
+	}
+	e = (struct dirent64 *)(d->buf + d->pos);
+	if (d->len - d->pos < min || e->d_reclen < min || e->d_reclen > d->len - d->pos ||
+	    !memchr(e->d_name, '\0', e->d_reclen - offsetof(struct dirent64, d_name))) {
+		d->pos = d->len;
+		errno = EIO;
+		return NULL;
+	}
+	d->pos += e->d_reclen;
+	return e;
+}
+
+EXPORT struct dirent64 *readdir64(DIR *dir)
+{
+	struct host_dir *d = host_dir_find(dir);
+
+	return d ? host_readdir(d) : real.readdir64(dir);
+}
+
+EXPORT struct dirent *readdir(DIR *dir)
+{
+	struct host_dir *d = host_dir_find(dir);
+
+	return d ? (struct dirent *)host_readdir(d) : real.readdir(dir);
+}
+
+EXPORT int closedir(DIR *dir)
+{
+	struct host_dir **pp, *d = NULL;
+	int fd;
+
+	preload_init();
+	LOCK();
+	for (pp = &preload_dirs; *pp; pp = &(*pp)->next) {
+		if ((DIR *)*pp == dir) {
+			d = *pp;
+			*pp = d->next;
+			break;
+		}
+	}
+	UNLOCK();
+	if (!d)
+		return real.closedir(dir);
+	fd = d->gfd;
+	free(d);
+	return close(fd);
+}
+
+EXPORT int dirfd(DIR *dir)
+{
+	struct host_dir *d = host_dir_find(dir);
+
+	return d ? d->gfd : real.dirfd(dir);
+}
+
+EXPORT void rewinddir(DIR *dir)
+{
+	struct host_dir *d = host_dir_find(dir);
+
+	if (!d) {
+		real.rewinddir(dir);
+		return;
+	}
+	lseek(d->gfd, 0, SEEK_SET);
+	d->pos = d->len = 0;
+}
+
+/* ---- stdio ------------------------------------------------------------------ */
+
+/* libc's fopen opens with its internal open, which no preload can reach:
+ * a host file gets a FILE of fopencookie() over the descriptor calls above. */
+static ssize_t cookie_read(void *c, char *buf, size_t n)
+{
+	return read((int)(intptr_t)c, buf, n);
+}
+
+static ssize_t cookie_write(void *c, const char *buf, size_t n)
+{
+	ssize_t w = write((int)(intptr_t)c, buf, n);
+
+	return w < 0 ? 0 : w; /* fopencookie: 0 is the error */
+}
+
+static int cookie_seek(void *c, off64_t *off, int whence)
+{
+	off_t r = lseek((int)(intptr_t)c, *off, whence);
+
+	if (r < 0)
+		return -1;
+	*off = r;
+	return 0;
+}
+
+static int cookie_close(void *c)
+{
+	return close((int)(intptr_t)c);
+}
+
+static FILE *host_fdopen(int fd, const char *mode)
+{
+	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek, cookie_close };
+
+	return fopencookie((void *)(intptr_t)fd, mode, io);
+}
+
+static int fopen_flags(const char *mode)
+{
+	int flags;
+
+	switch (mode[0]) {
+	case 'r':
+		flags = 0;
+		break;
+	case 'w':
+		flags = O_CREAT | O_TRUNC;
+		break;
+	case 'a':
+		flags = O_CREAT | O_APPEND;
+		break;
+	default:
+		return -1;
+	}
+	flags |= strchr(mode, '+') ? O_RDWR : mode[0] == 'r' ? O_RDONLY : O_WRONLY;
+	if (strchr(mode, 'e'))
+		flags |= O_CLOEXEC;
+	if (strchr(mode, 'x'))
+		flags |= O_EXCL;
+	return flags;
+}
+
+EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	const char *hp;
+	FILE *f;
+	int flags, fd;
+
+	if (!host_path(path, &hp))
+		return real.fopen(path, mode);
+	flags = fopen_flags(mode);
+	if (flags < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fd = open(path, flags, 0666);
+	if (fd < 0)
+		return NULL;
+	f = host_fdopen(fd, mode);
+	if (!f)
+		close(fd);
+	return f;
+}
+
+EXPORT FILE *fopen64(const char *path, const char *mode) __attribute__((alias("fopen")));
+
+EXPORT FILE *fdopen(int fd, const char *mode)
+{
+	if (host_fd(fd) < 0)
+		return real.fdopen(fd, mode);
+	return host_fdopen(fd, mode);
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+/* The child gets a fork of the shadow, with the host descriptors and the
+ * working directory as they were. If that cannot be prepared (a VM, no
+ * room), the child starts without host state: its host descriptors are
+ * gone (EBADF) and its first host call attaches a new shadow. */
+EXPORT pid_t fork(void)
+{
+	struct vmrpc_host_fork f = { 0 };
+	int prep = -1;
+	pid_t pid;
+
+	preload_init();
+	LOCK();
+	/* An exec'd image takes its channel up lazily; it must be ours before
+	 * the fork, or the child would take up the parent's channel. */
+	if (!preload_host && preload_adopt)
+		host_get();
+	if (preload_host)
+		prep = vmrpc_host_fork_prepare(preload_host, &f);
+	pid = real.fork();
+	if (pid == 0) {
+		pthread_mutex_init(&preload_lock, NULL);
+		if (prep == 0) {
+			vmrpc_host_fork_child(preload_host, &f);
+		} else if (preload_host) {
+			/* The parent's handle: vmrpc_host_detach only frees a copy. */
+			vmrpc_host_detach(preload_host);
+			preload_host = NULL;
+			for (int i = 0; i < PRELOAD_FD_MAX; i++)
+				if (preload_fds[i])
+					map_fd(i, -1);
+		}
+		return 0;
+	}
+	if (prep == 0) {
+		if (pid > 0)
+			vmrpc_host_fork_parent(preload_host, &f, pid);
+		else
+			vmrpc_host_fork_abort(preload_host, &f);
+	}
+	UNLOCK();
+	return pid;
+}
+
+/* ---- extended attributes ------------------------------------------------- */
+
+/* Not forwarded: a host file has none as far as the guest can tell, which
+ * ls, cp -a and tar take as "not supported here". */
+static ssize_t xattr_unsupported(void)
+{
+	errno = ENOTSUP;
+	return -1;
+}
+
+#define XATTR_PATH_CALL(name, real_args, ...)                                          \
+	EXPORT ssize_t name(const char *path, __VA_ARGS__)                             \
+	{                                                                              \
+		const char *hp;                                                        \
+		ssize_t (*next)(const char *, __VA_ARGS__);                            \
+		if (host_path(path, &hp))                                              \
+			return xattr_unsupported();                                    \
+		next = (ssize_t(*)(const char *, __VA_ARGS__))dlsym(RTLD_NEXT, #name); \
+		return next real_args;                                                 \
+	}
+
+XATTR_PATH_CALL(getxattr, (path, n, v, s), const char *n, void *v, size_t s)
+XATTR_PATH_CALL(lgetxattr, (path, n, v, s), const char *n, void *v, size_t s)
+XATTR_PATH_CALL(listxattr, (path, l, s), char *l, size_t s)
+XATTR_PATH_CALL(llistxattr, (path, l, s), char *l, size_t s)
+
+EXPORT ssize_t fgetxattr(int fd, const char *n, void *v, size_t s)
+{
+	ssize_t (*next)(int, const char *, void *, size_t);
+
+	if (host_fd(fd) >= 0)
+		return xattr_unsupported();
+	next = (ssize_t(*)(int, const char *, void *, size_t))dlsym(RTLD_NEXT, "fgetxattr");
+	return next(fd, n, v, s);
+}
+
+EXPORT ssize_t flistxattr(int fd, char *l, size_t s)
+{
+	ssize_t (*next)(int, char *, size_t);
+
+	if (host_fd(fd) >= 0)
+		return xattr_unsupported();
+	next = (ssize_t(*)(int, char *, size_t))dlsym(RTLD_NEXT, "flistxattr");
+	return next(fd, l, s);
+}
+
+/* ---- exec ---------------------------------------------------------------- */
+
+/* execve() keeps the process, its channel and its shadow: the new image's
+ * shim takes them up again from $VMRPC_HOST_STATE, with the host
+ * descriptors whose placeholders survive the exec (not close-on-exec) and
+ * the working directory. (libc's execv, execvp and execl* call execve
+ * internally, where no preload reaches: they are wrapped too.) */
+static char *preload_state_make(void)
+{
+	size_t size = 128, len;
+	char *s, *p;
+
+	if (!preload_host)
+		return NULL;
+	for (int i = 0; i < PRELOAD_FD_MAX; i++)
+		if (preload_fds[i])
+			size += 24;
+	s = malloc(size);
+	if (!s)
+		return NULL;
+	len = (size_t)snprintf(s, size, "%s=%u:%llx:%d", PRELOAD_STATE_VAR,
+			       vmrpc_chan_index(preload_host->guest.chan),
+			       (unsigned long long)vmrpc_chan_nonce(preload_host->guest.chan),
+			       preload_cwd_host ? 1 : 0);
+	p = s + len;
+	for (int i = 0; i < PRELOAD_FD_MAX; i++) {
+		int hfd = host_fd(i);
+		if (hfd < 0 || (real.fcntl(i, F_GETFD) & FD_CLOEXEC))
+			continue;
+		p += snprintf(p, size - (size_t)(p - s), ",%d=%d", i, hfd);
+	}
+	return s;
+}
+
+/* envp without any VMRPC_HOST_STATE, plus ours (malloc'd; NULL: use envp). */
+static char **preload_env_with_state(char *const envp[], char *state)
+{
+	size_t n = 0, k = 0;
+	char **e;
+
+	while (envp && envp[n])
+		n++;
+	e = malloc((n + 2) * sizeof(*e));
+	if (!e)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(envp[i], PRELOAD_STATE_VAR "=", sizeof(PRELOAD_STATE_VAR)) != 0)
+			e[k++] = envp[i];
+	if (state)
+		e[k++] = state;
+	e[k] = NULL;
+	return e;
+}
+
+typedef int (*exec_fn)(const char *, char *const[], char *const[]);
+
+/* Call libc's name (execve or execvpe) with our state in the environment. */
+static int exec_with_state(const char *name, const char *path, char *const argv[],
+			   char *const envp[])
+{
+	exec_fn next;
+	char *state, **env;
+	int r, e;
+
+	preload_init();
+	next = (exec_fn)dlsym(RTLD_NEXT, name);
+	LOCK();
+	state = preload_state_make();
+	UNLOCK();
+	env = preload_env_with_state(envp, state);
+	r = next(path, argv, env ? env : envp);
+	e = errno;
+	free(env);
+	free(state);
+	errno = e;
+	return r;
+}
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	return exec_with_state("execve", path, argv, envp);
+}
+
+extern char **environ;
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	return exec_with_state("execvpe", file, argv, envp);
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+/* vfork() as fork(): a vfork child that execs would otherwise leave its
+ * parent's channel behind. fork() is always a valid vfork(). */
+EXPORT pid_t vfork(void)
+{
+	return fork();
+}

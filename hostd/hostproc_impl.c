@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host programs and pipes (idl/hostproc.idl), run in the caller's shadow.
+ * A program is the shadow's child: only the shadow that started it can wait
+ * for it or signal it (the table below), and it gets no descriptor but the
+ * three it was given. At most HOSTPROC_CHILDREN_MAX run (or wait to be
+ * reaped) at once per shadow, besides RLIMIT_NPROC.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hostfs_impl.h"
+#include "shadow_fds.h"
+#include "shadow_fork.h"
+
+#define HOSTPROC_CHILDREN_MAX 64
+#define HOSTPROC_ARGS_MAX 4096
+
+static pid_t hostproc_children[HOSTPROC_CHILDREN_MAX];
+
+static int hostproc_child_slot(pid_t pid)
+{
+	for (int i = 0; i < HOSTPROC_CHILDREN_MAX; i++)
+		if (pid > 0 && hostproc_children[i] == pid)
+			return i;
+	return -1;
+}
+
+static int32_t hostproc_do_pipe(void *ctx, int32_t flags, int32_t *rfd, int32_t *wfd)
+{
+	int p[2];
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+		return -EINVAL;
+	if (pipe2(p, flags | O_CLOEXEC) < 0)
+		return -errno;
+	*rfd = p[0];
+	*wfd = p[1];
+	return 0;
+}
+
+/* Split a private copy of n NUL-terminated strings packed in len bytes
+ * into a NULL-terminated vector (both malloc'd). The copy is made before
+ * anything is checked: the guest can rewrite the arena meanwhile. */
+static int hostproc_strings(const void *packed, uint32_t len, uint32_t n, char **ret_copy,
+			    char ***ret_vec)
+{
+	char *copy, **vec, *p;
+
+	if (len > HOSTPROC_STRINGS_MAX || n > HOSTPROC_ARGS_MAX || (n == 0) != (len == 0))
+		return -E2BIG;
+	copy = malloc(len ? len : 1);
+	vec = calloc(n + 1, sizeof(*vec));
+	if (!copy || !vec) {
+		free(copy);
+		free(vec);
+		return -ENOMEM;
+	}
+	memcpy(copy, packed, len);
+	p = copy;
+	for (uint32_t i = 0; i < n; i++) {
+		char *end = memchr(p, '\0', (size_t)(copy + len - p));
+		if (!end) {
+			free(copy);
+			free(vec);
+			return -EINVAL;
+		}
+		vec[i] = p;
+		p = end + 1;
+	}
+	if (p != copy + len) {
+		free(copy);
+		free(vec);
+		return -EINVAL;
+	}
+	*ret_copy = copy;
+	*ret_vec = vec;
+	return 0;
+}
+
+/* Check a descriptor the program gets as its stdin, stdout or stderr. */
+static int hostproc_stdio_ok(int fd)
+{
+	if (fd == -1)
+		return 0;
+	return shadow_fd_guest_ok(fd) && fcntl(fd, F_GETFD) >= 0 ? 0 : -EBADF;
+}
+
+/* In the child: stdio first moved out of the way of 0-2 (any of them may
+ * name another's target), then dup2'd into place (which clears
+ * close-on-exec), then exec. An error goes back on report. */
+static void __attribute__((noreturn)) hostproc_child(const char *path, char **av, char **ev,
+						     const char *cwd, const int32_t fds[3],
+						     int report)
+{
+	int moved[3], err;
+	sigset_t none;
+
+	/* Ignored signals stay ignored across exec: hostd ignores SIGPIPE
+	 * (so the shadow does), and `yes | head -1` must still end yes. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setpgid(0, 0);
+	for (int i = 0; i < 3; i++) {
+		moved[i] = fds[i] == -1 ? open("/dev/null", O_RDWR | O_CLOEXEC)
+					: fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (moved[i] < 0)
+			goto fail;
+	}
+	for (int i = 0; i < 3; i++)
+		if (dup2(moved[i], i) < 0)
+			goto fail;
+	if (*cwd && chdir(cwd) < 0)
+		goto fail;
+	if (strchr(path, '/'))
+		execve(path, av, ev);
+	else
+		execvpe(path, av, ev);
+fail:
+	err = errno;
+	if (write(report, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, uint32_t argv_len,
+				 uint32_t argc, const void *envp, uint32_t env_len, uint32_t envc,
+				 const char *cwd, int32_t stdin_fd, int32_t stdout_fd,
+				 int32_t stderr_fd)
+{
+	const int32_t fds[3] = { stdin_fd, stdout_fd, stderr_fd };
+	char *acopy = NULL, *ecopy = NULL, **av = NULL, **ev = NULL;
+	int slot = -1, err, report[2], child_err;
+	pid_t pid = -1;
+
+	if (argc == 0 || !*path)
+		return -EINVAL;
+	for (int i = 0; i < HOSTPROC_CHILDREN_MAX && slot < 0; i++)
+		if (hostproc_children[i] == 0)
+			slot = i;
+	if (slot < 0)
+		return -EAGAIN;
+	for (int i = 0; i < 3; i++)
+		if (hostproc_stdio_ok(fds[i]) < 0)
+			return -EBADF;
+	err = hostproc_strings(argv, argv_len, argc, &acopy, &av);
+	if (err < 0)
+		return err;
+	err = hostproc_strings(envp, env_len, envc, &ecopy, &ev);
+	if (err < 0)
+		goto out_args;
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		err = -errno;
+		goto out_env;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(report[0]);
+		hostproc_child(path, av, ev, cwd, fds, report[1]);
+	}
+	err = pid < 0 ? -errno : 0;
+	close(report[1]);
+	/* EOF: the exec worked (the pipe was close-on-exec). */
+	if (pid > 0 && read(report[0], &child_err, sizeof(child_err)) == sizeof(child_err)) {
+		waitpid(pid, NULL, 0);
+		err = -child_err;
+	}
+	close(report[0]);
+	if (!err)
+		hostproc_children[slot] = pid;
+out_env:
+	free(ecopy);
+	free(ev);
+out_args:
+	free(acopy);
+	free(av);
+	return err < 0 ? err : pid;
+}
+
+static int32_t hostproc_do_wait(void *ctx, int32_t pid, int32_t options, int32_t *status)
+{
+	int slot = hostproc_child_slot(pid), st = 0;
+	pid_t r;
+
+	if (slot < 0)
+		return -ECHILD;
+	if (options & ~WNOHANG)
+		return -EINVAL;
+	do
+		r = waitpid(pid, &st, options);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r > 0)
+		hostproc_children[slot] = 0;
+	*status = st;
+	return r;
+}
+
+static int32_t hostproc_do_kill(void *ctx, int32_t pid, int32_t sig)
+{
+	if (hostproc_child_slot(pid) < 0)
+		return -ESRCH;
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	return kill(pid, sig) < 0 ? -errno : 0;
+}
+
+static int32_t hostproc_do_fork_shadow(void *ctx, uint32_t child_chan, uint64_t nonce)
+{
+	return shadow_fork(child_chan, nonce);
+}
+
+const struct hostproc_ops hostproc_impl_ops = {
+	.pipe = hostproc_do_pipe,
+	.spawn = hostproc_do_spawn,
+	.wait = hostproc_do_wait,
+	.kill = hostproc_do_kill,
+	.fork_shadow = hostproc_do_fork_shadow,
+};

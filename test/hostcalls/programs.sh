@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Real programs on host files through the LD_PRELOAD shim, against the same
+# programs run natively: cat, cp, ls -l, find, du, sha256sum, tar, grep -r,
+# python3 walking a tree, sqlite3 creating and querying a database, and the
+# errors ENOENT, EISDIR, ENOTDIR, EACCES. Each case runs twice, natively on
+# DIR and through the shim on /host/DIR (the host is this machine: loopback),
+# and must give the same stdout, stderr (with /host/DIR read as DIR) and exit
+# status. A real vmrpc-hostd serves the shim. Asserts no timings.
+#
+# usage: programs.sh VMRPC_HOSTD VMRPC_SHADOW LIBVMRPC_PRELOAD [FIRST:...]
+# (FIRST: libraries to preload before the shim: a sanitized build's runtimes)
+set -uo pipefail
+hostd=$1 shadow=$2 preload=$3
+if [ -n "${4:-}" ]; then
+	preload=$4:$preload
+	# programs leak at exit by design, and the runtime is not first in them
+	export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
+fi
+
+work=$(mktemp -d /tmp/vmrpc-programs.XXXXXX)
+chmod 755 "$work"
+hostd_pid=
+cleanup() {
+	[ -n "$hostd_pid" ] && kill "$hostd_pid" 2>/dev/null && wait "$hostd_pid"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+export VMRPC_RUNTIME_DIR=$work/rt VMRPC_REGION=progs
+mkdir -p "$VMRPC_RUNTIME_DIR"
+# 0666: the EACCES cases run as nobody, who must reach the region too.
+"$hostd" --loopback progs --shadow "$shadow" --mode 0666 2>"$work/hostd.log" &
+hostd_pid=$!
+for _ in $(seq 100); do [ -S "$VMRPC_RUNTIME_DIR/progs.sock" ] && break; sleep 0.1; done
+[ -S "$VMRPC_RUNTIME_DIR/progs.sock" ] || { echo "hostd did not start"; cat "$work/hostd.log"; exit 1; }
+
+# The tree: text, a binary file larger than a channel's arena (split
+# transfers), nesting, a symlink, an empty directory, a locked directory.
+t=$work/tree
+mkdir -p "$t/src/lib" "$t/docs" "$t/empty" "$t/locked" "$work/out-native" "$work/out-host"
+for i in $(seq 1 40); do echo "line $i of the readme, needle$((i % 7))" >>"$t/README"; done
+seq 1 20000 >"$t/src/numbers.txt"
+head -c 3000000 /dev/urandom >"$t/src/blob.bin"
+printf 'int main(void) { return 0; } /* needle3 */\n' >"$t/src/lib/main.c"
+printf '# docs\nneedle1\n' >"$t/docs/guide.md"
+ln -s ../README "$t/docs/readme-link"
+echo secret >"$t/locked/secret"
+chmod 700 "$t/locked"
+touch -d '2024-01-02 03:04:05' "$t/README" "$t/docs/guide.md"
+chmod -R a+rX "$t/src" "$t/docs" "$t/README"
+
+fails=0 cases=0
+# run NAME CMD...: the command with @T@ standing for the tree's directory
+# and @O@ for an output directory of its own.
+run() {
+	local name=$1; shift
+	local native=() host=() a
+	for a in "$@"; do
+		native+=("${a//@T@/$t}")
+		host+=("${a//@T@//host$t}")
+	done
+	native=("${native[@]//@O@/$work/out-native}")
+	host=("${host[@]//@O@//host$work/out-host}")
+	"${native[@]}" >"$work/n.out" 2>"$work/n.err"
+	local ns=$?
+	env LD_PRELOAD="$preload" "${host[@]}" >"$work/h.out" 2>"$work/h.err"
+	local hs=$?
+	sed -i "s|/host$t|$t|g; s|/host$work/out-host|$work/out-native|g" "$work/h.out" "$work/h.err"
+	cases=$((cases + 1))
+	if [ $ns -ne $hs ] || ! cmp -s "$work/n.out" "$work/h.out" || ! cmp -s "$work/n.err" "$work/h.err"; then
+		fails=$((fails + 1))
+		echo "FAIL $name: exit $ns natively, $hs through the shim"
+		diff "$work/n.out" "$work/h.out" | head -20
+		diff "$work/n.err" "$work/h.err" | head -20
+	else
+		echo "ok   $name (exit $ns)"
+	fi
+}
+
+run cat            cat @T@/README @T@/src/lib/main.c
+run cat-symlink    cat @T@/docs/readme-link
+run cp-from-host   sh -c 'cp @T@/src/blob.bin @O@/blob && sha256sum < @O@/blob'
+run cp-to-host     sh -c 'cp -r @T@/src @O@/src-copy && cd @O@/src-copy && sha256sum blob.bin numbers.txt lib/main.c'
+run ls-l           ls -l @T@ @T@/src @T@/docs
+run ls-la-time     ls -la --time-style=full-iso @T@/docs
+run find           sh -c 'find @T@ | sort'
+run find-type      sh -c 'find @T@ -type f -name "*.txt" -o -type l | sort'
+run du             du -a @T@/src @T@/docs
+run sha256sum      sha256sum @T@/README @T@/src/blob.bin @T@/src/numbers.txt
+run tar            sh -c 'tar cf - -C @T@ src docs README | tar tvf - | sort'
+run tar-extract    sh -c 'tar cf - -C @T@ src | tar xf - -C @O@ && find @O@/src -type f | sort | xargs sha256sum'
+run grep-r         sh -c 'grep -rn needle3 @T@ | sort'
+run grep-count     grep -c needle @T@/README
+run python3-walk   python3 -c '
+import hashlib, os, sys
+root = sys.argv[1]
+for d, subdirs, files in sorted(os.walk(root)):
+    subdirs.sort()
+    for f in sorted(files):
+        p = os.path.join(d, f)
+        st = os.lstat(p)
+        data = open(p, "rb").read() if not os.path.islink(p) else b""
+        print(os.path.relpath(p, root), st.st_size, oct(st.st_mode), hashlib.sha256(data).hexdigest()[:16])
+' @T@/src
+run python3-cwd    python3 -c 'import os,sys; os.chdir(sys.argv[1]); print(sorted(os.listdir(".")), open("numbers.txt").readline().strip())' @T@/src
+run sqlite3        sqlite3 @O@/test.db 'create table t(id integer primary key, name text);
+insert into t(name) values ("alpha"), ("beta"), ("gamma");
+create index t_name on t(name);
+update t set name = upper(name) where id > 1;
+select id, name from t order by name;
+pragma integrity_check;'
+run sqlite3-reopen sqlite3 @O@/test.db 'select count(*), group_concat(name) from t;'
+run mkdir-rm       sh -c 'mkdir -p @O@/a/b && echo x > @O@/a/b/f && mv @O@/a/b/f @O@/a/g && ls @O@/a && rm -r @O@/a && ls @O@'
+# errors: the host's errno, printed by the program as natively
+run enoent         cat @T@/no-such-file
+run eisdir         cat @T@/src
+run enotdir        cat @T@/README/x
+run enoent-ls      ls @T@/missing
+if [ "$(id -u)" -eq 0 ]; then
+	# root reads anything: EACCES needs an unprivileged user (its shadow
+	# runs as that user too).
+	run eacces     setpriv --reuid=65534 --regid=65534 --clear-groups cat @T@/locked/secret
+	run eacces-ls  setpriv --reuid=65534 --regid=65534 --clear-groups ls @T@/locked
+fi
+
+# Guest paths are untouched by the shim.
+run guest-paths    sh -c 'cat /etc/hostname; ls -d /tmp; cat /no/such 2>&1'
+
+if grep -q "signal" "$work/hostd.log"; then
+	echo "FAIL: a shadow died:"; grep signal "$work/hostd.log"; fails=$((fails + 1))
+fi
+echo "$cases cases, $fails failed"
+[ $fails -eq 0 ]
