@@ -4,9 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hostcalls_callee.h"
-#include "hostcalls_impl.h"
-#include "hostfs_impl.h"
 #include "services.h"
 #include "vmrpc/module.h"
 
@@ -57,8 +54,8 @@ static int services_add_module(struct services *s, const char *path, char *err,
 	return 0;
 }
 
-static int services_add_modules(struct services *s, const char *const *modules,
-				size_t n_modules, char *err, size_t err_size)
+int services_add_modules(struct services *s, const char *const *modules, size_t n_modules,
+			 char *err, size_t err_size)
 {
 	int r;
 
@@ -70,17 +67,6 @@ static int services_add_modules(struct services *s, const char *const *modules,
 		}
 	}
 	return 0;
-}
-
-int services_load(struct services *s, const char *const *modules, size_t n_modules,
-		  char *err, size_t err_size)
-{
-	memset(s, 0, sizeof(*s));
-	s->svc[s->n++] = hostcalls_service(&hostcalls_impl_ops, NULL);
-	s->svc[s->n++] = hostfs_service(&hostfs_impl_ops, NULL);
-	s->svc[s->n++] = hostproc_service(&hostproc_impl_ops, NULL);
-	s->svc[s->n++] = hostnet_service(&hostnet_impl_ops, NULL);
-	return services_add_modules(s, modules, n_modules, err, err_size);
 }
 
 int services_load_modules(struct services *s, const char *const *modules, size_t n_modules,

@@ -27,6 +27,9 @@ int services_load(struct services *s, const char *const *modules, size_t n_modul
 /* Only the modules' services (vmrpc-guestd, which has no host calls). */
 int services_load_modules(struct services *s, const char *const *modules, size_t n_modules,
 			  char *err, size_t err_size);
+/* Append each module's services to s; on error s is unloaded. */
+int services_add_modules(struct services *s, const char *const *modules, size_t n_modules,
+			 char *err, size_t err_size);
 void services_unload(struct services *s);
 
 #endif /* HOSTD_SERVICES_H */
