@@ -265,10 +265,10 @@ VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *r, uint32_t index, uint64_t 
 	ch->generation = sync_load_acquire(&h->ctl.generation);
 	ch->nonce = nonce;
 	ch->owner = getpid();
+	ch->live_state = VMRPC_CHAN_ATTACHED;
+	ch->conn_fd = -1;
+	chan_ready(ch);
 	ch->seq = seq;
-	region_chan_arena(r, index, &ch->arena_start, &ch->arena_end);
-	ch->user_lo = ch->arena_end;
-	spin_init(&ch->spin);
 	*ret_chan = ch;
 	return 0;
 }
