@@ -13,7 +13,7 @@
 # on each device, host calls checked one by one (test/vm/guest_calls.c:
 # identity as the configured user, files, cwd, errors, calls that wake a
 # sleeping shadow, detach and reattach, per-caller cwd across guest
-# processes), the examples calc-demo and hostcat, and checks that the
+# processes), the examples calc-demo, hostcat and hostrun, and checks that the
 # foreign device is refused. Then the host makes guest-sourced calls with
 # `vmrpc guest-run` (stdout and stderr, exit status, stdin, a command the
 # guest's policy refuses, one not found, -t, a host caller killed mid-command,
@@ -36,7 +36,8 @@ vmrpc=$build/hostd/vmrpc
 service=$build/examples/calc_service.so
 guest_bins=("$build/test/vm/vmrpc-vm-guest" "$build/test/vm/vmrpc-vm-foreign"
 	    "$build/test/vm/vmrpc-vm-reclaim" "$build/guestlib/vmrpc-guestd-static"
-	    "$build/examples/calc-demo-static" "$build/examples/hostcat-static")
+	    "$build/examples/calc-demo-static" "$build/examples/hostcat-static"
+	    "$build/examples/hostrun-static")
 boot_timeout=100 # seconds per boot; TCG boots in ~5 s, the tests take ~10 s
 run_timeout=60   # seconds per host command: a liveness bound, not a timing
 
@@ -213,6 +214,8 @@ if [ $mode = full ]; then
 		check "calc-demo greet over \$dev" 'greet("vm") = ' calc-demo-static vm
 		check "hostcat over \$dev" 'hello from the host' hostcat-static $hostdir/hello.txt
 		check "hostcat -C over \$dev" '^d1\$' hostcat-static -C $hostdir/d1 same.txt
+		check "hostrun (a host program, a guest | host pipe) over \$dev" '^VM-TO-HOST\$' \
+			sh -c 'echo vm-to-host | hostrun-static tr a-z A-Z'
 		unset VMRPC_REGION
 	done
 	check "a foreign ivshmem device is refused" 'pci: finds' vmrpc-vm-foreign \$foreign
