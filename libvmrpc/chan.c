@@ -73,44 +73,76 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 	}
 }
 
+/* A host-call handle on channel index, which this process holds. */
+static struct vmrpc_chan *chan_host_new(struct vmrpc_region *r, uint32_t index)
+{
+	struct vmrpc_chan *ch = calloc(1, sizeof(*ch));
+
+	if (!ch)
+		return NULL;
+	ch->region = r;
+	ch->index = index;
+	ch->hdr = vmrpc_region_chan(r, index);
+	/* hostd changes the generation only when it frees a channel, so the
+	 * one read right after our claim is ours. */
+	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
+	ch->owner = getpid();
+	ch->live_state = VMRPC_CHAN_ATTACHED;
+	ch->conn_fd = -1;
+	return ch;
+}
+
+/* Claim a free channel and ring op for it (ATTACH, or ATTACH_FORK with the
+ * parent's index in the args block, which the claimant owns while CLAIMED).
+ * If hostd cannot be told, the claim is taken back. */
+static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *parent,
+			   int timeout_ms, struct vmrpc_chan **ret_chan)
+{
+	struct vmrpc_chan *ch;
+	uint32_t index;
+	int err = chan_claim(r, &index);
+
+	if (err < 0)
+		return err;
+	ch = chan_host_new(r, index);
+	if (!ch) {
+		sync_cas(&vmrpc_region_chan(r, index)->ctl.state, VMRPC_CHAN_CLAIMED,
+			 VMRPC_CHAN_FREE);
+		return -ENOMEM;
+	}
+	ch->nonce = chan_random_nonce();
+	if (parent)
+		memcpy(ch->hdr->args, parent, sizeof(*parent));
+	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
+	__atomic_store_n(&ch->hdr->ctl.attach_nonce, ch->nonce, __ATOMIC_RELEASE);
+	err = region_ring(r, op, ch->index, ch->nonce, timeout_ms);
+	if (err < 0) {
+		sync_cas(&ch->hdr->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
+		free(ch);
+		return err;
+	}
+	*ret_chan = ch;
+	return 0;
+}
+
 VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 			      struct vmrpc_chan **ret_chan)
 {
 	struct vmrpc_chan *ch;
 	int err;
 
-	ch = calloc(1, sizeof(*ch));
-	if (!ch)
-		return -ENOMEM;
-	err = chan_claim(r, &ch->index);
-	if (err < 0)
-		goto fail;
-	ch->region = r;
-	ch->hdr = vmrpc_region_chan(r, ch->index);
-	/* hostd changes the generation only when it frees a channel, so the
-	 * one read right after our claim is ours. */
-	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
-	ch->nonce = chan_random_nonce();
-	ch->owner = getpid();
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
-	__atomic_store_n(&ch->hdr->ctl.attach_nonce, ch->nonce, __ATOMIC_RELEASE);
 	timeout_ms = timeout_ms > 0 ? timeout_ms : CHAN_ATTACH_TIMEOUT_MS;
-	err = region_ring(r, VMRPC_DOORBELL_ATTACH, ch->index, ch->nonce, timeout_ms);
-	if (err < 0) {
-		sync_cas(&ch->hdr->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
-		goto fail;
-	}
-	err = chan_wait_attached(ch, timeout_ms);
+	err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH, NULL, timeout_ms, &ch);
 	if (err < 0)
-		goto fail;
-	ch->live_state = VMRPC_CHAN_ATTACHED;
-	ch->conn_fd = -1;
+		return err;
+	err = chan_wait_attached(ch, timeout_ms);
+	if (err < 0) {
+		free(ch);
+		return err;
+	}
 	chan_ready(ch);
 	*ret_chan = ch;
 	return 0;
-fail:
-	free(ch);
-	return err;
 }
 
 void chan_ready(struct vmrpc_chan *ch)
@@ -132,35 +164,13 @@ VMRPC_API int vmrpc_chan_fork_claim(struct vmrpc_chan *parent, struct vmrpc_chan
 	 * channel's callee is no shadow of hostd's. */
 	if (r->regs || r->bell_fd < 0 || parent->gsrc)
 		return -EOPNOTSUPP;
-	ch = calloc(1, sizeof(*ch));
-	if (!ch)
-		return -ENOMEM;
-	err = chan_claim(r, &ch->index);
-	if (err < 0) {
-		free(ch);
+	/* hostd reads the parent's channel index in the claim's args block. */
+	err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH_FORK, &parent->index,
+			      CHAN_ATTACH_TIMEOUT_MS, &ch);
+	if (err < 0)
 		return err;
-	}
-	ch->region = r;
-	ch->hdr = vmrpc_region_chan(r, ch->index);
-	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
-	ch->nonce = chan_random_nonce();
-	ch->owner = getpid();
 	ch->forking = true;
-	ch->live_state = VMRPC_CHAN_ATTACHED;
-	ch->conn_fd = -1;
 	ch->timeout_ns = parent->timeout_ns;
-	/* The claimant owns the args block while CLAIMED: hostd reads the
-	 * parent's channel index there. */
-	memcpy(ch->hdr->args, &parent->index, sizeof(parent->index));
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
-	__atomic_store_n(&ch->hdr->ctl.attach_nonce, ch->nonce, __ATOMIC_RELEASE);
-	err = region_ring(r, VMRPC_DOORBELL_ATTACH_FORK, ch->index, ch->nonce,
-			  CHAN_ATTACH_TIMEOUT_MS);
-	if (err < 0) {
-		sync_cas(&ch->hdr->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
-		free(ch);
-		return err;
-	}
 	*ret_child = ch;
 	*ret_nonce = ch->nonce;
 	return 0;
@@ -256,17 +266,10 @@ VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *r, uint32_t index, uint64_t 
 	seq = sync_load_acquire(&h->req.req_seq);
 	if (sync_load_acquire(&h->rep.rep_seq) != seq)
 		return -EBUSY;
-	ch = calloc(1, sizeof(*ch));
+	ch = chan_host_new(r, index);
 	if (!ch)
 		return -ENOMEM;
-	ch->region = r;
-	ch->hdr = h;
-	ch->index = index;
-	ch->generation = sync_load_acquire(&h->ctl.generation);
 	ch->nonce = nonce;
-	ch->owner = getpid();
-	ch->live_state = VMRPC_CHAN_ATTACHED;
-	ch->conn_fd = -1;
 	chan_ready(ch);
 	ch->seq = seq;
 	*ret_chan = ch;
