@@ -178,7 +178,9 @@ VMRPC_API void vmrpc_chan_buf_free(struct vmrpc_chan *chan, void *ptr);
  * waits until hostd attached its copy. After fork(), the parent calls
  * vmrpc_chan_fork_handover() with the child's pid (which frees the parent's
  * handle of it) and the child vmrpc_chan_fork_adopt(). Without fork(),
- * vmrpc_chan_close() gives the channel back. */
+ * vmrpc_chan_close() gives the channel back. -EOPNOTSUPP in a VM and for a
+ * guest-sourced parent (vmrpc_vm_open: its callee is guestd, no shadow).
+ * The child's handle starts with the parent's vmrpc_chan_set_timeout(). */
 VMRPC_API int vmrpc_chan_fork_claim(struct vmrpc_chan *parent, struct vmrpc_chan **ret_child,
 				    uint64_t *ret_nonce);
 VMRPC_API int vmrpc_chan_fork_wait(struct vmrpc_chan *child, int timeout_ms);
