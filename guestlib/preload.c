@@ -1404,6 +1404,8 @@ static struct dirent64 *host_readdir(struct host_dir *d)
 	int64_t r;
 
 	if (d->pos >= d->len) {
+		int saved = errno;
+
 		LOCK();
 		r = host_get() ? hostfs_getdents(&preload_host->fs, hfd, d->buf, sizeof(d->buf))
 			       : -EIO;
@@ -1411,7 +1413,9 @@ static struct dirent64 *host_readdir(struct host_dir *d)
 		if (r <= 0) {
 			if (r < 0)
 				ret_errno(r);
-			return NULL; /* end: errno untouched */
+			else
+				errno = saved; /* the end: errno as the program left it */
+			return NULL;
 		}
 		d->pos = 0;
 		d->len = (size_t)r;

@@ -55,25 +55,32 @@ static inline void sync_cpu_relax(void)
 
 /* Sleep while *p == expected, at most timeout_ns (0: forever). Returns 0 on
  * wake-up or value change, -ETIMEDOUT, or -EINTR. */
+/* Both futex calls leave errno as they found it: a call that succeeds must
+ * not leak the EAGAIN of a word that changed before the wait into the
+ * caller's errno (the LD_PRELOAD shim's readdir() reports its end with
+ * errno untouched, and a program reading errno there saw EAGAIN). */
 static inline int sync_futex_wait(uint32_t *p, uint32_t expected, uint64_t timeout_ns)
 {
 	struct timespec ts, *tsp = NULL;
+	int saved = errno, err = 0;
 
 	if (timeout_ns) {
 		ts.tv_sec = (time_t)(timeout_ns / 1000000000u);
 		ts.tv_nsec = (long)(timeout_ns % 1000000000u);
 		tsp = &ts;
 	}
-	if (syscall(SYS_futex, p, FUTEX_WAIT, expected, tsp, NULL, 0) == 0)
-		return 0;
-	if (errno == EAGAIN)
-		return 0;
-	return -errno;
+	if (syscall(SYS_futex, p, FUTEX_WAIT, expected, tsp, NULL, 0) < 0 && errno != EAGAIN)
+		err = -errno;
+	errno = saved;
+	return err;
 }
 
 static inline void sync_futex_wake(uint32_t *p)
 {
+	int saved = errno;
+
 	syscall(SYS_futex, p, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	errno = saved;
 }
 
 static inline uint64_t sync_now_ns(void)

@@ -212,9 +212,14 @@ static void many_calls(struct fixture *f)
 		a->in_off = in_off;
 		a->out_off = out_off;
 		a->len = BUF_LEN;
+		errno = 4242;
 		st = vmrpc_outcall_invoke(&c, M_ECHO, sizeof(*a));
 		if (st != (int64_t)i + (int64_t)i * 3 - 7)
 			fail_msg("call %u: status %lld", i, (long long)st);
+		/* A call that succeeds leaves errno alone, even when its
+		 * futex wait found the reply already there (EAGAIN). */
+		if (errno != 4242)
+			fail_msg("call %u: errno changed to %d", i, errno);
 		res = c.results;
 		if (res->prod != (int64_t)i * ((int64_t)i * 3 - 7) || res->sum != sum)
 			fail_msg("call %u: results %lld %llu", i, (long long)res->prod,
