@@ -105,6 +105,14 @@ VMRPC_API void vmrpc_region_close(struct vmrpc_region *region);
 VMRPC_API struct vmrpc_region_hdr *vmrpc_region_hdr(struct vmrpc_region *region);
 /* The region file's descriptor, owned by the region. */
 VMRPC_API int vmrpc_region_fd(const struct vmrpc_region *region);
+/* The descriptors region keeps open (its file, its doorbell socket): at
+ * most n of them in ret_fds; returns how many it keeps. For a library that
+ * hides them from the program it runs in (the LD_PRELOAD shim). */
+VMRPC_API int vmrpc_region_fds(const struct vmrpc_region *region, int *ret_fds, int n);
+/* Renumber region's descriptor fd to the lowest free number >= min,
+ * close-on-exec. Returns the new number, or -errno (-EBADF: fd is not one
+ * of region's; the old number then stays). */
+VMRPC_API int vmrpc_region_fd_move(struct vmrpc_region *region, int fd, int min);
 VMRPC_API size_t vmrpc_region_size(const struct vmrpc_region *region);
 /* Channel i's header, or NULL if i is out of range. */
 VMRPC_API struct vmrpc_chan_hdr *vmrpc_region_chan(struct vmrpc_region *region,
