@@ -1765,6 +1765,84 @@ EXPORT FILE *fdopen(int fd, const char *mode)
 	return host_fdopen(fd, mode);
 }
 
+/* ---- realpath ------------------------------------------------------------ */
+
+/* glibc's realpath resolves with internal calls no preload reaches. A host
+ * path is resolved by the host's kernel instead: the shadow opens it
+ * O_PATH and reads its own /proc/self/fd link, three host calls. */
+static char *host_realpath(const char *hpath, char *resolved)
+{
+	char buf[PATH_MAX], link[64];
+	size_t plen = preload_prefix_len;
+	int32_t fd;
+	int64_t n = -EIO;
+
+	LOCK();
+	if (host_get()) {
+		fd = hostfs_openat(&preload_host->fs, AT_FDCWD, hpath, O_PATH, 0);
+		n = fd;
+		if (fd >= 0) {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			n = hostfs_readlinkat(&preload_host->fs, AT_FDCWD, link, buf,
+					      sizeof(buf) - 1);
+			hostfs_close(&preload_host->fs, fd);
+		}
+	}
+	UNLOCK();
+	if (n < 0) {
+		ret_errno(n);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (buf[0] != '/') { /* not a path the guest can name ("anon_inode:...") */
+		errno = ENOENT;
+		return NULL;
+	}
+	if (!strcmp(buf, "/"))
+		n = 0; /* the host's root is the prefix itself */
+	if (plen + (size_t)n + 1 > PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (!resolved && !(resolved = malloc(PATH_MAX)))
+		return NULL;
+	memcpy(resolved, preload_prefix, plen);
+	memcpy(resolved + plen, buf, (size_t)n + 1);
+	return resolved;
+}
+
+EXPORT char *realpath(const char *path, char *resolved)
+{
+	char *(*next)(const char *, char *);
+	const char *hp;
+
+	if (!is_null(path) && *path && host_path(path, &hp))
+		return host_realpath(hp, resolved);
+	next = (char *(*)(const char *, char *))dlsym(RTLD_NEXT, "realpath");
+	return next(path, resolved);
+}
+
+char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
+
+EXPORT char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen)
+{
+	char *(*next)(const char *, char *, size_t);
+	const char *hp;
+
+	if (!is_null(path) && *path && host_path(path, &hp)) {
+		if (resolvedlen < PATH_MAX)
+			abort(); /* what glibc's fortify check does */
+		return host_realpath(hp, resolved);
+	}
+	next = (char *(*)(const char *, char *, size_t))dlsym(RTLD_NEXT, "__realpath_chk");
+	return next(path, resolved, resolvedlen);
+}
+
+EXPORT char *canonicalize_file_name(const char *path)
+{
+	return realpath(path, NULL);
+}
+
 /* ---- fork ------------------------------------------------------------------ */
 
 /* The child gets a fork of the shadow, with the host descriptors and the

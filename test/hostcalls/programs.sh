@@ -140,6 +140,15 @@ if pid == 0:
     os._exit(0)
 os.waitpid(pid, 0)
 ' @T@/README
+# realpath(3) of host paths (glibc's own would resolve through the guest).
+run realpath3      python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.realpath.restype = ctypes.c_char_p
+for a in sys.argv[1:]:
+    r = libc.realpath(a.encode(), None)
+    print(r.decode() if r else os.strerror(ctypes.get_errno()))
+' @T@/docs/readme-link @T@/src/../docs/ @T@ @T@/missing @T@/README/x
 # errors: the host's errno, printed by the program as natively
 run enoent         cat @T@/no-such-file
 run eisdir         cat @T@/src
