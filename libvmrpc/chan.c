@@ -233,6 +233,11 @@ VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *ch, pid_t pid)
 VMRPC_API void vmrpc_chan_fork_adopt(struct vmrpc_chan *ch)
 {
 	ch->owner = getpid();
+	/* The parent writes the same pid for hostd at the handover, but may
+	 * not have yet: a child that execs at once must find the channel its
+	 * own (vmrpc_chan_adopt checks owner_pid), or it loses its host
+	 * descriptors (sh -c 'head <&3' printed nothing now and then). */
+	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
 }
 
 VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
