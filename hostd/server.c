@@ -848,9 +848,9 @@ static void server_fork_handover(struct server *s, const struct vmrpc_doorbell *
 	server_poll(s, pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
 	if (c->shadow_pidfd >= 0)
 		server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
-	vmrpc_host_chan_handed_over(s->region, i, child);
 	log_info("%s: channel %u handed over from caller pid %d to its child pid %d",
 		 s->label, i, b->pid, child);
+	vmrpc_host_chan_handed_over(s->region, i, child);
 }
 
 /* hostd is a child subreaper (forked shadows must become its children), so

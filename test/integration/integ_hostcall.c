@@ -517,7 +517,7 @@ static void test_fork_lifecycle(void **state)
 	itest_child_start(&c, fork_caller, &fa);
 	itest_expect(&c);
 	assert_int_equal(itest_child_wait(&c), 0);
-	assert_int_equal(itest_log_count(&h, "handed over", (char *)NULL), 1);
+	itest_log_wait(&h, 1, "handed over", (char *)NULL);
 	itest_log_wait(&h, 2, "reaped", (char *)NULL);
 
 	/* The parent exits right after fork(): once hostd has seen it go,
