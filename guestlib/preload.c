@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
@@ -51,6 +52,7 @@ static struct {
 	int (*open)(const char *, int, ...);
 	int (*openat)(int, const char *, int, ...);
 	int (*close)(int);
+	int (*close_range)(unsigned, unsigned, int);
 	ssize_t (*read)(int, void *, size_t);
 	ssize_t (*write)(int, const void *, size_t);
 	ssize_t (*pread)(int, void *, size_t, off_t);
@@ -103,7 +105,7 @@ static struct {
 static void preload_resolve(void)
 {
 #define RESOLVE(name) real.name = dlsym(RTLD_NEXT, #name)
-	RESOLVE(open); RESOLVE(openat); RESOLVE(close); RESOLVE(read); RESOLVE(write);
+	RESOLVE(open); RESOLVE(openat); RESOLVE(close); RESOLVE(close_range); RESOLVE(read); RESOLVE(write);
 	RESOLVE(pread); RESOLVE(pwrite); RESOLVE(readv); RESOLVE(writev); RESOLVE(lseek);
 	RESOLVE(fstat); RESOLVE(fstatat); RESOLVE(statx); RESOLVE(faccessat); RESOLVE(fsync);
 	RESOLVE(fdatasync); RESOLVE(ftruncate); RESOLVE(truncate); RESOLVE(fcntl);
@@ -131,6 +133,20 @@ static bool preload_cwd_host; /* the working directory is a host directory */
 static int preload_fds[PRELOAD_FD_MAX];
 
 static bool preload_ready;
+
+/* This library's own descriptors: the region's file and doorbell socket
+ * and the placeholder template. They live at numbers from preload_floor
+ * up, out of the way of a program that reuses low numbers (a shell's
+ * "exec 3<file"), and the program cannot see them: its close, dup, dup2,
+ * dup3 or fcntl of one is EBADF, and a dup2 onto one's number first moves
+ * it away (as a robust LD_PRELOAD library does). Changed with the lock
+ * held; read without it. */
+#define PRELOAD_HIDDEN_MAX 4
+static int preload_hidden[PRELOAD_HIDDEN_MAX] = { -1, -1, -1, -1 };
+static int preload_floor = 10;
+/* /dev/null, duplicated for every placeholder: one fcntl instead of an
+ * open and a close. */
+static int preload_null = -1;
 /* From $VMRPC_HOST_STATE (an exec'd image): the channel to take up. */
 static bool preload_adopt;
 static uint32_t preload_adopt_chan;
@@ -165,6 +181,19 @@ static void preload_state_load(void)
 	}
 }
 
+/* The lowest number for this library's descriptors: near the top of the
+ * descriptor limit, where programs rarely go (a shell's own descriptors
+ * are at 10 and up, bash's at 255 at most). */
+static int fd_floor(void)
+{
+	struct rlimit rl;
+	rlim_t lim = PRELOAD_FD_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < lim)
+		lim = rl.rlim_cur;
+	return lim >= 128 ? (int)lim - 32 : (int)lim / 2;
+}
+
 /* Before anything calls libc through real: other libraries' constructors
  * (libselinux's, in ls) may run before ours and already call open(). Both
  * steps are idempotent, so a race only repeats them. */
@@ -175,6 +204,7 @@ static void preload_init(void)
 	if (__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE))
 		return;
 	preload_resolve();
+	preload_floor = fd_floor();
 	preload_state_load();
 	if (p && p[0] == '/' && strlen(p) < sizeof(preload_prefix)) {
 		strcpy(preload_prefix, p);
@@ -206,9 +236,19 @@ static void preload_stdio(void)
 	}
 }
 
+static struct vmrpc_host *host_get(void);
+
+/* An exec'd image takes up its channel at once, before the program runs:
+ * its first act may be to pass an inherited host descriptor on (a shell's
+ * "cat <&5") or to fork, and that must find the channel ours. */
 __attribute__((constructor)) static void preload_ctor(void)
 {
 	preload_init();
+	if (preload_adopt) {
+		pthread_mutex_lock(&preload_lock);
+		host_get();
+		pthread_mutex_unlock(&preload_lock);
+	}
 	preload_stdio();
 }
 
@@ -225,6 +265,76 @@ static void map_fd(int gfd, int hfd)
 	__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
 }
 
+static bool fd_hidden(int fd)
+{
+	if (fd < 0)
+		return false;
+	for (int i = 0; i < PRELOAD_HIDDEN_MAX; i++)
+		if (__atomic_load_n(&preload_hidden[i], __ATOMIC_RELAXED) == fd)
+			return true;
+	return false;
+}
+
+static void fd_hide(int fd, bool hide)
+{
+	for (int i = 0; i < PRELOAD_HIDDEN_MAX; i++)
+		if (preload_hidden[i] == (hide ? -1 : fd)) {
+			__atomic_store_n(&preload_hidden[i], hide ? fd : -1, __ATOMIC_RELAXED);
+			return;
+		}
+}
+
+/* The program closes nothing of ours: EBADF, as for a descriptor that is
+ * not open. */
+static int fd_ebadf(void)
+{
+	errno = EBADF;
+	return -1;
+}
+
+/* Take the region's descriptors to the floor and hide them (lock held). */
+static void fds_hide_region(struct vmrpc_host *h, bool hide)
+{
+	int fds[PRELOAD_HIDDEN_MAX - 1], n = vmrpc_region_fds(h->guest.region, fds, 3);
+
+	for (int i = 0; i < n && i < 3; i++) {
+		int fd = fds[i];
+		if (hide && fd < preload_floor) {
+			int high = vmrpc_region_fd_move(h->guest.region, fd, preload_floor);
+			fd = high >= 0 ? high : fd;
+		}
+		fd_hide(fd, hide);
+	}
+}
+
+/* A dup2 onto hidden fd's number: move ours away first (lock held).
+ * -1 (EMFILE) if there is no number left to move it to. */
+static int fd_vacate(int fd)
+{
+	int high;
+
+	if (!fd_hidden(fd))
+		return 0;
+	fd_hide(fd, false);
+	if (fd == preload_null) {
+		high = real.fcntl(fd, F_DUPFD_CLOEXEC, preload_floor);
+		if (high < 0)
+			high = real.fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (high >= 0) {
+			real.close(fd);
+			preload_null = high;
+		}
+	} else {
+		high = vmrpc_region_fd_move(preload_host->guest.region, fd, preload_floor);
+		if (high < 0)
+			high = vmrpc_region_fd_move(preload_host->guest.region, fd, 3);
+	}
+	fd_hide(high >= 0 ? high : fd, true);
+	if (high < 0)
+		errno = EMFILE;
+	return high < 0 ? -1 : 0;
+}
+
 /* The host context, attached on first use; NULL (errno set) if there is
  * none. Called with the lock held. */
 static struct vmrpc_host *host_get(void)
@@ -238,12 +348,16 @@ static struct vmrpc_host *host_get(void)
 				if (preload_fds[i])
 					map_fd(i, -1);
 			preload_cwd_host = false;
+		} else {
+			fds_hide_region(preload_host, true);
 		}
 	}
 	if (!preload_host && !preload_attach_err) {
 		int err = vmrpc_host_attach(NULL, &preload_host);
 		if (err < 0)
 			preload_attach_err = err;
+		else
+			fds_hide_region(preload_host, true);
 	}
 	if (!preload_host)
 		errno = EIO;
@@ -301,16 +415,34 @@ static bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **re
 	return true;
 }
 
-/* Reserve a guest fd number for host fd hfd (above min, if min > 0). */
+/* The placeholder template, opened on first use (lock held); -1 if
+ * /dev/null cannot be opened. */
+static int placeholder_template(void)
+{
+	int fd, high;
+
+	if (preload_null >= 0)
+		return preload_null;
+	fd = real.open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	high = real.fcntl(fd, F_DUPFD_CLOEXEC, preload_floor);
+	if (high >= 0) {
+		real.close(fd);
+		fd = high;
+	}
+	preload_null = fd;
+	fd_hide(fd, true);
+	return fd;
+}
+
+/* Reserve a guest fd number for host fd hfd (the lowest free one at or
+ * above min), lock held. */
 static int reserve_fd(int hfd, bool cloexec, int min)
 {
-	int gfd = real.open("/dev/null", O_RDONLY | (cloexec ? O_CLOEXEC : 0));
+	int tmpl = placeholder_template();
+	int gfd = tmpl < 0 ? -1 : real.fcntl(tmpl, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min);
 
-	if (gfd >= 0 && min > 0 && gfd < min) {
-		int high = real.fcntl(gfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min);
-		real.close(gfd);
-		gfd = high;
-	}
 	if (gfd >= PRELOAD_FD_MAX) {
 		real.close(gfd);
 		errno = EMFILE;
@@ -448,12 +580,69 @@ EXPORT int close(int fd)
 	int32_t r;
 
 	if (hfd < 0)
-		return real.close(fd);
+		return fd_hidden(fd) ? fd_ebadf() : real.close(fd);
 	LOCK();
 	r = host_unmap(fd, hfd);
 	real.close(fd);
 	UNLOCK();
 	return (int)ret_errno(r);
+}
+
+/* close_range(2) over [first, last] less this library's descriptors, which
+ * the program cannot see. Host descriptors in the range are closed on the
+ * host too (lock held). */
+static int close_range_visible(unsigned first, unsigned last, int flags)
+{
+	unsigned lo = first;
+
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		for (unsigned i = first; i <= last && i < PRELOAD_FD_MAX; i++)
+			if (host_fd((int)i) >= 0)
+				host_unmap((int)i, host_fd((int)i));
+	while (lo <= last) {
+		unsigned next = last;
+		bool found = false;
+
+		for (int i = 0; i < PRELOAD_HIDDEN_MAX; i++) {
+			int h = preload_hidden[i];
+			if (h >= 0 && (unsigned)h >= lo && (unsigned)h <= next) {
+				next = (unsigned)h;
+				found = true;
+			}
+		}
+		if (!found)
+			return real.close_range(lo, last, flags);
+		if (next > lo && real.close_range(lo, next - 1, flags) < 0)
+			return -1;
+		lo = next + 1; /* a descriptor is an int: no overflow */
+	}
+	return 0;
+}
+
+EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	int r;
+
+	preload_init();
+	if (!real.close_range) {
+		errno = ENOSYS;
+		return -1;
+	}
+	LOCK();
+	r = close_range_visible(first, last, flags);
+	UNLOCK();
+	return r;
+}
+
+EXPORT void closefrom(int low)
+{
+	if (low < 0)
+		low = 0;
+	if (close_range((unsigned)low, ~0u, 0) == 0)
+		return;
+	/* No close_range(2): one by one, up to the descriptor limit. */
+	for (long fd = low, max = sysconf(_SC_OPEN_MAX); fd < max; fd++)
+		close((int)fd);
 }
 
 /* ---- data ------------------------------------------------------------------ */
@@ -853,25 +1042,16 @@ static int host_dup(int hfd, bool cloexec, int min, int exact)
 	if (nh < 0)
 		return (int)ret_errno(nh);
 	if (exact >= 0) {
-		int ph = real.open("/dev/null", O_RDONLY);
+		int tmpl = placeholder_template();
 		int prev = host_fd(exact);
 
-		if (ph < 0 || exact >= PRELOAD_FD_MAX) {
-			if (ph >= 0)
-				real.close(ph);
+		if (tmpl < 0 || exact >= PRELOAD_FD_MAX) {
 			hostfs_close(&preload_host->fs, nh);
-			errno = ph < 0 ? errno : EBADF;
+			errno = tmpl < 0 ? EMFILE : EBADF;
 			return -1;
 		}
-		/* The placeholder may be exact itself: exact was free. */
-		if (ph == exact) {
-			gfd = exact;
-			if (cloexec)
-				real.fcntl(gfd, F_SETFD, FD_CLOEXEC);
-		} else {
-			gfd = real.dup3(ph, exact, cloexec ? O_CLOEXEC : 0);
-			real.close(ph);
-		}
+		/* exact is not the template: dup3() vacated it. */
+		gfd = real.dup3(tmpl, exact, cloexec ? O_CLOEXEC : 0);
 		if (gfd < 0) {
 			int e = errno;
 			hostfs_close(&preload_host->fs, nh);
@@ -897,7 +1077,7 @@ EXPORT int dup(int fd)
 	int hfd = host_fd(fd), r;
 
 	if (hfd < 0)
-		return real.dup(fd);
+		return fd_hidden(fd) ? fd_ebadf() : real.dup(fd);
 	LOCK();
 	r = host_get() ? host_dup(hfd, false, 0, -1) : -1;
 	UNLOCK();
@@ -908,6 +1088,15 @@ EXPORT int dup3(int fd, int newfd, int flags)
 {
 	int hfd = host_fd(fd), prev = host_fd(newfd), r;
 
+	if (fd_hidden(fd))
+		return fd_ebadf();
+	if (fd_hidden(newfd) && fd != newfd && (hfd >= 0 || real.fcntl(fd, F_GETFD) >= 0)) {
+		LOCK();
+		r = fd_vacate(newfd);
+		UNLOCK();
+		if (r < 0)
+			return -1;
+	}
 	if (hfd < 0 && prev < 0)
 		return real.dup3(fd, newfd, flags);
 	if (fd == newfd) {
@@ -929,7 +1118,7 @@ EXPORT int dup3(int fd, int newfd, int flags)
 EXPORT int dup2(int fd, int newfd)
 {
 	if (fd == newfd) /* valid and unchanged, as dup2 says */
-		return host_fd(fd) >= 0 ? fd : real.dup2(fd, newfd);
+		return host_fd(fd) >= 0 ? fd : fd_hidden(fd) ? fd_ebadf() : real.dup2(fd, newfd);
 	return dup3(fd, newfd, 0);
 }
 
@@ -985,7 +1174,7 @@ EXPORT int fcntl(int fd, int cmd, ...)
 	argp = va_arg(ap, void *);
 	va_end(ap);
 	if (hfd < 0)
-		return real.fcntl(fd, cmd, argp);
+		return fd_hidden(fd) ? fd_ebadf() : real.fcntl(fd, cmd, argp);
 	LOCK();
 	r = host_fcntl(fd, hfd, cmd, argp, (long)(intptr_t)argp);
 	UNLOCK();
@@ -1580,6 +1769,84 @@ EXPORT FILE *fdopen(int fd, const char *mode)
 	return host_fdopen(fd, mode);
 }
 
+/* ---- realpath ------------------------------------------------------------ */
+
+/* glibc's realpath resolves with internal calls no preload reaches. A host
+ * path is resolved by the host's kernel instead: the shadow opens it
+ * O_PATH and reads its own /proc/self/fd link, three host calls. */
+static char *host_realpath(const char *hpath, char *resolved)
+{
+	char buf[PATH_MAX], link[64];
+	size_t plen = preload_prefix_len;
+	int32_t fd;
+	int64_t n = -EIO;
+
+	LOCK();
+	if (host_get()) {
+		fd = hostfs_openat(&preload_host->fs, AT_FDCWD, hpath, O_PATH, 0);
+		n = fd;
+		if (fd >= 0) {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			n = hostfs_readlinkat(&preload_host->fs, AT_FDCWD, link, buf,
+					      sizeof(buf) - 1);
+			hostfs_close(&preload_host->fs, fd);
+		}
+	}
+	UNLOCK();
+	if (n < 0) {
+		ret_errno(n);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (buf[0] != '/') { /* not a path the guest can name ("anon_inode:...") */
+		errno = ENOENT;
+		return NULL;
+	}
+	if (!strcmp(buf, "/"))
+		n = 0; /* the host's root is the prefix itself */
+	if (plen + (size_t)n + 1 > PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (!resolved && !(resolved = malloc(PATH_MAX)))
+		return NULL;
+	memcpy(resolved, preload_prefix, plen);
+	memcpy(resolved + plen, buf, (size_t)n + 1);
+	return resolved;
+}
+
+EXPORT char *realpath(const char *path, char *resolved)
+{
+	char *(*next)(const char *, char *);
+	const char *hp;
+
+	if (!is_null(path) && *path && host_path(path, &hp))
+		return host_realpath(hp, resolved);
+	next = (char *(*)(const char *, char *))dlsym(RTLD_NEXT, "realpath");
+	return next(path, resolved);
+}
+
+char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
+
+EXPORT char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen)
+{
+	char *(*next)(const char *, char *, size_t);
+	const char *hp;
+
+	if (!is_null(path) && *path && host_path(path, &hp)) {
+		if (resolvedlen < PATH_MAX)
+			abort(); /* what glibc's fortify check does */
+		return host_realpath(hp, resolved);
+	}
+	next = (char *(*)(const char *, char *, size_t))dlsym(RTLD_NEXT, "__realpath_chk");
+	return next(path, resolved, resolvedlen);
+}
+
+EXPORT char *canonicalize_file_name(const char *path)
+{
+	return realpath(path, NULL);
+}
+
 /* ---- fork ------------------------------------------------------------------ */
 
 /* The child gets a fork of the shadow, with the host descriptors and the
@@ -1607,6 +1874,7 @@ EXPORT pid_t fork(void)
 			vmrpc_host_fork_child(preload_host, &f);
 		} else if (preload_host) {
 			/* The parent's handle: vmrpc_host_detach only frees a copy. */
+			fds_hide_region(preload_host, false);
 			vmrpc_host_detach(preload_host);
 			preload_host = NULL;
 			for (int i = 0; i < PRELOAD_FD_MAX; i++)

@@ -850,6 +850,7 @@ static void server_fork_handover(struct server *s, const struct vmrpc_doorbell *
 		server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
 	log_info("%s: channel %u handed over from caller pid %d to its child pid %d",
 		 s->label, i, b->pid, child);
+	vmrpc_host_chan_handed_over(s->region, i, child);
 }
 
 /* hostd is a child subreaper (forked shadows must become its children), so

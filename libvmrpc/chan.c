@@ -189,6 +189,33 @@ VMRPC_API int vmrpc_chan_fork_wait(struct vmrpc_chan *ch, int timeout_ms)
 	return 0;
 }
 
+/* Wait until hostd watches pid instead of us (ctl.handover_pid), so that
+ * our exit right after fork() cannot take the child's channel with it. */
+static int chan_wait_handover(struct vmrpc_chan *ch, pid_t pid, int timeout_ms)
+{
+	struct vmrpc_chan_ctl *ctl = &ch->hdr->ctl;
+	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
+
+	for (;;) {
+		uint32_t seen = sync_load_acquire(&ctl->handover_pid);
+		uint64_t now;
+
+		if (seen == (uint32_t)pid)
+			return 0;
+		/* Torn down (the child was not ours, or died): nothing to wait for. */
+		if (sync_load_acquire(&ctl->generation) != ch->generation ||
+		    (sync_load_acquire(&ctl->state) != VMRPC_CHAN_ATTACHED &&
+		     sync_load_acquire(&ctl->state) != VMRPC_CHAN_DEAD))
+			return -VMRPC_ERESET;
+		now = sync_now_ns();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		/* Short slices: a teardown wakes ctl.state, not this word. */
+		region_wait(ch->region, &ctl->handover_pid, seen,
+			    deadline - now < 10000000u ? deadline - now : 10000000u, &backoff);
+	}
+}
+
 VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *ch, pid_t pid)
 {
 	int err;
@@ -196,6 +223,8 @@ VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *ch, pid_t pid)
 	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)pid);
 	err = region_ring(ch->region, VMRPC_DOORBELL_HANDOVER, ch->index, ch->nonce,
 			  CHAN_DETACH_RING_MS);
+	if (err == 0)
+		err = chan_wait_handover(ch, pid, CHAN_DETACH_RING_MS);
 	free(ch->bufs);
 	free(ch);
 	return err;
@@ -204,6 +233,11 @@ VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *ch, pid_t pid)
 VMRPC_API void vmrpc_chan_fork_adopt(struct vmrpc_chan *ch)
 {
 	ch->owner = getpid();
+	/* The parent writes the same pid for hostd at the handover, but may
+	 * not have yet: a child that execs at once must find the channel its
+	 * own (vmrpc_chan_adopt checks owner_pid), or it loses its host
+	 * descriptors (sh -c 'head <&3' printed nothing now and then). */
+	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
 }
 
 VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)

@@ -70,6 +70,17 @@ VMRPC_API int vmrpc_host_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
 	return 0;
 }
 
+VMRPC_API int vmrpc_host_chan_handed_over(struct vmrpc_region *r, uint32_t i, pid_t child)
+{
+	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+	if (!c || child <= 0)
+		return -EINVAL;
+	sync_store_release(&c->ctl.handover_pid, (uint32_t)child);
+	sync_futex_wake(&c->ctl.handover_pid);
+	return 0;
+}
+
 VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *r, uint32_t i)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
@@ -80,6 +91,7 @@ VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *r, uint32_t i)
 	sync_store(&c->ctl.owner_pid, 0);
 	sync_store(&c->ctl.callee_pid, 0);
 	sync_store(&c->ctl.kind, VMRPC_CHAN_KIND_HOSTCALL);
+	sync_store(&c->ctl.handover_pid, 0);
 	/* A free channel has zeroed sequence words, so the next shadow, which
 	 * may start before hostd publishes ATTACHED, begins from 0 and neither
 	 * replays the last request nor ignores the first one. */

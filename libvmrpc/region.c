@@ -323,6 +323,32 @@ VMRPC_API int vmrpc_region_fd(const struct vmrpc_region *r)
 	return r->fd;
 }
 
+VMRPC_API int vmrpc_region_fds(const struct vmrpc_region *r, int *ret_fds, int n)
+{
+	int k = 0;
+
+	if (r->fd >= 0 && k < n)
+		ret_fds[k++] = r->fd;
+	if (r->bell_fd >= 0 && k < n)
+		ret_fds[k++] = r->bell_fd;
+	return k;
+}
+
+VMRPC_API int vmrpc_region_fd_move(struct vmrpc_region *r, int fd, int min)
+{
+	int *slot = fd < 0 ? NULL : fd == r->fd ? &r->fd : fd == r->bell_fd ? &r->bell_fd : NULL;
+	int nfd;
+
+	if (!slot)
+		return -EBADF;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, min);
+	if (nfd < 0)
+		return -errno;
+	*slot = nfd;
+	close(fd);
+	return nfd;
+}
+
 VMRPC_API size_t vmrpc_region_size(const struct vmrpc_region *r)
 {
 	return r->size;

@@ -104,7 +104,10 @@ struct vmrpc_chan_ctl {
 	int32_t attach_error;  /* hostd: negative error when REFUSED */
 	uint32_t kind;         /* hostd: VMRPC_CHAN_KIND_*, set when it offers a
 	                        * channel, 0 when it frees one */
-	uint8_t pad[VMRPC_CACHELINE - 32];
+	uint32_t handover_pid; /* hostd: the child it watches after a fork's
+	                        * HANDOVER, stored with release once it does;
+	                        * 0 when it frees the channel */
+	uint8_t pad[VMRPC_CACHELINE - 36];
 };
 
 #define VMRPC_CHAN_KIND_HOSTCALL 0u /* guest caller, host callee (a shadow) */
@@ -211,6 +214,7 @@ _Static_assert(sizeof(struct vmrpc_chan_ctl) == VMRPC_CACHELINE, "chan ctl line"
 _Static_assert(offsetof(struct vmrpc_chan_ctl, attach_nonce) == 16, "ctl.attach_nonce");
 _Static_assert(offsetof(struct vmrpc_chan_ctl, attach_error) == 24, "ctl.attach_error");
 _Static_assert(offsetof(struct vmrpc_chan_ctl, kind) == 28, "ctl.kind");
+_Static_assert(offsetof(struct vmrpc_chan_ctl, handover_pid) == 32, "ctl.handover_pid");
 _Static_assert(sizeof(struct vmrpc_chan_req) == VMRPC_CACHELINE, "chan req line");
 _Static_assert(offsetof(struct vmrpc_chan_req, iface_slot) == 8, "req.iface_slot");
 _Static_assert(offsetof(struct vmrpc_chan_req, args_len) == 16, "req.args_len");

@@ -105,6 +105,14 @@ VMRPC_API void vmrpc_region_close(struct vmrpc_region *region);
 VMRPC_API struct vmrpc_region_hdr *vmrpc_region_hdr(struct vmrpc_region *region);
 /* The region file's descriptor, owned by the region. */
 VMRPC_API int vmrpc_region_fd(const struct vmrpc_region *region);
+/* The descriptors region keeps open (its file, its doorbell socket): at
+ * most n of them in ret_fds; returns how many it keeps. For a library that
+ * hides them from the program it runs in (the LD_PRELOAD shim). */
+VMRPC_API int vmrpc_region_fds(const struct vmrpc_region *region, int *ret_fds, int n);
+/* Renumber region's descriptor fd to the lowest free number >= min,
+ * close-on-exec. Returns the new number, or -errno (-EBADF: fd is not one
+ * of region's; the old number then stays). */
+VMRPC_API int vmrpc_region_fd_move(struct vmrpc_region *region, int fd, int min);
 VMRPC_API size_t vmrpc_region_size(const struct vmrpc_region *region);
 /* Channel i's header, or NULL if i is out of range. */
 VMRPC_API struct vmrpc_chan_hdr *vmrpc_region_chan(struct vmrpc_region *region,
@@ -177,7 +185,8 @@ VMRPC_API void vmrpc_chan_buf_free(struct vmrpc_chan *chan, void *ptr);
  * then asked to fork (hostproc.fork_shadow) and vmrpc_chan_fork_wait()
  * waits until hostd attached its copy. After fork(), the parent calls
  * vmrpc_chan_fork_handover() with the child's pid (which frees the parent's
- * handle of it) and the child vmrpc_chan_fork_adopt(). Without fork(),
+ * handle of it, and waits, at most 1 s, until hostd watches the child: the
+ * parent may exit at once) and the child vmrpc_chan_fork_adopt(). Without fork(),
  * vmrpc_chan_close() gives the channel back. -EOPNOTSUPP in a VM and for a
  * guest-sourced parent (vmrpc_vm_open: its callee is guestd, no shadow).
  * The child's handle starts with the parent's vmrpc_chan_set_timeout(). */
@@ -290,6 +299,9 @@ VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *region, uint32_t i,
 VMRPC_API int vmrpc_host_chan_refuse(struct vmrpc_region *region, uint32_t i, int err);
 VMRPC_API int vmrpc_host_chan_mark_dead(struct vmrpc_region *region, uint32_t i);
 VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *region, uint32_t i);
+/* Tell the parent of a fork that channel i's handover to child is done
+ * (ctl.handover_pid): vmrpc_chan_fork_handover() waits for it. */
+VMRPC_API int vmrpc_host_chan_handed_over(struct vmrpc_region *region, uint32_t i, pid_t child);
 
 /* Guest-sourced channels, on behalf of a host caller. offer: FREE ->
  * OFFERED (-EBUSY if the channel is not FREE: a guest caller claimed it),

@@ -111,6 +111,44 @@ select id, name from t order by name;
 pragma integrity_check;'
 run sqlite3-reopen sqlite3 @O@/test.db 'select count(*), group_concat(name) from t;'
 run mkdir-rm       sh -c 'mkdir -p @O@/a/b && echo x > @O@/a/b/f && mv @O@/a/b/f @O@/a/g && ls @O@/a && rm -r @O@/a && ls @O@'
+# The shim's own descriptors (doorbell socket, region file, placeholder
+# template) are out of the program's way: a shell's "exec 3<" and "exec 4<"
+# used to replace the doorbell socket, and the next fork crashed. A shell
+# just exec'd passes an inherited host descriptor on before its first host
+# call. A program that dup2s onto the top 40 numbers (where the shim keeps
+# its own), closes everything and forks still has its channel.
+run sh-exec-fds    sh -c 'exec 3<@T@/README 4<@T@/src/lib/main.c; ls @T@/docs; head -2 <&3; cat <&4; cat <&3 | wc -l'
+run sh-inherit-fd  sh -c 'exec 5<@T@/README; sh -c "head -3 <&5"; bash -c "cat <&5 | wc -l"'
+run dup2-top-fds   python3 -c '
+import os, resource, sys
+top = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
+f = os.open(sys.argv[1], os.O_RDONLY)
+for fd in range(top - 40, top):
+    os.dup2(f, fd)
+os.close(f)
+print(os.pread(top - 1, 16, 0))
+pid = os.fork()
+if pid == 0:
+    print("child", os.pread(top - 20, 16, 5), open(sys.argv[1], "rb").read(4))
+    os._exit(0)
+os.waitpid(pid, 0)
+os.closerange(3, top)
+print(open(sys.argv[1], "rb").read(12))
+pid = os.fork()
+if pid == 0:
+    print("child", open(sys.argv[1], "rb").read(4))
+    os._exit(0)
+os.waitpid(pid, 0)
+' @T@/README
+# realpath(3) of host paths (glibc's own would resolve through the guest).
+run realpath3      python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.realpath.restype = ctypes.c_char_p
+for a in sys.argv[1:]:
+    r = libc.realpath(a.encode(), None)
+    print(r.decode() if r else os.strerror(ctypes.get_errno()))
+' @T@/docs/readme-link @T@/src/../docs/ @T@ @T@/missing @T@/README/x
 # errors: the host's errno, printed by the program as natively
 run enoent         cat @T@/no-such-file
 run eisdir         cat @T@/src

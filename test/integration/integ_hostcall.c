@@ -416,7 +416,7 @@ static void test_bad_input(void **state)
 
 /* ---- guest fork ----------------------------------------------------------- */
 
-enum fork_case { FORK_OK, FORK_PARENT_DIES, FORK_SHADOW_DIES, FORK_CHILD_DIES };
+enum fork_case { FORK_OK, FORK_PARENT_DIES, FORK_SHADOW_DIES, FORK_CHILD_DIES, FORK_PARENT_EXITS };
 
 struct fork_arg {
 	enum fork_case what;
@@ -455,6 +455,8 @@ static int fork_caller(int rd, int wr, void *arg)
 		vmrpc_host_fork_child(host, &f);
 		if (fa->what == FORK_CHILD_DIES)
 			_exit(0);
+		if (fa->what == FORK_PARENT_EXITS) /* until hostd saw the parent go */
+			ITEST_CHECK_EQ(itest_recv(rd, &go, ITEST_DEADLINE_MS), 0);
 		r = hostcalls_identity(&host->calls, &mine, &uid, &gid);
 		if (fa->what == FORK_SHADOW_DIES) {
 			/* a clear error, at once */
@@ -467,12 +469,16 @@ static int fork_caller(int rd, int wr, void *arg)
 		/* the descriptor and its offset came along: the next 3 bytes */
 		ITEST_CHECK_EQ(vmrpc_host_read(host, fd, buf, 3), 3);
 		ITEST_CHECK(memcmp(buf, "def", 3) == 0);
+		if (fa->what == FORK_PARENT_EXITS)
+			itest_send(wr, getpid());
 		vmrpc_host_detach(host);
 		_exit(0);
 	}
 	r = vmrpc_host_fork_parent(host, &f, child);
-	if (fa->what == FORK_OK)
+	if (fa->what == FORK_OK || fa->what == FORK_PARENT_EXITS)
 		ITEST_CHECK_EQ(r, 0);
+	if (fa->what == FORK_PARENT_EXITS)
+		_exit(0); /* at once: the child's channel must stay */
 	ITEST_CHECK_EQ(waitpid(child, &st, 0), child);
 	ITEST_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* The parent's shadow still serves it; the offset is shared (a fork
@@ -505,16 +511,35 @@ static void test_fork_lifecycle(void **state)
 	itest_write_file(fa.path, "abcdefgh", 8);
 	start_hostd(&h);
 
-	/* It works: the child's shadow is a fork with the parent's fds. */
+	/* It works: the child's shadow is a fork with the parent's fds. The
+	 * parent waited for hostd to take the handover. */
 	fa.what = FORK_OK;
 	itest_child_start(&c, fork_caller, &fa);
 	itest_expect(&c);
 	assert_int_equal(itest_child_wait(&c), 0);
-	/* Not "handed over" for sure: the HANDOVER doorbell is not waited
-	 * for, and when the child has exited and been reaped before hostd
-	 * reads it, hostd finds no such child and tears the channel down,
-	 * which is what it does at the child's exit anyway. */
+	itest_log_wait(&h, 1, "handed over", (char *)NULL);
 	itest_log_wait(&h, 2, "reaped", (char *)NULL);
+
+	/* The parent exits right after fork(): once hostd has seen it go,
+	 * the child still reads its host descriptor in its own shadow. */
+	fa.what = FORK_PARENT_EXITS;
+	itest_child_start(&c, fork_caller, &fa);
+	itest_expect(&c);
+	{
+		char pid[32];
+		snprintf(pid, sizeof(pid), "caller pid %d exited", (int)c.pid);
+		itest_log_wait(&h, 1, pid, (char *)NULL);
+	}
+	itest_send(c.to_child, 1);
+	{
+		/* The orphaned child is ours (the test is a subreaper): reap it. */
+		pid_t child = (pid_t)itest_expect(&c);
+		int st;
+		assert_int_equal(itest_child_wait(&c), 0);
+		assert_int_equal(itest_wait_exit(child, ITEST_DEADLINE_MS, &st), 0);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	itest_log_wait(&h, 4, "reaped", (char *)NULL);
 
 	/* The parent dies after the shadow forked, before fork(): both its
 	 * shadow and the forked copy go. */
@@ -522,7 +547,7 @@ static void test_fork_lifecycle(void **state)
 	itest_child_start(&c, fork_caller, &fa);
 	itest_expect(&c);
 	assert_int_equal(itest_child_wait(&c), 0);
-	itest_log_wait(&h, 4, "reaped", (char *)NULL);
+	itest_log_wait(&h, 6, "reaped", (char *)NULL);
 	for (int i = 0; shadows(&h, pids, 8) > 0; i++) {
 		assert_true(i < ITEST_DEADLINE_MS / 10);
 		usleep(10000);
