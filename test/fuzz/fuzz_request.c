@@ -687,6 +687,15 @@ static int32_t fs_chdir(void *ctx, const char *path)
 	return op_ret32();
 }
 
+static int32_t fs_statfs(void *ctx, int32_t dirfd, const char *path, struct hostfs_statfs *buf)
+{
+	CALLED_WITH(struct hostfs_statfs_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd);
+	OUT_RESULT(buf, struct hostfs_statfs_results, buf);
+	return op_ret32();
+}
+
 static const struct hostfs_ops fs_ops = {
 	.openat = fs_openat,	   .close = fs_close,	    .read = fs_read,
 	.write = fs_write,	   .pread = fs_pread,	    .pwrite = fs_pwrite,
@@ -699,7 +708,7 @@ static const struct hostfs_ops fs_ops = {
 	.fchmod = fs_fchmod,	   .fchownat = fs_fchownat, .fchown = fs_fchown,
 	.utimensat = fs_utimensat, .futimens = fs_futimens, .faccessat = fs_faccessat,
 	.getdents = fs_getdents,   .fchdir = fs_fchdir,	    .getcwd = fs_getcwd,
-	.chdir = fs_chdir,
+	.chdir = fs_chdir,	   .statfs = fs_statfs,
 };
 
 static int32_t proc_pipe(void *ctx, int32_t flags, int32_t *rfd, int32_t *wfd)

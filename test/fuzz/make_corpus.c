@@ -272,6 +272,8 @@ static void hostfs_seeds(void)
 	struct hostfs_getcwd_args cwd = { WIRE(ARENA(0), 4096) };
 	struct hostfs_getcwd_args cwd_at_end = { WIRE(ARENA_END - 4095, 4096) };
 	struct hostfs_chdir_args chdir = { WIRE(ARENA(0), 4) };
+	struct hostfs_statfs_args statfs = { .dirfd = AT_FDCWD_, .path = WIRE(ARENA(0), 4) };
+	struct hostfs_statfs_args fstatfs = { .dirfd = 3, .path = WIRE(ARENA(0), 0) };
 
 	for (size_t i = 0; i < sizeof(bytes); i++)
 		bytes[i] = (uint8_t)i;
@@ -345,8 +347,12 @@ static void hostfs_seeds(void)
 	emit("hostfs-getcwd-slot-past-end",
 	     (struct seed){ .h = FS(GETCWD, .out_strlen = 8), ARGS(cwd_at_end) });
 	emit_call("hostfs-chdir", (struct seed){ .h = FS(CHDIR), ARGS(chdir), STR("/tmp") });
+	emit_call("hostfs-statfs",
+		  (struct seed){ .h = FS(STATFS, .op_val = 11), ARGS(statfs), STR("/tmp") });
+	emit("hostfs-fstatfs", (struct seed){ .h = FS(STATFS, .op_val = 12), ARGS(fstatfs),
+					      STR("") });
 	emit("hostfs-bad-method",
-	     (struct seed){ .h = HDR(FUZZ_SLOT_HOSTFS, HOSTFS_METHOD_CHDIR + 1), ARGS(fd3) });
+	     (struct seed){ .h = HDR(FUZZ_SLOT_HOSTFS, HOSTFS_METHOD_STATFS + 1), ARGS(fd3) });
 }
 
 /* spawn's arena: path at 0, argv at 16, envp at 32, cwd "" at 40. */
