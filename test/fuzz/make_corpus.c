@@ -356,7 +356,9 @@ static void hostfs_seeds(void)
 }
 
 /* spawn's arena: path at 0, argv at 16, envp at 32, cwd "" at 40. */
-static const char spawn_arena[48] = "/bin/echo\0\0\0\0\0\0\0echo\0hi\0\0\0\0\0\0\0\0\0A=1\0\0\0\0\0";
+static const char spawn_arena[48] = "/bin/echo\0\0\0\0\0\0\0"
+				    "echo\0hi\0\0\0\0\0\0\0\0\0"
+				    "A=1\0\0\0\0\0";
 
 static void hostproc_seeds(void)
 {
