@@ -915,18 +915,6 @@ EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
  * sets it in f_flags when the other ST_* bits are meaningful. */
 #define PRELOAD_ST_VALID 0x0020
 
-/* hostfs.statfs of a host path (hp against hd) or, with hp "", of host
- * descriptor hd: 0 or -errno. */
-static int32_t host_statfs(int hd, const char *hp, struct hostfs_statfs *ret)
-{
-	int32_t r;
-
-	LOCK();
-	r = host_get() ? hostfs_statfs(&preload_host->fs, hd, hp, ret) : -EIO;
-	UNLOCK();
-	return r;
-}
-
 static void statfs_to(struct statfs *d, const struct hostfs_statfs *s)
 {
 	memset(d, 0, sizeof(*d));
@@ -960,62 +948,55 @@ static void statvfs_to(struct statvfs *d, const struct hostfs_statfs *s)
 	d->f_namemax = s->namelen;
 }
 
-EXPORT int statfs(const char *path, struct statfs *st)
+/* hostfs.statfs of host path hp against hd or, with hp "", of host
+ * descriptor hd, into sfs or svfs (the other is NULL): 0, or -1 with errno. */
+static int host_statfs(int hd, const char *hp, struct statfs *sfs, struct statvfs *svfs)
 {
 	struct hostfs_statfs hs;
+	int32_t r;
+
+	LOCK();
+	r = host_get() ? hostfs_statfs(&preload_host->fs, hd, hp, &hs) : -EIO;
+	UNLOCK();
+	if (r == 0 && sfs)
+		statfs_to(sfs, &hs);
+	if (r == 0 && svfs)
+		statvfs_to(svfs, &hs);
+	return (int)ret_errno(r);
+}
+
+EXPORT int statfs(const char *path, struct statfs *st)
+{
 	const char *hp;
 	int hd;
-	int32_t r;
 
 	if (!host_at(AT_FDCWD, path, &hd, &hp))
 		return real.statfs(path, st);
-	r = host_statfs(hd, hp, &hs);
-	if (r == 0)
-		statfs_to(st, &hs);
-	return (int)ret_errno(r);
+	return host_statfs(hd, hp, st, NULL);
 }
 
 EXPORT int fstatfs(int fd, struct statfs *st)
 {
-	struct hostfs_statfs hs;
 	int hfd = host_fd(fd);
-	int32_t r;
 
-	if (hfd < 0)
-		return real.fstatfs(fd, st);
-	r = host_statfs(hfd, "", &hs);
-	if (r == 0)
-		statfs_to(st, &hs);
-	return (int)ret_errno(r);
+	return hfd < 0 ? real.fstatfs(fd, st) : host_statfs(hfd, "", st, NULL);
 }
 
 EXPORT int statvfs(const char *path, struct statvfs *st)
 {
-	struct hostfs_statfs hs;
 	const char *hp;
 	int hd;
-	int32_t r;
 
 	if (!host_at(AT_FDCWD, path, &hd, &hp))
 		return real.statvfs(path, st);
-	r = host_statfs(hd, hp, &hs);
-	if (r == 0)
-		statvfs_to(st, &hs);
-	return (int)ret_errno(r);
+	return host_statfs(hd, hp, NULL, st);
 }
 
 EXPORT int fstatvfs(int fd, struct statvfs *st)
 {
-	struct hostfs_statfs hs;
 	int hfd = host_fd(fd);
-	int32_t r;
 
-	if (hfd < 0)
-		return real.fstatvfs(fd, st);
-	r = host_statfs(hfd, "", &hs);
-	if (r == 0)
-		statvfs_to(st, &hs);
-	return (int)ret_errno(r);
+	return hfd < 0 ? real.fstatvfs(fd, st) : host_statfs(hfd, "", NULL, st);
 }
 
 /* Programs built with _FILE_OFFSET_BITS=64 (df, stat) call these; on
