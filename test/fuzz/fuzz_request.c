@@ -5,7 +5,9 @@
  * words, args block, arena, results block; format in fuzz_request.h),
  * followed by one request that the real callee code (callee_serve_one, the
  * step vmrpc_callee_serve runs per request) answers through the real
- * skeletons generated from idl/hostcalls.idl and examples/calc/calc.idl.
+ * skeletons generated from idl/hostcalls.idl, idl/hostfs.idl,
+ * idl/hostproc.idl, idl/hostnet.idl (in the shadow's registry slots) and
+ * examples/calc/calc.idl.
  *
  * The method implementations below do no I/O, but they read every byte of
  * every in buffer and in string and write every byte of every out buffer and
@@ -17,7 +19,9 @@
  * faults. Afterwards the whole region must equal a model the harness keeps
  * of what it may contain (only the reply words, the out scalars and the
  * out-data slots change), and the status must be exactly the one an oracle
- * derived from docs/abi.md and the IDL predicts. Any violation abort()s.
+ * derived from docs/abi.md and the IDL predicts (for hostfs, hostproc and
+ * hostnet: -EFAULT or -EINVAL, or the call; see expect_before()). Any
+ * violation abort()s.
  *
  * The first implementation entered also scribbles over the request words and
  * the args block, as a guest may at any moment: the call must go on with the
@@ -954,15 +958,92 @@ static int64_t expect_put_str(const struct vmrpc_wire_str *w, size_t size, int64
 
 #define ARGS_LEN_IS(type) (args_len == sizeof(type) ? 0 : -EPROTO)
 
-/* expect_before()'s answer for a method of hostfs, hostproc or hostnet:
- * the request is either refused with one of the skeleton's errors or its
- * implementation is called, which then checks everything it is given. */
+/* expect_before()'s answer for a well-formed request to hostfs, hostproc or
+ * hostnet: it is either refused with -EFAULT or -EINVAL (a bad offset,
+ * string or bool) or its implementation is called, which then checks
+ * everything it is given. */
 #define EXPECT_REFUSED_OR_CALLED 1
 
-static int posix_slot(uint32_t slot)
+/* The size of each method's args struct: a request with another args_len
+ * gets -EPROTO. */
+static const uint32_t fs_args_size[] = {
+	[HOSTFS_METHOD_OPENAT] = sizeof(struct hostfs_openat_args),
+	[HOSTFS_METHOD_CLOSE] = sizeof(struct hostfs_close_args),
+	[HOSTFS_METHOD_READ] = sizeof(struct hostfs_read_args),
+	[HOSTFS_METHOD_WRITE] = sizeof(struct hostfs_write_args),
+	[HOSTFS_METHOD_PREAD] = sizeof(struct hostfs_pread_args),
+	[HOSTFS_METHOD_PWRITE] = sizeof(struct hostfs_pwrite_args),
+	[HOSTFS_METHOD_LSEEK] = sizeof(struct hostfs_lseek_args),
+	[HOSTFS_METHOD_FSTAT] = sizeof(struct hostfs_fstat_args),
+	[HOSTFS_METHOD_FSTATAT] = sizeof(struct hostfs_fstatat_args),
+	[HOSTFS_METHOD_STATX] = sizeof(struct hostfs_statx_args),
+	[HOSTFS_METHOD_FSYNC] = sizeof(struct hostfs_fsync_args),
+	[HOSTFS_METHOD_FTRUNCATE] = sizeof(struct hostfs_ftruncate_args),
+	[HOSTFS_METHOD_TRUNCATE] = sizeof(struct hostfs_truncate_args),
+	[HOSTFS_METHOD_FCNTL] = sizeof(struct hostfs_fcntl_args),
+	[HOSTFS_METHOD_FCNTL_LOCK] = sizeof(struct hostfs_fcntl_lock_args),
+	[HOSTFS_METHOD_DUP] = sizeof(struct hostfs_dup_args),
+	[HOSTFS_METHOD_DUP3] = sizeof(struct hostfs_dup3_args),
+	[HOSTFS_METHOD_RENAMEAT] = sizeof(struct hostfs_renameat_args),
+	[HOSTFS_METHOD_UNLINKAT] = sizeof(struct hostfs_unlinkat_args),
+	[HOSTFS_METHOD_MKDIRAT] = sizeof(struct hostfs_mkdirat_args),
+	[HOSTFS_METHOD_LINKAT] = sizeof(struct hostfs_linkat_args),
+	[HOSTFS_METHOD_SYMLINKAT] = sizeof(struct hostfs_symlinkat_args),
+	[HOSTFS_METHOD_READLINKAT] = sizeof(struct hostfs_readlinkat_args),
+	[HOSTFS_METHOD_FCHMODAT] = sizeof(struct hostfs_fchmodat_args),
+	[HOSTFS_METHOD_FCHMOD] = sizeof(struct hostfs_fchmod_args),
+	[HOSTFS_METHOD_FCHOWNAT] = sizeof(struct hostfs_fchownat_args),
+	[HOSTFS_METHOD_FCHOWN] = sizeof(struct hostfs_fchown_args),
+	[HOSTFS_METHOD_UTIMENSAT] = sizeof(struct hostfs_utimensat_args),
+	[HOSTFS_METHOD_FUTIMENS] = sizeof(struct hostfs_futimens_args),
+	[HOSTFS_METHOD_FACCESSAT] = sizeof(struct hostfs_faccessat_args),
+	[HOSTFS_METHOD_GETDENTS] = sizeof(struct hostfs_getdents_args),
+	[HOSTFS_METHOD_FCHDIR] = sizeof(struct hostfs_fchdir_args),
+	[HOSTFS_METHOD_GETCWD] = sizeof(struct hostfs_getcwd_args),
+	[HOSTFS_METHOD_CHDIR] = sizeof(struct hostfs_chdir_args),
+	[HOSTFS_METHOD_STATFS] = sizeof(struct hostfs_statfs_args),
+};
+
+static const uint32_t proc_args_size[] = {
+	[HOSTPROC_METHOD_PIPE] = sizeof(struct hostproc_pipe_args),
+	[HOSTPROC_METHOD_SPAWN] = sizeof(struct hostproc_spawn_args),
+	[HOSTPROC_METHOD_WAIT] = sizeof(struct hostproc_wait_args),
+	[HOSTPROC_METHOD_KILL] = sizeof(struct hostproc_kill_args),
+	[HOSTPROC_METHOD_FORK_SHADOW] = sizeof(struct hostproc_fork_shadow_args),
+};
+
+static const uint32_t net_args_size[] = {
+	[HOSTNET_METHOD_SOCKET] = sizeof(struct hostnet_socket_args),
+	[HOSTNET_METHOD_BIND_ADDR] = sizeof(struct hostnet_bind_addr_args),
+	[HOSTNET_METHOD_LISTEN] = sizeof(struct hostnet_listen_args),
+	[HOSTNET_METHOD_ACCEPT] = sizeof(struct hostnet_accept_args),
+	[HOSTNET_METHOD_CONNECT] = sizeof(struct hostnet_connect_args),
+	[HOSTNET_METHOD_SEND] = sizeof(struct hostnet_send_args),
+	[HOSTNET_METHOD_RECV] = sizeof(struct hostnet_recv_args),
+	[HOSTNET_METHOD_SHUTDOWN] = sizeof(struct hostnet_shutdown_args),
+	[HOSTNET_METHOD_GETSOCKOPT] = sizeof(struct hostnet_getsockopt_args),
+	[HOSTNET_METHOD_SETSOCKOPT] = sizeof(struct hostnet_setsockopt_args),
+	[HOSTNET_METHOD_GETSOCKNAME] = sizeof(struct hostnet_getsockname_args),
+	[HOSTNET_METHOD_GETPEERNAME] = sizeof(struct hostnet_getpeername_args),
+	[HOSTNET_METHOD_RESOLVE] = sizeof(struct hostnet_resolve_args),
+};
+/* The table of slot's interface, with its size in ret_n; NULL for the
+ * slots that have a precise oracle. */
+static const uint32_t *posix_args_sizes(uint32_t slot, uint32_t *ret_n)
 {
-	return slot == FUZZ_SLOT_HOSTFS || slot == FUZZ_SLOT_HOSTPROC ||
-	       slot == FUZZ_SLOT_HOSTNET;
+	switch (slot) {
+	case FUZZ_SLOT_HOSTFS:
+		*ret_n = sizeof(fs_args_size) / sizeof(fs_args_size[0]);
+		return fs_args_size;
+	case FUZZ_SLOT_HOSTPROC:
+		*ret_n = sizeof(proc_args_size) / sizeof(proc_args_size[0]);
+		return proc_args_size;
+	case FUZZ_SLOT_HOSTNET:
+		*ret_n = sizeof(net_args_size) / sizeof(net_args_size[0]);
+		return net_args_size;
+	default:
+		return NULL;
+	}
 }
 
 /* Before any implementation runs: the error the request must get, 0 if it
@@ -972,12 +1053,18 @@ static int64_t expect_before(void)
 {
 	uint32_t slot = S.h.iface_slot, m = S.h.method, args_len = S.h.args_len;
 	int no_ops = S.h.flags & FUZZ_F_NO_OPS;
+	const uint32_t *sizes;
+	uint32_t n;
 	int64_t err;
 
 	if (slot >= FUZZ_N_SLOTS || args_len > VMRPC_ARGS_SIZE)
 		return -EPROTO;
-	if (posix_slot(slot))
-		return m < F.svcs[slot].iface->n_methods ? EXPECT_REFUSED_OR_CALLED : -EPROTO;
+	sizes = posix_args_sizes(slot, &n);
+	if (sizes) {
+		if (m >= n || args_len != sizes[m])
+			return -EPROTO;
+		return no_ops ? -ENOSYS : EXPECT_REFUSED_OR_CALLED;
+	}
 	if (slot == FUZZ_SLOT_HOSTCALLS) {
 		switch (m) {
 		case HOSTCALLS_METHOD_IDENTITY:
@@ -1140,6 +1227,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	F.no_ops[FUZZ_SLOT_HOSTPROC] = hostproc_service(&proc_none, NULL);
 	F.no_ops[FUZZ_SLOT_HOSTNET] = hostnet_service(&net_none, NULL);
 
+	for (uint32_t slot = 0; slot < FUZZ_N_SLOTS; slot++) {
+		const uint32_t *sizes;
+		uint32_t n;
+
+		sizes = posix_args_sizes(slot, &n);
+		if (!sizes)
+			continue;
+		CHECK(n == ifaces[slot]->n_methods);
+		for (uint32_t m = 0; m < n; m++)
+			CHECK(sizes[m] > 0);
+	}
 	for (uint32_t i = 0; i < FUZZ_N_CHANNELS; i++)
 		if (i != FUZZ_CHAN)
 			fill_neighbour(i);
@@ -1244,15 +1342,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(woke == !!(S.h.flags & FUZZ_F_WAITING));
 	CHECK(F.chan->rep.rep_seq == seq);
 	if (expect == EXPECT_REFUSED_OR_CALLED && !S.op_called) {
-		/* Refused, with an error of the skeleton's: -ENOSYS exactly when
-		 * served without implementations, unless -EPROTO came first. */
-		if (S.h.flags & FUZZ_F_NO_OPS)
-			CHECK(status == -EPROTO || status == -ENOSYS);
-		else
-			CHECK(status == -EPROTO || status == -EFAULT || status == -EINVAL);
+		CHECK(status == -EFAULT || status == -EINVAL);
 		expect = status;
 	} else if (expect == EXPECT_REFUSED_OR_CALLED) {
-		CHECK(S.op_called == 1 && !(S.h.flags & FUZZ_F_NO_OPS));
+		CHECK(S.op_called == 1);
 		expect = S.op_ret < 0 ? S.op_ret : expect_after(S.op_ret);
 	} else if (expect != 0) {
 		/* Refused before any implementation ran, with a documented error. */
