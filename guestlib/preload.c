@@ -32,6 +32,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -63,6 +65,10 @@ static struct {
 	int (*fstat)(int, struct stat *);
 	int (*fstatat)(int, const char *, struct stat *, int);
 	int (*statx)(int, const char *, int, unsigned, struct statx *);
+	int (*statfs)(const char *, struct statfs *);
+	int (*fstatfs)(int, struct statfs *);
+	int (*statvfs)(const char *, struct statvfs *);
+	int (*fstatvfs)(int, struct statvfs *);
 	int (*faccessat)(int, const char *, int, int);
 	int (*fsync)(int);
 	int (*fdatasync)(int);
@@ -108,6 +114,7 @@ static void preload_resolve(void)
 	RESOLVE(open); RESOLVE(openat); RESOLVE(close); RESOLVE(close_range); RESOLVE(read); RESOLVE(write);
 	RESOLVE(pread); RESOLVE(pwrite); RESOLVE(readv); RESOLVE(writev); RESOLVE(lseek);
 	RESOLVE(fstat); RESOLVE(fstatat); RESOLVE(statx); RESOLVE(faccessat); RESOLVE(fsync);
+	RESOLVE(statfs); RESOLVE(fstatfs); RESOLVE(statvfs); RESOLVE(fstatvfs);
 	RESOLVE(fdatasync); RESOLVE(ftruncate); RESOLVE(truncate); RESOLVE(fcntl);
 	RESOLVE(dup); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(renameat2); RESOLVE(unlinkat);
 	RESOLVE(mkdirat); RESOLVE(linkat); RESOLVE(symlinkat); RESOLVE(readlinkat);
@@ -900,6 +907,121 @@ EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int
 EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
 {
 	return fstatat64(dirfd, path, st, flags);
+}
+
+/* ---- the statfs family ------------------------------------------------- */
+
+/* ST_VALID of linux/statfs.h, which clashes with sys/statvfs.h: the kernel
+ * sets it in f_flags when the other ST_* bits are meaningful. */
+#define PRELOAD_ST_VALID 0x0020
+
+static void statfs_to(struct statfs *d, const struct hostfs_statfs *s)
+{
+	memset(d, 0, sizeof(*d));
+	d->f_type = s->type;
+	d->f_bsize = s->bsize;
+	d->f_blocks = s->blocks;
+	d->f_bfree = s->bfree;
+	d->f_bavail = s->bavail;
+	d->f_files = s->files;
+	d->f_ffree = s->ffree;
+	memcpy(&d->f_fsid, s->fsid, sizeof(d->f_fsid));
+	d->f_namelen = s->namelen;
+	d->f_frsize = s->frsize;
+	d->f_flags = s->flags;
+}
+
+/* As glibc makes a struct statvfs of a struct statfs. */
+static void statvfs_to(struct statvfs *d, const struct hostfs_statfs *s)
+{
+	memset(d, 0, sizeof(*d));
+	d->f_bsize = s->bsize;
+	d->f_frsize = s->frsize ? s->frsize : s->bsize;
+	d->f_blocks = s->blocks;
+	d->f_bfree = s->bfree;
+	d->f_bavail = s->bavail;
+	d->f_files = s->files;
+	d->f_ffree = s->ffree;
+	d->f_favail = s->ffree;
+	d->f_fsid = (uint32_t)s->fsid[0] | (unsigned long)(uint32_t)s->fsid[1] << 32;
+	d->f_flag = (unsigned long)(s->flags & ~PRELOAD_ST_VALID);
+	d->f_namemax = s->namelen;
+}
+
+/* hostfs.statfs of host path hp against hd or, with hp "", of host
+ * descriptor hd, into sfs or svfs (the other is NULL): 0, or -1 with errno. */
+static int host_statfs(int hd, const char *hp, struct statfs *sfs, struct statvfs *svfs)
+{
+	struct hostfs_statfs hs;
+	int32_t r;
+
+	LOCK();
+	r = host_get() ? hostfs_statfs(&preload_host->fs, hd, hp, &hs) : -EIO;
+	UNLOCK();
+	if (r == 0 && sfs)
+		statfs_to(sfs, &hs);
+	if (r == 0 && svfs)
+		statvfs_to(svfs, &hs);
+	return (int)ret_errno(r);
+}
+
+EXPORT int statfs(const char *path, struct statfs *st)
+{
+	const char *hp;
+	int hd;
+
+	if (!host_at(AT_FDCWD, path, &hd, &hp))
+		return real.statfs(path, st);
+	return host_statfs(hd, hp, st, NULL);
+}
+
+EXPORT int fstatfs(int fd, struct statfs *st)
+{
+	int hfd = host_fd(fd);
+
+	return hfd < 0 ? real.fstatfs(fd, st) : host_statfs(hfd, "", st, NULL);
+}
+
+EXPORT int statvfs(const char *path, struct statvfs *st)
+{
+	const char *hp;
+	int hd;
+
+	if (!host_at(AT_FDCWD, path, &hd, &hp))
+		return real.statvfs(path, st);
+	return host_statfs(hd, hp, NULL, st);
+}
+
+EXPORT int fstatvfs(int fd, struct statvfs *st)
+{
+	int hfd = host_fd(fd);
+
+	return hfd < 0 ? real.fstatvfs(fd, st) : host_statfs(hfd, "", NULL, st);
+}
+
+/* Programs built with _FILE_OFFSET_BITS=64 (df, stat) call these; on
+ * x86-64 the structs are the same. */
+_Static_assert(sizeof(struct statfs64) == sizeof(struct statfs), "statfs64 is statfs");
+_Static_assert(sizeof(struct statvfs64) == sizeof(struct statvfs), "statvfs64 is statvfs");
+
+EXPORT int statfs64(const char *path, struct statfs64 *st)
+{
+	return statfs(path, (struct statfs *)st);
+}
+
+EXPORT int fstatfs64(int fd, struct statfs64 *st)
+{
+	return fstatfs(fd, (struct statfs *)st);
+}
+
+EXPORT int statvfs64(const char *path, struct statvfs64 *st)
+{
+	return statvfs(path, (struct statvfs *)st);
+}
+
+EXPORT int fstatvfs64(int fd, struct statvfs64 *st)
+{
+	return fstatvfs(fd, (struct statvfs *)st);
 }
 
 static void statx_ts_to(struct statx_timestamp *d, const struct hostfs_timestamp *s)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -416,6 +417,44 @@ static int32_t hostfs_do_chdir(void *ctx, const char *path)
 	return ret32(chdir(path));
 }
 
+static int32_t hostfs_do_statfs(void *ctx, int32_t dirfd, const char *path,
+				struct hostfs_statfs *buf)
+{
+	struct statfs s;
+	int fd, r;
+
+	if (!hostfs_dirfd_ok(dirfd))
+		return -EBADF;
+	if (!*path && dirfd == AT_FDCWD)
+		return -ENOENT; /* as statfs("") */
+	if (!*path) {
+		if (fstatfs(dirfd, &s) < 0)
+			return -errno;
+	} else {
+		/* There is no statfsat(): resolve as openat() would. */
+		fd = openat(dirfd, path, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		r = fstatfs(fd, &s) < 0 ? -errno : 0;
+		close(fd);
+		if (r < 0)
+			return r;
+	}
+	memset(buf, 0, sizeof(*buf));
+	buf->type = s.f_type;
+	buf->bsize = s.f_bsize;
+	buf->blocks = s.f_blocks;
+	buf->bfree = s.f_bfree;
+	buf->bavail = s.f_bavail;
+	buf->files = s.f_files;
+	buf->ffree = s.f_ffree;
+	memcpy(buf->fsid, &s.f_fsid, sizeof(buf->fsid));
+	buf->namelen = s.f_namelen;
+	buf->frsize = s.f_frsize;
+	buf->flags = s.f_flags;
+	return 0;
+}
+
 const struct hostfs_ops hostfs_impl_ops = {
 	.openat = hostfs_do_openat,
 	.close = hostfs_do_close,
@@ -451,4 +490,5 @@ const struct hostfs_ops hostfs_impl_ops = {
 	.fchdir = hostfs_do_fchdir,
 	.getcwd = hostfs_do_getcwd,
 	.chdir = hostfs_do_chdir,
+	.statfs = hostfs_do_statfs,
 };

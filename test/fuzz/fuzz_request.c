@@ -5,7 +5,9 @@
  * words, args block, arena, results block; format in fuzz_request.h),
  * followed by one request that the real callee code (callee_serve_one, the
  * step vmrpc_callee_serve runs per request) answers through the real
- * skeletons generated from idl/hostcalls.idl and examples/calc/calc.idl.
+ * skeletons generated from idl/hostcalls.idl, idl/hostfs.idl,
+ * idl/hostproc.idl, idl/hostnet.idl (in the shadow's registry slots) and
+ * examples/calc/calc.idl.
  *
  * The method implementations below do no I/O, but they read every byte of
  * every in buffer and in string and write every byte of every out buffer and
@@ -17,7 +19,9 @@
  * faults. Afterwards the whole region must equal a model the harness keeps
  * of what it may contain (only the reply words, the out scalars and the
  * out-data slots change), and the status must be exactly the one an oracle
- * derived from docs/abi.md and the IDL predicts. Any violation abort()s.
+ * derived from docs/abi.md and the IDL predicts (for hostfs, hostproc and
+ * hostnet: -EFAULT or -EINVAL, or the call; see expect_before()). Any
+ * violation abort()s.
  *
  * The first implementation entered also scribbles over the request words and
  * the args block, as a guest may at any moment: the call must go on with the
@@ -34,6 +38,9 @@
 #include "callee.h" /* libvmrpc-private: callee_serve_one() */
 #include "fuzz_request.h"
 #include "hostcalls_callee.h"
+#include "hostfs_callee.h"
+#include "hostnet_callee.h"
+#include "hostproc_callee.h"
 
 #define REGION_SIZE ((size_t)VMRPC_HDR_SIZE + (size_t)FUZZ_N_CHANNELS * FUZZ_CHAN_SIZE)
 #define CHAN_AT(field) (FUZZ_CHAN_OFF + offsetof(struct vmrpc_chan_hdr, field))
@@ -57,7 +64,7 @@ static struct {
 	struct vmrpc_chan_hdr *chan; /* the served channel */
 	uint8_t *arena;              /* its arena */
 	struct vmrpc_callee *callee;
-	struct vmrpc_service svcs[2], no_ops[2];
+	struct vmrpc_service svcs[FUZZ_N_SLOTS], no_ops[FUZZ_N_SLOTS];
 	uint8_t ctl[sizeof(struct vmrpc_chan_ctl)]; /* the channel's ctl line after attach */
 	uint32_t seq;
 	int verbose; /* $FUZZ_REQUEST_VERBOSE or $FUZZ_VERBOSE: print each status */
@@ -346,8 +353,557 @@ static const struct calc_ops calc_impl = {
 	.reverse = calc_reverse,
 };
 
+/* ---- hostfs, hostproc, hostnet --------------------------------------- */
+
+/*
+ * The shadow's POSIX interfaces. Their refusals get a coarser oracle than
+ * hostcalls' and calc's (see "the oracle" below); what the implementations
+ * check is as strict: args_len is the args struct's size, every pointer is
+ * its wire offset inside the arena (or a private copy of exactly what was
+ * published), every scalar is the published one.
+ */
+
+/* The published args struct, which a called implementation's args_len
+ * must be the size of. */
+#define CALLED_WITH(type, var)                                                                   \
+	PUB_ARGS(type, var);                                                                     \
+	op_enter();                                                                              \
+	CHECK(S.h.args_len == sizeof(var))
+
+static void in_arena(const void *p, uint64_t off, uint64_t len)
+{
+	check_arena_ptr(p, off, len);
+	read_all(p, len);
+}
+
+static void out_arena(void *p, uint64_t off, uint64_t len)
+{
+	check_arena_ptr(p, off, len);
+	write_all(p, len);
+}
+
+/* An in struct or array the skeleton passes by pointer: a private copy of
+ * exactly the published bytes. */
+static void in_private(const void *p, const void *pub, size_t n)
+{
+	CHECK(!in_region(p));
+	CHECK(memcmp(p, pub, n) == 0);
+	read_all(p, n);
+}
+
+/* An out scalar or struct of n bytes that the skeleton copies into results
+ * at res_off: private (not in the region), filled byte by byte; S.res gets
+ * what the results block must then hold (zeroes around it). */
+static void out_private(void *p, size_t n, size_t res_off, size_t res_len)
+{
+	uint8_t *q = p;
+
+	CHECK(!in_region(p));
+	CHECK(res_off + n <= res_len && res_len <= sizeof(S.res));
+	for (size_t i = 0; i < n; i++)
+		q[i] = S.res[res_off + i] = (uint8_t)(S.h.op_val + 0x1du * i);
+	S.res_len = (uint32_t)res_len;
+}
+
+#define OUT_RESULT(p, type, member)                                                              \
+	out_private((p), sizeof(*(p)), offsetof(type, member), sizeof(type))
+
+static int32_t fs_openat(void *ctx, int32_t dirfd, const char *path, int32_t flags,
+			 uint32_t mode)
+{
+	CALLED_WITH(struct hostfs_openat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && flags == a.flags && mode == a.mode);
+	return op_ret32();
+}
+
+static int32_t fs_close(void *ctx, int32_t fd)
+{
+	CALLED_WITH(struct hostfs_close_args, a);
+	CHECK(fd == a.fd);
+	return op_ret32();
+}
+
+static int64_t fs_read(void *ctx, int32_t fd, void *buf, uint64_t count)
+{
+	CALLED_WITH(struct hostfs_read_args, a);
+	CHECK(fd == a.fd && count == a.count);
+	out_arena(buf, a.buf_off, count);
+	return op_ret64();
+}
+
+static int64_t fs_write(void *ctx, int32_t fd, const void *buf, uint64_t count)
+{
+	CALLED_WITH(struct hostfs_write_args, a);
+	CHECK(fd == a.fd && count == a.count);
+	in_arena(buf, a.buf_off, count);
+	return op_ret64();
+}
+
+static int64_t fs_pread(void *ctx, int32_t fd, void *buf, uint64_t count, int64_t offset)
+{
+	CALLED_WITH(struct hostfs_pread_args, a);
+	CHECK(fd == a.fd && count == a.count && offset == a.offset);
+	out_arena(buf, a.buf_off, count);
+	return op_ret64();
+}
+
+static int64_t fs_pwrite(void *ctx, int32_t fd, const void *buf, uint64_t count, int64_t offset)
+{
+	CALLED_WITH(struct hostfs_pwrite_args, a);
+	CHECK(fd == a.fd && count == a.count && offset == a.offset);
+	in_arena(buf, a.buf_off, count);
+	return op_ret64();
+}
+
+static int64_t fs_lseek(void *ctx, int32_t fd, int64_t offset, int32_t whence)
+{
+	CALLED_WITH(struct hostfs_lseek_args, a);
+	CHECK(fd == a.fd && offset == a.offset && whence == a.whence);
+	return op_ret64();
+}
+
+static int32_t fs_fstat(void *ctx, int32_t fd, struct hostfs_stat *st)
+{
+	CALLED_WITH(struct hostfs_fstat_args, a);
+	CHECK(fd == a.fd);
+	OUT_RESULT(st, struct hostfs_fstat_results, st);
+	return op_ret32();
+}
+
+static int32_t fs_fstatat(void *ctx, int32_t dirfd, const char *path, int32_t flags,
+			  struct hostfs_stat *st)
+{
+	CALLED_WITH(struct hostfs_fstatat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && flags == a.flags);
+	OUT_RESULT(st, struct hostfs_fstatat_results, st);
+	return op_ret32();
+}
+
+static int32_t fs_statx(void *ctx, int32_t dirfd, const char *path, int32_t flags, uint32_t mask,
+			struct hostfs_statx *stx)
+{
+	CALLED_WITH(struct hostfs_statx_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && flags == a.flags && mask == a.mask);
+	OUT_RESULT(stx, struct hostfs_statx_results, stx);
+	return op_ret32();
+}
+
+static int32_t fs_fsync(void *ctx, int32_t fd, bool datasync)
+{
+	CALLED_WITH(struct hostfs_fsync_args, a);
+	/* The published byte, not a's bool: it may hold any value. */
+	CHECK(fd == a.fd && S.pub_args[offsetof(struct hostfs_fsync_args, datasync)] <= 1);
+	CHECK(datasync == S.pub_args[offsetof(struct hostfs_fsync_args, datasync)]);
+	return op_ret32();
+}
+
+static int32_t fs_ftruncate(void *ctx, int32_t fd, int64_t length)
+{
+	CALLED_WITH(struct hostfs_ftruncate_args, a);
+	CHECK(fd == a.fd && length == a.length);
+	return op_ret32();
+}
+
+static int32_t fs_truncate(void *ctx, const char *path, int64_t length)
+{
+	CALLED_WITH(struct hostfs_truncate_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(length == a.length);
+	return op_ret32();
+}
+
+static int32_t fs_fcntl(void *ctx, int32_t fd, int32_t cmd, int64_t arg)
+{
+	CALLED_WITH(struct hostfs_fcntl_args, a);
+	CHECK(fd == a.fd && cmd == a.cmd && arg == a.arg);
+	return op_ret32();
+}
+
+static int32_t fs_fcntl_lock(void *ctx, int32_t fd, int32_t cmd, struct hostfs_flock *lock)
+{
+	CALLED_WITH(struct hostfs_fcntl_lock_args, a);
+	CHECK(fd == a.fd && cmd == a.cmd);
+	in_private(lock, S.pub_args + offsetof(struct hostfs_fcntl_lock_args, lock),
+		   sizeof(*lock));
+	OUT_RESULT(lock, struct hostfs_fcntl_lock_results, lock);
+	return op_ret32();
+}
+
+static int32_t fs_dup(void *ctx, int32_t fd)
+{
+	CALLED_WITH(struct hostfs_dup_args, a);
+	CHECK(fd == a.fd);
+	return op_ret32();
+}
+
+static int32_t fs_dup3(void *ctx, int32_t oldfd, int32_t newfd, int32_t flags)
+{
+	CALLED_WITH(struct hostfs_dup3_args, a);
+	CHECK(oldfd == a.oldfd && newfd == a.newfd && flags == a.flags);
+	return op_ret32();
+}
+
+static int32_t fs_renameat(void *ctx, int32_t olddirfd, const char *oldpath, int32_t newdirfd,
+			   const char *newpath, uint32_t flags)
+{
+	CALLED_WITH(struct hostfs_renameat_args, a);
+	check_in_str(oldpath, &a.oldpath, 4095);
+	check_in_str(newpath, &a.newpath, 4095);
+	CHECK(olddirfd == a.olddirfd && newdirfd == a.newdirfd && flags == a.flags);
+	return op_ret32();
+}
+
+static int32_t fs_unlinkat(void *ctx, int32_t dirfd, const char *path, int32_t flags)
+{
+	CALLED_WITH(struct hostfs_unlinkat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && flags == a.flags);
+	return op_ret32();
+}
+
+static int32_t fs_mkdirat(void *ctx, int32_t dirfd, const char *path, uint32_t mode)
+{
+	CALLED_WITH(struct hostfs_mkdirat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && mode == a.mode);
+	return op_ret32();
+}
+
+static int32_t fs_linkat(void *ctx, int32_t olddirfd, const char *oldpath, int32_t newdirfd,
+			 const char *newpath, int32_t flags)
+{
+	CALLED_WITH(struct hostfs_linkat_args, a);
+	check_in_str(oldpath, &a.oldpath, 4095);
+	check_in_str(newpath, &a.newpath, 4095);
+	CHECK(olddirfd == a.olddirfd && newdirfd == a.newdirfd && flags == a.flags);
+	return op_ret32();
+}
+
+static int32_t fs_symlinkat(void *ctx, const char *target, int32_t newdirfd, const char *linkpath)
+{
+	CALLED_WITH(struct hostfs_symlinkat_args, a);
+	check_in_str(target, &a.target, 4095);
+	check_in_str(linkpath, &a.linkpath, 4095);
+	CHECK(newdirfd == a.newdirfd);
+	return op_ret32();
+}
+
+static int64_t fs_readlinkat(void *ctx, int32_t dirfd, const char *path, void *buf, uint64_t size)
+{
+	CALLED_WITH(struct hostfs_readlinkat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && size == a.size);
+	out_arena(buf, a.buf_off, size);
+	return op_ret64();
+}
+
+static int32_t fs_fchmodat(void *ctx, int32_t dirfd, const char *path, uint32_t mode,
+			   int32_t flags)
+{
+	CALLED_WITH(struct hostfs_fchmodat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && mode == a.mode && flags == a.flags);
+	return op_ret32();
+}
+
+static int32_t fs_fchmod(void *ctx, int32_t fd, uint32_t mode)
+{
+	CALLED_WITH(struct hostfs_fchmod_args, a);
+	CHECK(fd == a.fd && mode == a.mode);
+	return op_ret32();
+}
+
+static int32_t fs_fchownat(void *ctx, int32_t dirfd, const char *path, uint32_t owner,
+			   uint32_t group, int32_t flags)
+{
+	CALLED_WITH(struct hostfs_fchownat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && owner == a.owner && group == a.group && flags == a.flags);
+	return op_ret32();
+}
+
+static int32_t fs_fchown(void *ctx, int32_t fd, uint32_t owner, uint32_t group)
+{
+	CALLED_WITH(struct hostfs_fchown_args, a);
+	CHECK(fd == a.fd && owner == a.owner && group == a.group);
+	return op_ret32();
+}
+
+static int32_t fs_utimensat(void *ctx, int32_t dirfd, const char *path,
+			    const struct hostfs_timespec times[2], int32_t flags)
+{
+	CALLED_WITH(struct hostfs_utimensat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && flags == a.flags);
+	in_private(times, S.pub_args + offsetof(struct hostfs_utimensat_args, times),
+		   sizeof(a.times));
+	return op_ret32();
+}
+
+static int32_t fs_futimens(void *ctx, int32_t fd, const struct hostfs_timespec times[2])
+{
+	CALLED_WITH(struct hostfs_futimens_args, a);
+	CHECK(fd == a.fd);
+	in_private(times, S.pub_args + offsetof(struct hostfs_futimens_args, times),
+		   sizeof(a.times));
+	return op_ret32();
+}
+
+static int32_t fs_faccessat(void *ctx, int32_t dirfd, const char *path, int32_t mode,
+			    int32_t flags)
+{
+	CALLED_WITH(struct hostfs_faccessat_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd && mode == a.mode && flags == a.flags);
+	return op_ret32();
+}
+
+static int64_t fs_getdents(void *ctx, int32_t fd, void *buf, uint64_t size)
+{
+	CALLED_WITH(struct hostfs_getdents_args, a);
+	CHECK(fd == a.fd && size == a.size);
+	out_arena(buf, a.buf_off, size);
+	return op_ret64();
+}
+
+static int32_t fs_fchdir(void *ctx, int32_t fd)
+{
+	CALLED_WITH(struct hostfs_fchdir_args, a);
+	CHECK(fd == a.fd);
+	return op_ret32();
+}
+
+static int32_t fs_getcwd(void *ctx, char *path, size_t path_size)
+{
+	CALLED_WITH(struct hostfs_getcwd_args, a);
+	CHECK(path_size == 4095 + 1);
+	make_out_str(path, path_size);
+	return op_ret32();
+}
+
+static int32_t fs_chdir(void *ctx, const char *path)
+{
+	CALLED_WITH(struct hostfs_chdir_args, a);
+	check_in_str(path, &a.path, 4095);
+	return op_ret32();
+}
+
+static int32_t fs_statfs(void *ctx, int32_t dirfd, const char *path, struct hostfs_statfs *buf)
+{
+	CALLED_WITH(struct hostfs_statfs_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(dirfd == a.dirfd);
+	OUT_RESULT(buf, struct hostfs_statfs_results, buf);
+	return op_ret32();
+}
+
+static const struct hostfs_ops fs_ops = {
+	.openat = fs_openat,	   .close = fs_close,	    .read = fs_read,
+	.write = fs_write,	   .pread = fs_pread,	    .pwrite = fs_pwrite,
+	.lseek = fs_lseek,	   .fstat = fs_fstat,	    .fstatat = fs_fstatat,
+	.statx = fs_statx,	   .fsync = fs_fsync,	    .ftruncate = fs_ftruncate,
+	.truncate = fs_truncate,   .fcntl = fs_fcntl,	    .fcntl_lock = fs_fcntl_lock,
+	.dup = fs_dup,		   .dup3 = fs_dup3,	    .renameat = fs_renameat,
+	.unlinkat = fs_unlinkat,   .mkdirat = fs_mkdirat,   .linkat = fs_linkat,
+	.symlinkat = fs_symlinkat, .readlinkat = fs_readlinkat, .fchmodat = fs_fchmodat,
+	.fchmod = fs_fchmod,	   .fchownat = fs_fchownat, .fchown = fs_fchown,
+	.utimensat = fs_utimensat, .futimens = fs_futimens, .faccessat = fs_faccessat,
+	.getdents = fs_getdents,   .fchdir = fs_fchdir,	    .getcwd = fs_getcwd,
+	.chdir = fs_chdir,	   .statfs = fs_statfs,
+};
+
+static int32_t proc_pipe(void *ctx, int32_t flags, int32_t *rfd, int32_t *wfd)
+{
+	CALLED_WITH(struct hostproc_pipe_args, a);
+	CHECK(flags == a.flags);
+	OUT_RESULT(rfd, struct hostproc_pipe_results, rfd);
+	OUT_RESULT(wfd, struct hostproc_pipe_results, wfd);
+	return op_ret32();
+}
+
+static int32_t proc_spawn(void *ctx, const char *path, const void *argv, uint32_t argv_len,
+			  uint32_t argc, const void *envp, uint32_t env_len, uint32_t envc,
+			  const char *cwd, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd)
+{
+	CALLED_WITH(struct hostproc_spawn_args, a);
+	check_in_str(path, &a.path, 4095);
+	check_in_str(cwd, &a.cwd, 4095);
+	CHECK(argv_len == a.argv_len && argc == a.argc && env_len == a.env_len &&
+	      envc == a.envc);
+	in_arena(argv, a.argv_off, argv_len);
+	in_arena(envp, a.envp_off, env_len);
+	CHECK(stdin_fd == a.stdin_fd && stdout_fd == a.stdout_fd && stderr_fd == a.stderr_fd);
+	return op_ret32();
+}
+
+static int32_t proc_wait(void *ctx, int32_t pid, int32_t options, int32_t *status)
+{
+	CALLED_WITH(struct hostproc_wait_args, a);
+	CHECK(pid == a.pid && options == a.options);
+	OUT_RESULT(status, struct hostproc_wait_results, status);
+	return op_ret32();
+}
+
+static int32_t proc_kill(void *ctx, int32_t pid, int32_t sig)
+{
+	CALLED_WITH(struct hostproc_kill_args, a);
+	CHECK(pid == a.pid && sig == a.sig);
+	return op_ret32();
+}
+
+static int32_t proc_fork_shadow(void *ctx, uint32_t child_chan, uint64_t nonce)
+{
+	CALLED_WITH(struct hostproc_fork_shadow_args, a);
+	CHECK(child_chan == a.child_chan && nonce == a.nonce);
+	return op_ret32();
+}
+
+static const struct hostproc_ops proc_ops = {
+	.pipe = proc_pipe,
+	.spawn = proc_spawn,
+	.wait = proc_wait,
+	.kill = proc_kill,
+	.fork_shadow = proc_fork_shadow,
+};
+
+static int32_t net_socket(void *ctx, int32_t domain, int32_t type, int32_t protocol)
+{
+	CALLED_WITH(struct hostnet_socket_args, a);
+	CHECK(domain == a.domain && type == a.type && protocol == a.protocol);
+	return op_ret32();
+}
+
+static int32_t net_bind_addr(void *ctx, int32_t fd, const void *addr, uint32_t addrlen)
+{
+	CALLED_WITH(struct hostnet_bind_addr_args, a);
+	CHECK(fd == a.fd && addrlen == a.addrlen);
+	in_arena(addr, a.addr_off, addrlen);
+	return op_ret32();
+}
+
+static int32_t net_listen(void *ctx, int32_t fd, int32_t backlog)
+{
+	CALLED_WITH(struct hostnet_listen_args, a);
+	CHECK(fd == a.fd && backlog == a.backlog);
+	return op_ret32();
+}
+
+static int32_t net_accept(void *ctx, int32_t fd, void *addr, uint32_t addr_size,
+			  uint32_t *addrlen, int32_t flags)
+{
+	CALLED_WITH(struct hostnet_accept_args, a);
+	CHECK(fd == a.fd && addr_size == a.addr_size && flags == a.flags);
+	out_arena(addr, a.addr_off, addr_size);
+	OUT_RESULT(addrlen, struct hostnet_accept_results, addrlen);
+	return op_ret32();
+}
+
+static int32_t net_connect(void *ctx, int32_t fd, const void *addr, uint32_t addrlen)
+{
+	CALLED_WITH(struct hostnet_connect_args, a);
+	CHECK(fd == a.fd && addrlen == a.addrlen);
+	in_arena(addr, a.addr_off, addrlen);
+	return op_ret32();
+}
+
+static int64_t net_send(void *ctx, int32_t fd, const void *buf, uint64_t count, int32_t flags)
+{
+	CALLED_WITH(struct hostnet_send_args, a);
+	CHECK(fd == a.fd && count == a.count && flags == a.flags);
+	in_arena(buf, a.buf_off, count);
+	return op_ret64();
+}
+
+static int64_t net_recv(void *ctx, int32_t fd, void *buf, uint64_t count, int32_t flags)
+{
+	CALLED_WITH(struct hostnet_recv_args, a);
+	CHECK(fd == a.fd && count == a.count && flags == a.flags);
+	out_arena(buf, a.buf_off, count);
+	return op_ret64();
+}
+
+static int32_t net_shutdown(void *ctx, int32_t fd, int32_t how)
+{
+	CALLED_WITH(struct hostnet_shutdown_args, a);
+	CHECK(fd == a.fd && how == a.how);
+	return op_ret32();
+}
+
+static int32_t net_getsockopt(void *ctx, int32_t fd, int32_t level, int32_t name, void *val,
+			      uint32_t size, uint32_t *len)
+{
+	CALLED_WITH(struct hostnet_getsockopt_args, a);
+	CHECK(fd == a.fd && level == a.level && name == a.name && size == a.size);
+	out_arena(val, a.val_off, size);
+	OUT_RESULT(len, struct hostnet_getsockopt_results, len);
+	return op_ret32();
+}
+
+static int32_t net_setsockopt(void *ctx, int32_t fd, int32_t level, int32_t name,
+			      const void *val, uint32_t len)
+{
+	CALLED_WITH(struct hostnet_setsockopt_args, a);
+	CHECK(fd == a.fd && level == a.level && name == a.name && len == a.len);
+	in_arena(val, a.val_off, len);
+	return op_ret32();
+}
+
+static int32_t net_getsockname(void *ctx, int32_t fd, void *addr, uint32_t addr_size,
+			       uint32_t *addrlen)
+{
+	CALLED_WITH(struct hostnet_getsockname_args, a);
+	CHECK(fd == a.fd && addr_size == a.addr_size);
+	out_arena(addr, a.addr_off, addr_size);
+	OUT_RESULT(addrlen, struct hostnet_getsockname_results, addrlen);
+	return op_ret32();
+}
+
+static int32_t net_getpeername(void *ctx, int32_t fd, void *addr, uint32_t addr_size,
+			       uint32_t *addrlen)
+{
+	CALLED_WITH(struct hostnet_getpeername_args, a);
+	CHECK(fd == a.fd && addr_size == a.addr_size);
+	out_arena(addr, a.addr_off, addr_size);
+	OUT_RESULT(addrlen, struct hostnet_getpeername_results, addrlen);
+	return op_ret32();
+}
+
+static int32_t net_resolve(void *ctx, const char *node, const char *service, int32_t family,
+			   int32_t socktype, int32_t flags, void *answers, uint32_t answers_size)
+{
+	CALLED_WITH(struct hostnet_resolve_args, a);
+	check_in_str(node, &a.node, 1025);
+	check_in_str(service, &a.service, 1025);
+	CHECK(family == a.family && socktype == a.socktype && flags == a.flags);
+	CHECK(answers_size == a.answers_size);
+	out_arena(answers, a.answers_off, answers_size);
+	return op_ret32();
+}
+
+static const struct hostnet_ops net_ops = {
+	.socket = net_socket,
+	.bind_addr = net_bind_addr,
+	.listen = net_listen,
+	.accept = net_accept,
+	.connect = net_connect,
+	.send = net_send,
+	.recv = net_recv,
+	.shutdown = net_shutdown,
+	.getsockopt = net_getsockopt,
+	.setsockopt = net_setsockopt,
+	.getsockname = net_getsockname,
+	.getpeername = net_getpeername,
+	.resolve = net_resolve,
+};
+
 static const struct hostcalls_ops hc_none;
 static const struct calc_ops calc_none;
+static const struct hostfs_ops fs_none;
+static const struct hostproc_ops proc_none;
+static const struct hostnet_ops net_none;
 
 /* ---- the oracle ------------------------------------------------------ */
 
@@ -402,16 +958,113 @@ static int64_t expect_put_str(const struct vmrpc_wire_str *w, size_t size, int64
 
 #define ARGS_LEN_IS(type) (args_len == sizeof(type) ? 0 : -EPROTO)
 
-/* Before any implementation runs: the error the request must get, or 0 if
- * it is valid and its implementation must be called. */
+/* expect_before()'s answer for a well-formed request to hostfs, hostproc or
+ * hostnet: it is either refused with -EFAULT or -EINVAL (a bad offset,
+ * string or bool) or its implementation is called, which then checks
+ * everything it is given. */
+#define EXPECT_REFUSED_OR_CALLED 1
+
+/* The size of each method's args struct: a request with another args_len
+ * gets -EPROTO. */
+static const uint32_t fs_args_size[] = {
+	[HOSTFS_METHOD_OPENAT] = sizeof(struct hostfs_openat_args),
+	[HOSTFS_METHOD_CLOSE] = sizeof(struct hostfs_close_args),
+	[HOSTFS_METHOD_READ] = sizeof(struct hostfs_read_args),
+	[HOSTFS_METHOD_WRITE] = sizeof(struct hostfs_write_args),
+	[HOSTFS_METHOD_PREAD] = sizeof(struct hostfs_pread_args),
+	[HOSTFS_METHOD_PWRITE] = sizeof(struct hostfs_pwrite_args),
+	[HOSTFS_METHOD_LSEEK] = sizeof(struct hostfs_lseek_args),
+	[HOSTFS_METHOD_FSTAT] = sizeof(struct hostfs_fstat_args),
+	[HOSTFS_METHOD_FSTATAT] = sizeof(struct hostfs_fstatat_args),
+	[HOSTFS_METHOD_STATX] = sizeof(struct hostfs_statx_args),
+	[HOSTFS_METHOD_FSYNC] = sizeof(struct hostfs_fsync_args),
+	[HOSTFS_METHOD_FTRUNCATE] = sizeof(struct hostfs_ftruncate_args),
+	[HOSTFS_METHOD_TRUNCATE] = sizeof(struct hostfs_truncate_args),
+	[HOSTFS_METHOD_FCNTL] = sizeof(struct hostfs_fcntl_args),
+	[HOSTFS_METHOD_FCNTL_LOCK] = sizeof(struct hostfs_fcntl_lock_args),
+	[HOSTFS_METHOD_DUP] = sizeof(struct hostfs_dup_args),
+	[HOSTFS_METHOD_DUP3] = sizeof(struct hostfs_dup3_args),
+	[HOSTFS_METHOD_RENAMEAT] = sizeof(struct hostfs_renameat_args),
+	[HOSTFS_METHOD_UNLINKAT] = sizeof(struct hostfs_unlinkat_args),
+	[HOSTFS_METHOD_MKDIRAT] = sizeof(struct hostfs_mkdirat_args),
+	[HOSTFS_METHOD_LINKAT] = sizeof(struct hostfs_linkat_args),
+	[HOSTFS_METHOD_SYMLINKAT] = sizeof(struct hostfs_symlinkat_args),
+	[HOSTFS_METHOD_READLINKAT] = sizeof(struct hostfs_readlinkat_args),
+	[HOSTFS_METHOD_FCHMODAT] = sizeof(struct hostfs_fchmodat_args),
+	[HOSTFS_METHOD_FCHMOD] = sizeof(struct hostfs_fchmod_args),
+	[HOSTFS_METHOD_FCHOWNAT] = sizeof(struct hostfs_fchownat_args),
+	[HOSTFS_METHOD_FCHOWN] = sizeof(struct hostfs_fchown_args),
+	[HOSTFS_METHOD_UTIMENSAT] = sizeof(struct hostfs_utimensat_args),
+	[HOSTFS_METHOD_FUTIMENS] = sizeof(struct hostfs_futimens_args),
+	[HOSTFS_METHOD_FACCESSAT] = sizeof(struct hostfs_faccessat_args),
+	[HOSTFS_METHOD_GETDENTS] = sizeof(struct hostfs_getdents_args),
+	[HOSTFS_METHOD_FCHDIR] = sizeof(struct hostfs_fchdir_args),
+	[HOSTFS_METHOD_GETCWD] = sizeof(struct hostfs_getcwd_args),
+	[HOSTFS_METHOD_CHDIR] = sizeof(struct hostfs_chdir_args),
+	[HOSTFS_METHOD_STATFS] = sizeof(struct hostfs_statfs_args),
+};
+
+static const uint32_t proc_args_size[] = {
+	[HOSTPROC_METHOD_PIPE] = sizeof(struct hostproc_pipe_args),
+	[HOSTPROC_METHOD_SPAWN] = sizeof(struct hostproc_spawn_args),
+	[HOSTPROC_METHOD_WAIT] = sizeof(struct hostproc_wait_args),
+	[HOSTPROC_METHOD_KILL] = sizeof(struct hostproc_kill_args),
+	[HOSTPROC_METHOD_FORK_SHADOW] = sizeof(struct hostproc_fork_shadow_args),
+};
+
+static const uint32_t net_args_size[] = {
+	[HOSTNET_METHOD_SOCKET] = sizeof(struct hostnet_socket_args),
+	[HOSTNET_METHOD_BIND_ADDR] = sizeof(struct hostnet_bind_addr_args),
+	[HOSTNET_METHOD_LISTEN] = sizeof(struct hostnet_listen_args),
+	[HOSTNET_METHOD_ACCEPT] = sizeof(struct hostnet_accept_args),
+	[HOSTNET_METHOD_CONNECT] = sizeof(struct hostnet_connect_args),
+	[HOSTNET_METHOD_SEND] = sizeof(struct hostnet_send_args),
+	[HOSTNET_METHOD_RECV] = sizeof(struct hostnet_recv_args),
+	[HOSTNET_METHOD_SHUTDOWN] = sizeof(struct hostnet_shutdown_args),
+	[HOSTNET_METHOD_GETSOCKOPT] = sizeof(struct hostnet_getsockopt_args),
+	[HOSTNET_METHOD_SETSOCKOPT] = sizeof(struct hostnet_setsockopt_args),
+	[HOSTNET_METHOD_GETSOCKNAME] = sizeof(struct hostnet_getsockname_args),
+	[HOSTNET_METHOD_GETPEERNAME] = sizeof(struct hostnet_getpeername_args),
+	[HOSTNET_METHOD_RESOLVE] = sizeof(struct hostnet_resolve_args),
+};
+/* The table of slot's interface, with its size in ret_n; NULL for the
+ * slots that have a precise oracle. */
+static const uint32_t *posix_args_sizes(uint32_t slot, uint32_t *ret_n)
+{
+	switch (slot) {
+	case FUZZ_SLOT_HOSTFS:
+		*ret_n = sizeof(fs_args_size) / sizeof(fs_args_size[0]);
+		return fs_args_size;
+	case FUZZ_SLOT_HOSTPROC:
+		*ret_n = sizeof(proc_args_size) / sizeof(proc_args_size[0]);
+		return proc_args_size;
+	case FUZZ_SLOT_HOSTNET:
+		*ret_n = sizeof(net_args_size) / sizeof(net_args_size[0]);
+		return net_args_size;
+	default:
+		return NULL;
+	}
+}
+
+/* Before any implementation runs: the error the request must get, 0 if it
+ * is valid and its implementation must be called, or
+ * EXPECT_REFUSED_OR_CALLED. */
 static int64_t expect_before(void)
 {
 	uint32_t slot = S.h.iface_slot, m = S.h.method, args_len = S.h.args_len;
 	int no_ops = S.h.flags & FUZZ_F_NO_OPS;
+	const uint32_t *sizes;
+	uint32_t n;
 	int64_t err;
 
-	if (slot > FUZZ_SLOT_CALC || args_len > VMRPC_ARGS_SIZE)
+	if (slot >= FUZZ_N_SLOTS || args_len > VMRPC_ARGS_SIZE)
 		return -EPROTO;
+	sizes = posix_args_sizes(slot, &n);
+	if (sizes) {
+		if (m >= n || args_len != sizes[m])
+			return -EPROTO;
+		return no_ops ? -ENOSYS : EXPECT_REFUSED_OR_CALLED;
+	}
 	if (slot == FUZZ_SLOT_HOSTCALLS) {
 		switch (m) {
 		case HOSTCALLS_METHOD_IDENTITY:
@@ -490,6 +1143,10 @@ static int64_t expect_after(int64_t ret)
 		PUB_ARGS(struct calc_greet_args, a);
 		return expect_put_str(&a.greeting, 128 + 1, ret);
 	}
+	if (S.h.iface_slot == FUZZ_SLOT_HOSTFS && S.h.method == HOSTFS_METHOD_GETCWD) {
+		PUB_ARGS(struct hostfs_getcwd_args, a);
+		return expect_put_str(&a.path, 4095 + 1, ret);
+	}
 	return ret;
 }
 
@@ -513,7 +1170,11 @@ static void fill_neighbour(uint32_t i)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct vmrpc_iface *const ifaces[] = { &hostcalls_iface, &calc_iface };
+	static const struct vmrpc_iface *const ifaces[FUZZ_N_SLOTS] = {
+		[FUZZ_SLOT_HOSTCALLS] = &hostcalls_iface, [FUZZ_SLOT_HOSTFS] = &hostfs_iface,
+		[FUZZ_SLOT_HOSTPROC] = &hostproc_iface,	  [FUZZ_SLOT_HOSTNET] = &hostnet_iface,
+		[FUZZ_SLOT_CALC] = &calc_iface,
+	};
 	struct vmrpc_region_opts opts = { .n_channels = FUZZ_N_CHANNELS,
 					  .chan_size = FUZZ_CHAN_SIZE };
 	char dir[] = "/dev/shm/vmrpc-fuzz-XXXXXX", path[4200];
@@ -533,7 +1194,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	unlink(path);
 	rmdir(dir);
 	CHECK(vmrpc_region_size(F.region) == REGION_SIZE);
-	err = vmrpc_region_publish(F.region, ifaces, 2);
+	err = vmrpc_region_publish(F.region, ifaces, FUZZ_N_SLOTS);
 	if (err < 0)
 		die("vmrpc_region_publish", err);
 
@@ -559,7 +1220,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	F.svcs[FUZZ_SLOT_CALC] = calc_service(&calc_impl, NULL);
 	F.no_ops[FUZZ_SLOT_HOSTCALLS] = hostcalls_service(&hc_none, NULL);
 	F.no_ops[FUZZ_SLOT_CALC] = calc_service(&calc_none, NULL);
+	F.svcs[FUZZ_SLOT_HOSTFS] = hostfs_service(&fs_ops, NULL);
+	F.svcs[FUZZ_SLOT_HOSTPROC] = hostproc_service(&proc_ops, NULL);
+	F.svcs[FUZZ_SLOT_HOSTNET] = hostnet_service(&net_ops, NULL);
+	F.no_ops[FUZZ_SLOT_HOSTFS] = hostfs_service(&fs_none, NULL);
+	F.no_ops[FUZZ_SLOT_HOSTPROC] = hostproc_service(&proc_none, NULL);
+	F.no_ops[FUZZ_SLOT_HOSTNET] = hostnet_service(&net_none, NULL);
 
+	for (uint32_t slot = 0; slot < FUZZ_N_SLOTS; slot++) {
+		const uint32_t *sizes;
+		uint32_t n;
+
+		sizes = posix_args_sizes(slot, &n);
+		if (!sizes)
+			continue;
+		CHECK(n == ifaces[slot]->n_methods);
+		for (uint32_t m = 0; m < n; m++)
+			CHECK(sizes[m] > 0);
+	}
 	for (uint32_t i = 0; i < FUZZ_N_CHANNELS; i++)
 		if (i != FUZZ_CHAN)
 			fill_neighbour(i);
@@ -656,14 +1334,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	protect_others(PROT_NONE);
 	woke = callee_serve_one(F.callee, seq,
-				S.h.flags & FUZZ_F_NO_OPS ? F.no_ops : F.svcs, 2);
+				S.h.flags & FUZZ_F_NO_OPS ? F.no_ops : F.svcs, FUZZ_N_SLOTS);
 	protect_others(PROT_READ | PROT_WRITE);
 
 	status = F.chan->rep.status;
 	res_len = F.chan->rep.res_len;
 	CHECK(woke == !!(S.h.flags & FUZZ_F_WAITING));
 	CHECK(F.chan->rep.rep_seq == seq);
-	if (expect != 0) {
+	if (expect == EXPECT_REFUSED_OR_CALLED && !S.op_called) {
+		CHECK(status == -EFAULT || status == -EINVAL);
+		expect = status;
+	} else if (expect == EXPECT_REFUSED_OR_CALLED) {
+		CHECK(S.op_called == 1);
+		expect = S.op_ret < 0 ? S.op_ret : expect_after(S.op_ret);
+	} else if (expect != 0) {
 		/* Refused before any implementation ran, with a documented error. */
 		CHECK(!S.op_called);
 		CHECK(expect == -EPROTO || expect == -ENOSYS || expect == -EFAULT ||

@@ -32,9 +32,14 @@
 #define FUZZ_ARENA_START (FUZZ_CHAN_OFF + VMRPC_ARENA_OFF)
 #define FUZZ_ARENA_SIZE (FUZZ_CHAN_SIZE - VMRPC_ARENA_OFF)
 
-/* Registry slots, as published. */
+/* Registry slots, as published: the shadow's interfaces in the shadow's
+ * order (hostd/services_builtin.c), then calc where a module's would be. */
 #define FUZZ_SLOT_HOSTCALLS 0u
-#define FUZZ_SLOT_CALC 1u
+#define FUZZ_SLOT_HOSTFS 1u
+#define FUZZ_SLOT_HOSTPROC 2u
+#define FUZZ_SLOT_HOSTNET 3u
+#define FUZZ_SLOT_CALC 4u
+#define FUZZ_N_SLOTS 5u
 
 #define FUZZ_F_NO_OPS 0x01u  /* serve with empty ops tables: every method -ENOSYS */
 #define FUZZ_F_WAITING 0x02u /* caller_waiting = 1: the callee wakes rep_seq */

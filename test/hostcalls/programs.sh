@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real programs on host files through the LD_PRELOAD shim, against the same
 # programs run natively: cat, cp, ls -l, find, du, sha256sum, tar, grep -r,
+# stat -f and df (statfs, statvfs),
 # python3 walking a tree, sqlite3 creating and querying a database, and the
 # errors ENOENT, EISDIR, ENOTDIR, EACCES. Each case runs twice, natively on
 # DIR and through the shim on /host/DIR (the host is this machine: loopback),
@@ -91,6 +92,29 @@ run tar            sh -c 'tar cf - -C @T@ src docs README | tar tvf - | sort'
 run tar-extract    sh -c 'tar cf - -C @T@ src | tar xf - -C @O@ && find @O@/src -type f | sort | xargs sha256sum'
 run grep-r         sh -c 'grep -rn needle3 @T@ | sort'
 run grep-count     grep -c needle @T@/README
+# statfs/statvfs of host paths and descriptors (hostfs.statfs): the fields
+# no other writer changes between the two runs (not the free counts).
+run stat-f         stat -f -c '%n %t %T %s %S %b %c %l %i' @T@ @T@/src/numbers.txt
+run fstatfs        python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+buf = (ctypes.c_long * 15)()  # struct statfs on x86-64
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for r in (libc.fstatfs(fd, buf), libc.statfs(sys.argv[1].encode(), buf)):
+    # f_type f_bsize f_blocks f_files f_fsid f_namelen f_frsize f_flags
+    print(r, [buf[i] for i in (0, 1, 2, 5, 7, 8, 9, 10)])
+print(libc.statfs(sys.argv[2].encode(), buf), os.strerror(ctypes.get_errno()))
+' @T@/README @T@/missing
+run df             df --output=fstype,size,itotal,target @T@ @T@/README
+run python3-statvfs python3 -c '
+import os, sys
+for p in sys.argv[1:]:
+    s = os.statvfs(p)
+    print(s.f_bsize, s.f_frsize, s.f_blocks, s.f_files, s.f_flag, s.f_namemax, s.f_fsid)
+with open(sys.argv[1] + "/README") as f:
+    s = os.fstatvfs(f.fileno())
+    print(s.f_bsize, s.f_blocks, s.f_namemax)
+' @T@ @T@/src
 run python3-walk   python3 -c '
 import hashlib, os, sys
 root = sys.argv[1]

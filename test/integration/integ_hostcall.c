@@ -373,6 +373,7 @@ static void test_bad_input(void **state)
 	struct itest_hostd h;
 	struct vmrpc_host *host;
 	static char big[1 << 20];
+	struct hostfs_statfs sfs;
 	char buf[16];
 	int32_t fd, self;
 	uint32_t uid, gid;
@@ -388,6 +389,8 @@ static void test_bad_input(void **state)
 		itest_assert_err(hostfs_close(&host->fs, bad), -EBADF);
 		itest_assert_err(hostfs_dup(&host->fs, bad), -EBADF);
 		itest_assert_err(hostfs_fcntl(&host->fs, bad, F_GETFL, 0), -EBADF);
+		itest_assert_err(hostfs_statfs(&host->fs, bad, "", &sfs), -EBADF);
+		itest_assert_err(hostfs_statfs(&host->fs, bad, "x", &sfs), -EBADF);
 	}
 	itest_assert_err(hostfs_read(&host->fs, 999, buf, 1), -EBADF);
 	itest_assert_err(hostfs_read(&host->fs, -1, buf, 1), -EBADF);
@@ -407,6 +410,13 @@ static void test_bad_input(void **state)
 	/* bad paths and flags, as the host says */
 	itest_assert_err(hostfs_openat(&host->fs, AT_FDCWD, "", O_RDONLY, 0), -ENOENT);
 	itest_assert_err(hostfs_openat(&host->fs, 2, "x", O_RDONLY, 0), -EBADF);
+	/* statfs: of fd, of a path (symlinks followed), of nothing */
+	itest_assert_err(hostfs_statfs(&host->fs, fd, "", &sfs), 0);
+	assert_true(sfs.bsize > 0 && sfs.namelen > 0);
+	itest_assert_err(hostfs_statfs(&host->fs, AT_FDCWD, "/proc/self/root", &sfs), 0);
+	assert_true(sfs.bsize > 0 && sfs.namelen > 0);
+	itest_assert_err(hostfs_statfs(&host->fs, AT_FDCWD, "", &sfs), -ENOENT);
+	itest_assert_err(hostfs_statfs(&host->fs, AT_FDCWD, "/nonexistent/x", &sfs), -ENOENT);
 	itest_assert_err(hostfs_close(&host->fs, fd), 0);
 	itest_assert_err(hostfs_close(&host->fs, fd), -EBADF);
 	itest_assert_err(hostcalls_identity(&host->calls, &self, &uid, &gid), 0);
