@@ -64,6 +64,17 @@ void emit_tabs(struct idl_buf *out, int n)
 		idl_buf_putc(out, '\t');
 }
 
+void emit_pad(struct idl_buf *out, const struct idl_field *f)
+{
+	/* A pad the size of an integer is one; other gaps are bytes. */
+	if (f->size == 4 || f->size == 2)
+		idl_buf_printf(out, "\tuint%u_t _pad%u;\n", f->size * 8, f->pad_index);
+	else if (f->size == 1)
+		idl_buf_printf(out, "\tuint8_t _pad%u;\n", f->pad_index);
+	else
+		idl_buf_printf(out, "\tuint8_t _pad%u[%u];\n", f->pad_index, f->size);
+}
+
 /* One line of a doc comment; "/" "*" inside would nest a comment. */
 static void emit_doc_text(struct idl_buf *out, const char *s, size_t len)
 {

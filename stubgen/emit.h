@@ -53,6 +53,9 @@ void emit_header_begin(const struct idl_emit_ctx *ctx, const char *part,
 void emit_header_end(const struct idl_emit_ctx *ctx, const char *part,
 		     struct idl_buf *out);
 
+/* The explicit pad field f of a generated struct, on its own line. */
+void emit_pad(struct idl_buf *out, const struct idl_field *f);
+
 /* A doc comment, indented by indent tabs; nothing if doc is NULL. */
 void emit_doc(struct idl_buf *out, const char *doc, int indent);
 

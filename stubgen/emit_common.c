@@ -15,13 +15,7 @@ static void emit_field(void *opaque, const struct idl_field *f)
 	const struct idl_param *p = f->param;
 
 	if (!p) {
-		/* A pad the size of a scalar is one; other gaps are bytes. */
-		if (f->size == 4 || f->size == 2)
-			idl_buf_printf(out, "\tuint%u_t _pad%u;\n", f->size * 8, f->pad_index);
-		else if (f->size == 1)
-			idl_buf_printf(out, "\tuint8_t _pad%u;\n", f->pad_index);
-		else
-			idl_buf_printf(out, "\tuint8_t _pad%u[%u];\n", f->pad_index, f->size);
+		emit_pad(out, f);
 		return;
 	}
 	switch (p->type.kind) {

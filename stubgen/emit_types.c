@@ -114,13 +114,7 @@ static void emit_member(void *opaque, const struct idl_field *f)
 	struct idl_buf *out = opaque;
 
 	if (!f->member) {
-		/* A pad the size of an integer is one; other gaps are bytes. */
-		if (f->size == 4 || f->size == 2)
-			idl_buf_printf(out, "\tuint%u_t _pad%u;\n", f->size * 8, f->pad_index);
-		else if (f->size == 1)
-			idl_buf_printf(out, "\tuint8_t _pad%u;\n", f->pad_index);
-		else
-			idl_buf_printf(out, "\tuint8_t _pad%u[%u];\n", f->pad_index, f->size);
+		emit_pad(out, f);
 		return;
 	}
 	emit_doc(out, f->member->doc, 1);
