@@ -123,11 +123,20 @@ service = $service
 $user_line
 CONF
 
+# hostd's log is kept across restarts and boots: every wait looks only at
+# what was logged since the last log_mark, so that lines of an earlier boot
+# or an earlier hostd cannot end it.
+log_mark() { mark=$(wc -l <"$work/hostd.log"); }
+log_since() { tail -n +$((mark + 1)) "$work/hostd.log"; }
+log_count() { log_since | grep -c -- "$1" || true; } # log_count PATTERN
+
 start_hostd() {
+	touch "$work/hostd.log"
+	log_mark
 	"$hostd" --config "$work/hostd.conf" >>"$work/hostd.log" 2>&1 &
 	hostd_pid=$!
 	for _ in $(seq 100); do
-		[ "$(grep -c "serving $shm" "$work/hostd.log")" -ge "$1" ] && [ -S "$work/vmb.sock" ] &&
+		[ "$(log_count "serving $shm")" -ge 2 ] && [ -S "$work/vmb.sock" ] &&
 			return 0
 		kill -0 "$hostd_pid" 2>/dev/null || die "vmrpc-hostd exited at start"
 		sleep 0.1
@@ -195,12 +204,16 @@ host_turn() { # the host makes its guest-sourced calls; its last one lets us go 
 	wait_for "the host's guest-sourced calls did not finish" 120 test -e /tmp/host-done &&
 		echo "VMTEST ok: the host's guest-sourced calls ran"
 }
+holds=0
 hold() { # hold REGION: a guest caller left in a host call that never returns
-	vmrpc-vm-reclaim hold \$1 $hostdir/fifo >/tmp/hold 2>&1 &
+	# A file of its own: an earlier hold's "calling" must not end this wait.
+	holds=\$((holds + 1))
+	out=/tmp/hold.\$holds
+	vmrpc-vm-reclaim hold \$1 $hostdir/fifo >\$out 2>&1 &
 	held=\$!
-	wait_for "vmrpc-vm-reclaim hold did not get into its call" 30 grep -q calling /tmp/hold
-	cat /tmp/hold
-	n=\$(sed -n 's/^holding channel //p' /tmp/hold)
+	wait_for "vmrpc-vm-reclaim hold did not get into its call" 30 grep -q calling \$out
+	cat \$out
+	n=\$(sed -n 's/^holding channel //p' \$out)
 }
 echo "VMTEST start ($mode)"
 ls /sys/bus/pci/devices/
@@ -259,6 +272,7 @@ boot_start() {
 		>"$work/qemu-$mode.log" 2>&1 &
 	qemu_pid=$!
 	boot_deadline=$((SECONDS + boot_timeout))
+	log_mark
 }
 
 console() { tr -d '\r' <"$work/console-$1.log"; } # the serial line ends lines in CR LF
@@ -286,9 +300,9 @@ boot_finish() {
 	if grep -q "^not ok" "$log"; then die "the guest ($mode) reported a failed check"; fi
 }
 
-wait_log() { # wait_log COUNT PATTERN: hostd's log has COUNT lines matching
+wait_log() { # wait_log COUNT PATTERN: since the boot began, COUNT lines matching
 	for _ in $(seq 100); do
-		[ "$(grep -c -- "$2" "$work/hostd.log")" -ge "$1" ] && return 0
+		[ "$(log_count "$2")" -ge "$1" ] && return 0
 		sleep 0.1
 	done
 	die "hostd's log never showed $1 line(s) with '$2'"
@@ -351,7 +365,7 @@ guest_sourced_calls() {
 
 	# A host caller killed while its command runs: hostd and guestd
 	# reclaim the channel, and guestd kills the command.
-	release=$(grep -c "guestd released it; channel free" "$work/hostd.log" || true)
+	release=$(log_count "guestd released it; channel free")
 	"$vmrpc" guest-run -n "$bsock" -- sleep 1000 >/dev/null 2>&1 &
 	bg_pid=$!
 	wait_log 1 "vm 'vmb': channel .* offered to the guest for host caller pid $bg_pid "
@@ -381,7 +395,7 @@ guest_sourced_calls() {
 
 head -c 1M /dev/urandom >"$shm-junk"
 release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
-start_hostd 2
+start_hostd
 make_initramfs full
 make_initramfs again
 
@@ -423,10 +437,10 @@ say "the new boot id reclaimed plain channel $stale of the previous boot"
 
 say "restarting hostd: it adopts both regions"
 stop_hostd
-start_hostd 4
+start_hostd
 boot_start again
 boot_finish again
-wait_log 2 "vm 'vmb': QEMU pid .* disconnected"
+wait_log 1 "vm 'vmb': QEMU pid .* disconnected"
 stop_hostd
 failed=0
 say "PASS in $((SECONDS - start)) s"
