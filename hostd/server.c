@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <liburing.h>
 #include <poll.h>
 #include <signal.h>
@@ -39,6 +40,7 @@
 #include "notify.h"
 #include "server.h"
 #include "services.h"
+#include "shadow_creds.h"
 #include "vmrpc/vmrpc.h"
 
 #define SERVER_STOP_TIMEOUT_MS 5000
@@ -334,7 +336,7 @@ static void server_attach(struct server *s, struct attach_req *a)
 	uint32_t i = a->index;
 	struct hchan *c = &s->ch[i];
 	struct shadow_spec spec;
-	char why[128];
+	char why[PATH_MAX + 160], msg[PATH_MAX + 128];
 	int err;
 
 	if (s->n_shadows >= s->max_shadows) {
@@ -360,9 +362,9 @@ static void server_attach(struct server *s, struct attach_req *a)
 		spec.bell_fd = ivsh_server_host_vector(&s->ivsh, 1 + i);
 		spec.wake = "eventfd";
 	}
-	err = shadow_spawn(&spec, &c->shadow_pid, &c->shadow_pidfd);
+	err = shadow_spawn(&spec, &c->shadow_pid, &c->shadow_pidfd, msg, sizeof(msg));
 	if (err < 0) {
-		snprintf(why, sizeof(why), "cannot spawn a shadow: %s", strerror(-err));
+		snprintf(why, sizeof(why), "cannot start a shadow: %s", msg);
 		goto refuse;
 	}
 	s->n_shadows++;
@@ -851,6 +853,11 @@ static void server_fork_handover(struct server *s, const struct vmrpc_doorbell *
 	log_info("%s: channel %u handed over from caller pid %d to its child pid %d",
 		 s->label, i, b->pid, child);
 	vmrpc_host_chan_handed_over(s->region, i, child);
+	/* The child may have detached before we heard of the handover: its
+	 * DETACH doorbell did not match the owner then (server_detach). */
+	if (__atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state, __ATOMIC_ACQUIRE) ==
+	    VMRPC_CHAN_DETACHING)
+		hchan_teardown(s, i, "detached");
 }
 
 /* hostd is a child subreaper (forked shadows must become its children), so
@@ -1135,10 +1142,22 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		.path = o->shm_path,
 	};
 	const struct vmrpc_iface *ifaces[SERVICES_MAX];
-	char msg[512], path[256] = "";
+	char msg[PATH_MAX + 200], path[256] = "";
 	sigset_t mask;
 	int err;
 
+	/* Shadows run as the VM's user (or hostd's own): find out now if they
+	 * could not start, rather than at every attach. (A root hostd's
+	 * loopback shadows run as each caller, known only then.) */
+	if (o->have_ids || geteuid() != 0) {
+		err = creds_check_dir(o->have_ids ? o->uid : geteuid(),
+				      o->have_ids ? o->gid : getegid(),
+				      o->shadow_cwd ? o->shadow_cwd : "/", msg, sizeof(msg));
+		if (err < 0) {
+			log_err("%s: shadows could not start: %s (shadow-cwd)", s->label, msg);
+			return err;
+		}
+	}
 	err = services_load(&s->services, o->modules, o->n_modules, msg, sizeof(msg));
 	if (err < 0) {
 		log_err("cannot load service module: %s", msg);

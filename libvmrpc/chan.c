@@ -190,22 +190,27 @@ VMRPC_API int vmrpc_chan_fork_wait(struct vmrpc_chan *ch, int timeout_ms)
 }
 
 /* Wait until hostd watches pid instead of us (ctl.handover_pid), so that
- * our exit right after fork() cannot take the child's channel with it. */
+ * our exit right after fork() cannot take the child's channel with it.
+ * The child may be done with the channel before hostd took the handover:
+ * DETACHING is its word, and hostd acts on it once the channel is the
+ * child's. hostd clears handover_pid only when it attaches the channel
+ * again, so a parent that looks late still finds the child's pid there. */
 static int chan_wait_handover(struct vmrpc_chan *ch, pid_t pid, int timeout_ms)
 {
 	struct vmrpc_chan_ctl *ctl = &ch->hdr->ctl;
 	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
 
 	for (;;) {
-		uint32_t seen = sync_load_acquire(&ctl->handover_pid);
+		uint32_t seen = sync_load_acquire(&ctl->handover_pid), st;
 		uint64_t now;
 
 		if (seen == (uint32_t)pid)
 			return 0;
 		/* Torn down (the child was not ours, or died): nothing to wait for. */
+		st = sync_load_acquire(&ctl->state);
 		if (sync_load_acquire(&ctl->generation) != ch->generation ||
-		    (sync_load_acquire(&ctl->state) != VMRPC_CHAN_ATTACHED &&
-		     sync_load_acquire(&ctl->state) != VMRPC_CHAN_DEAD))
+		    (st != VMRPC_CHAN_ATTACHED && st != VMRPC_CHAN_DEAD &&
+		     st != VMRPC_CHAN_DETACHING))
 			return -VMRPC_ERESET;
 		now = sync_now_ns();
 		if (now >= deadline)

@@ -37,7 +37,10 @@ VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t c
 	/* The sequence words are already zero (vmrpc_host_chan_free), and the
 	 * callee may already be serving, even asleep with callee_waiting set:
 	 * hostd starts it before this. Writing any of its words here would
-	 * lose the caller's first wake-up, so only ownership changes. */
+	 * lose the caller's first wake-up, so only ownership changes. A new
+	 * owner starts with no handover: the previous owner's stays readable
+	 * until now (a forking parent may look late; chan_wait_handover). */
+	sync_store(&c->ctl.handover_pid, 0);
 	sync_store(&c->ctl.callee_pid, (uint32_t)callee_pid);
 	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_ATTACHED))
 		return -ESTALE; /* the caller gave up its claim */
@@ -91,7 +94,6 @@ VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *r, uint32_t i)
 	sync_store(&c->ctl.owner_pid, 0);
 	sync_store(&c->ctl.callee_pid, 0);
 	sync_store(&c->ctl.kind, VMRPC_CHAN_KIND_HOSTCALL);
-	sync_store(&c->ctl.handover_pid, 0);
 	/* A free channel has zeroed sequence words, so the next shadow, which
 	 * may start before hostd publishes ATTACHED, begins from 0 and neither
 	 * replays the last request nor ignores the first one. */

@@ -426,7 +426,14 @@ static void test_bad_input(void **state)
 
 /* ---- guest fork ----------------------------------------------------------- */
 
-enum fork_case { FORK_OK, FORK_PARENT_DIES, FORK_SHADOW_DIES, FORK_CHILD_DIES, FORK_PARENT_EXITS };
+enum fork_case {
+	FORK_OK,
+	FORK_PARENT_DIES,
+	FORK_SHADOW_DIES,
+	FORK_CHILD_DIES,
+	FORK_PARENT_EXITS,
+	FORK_CHILD_FIRST, /* the child is done with its channel before the handover */
+};
 
 struct fork_arg {
 	enum fork_case what;
@@ -445,8 +452,9 @@ static int fork_caller(int rd, int wr, void *arg)
 	int64_t go;
 	char buf[8];
 	pid_t child;
-	int st;
+	int st, done[2];
 
+	ITEST_CHECK(pipe(done) == 0);
 	ITEST_CHECK_EQ(vmrpc_host_attach(NULL, &host), 0);
 	ITEST_CHECK_EQ(hostcalls_identity(&host->calls, &self, &uid, &gid), 0);
 	fd = hostfs_openat(&host->fs, AT_FDCWD, fa->path, O_RDONLY, 0);
@@ -482,10 +490,13 @@ static int fork_caller(int rd, int wr, void *arg)
 		if (fa->what == FORK_PARENT_EXITS)
 			itest_send(wr, getpid());
 		vmrpc_host_detach(host);
+		itest_send(done[1], 1);
 		_exit(0);
 	}
+	if (fa->what == FORK_CHILD_FIRST) /* its DETACH reaches hostd first */
+		ITEST_CHECK_EQ(itest_recv(done[0], &go, ITEST_DEADLINE_MS), 0);
 	r = vmrpc_host_fork_parent(host, &f, child);
-	if (fa->what == FORK_OK || fa->what == FORK_PARENT_EXITS)
+	if (fa->what == FORK_OK || fa->what == FORK_PARENT_EXITS || fa->what == FORK_CHILD_FIRST)
 		ITEST_CHECK_EQ(r, 0);
 	if (fa->what == FORK_PARENT_EXITS)
 		_exit(0); /* at once: the child's channel must stay */
@@ -530,6 +541,18 @@ static void test_fork_lifecycle(void **state)
 	itest_log_wait(&h, 1, "handed over", (char *)NULL);
 	itest_log_wait(&h, 2, "reaped", (char *)NULL);
 
+	/* The child detaches before the parent hands the channel over: the
+	 * parent's handover still succeeds, and hostd, once the channel is the
+	 * child's, honours the detach it could not match before. */
+	fa.what = FORK_CHILD_FIRST;
+	itest_child_start(&c, fork_caller, &fa);
+	itest_expect(&c);
+	assert_int_equal(itest_child_wait(&c), 0);
+	itest_log_wait(&h, 2, "handed over", (char *)NULL);
+	/* two per case so far: the parent's channel and the child's */
+	itest_log_wait(&h, 4, "detached: caller pid", "detached, shadow pid", (char *)NULL);
+	itest_log_wait(&h, 4, "reaped", (char *)NULL);
+
 	/* The parent exits right after fork(): once hostd has seen it go,
 	 * the child still reads its host descriptor in its own shadow. */
 	fa.what = FORK_PARENT_EXITS;
@@ -549,7 +572,7 @@ static void test_fork_lifecycle(void **state)
 		assert_int_equal(itest_wait_exit(child, ITEST_DEADLINE_MS, &st), 0);
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
-	itest_log_wait(&h, 4, "reaped", (char *)NULL);
+	itest_log_wait(&h, 6, "reaped", (char *)NULL);
 
 	/* The parent dies after the shadow forked, before fork(): both its
 	 * shadow and the forked copy go. */
@@ -557,7 +580,7 @@ static void test_fork_lifecycle(void **state)
 	itest_child_start(&c, fork_caller, &fa);
 	itest_expect(&c);
 	assert_int_equal(itest_child_wait(&c), 0);
-	itest_log_wait(&h, 6, "reaped", (char *)NULL);
+	itest_log_wait(&h, 8, "reaped", (char *)NULL);
 	for (int i = 0; shadows(&h, pids, 8) > 0; i++) {
 		assert_true(i < ITEST_DEADLINE_MS / 10);
 		usleep(10000);
