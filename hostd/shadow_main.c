@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* vmrpc-shadow: serves one channel for one guest caller, as that caller's
  * unprivileged host user. Started by vmrpc-hostd only; it inherits the region
- * on --region-fd and exits when hostd kills it (caller gone) or dies. */
+ * on --region-fd and exits when hostd kills it (caller gone) or dies. A root
+ * hostd starts it as root: it loads its service modules, drops to --uid and
+ * --gid for good, enters --cwd, and only then looks at the region. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "services.h"
+#include "shadow_creds.h"
 #include "shadow_fds.h"
 #include "shadow_fork.h"
 #include "vmrpc/vmrpc.h"
@@ -24,11 +27,15 @@ int main(int argc, char **argv)
 		{ "wake", required_argument, NULL, 'w' },
 		{ "bell-fd", required_argument, NULL, 'b' },
 		{ "doorbell", required_argument, NULL, 'd' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "gid", required_argument, NULL, 'g' },
+		{ "cwd", required_argument, NULL, 'C' },
 		{ 0 }
 	};
 	static enum vmrpc_wake wake = VMRPC_WAKE_FUTEX; /* static: kept across siglongjmp */
 	static long bell_fd = -1;
-	const char *doorbell = NULL;
+	const char *doorbell = NULL, *cwd = NULL;
+	long uid = -1, gid = -1;
 	const char *modules[SERVICES_MODULES_MAX];
 	size_t n_modules = 0;
 	struct vmrpc_region *region;
@@ -69,17 +76,35 @@ int main(int argc, char **argv)
 		case 'd':
 			doorbell = optarg;
 			break;
+		case 'u':
+			uid = strtol(optarg, NULL, 10);
+			break;
+		case 'g':
+			gid = strtol(optarg, NULL, 10);
+			break;
+		case 'C':
+			cwd = optarg;
+			break;
 		default:
 			fprintf(stderr, "vmrpc-shadow: started by vmrpc-hostd only\n");
 			return 2;
 		}
 	}
-	if (fd < 0 || chan < 0 || chan >= VMRPC_CHAN_MAX) {
+	if (fd < 0 || chan < 0 || chan >= VMRPC_CHAN_MAX || (uid < 0) != (gid < 0)) {
 		fprintf(stderr, "vmrpc-shadow: started by vmrpc-hostd only\n");
 		return 2;
 	}
 	err = services_load(&services, modules, n_modules, msg, sizeof(msg));
 	if (err < 0) {
+		fprintf(stderr, "vmrpc-shadow: %s\n", msg);
+		return 1;
+	}
+	if (uid >= 0 && (err = creds_drop((uid_t)uid, (gid_t)gid)) < 0) {
+		fprintf(stderr, "vmrpc-shadow: cannot become uid %ld gid %ld: %s\n", uid, gid,
+			strerror(-err));
+		return 1;
+	}
+	if (cwd && creds_enter(cwd, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "vmrpc-shadow: %s\n", msg);
 		return 1;
 	}

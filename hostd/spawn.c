@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Spawning shadows: fork, drop to the caller's credentials and limits, and
- * exec a dedicated binary, so that no daemon state (memory, descriptors,
- * privileges) reaches code that serves a guest. */
+/* Spawning shadows: fork, set the caller's limits, and exec a dedicated
+ * binary, so that no daemon state (memory, descriptors) reaches code that
+ * serves a guest. The binary starts with hostd's credentials and drops to
+ * the caller's itself (vmrpc-shadow --uid/--gid) once it has loaded its
+ * libraries and service modules: those need not be reachable by the
+ * caller's user (a tree built in root's 0700 home), and nothing from the
+ * guest is read before the drop. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,7 @@
 
 #include "spawn.h"
 
-#define SPAWN_ARGV_MAX (12 + 2 * 16)
+#define SPAWN_ARGV_MAX (20 + 2 * 16)
 
 static int spawn_pidfd_open(pid_t pid)
 {
@@ -32,11 +35,21 @@ static void spawn_limit(int resource, uint64_t value)
 		setrlimit(resource, &rl);
 }
 
-/* In the child: anything failing here ends it with status 127, which hostd
- * reports as the shadow's exit. */
-static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec, pid_t parent)
+/* In the child: a failure before the exec is reported on report_fd (what
+ * failed and its errno) and ends the child with status 127. */
+static void __attribute__((noreturn)) spawn_fail(int report_fd, int what)
 {
-	char chan[32], fdarg[] = "3", bellarg[] = "4";
+	struct spawn_report rep = { .what = what, .err = errno };
+
+	if (write(report_fd, &rep, sizeof(rep)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec, pid_t parent,
+						  int report_fd)
+{
+	char chan[32], fdarg[] = "3", bellarg[] = "4", uid[16], gid[16];
 	const char *argv[SPAWN_ARGV_MAX];
 	const char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", NULL, NULL };
 	char spin_env[64];
@@ -47,39 +60,36 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 
 	/* Die with hostd: a shadow outliving it would serve nobody. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(127);
+		spawn_fail(report_fd, SPAWN_FAIL_SETUP);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	setsid();
 
-	/* Out of the way of fds 3 and 4 first: it becomes fd 4 below. */
-	if (spec->bell_fd >= 0 && (bell = fcntl(spec->bell_fd, F_DUPFD, 10)) < 0)
+	/* Out of the way of fds 0 to 4 first: they are set up below. */
+	if ((report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 10)) < 0)
 		_exit(127);
+	if (spec->bell_fd >= 0 && (bell = fcntl(spec->bell_fd, F_DUPFD, 10)) < 0)
+		spawn_fail(report_fd, SPAWN_FAIL_SETUP);
 	/* A fresh open file description: the region fd carries hostd's flock,
 	 * which must not outlive hostd in a shadow. */
 	snprintf(chan, sizeof(chan), "/proc/self/fd/%d", spec->region_fd);
 	fd = open(chan, O_RDWR); /* not close-on-exec: it may already be fd 3 */
 	if (fd < 0 || (fd != 3 && dup2(fd, 3) < 0))
-		_exit(127);
+		spawn_fail(report_fd, SPAWN_FAIL_SETUP);
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
-		_exit(127);
+		spawn_fail(report_fd, SPAWN_FAIL_SETUP);
 	if (bell >= 0 && dup2(bell, 4) < 0)
-		_exit(127);
-	/* stderr stays: a shadow's last words belong in hostd's log. */
-	close_range(bell >= 0 ? 5 : 4, ~0u, 0);
+		spawn_fail(report_fd, SPAWN_FAIL_SETUP);
+	/* stderr stays: a shadow's last words belong in hostd's log. Only
+	 * report_fd (close-on-exec, at 10 or above) survives above 4. */
+	close_range(bell >= 0 ? 5 : 4, (unsigned)report_fd - 1, 0);
+	close_range((unsigned)report_fd + 1, ~0u, 0);
 
 	spawn_limit(RLIMIT_NOFILE, spec->limits->nofile);
 	spawn_limit(RLIMIT_AS, spec->limits->as_bytes);
 	spawn_limit(RLIMIT_NPROC, spec->limits->nproc);
 	spawn_limit(RLIMIT_CORE, 0);
-
-	if (geteuid() == 0) {
-		if (setgroups(0, NULL) < 0 || setgid(spec->gid) < 0 || setuid(spec->uid) < 0)
-			_exit(127);
-	}
-	if (spec->cwd && chdir(spec->cwd) < 0)
-		_exit(127);
 
 	snprintf(chan, sizeof(chan), "%u", spec->chan_index);
 	argv[n++] = "vmrpc-shadow";
@@ -87,6 +97,18 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 	argv[n++] = fdarg;
 	argv[n++] = "--channel";
 	argv[n++] = chan;
+	if (geteuid() == 0) { /* the shadow drops to them once it is loaded */
+		snprintf(uid, sizeof(uid), "%u", (unsigned)spec->uid);
+		snprintf(gid, sizeof(gid), "%u", (unsigned)spec->gid);
+		argv[n++] = "--uid";
+		argv[n++] = uid;
+		argv[n++] = "--gid";
+		argv[n++] = gid;
+	}
+	if (spec->cwd) {
+		argv[n++] = "--cwd";
+		argv[n++] = spec->cwd;
+	}
 	if (spec->verbose)
 		argv[n++] = "--verbose";
 	if (spec->wake) {
@@ -111,24 +133,53 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 		envp[1] = spin_env;
 	}
 	execve(spec->exe, (char *const *)argv, (char *const *)envp);
-	_exit(127);
+	spawn_fail(report_fd, SPAWN_FAIL_EXEC);
 }
 
-int shadow_spawn(const struct shadow_spec *spec, pid_t *ret_pid, int *ret_pidfd)
+int shadow_spawn(const struct shadow_spec *spec, pid_t *ret_pid, int *ret_pidfd,
+		 char *why, size_t why_size)
 {
+	struct spawn_report rep;
 	pid_t parent = getpid(), pid;
-	int pidfd, err;
+	int pidfd, err, p[2];
+	ssize_t n;
 
-	pid = fork();
-	if (pid < 0)
+	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	if (pid == 0)
-		spawn_child(spec, parent);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(p[0]);
+		close(p[1]);
+		snprintf(why, why_size, "fork: %s", strerror(-err));
+		return err;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		spawn_child(spec, parent, p[1]);
+	}
+	close(p[1]);
+	/* End of file: the exec happened (the pipe was close-on-exec). */
+	do
+		n = read(p[0], &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == (ssize_t)sizeof(rep)) {
+		waitpid(pid, NULL, 0);
+		if (rep.what == SPAWN_FAIL_EXEC)
+			snprintf(why, why_size, "cannot execute %s: %s", spec->exe,
+				 strerror(rep.err));
+		else
+			snprintf(why, why_size, "cannot set up its process: %s",
+				 strerror(rep.err));
+		return -rep.err;
+	}
 	pidfd = spawn_pidfd_open(pid);
 	if (pidfd < 0) {
 		err = -errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		snprintf(why, why_size, "pidfd_open: %s", strerror(-err));
 		return err;
 	}
 	*ret_pid = pid;

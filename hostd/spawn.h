@@ -16,9 +16,9 @@ struct shadow_spec {
 	const char *exe;            /* the vmrpc-shadow binary */
 	int region_fd;              /* becomes the shadow's fd 3 */
 	uint32_t chan_index;
-	uid_t uid;                  /* switched to when hostd is root */
+	uid_t uid;                  /* the shadow drops to them when hostd is root */
 	gid_t gid;
-	const char *cwd;            /* initial working directory */
+	const char *cwd;            /* initial working directory, entered as uid */
 	const char *const *modules; /* --service paths, n_modules of them */
 	size_t n_modules;
 	const struct shadow_limits *limits;
@@ -30,7 +30,16 @@ struct shadow_spec {
 				     * FORK_READY of a forked shadow; else NULL */
 };
 
-/* fork + exec one shadow. Returns 0 with its pid and a pidfd. */
-int shadow_spawn(const struct shadow_spec *spec, pid_t *ret_pid, int *ret_pidfd);
+/* What a child that did not reach the exec writes on its report pipe. */
+enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_EXEC = 2 };
+struct spawn_report {
+	int what;
+	int err;
+};
+
+/* fork + exec one shadow. Returns 0 with its pid and a pidfd once the exec
+ * happened, or -errno with what failed in why. */
+int shadow_spawn(const struct shadow_spec *spec, pid_t *ret_pid, int *ret_pidfd,
+		 char *why, size_t why_size);
 
 #endif /* HOSTD_SPAWN_H */

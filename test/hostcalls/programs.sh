@@ -11,12 +11,7 @@
 # usage: programs.sh VMRPC_HOSTD VMRPC_SHADOW LIBVMRPC_PRELOAD [FIRST:...]
 # (FIRST: libraries to preload before the shim: a sanitized build's runtimes)
 set -uo pipefail
-hostd=$1 shadow=$2 preload=$3
-if [ -n "${4:-}" ]; then
-	preload=$4:$preload
-	# programs leak at exit by design, and the runtime is not first in them
-	export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
-fi
+hostd=$1 shadow=$2 shim=$3
 
 work=$(mktemp -d /tmp/vmrpc-programs.XXXXXX)
 chmod 755 "$work"
@@ -26,6 +21,20 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The EACCES cases run as nobody, with the shim preloaded too, and this tree
+# may be where nobody cannot reach (root's 0700 home): the programs load
+# copies of the shim and of the project's libraries it needs from here.
+mkdir "$work/lib"
+cp "$shim" "$work/lib/"
+ldd "$shim" | awk '$3 ~ /^\// && $3 !~ /^\/(usr\/)?lib/ { print $3 }' | xargs -r cp -t "$work/lib"
+chmod -R a+rX "$work/lib"
+preload=$work/lib/$(basename "$shim")
+if [ -n "${4:-}" ]; then
+	preload=$4:$preload
+	# programs leak at exit by design, and the runtime is not first in them
+	export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
+fi
 
 export VMRPC_RUNTIME_DIR=$work/rt VMRPC_REGION=progs
 mkdir -p "$VMRPC_RUNTIME_DIR"
@@ -64,7 +73,7 @@ run() {
 	host=("${host[@]//@O@//host$work/out-host}")
 	"${native[@]}" >"$work/n.out" 2>"$work/n.err"
 	local ns=$?
-	env LD_PRELOAD="$preload" "${host[@]}" >"$work/h.out" 2>"$work/h.err"
+	env LD_PRELOAD="$preload" LD_LIBRARY_PATH="$work/lib" "${host[@]}" >"$work/h.out" 2>"$work/h.err"
 	local hs=$?
 	sed -i "s|/host$t|$t|g; s|/host$work/out-host|$work/out-native|g" "$work/h.out" "$work/h.err"
 	cases=$((cases + 1))

@@ -2,8 +2,11 @@
 /*
  * A caller running as an unprivileged user (nobody, 65534) attaches to a
  * hostd running as root: its shadow runs as that user, not as root, so the
- * host's permission checks apply to the caller's host calls. Needs root to
- * set up; skipped otherwise.
+ * host's permission checks apply to the caller's host calls. Wherever the
+ * shadow binary is (a build tree in root's 0700 home), it starts and drops
+ * to the caller's user; a shadow-cwd the VM's user cannot enter is refused
+ * when hostd starts, naming the directory in the way. Needs root to set up;
+ * skipped otherwise.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 #include "hostcalls_caller.h"
@@ -118,10 +122,97 @@ static void test_nonroot_caller(void **state)
 	itest_hostd_stop(&h);
 }
 
+/* The identity a nobody caller's shadow reports, on wr: pid, uid, gid. */
+static int identity_main(int rd, int wr, void *arg)
+{
+	struct vmrpc_guest g;
+	struct vmrpc_binding hc;
+	uint32_t uid, gid;
+	int32_t pid;
+
+	(void)rd;
+	(void)arg;
+	ITEST_CHECK(setgroups(0, NULL) == 0 && setgid(NOBODY) == 0 && setuid(NOBODY) == 0);
+	ITEST_CHECK_EQ(vmrpc_guest_attach(NULL, &g), 0);
+	ITEST_CHECK_EQ(hostcalls_bind(g.chan, &hc), 0);
+	ITEST_CHECK_EQ(hostcalls_identity(&hc, &pid, &uid, &gid), 0);
+	ITEST_CHECK(itest_send(wr, pid) == 0 && itest_send(wr, uid) == 0 &&
+		    itest_send(wr, gid) == 0);
+	vmrpc_guest_detach(&g);
+	return 0;
+}
+
+/* A project cloned where other users cannot go: the shadow binary sits in
+ * a directory only root may enter, and a nobody caller still gets a shadow
+ * running as nobody. */
+static void test_shadow_in_private_dir(void **state)
+{
+	struct itest_hostd h;
+	struct itest_child c;
+	char dir[PATH_MAX], exe[PATH_MAX + 16];
+	char *bin;
+	size_t len;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/root-only", itest_dir());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(exe, sizeof(exe), "%s/vmrpc-shadow", dir);
+	bin = itest_read_file(ITEST_SHADOW, &len);
+	itest_write_file(exe, bin, len);
+	free(bin);
+	assert_int_equal(chmod(exe, 0755), 0);
+
+	itest_hostd_start(&h, "--channels", "2", "--mode", "0666", "--shadow", exe, (char *)NULL);
+	itest_child_start(&c, identity_main, NULL);
+	assert_true(itest_expect(&c) > 0);
+	assert_int_equal(itest_expect(&c), NOBODY); /* uid */
+	assert_int_equal(itest_expect(&c), NOBODY); /* gid */
+	assert_int_equal(itest_child_wait(&c), 0);
+	itest_log_wait(&h, 1, "reaped", (char *)NULL);
+	itest_hostd_stop(&h);
+}
+
+/* A VM whose shadows could not enter their shadow-cwd: hostd says so when
+ * it starts, naming the user and the directory that stops them. */
+static void test_unreachable_shadow_cwd(void **state)
+{
+	char dir[PATH_MAX], conf[PATH_MAX], text[3 * PATH_MAX], want[PATH_MAX + 64];
+	const char *args[3] = { "--config", conf, NULL };
+	char *err;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/closed", itest_dir());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(conf, sizeof(conf), "%s/hostd.conf", itest_dir());
+	snprintf(text, sizeof(text),
+		 "[vm a]\ntransport = ivshmem-plain\nshm-file = %s/a.shm\nshm-size = 4M\n"
+		 "user = %d\nshadow-cwd = %s/inner\n",
+		 itest_dir(), NOBODY, dir);
+	itest_write_file(conf, text, strlen(text));
+	status = itest_hostd_run(args, &err);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	snprintf(want, sizeof(want), "cannot enter %s/inner as uid %d gid %d", dir, NOBODY, NOBODY);
+	if (!strstr(err, want))
+		fail_msg("stderr lacks \"%s\": %s", want, err);
+	snprintf(want, sizeof(want), "%s is mode 0700, owner 0:0", dir);
+	if (!strstr(err, want))
+		fail_msg("stderr lacks \"%s\": %s", want, err);
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_nonroot_caller, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_shadow_in_private_dir, itest_setup,
+						itest_teardown),
+		cmocka_unit_test_setup_teardown(test_unreachable_shadow_cwd, itest_setup,
+						itest_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_nonroot", tests, NULL, NULL);
