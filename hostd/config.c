@@ -4,7 +4,7 @@
  *
  *   [vm NAME]
  *   transport = ivshmem-doorbell     # or ivshmem-plain
- *   shm-file = /dev/shm/vmrpc-NAME   # the region; outlives hostd
+ *   shm-file = /dev/shm/vmrpc-NAME   # ivshmem-plain: the region; outlives hostd
  *   shm-size = 8M                    # a power of two: QEMU's BAR2
  *   socket = /run/vmrpc/NAME.sock    # ivshmem-doorbell: QEMU's chardev
  *   user = vmrpc-NAME                # shadows run as this user (and group)
@@ -286,8 +286,13 @@ static int config_check_vm(struct config_parser *p, struct config *cfg, size_t i
 	uint32_t cs = vm->chan_size ? vm->chan_size : CONFIG_DEFAULT_CHAN_SIZE;
 	uint64_t fit;
 
-	if (!vm->shm_path)
-		return config_error(p, "VM '%s': shm-file is missing", vm->name);
+	if (!vm->shm_path && vm->transport == SERVER_IVSHMEM_PLAIN)
+		return config_error(p, "VM '%s': shm-file is missing (transport ivshmem-plain)",
+				    vm->name);
+	if (vm->shm_path && vm->transport == SERVER_IVSHMEM_DOORBELL)
+		return config_error(p, "VM '%s': shm-file is only for transport ivshmem-plain "
+				    "(an ivshmem-doorbell VM's region is a sealed memfd QEMU "
+				    "receives on its socket)", vm->name);
 	if (!vm->shm_size)
 		return config_error(p, "VM '%s': shm-size is missing", vm->name);
 	if (vm->transport == SERVER_IVSHMEM_DOORBELL && !vm->socket_path)
@@ -323,7 +328,7 @@ static int config_check_vm(struct config_parser *p, struct config *cfg, size_t i
 	if (!vm->shadow_cwd)
 		vm->shadow_cwd = strdup("/");
 	for (size_t j = 0; j < i; j++) {
-		if (!strcmp(cfg->vm[j].shm_path, vm->shm_path))
+		if (vm->shm_path && cfg->vm[j].shm_path && !strcmp(cfg->vm[j].shm_path, vm->shm_path))
 			return config_error(p, "VMs '%s' and '%s' share shm-file %s", cfg->vm[j].name,
 					    vm->name, vm->shm_path);
 		if (vm->socket_path && cfg->vm[j].socket_path &&

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 #include "vmrpc/vmrpc.h"
 
@@ -228,6 +229,7 @@ int main(int argc, char **argv)
 	char *end;
 	int c, err;
 
+	notify_take_stored(); /* before anything else opens a descriptor */
 	while ((c = getopt_long(argc, argv, "l:f:c:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':

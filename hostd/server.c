@@ -5,12 +5,16 @@
  * no calls and no attaches hostd sleeps in the kernel.
  *
  * Channel lifecycle as hostd tracks it (struct hchan.st):
- *   FREE --attach doorbell--> ATTACHED --detach / caller exit--> CLOSING
+ *   FREE --attach doorbell--> STARTING --shadow says READY--> ATTACHED
+ *   STARTING --shadow exits (or is not ready in time)--> REFUSED
+ *   STARTING, ATTACHED --detach / caller exit--> CLOSING
  *   ATTACHED --shadow exit--> DEAD --detach / caller exit--> FREE
  *   CLOSING --shadow reaped--> FREE
  *   FREE --attach refused--> REFUSED --caller reads it / exits--> FREE
- *   FREE --ATTACH_FORK--> FORKING --FORK_READY--> ATTACHED (a forked shadow)
+ *   FREE --ATTACH_FORK--> FORKING --FORK_READY, ADOPT--> STARTING (a forked shadow)
  *   FORKING --caller withdraws / exits--> FREE
+ * Only READY, on the shadow's private control socket, makes a channel
+ * ATTACHED: what a shadow serves is decided between hostd and the shadow.
  * Guest-sourced channels (a host program calls the guest agent):
  *   FREE --host caller connects--> GSRC --connection closes--> GSRC_CLOSING
  *   GSRC_CLOSING --guestd RELEASED it--> FREE
@@ -41,15 +45,20 @@
 #include "server.h"
 #include "services.h"
 #include "shadow_creds.h"
+#include "shadow_log.h"
+#include "shadow_proto.h"
 #include "vmrpc/vmrpc.h"
 
 #define SERVER_STOP_TIMEOUT_MS 5000
 /* ivshmem-plain has no doorbell: hostd looks for claims and detaches this
  * often (the price of that transport: an idle hostd still wakes up). */
 #define SERVER_PLAIN_SCAN_MS 50
+/* A shadow that has not said READY by then is killed, and the attach refused. */
+#define SERVER_START_TIMEOUT_S 10
 
 enum hchan_state {
-	H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED, H_GSRC, H_GSRC_CLOSING, H_FORKING
+	H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED, H_GSRC, H_GSRC_CLOSING, H_FORKING,
+	H_STARTING
 };
 
 struct hchan {
@@ -64,8 +73,15 @@ struct hchan {
 	const char *why; /* why CLOSING: for the detach log line */
 	int attached;    /* hostd set ATTACHED (or OFFERED) in the region for this caller */
 	int conn_fd;     /* guest-sourced: the host caller's connection, or -1 */
-	uint32_t fork_parent; /* FORKING: the caller's own channel */
+	uid_t caller_uid;
+	uint32_t fork_parent; /* FORKING, and a forked shadow: the caller's own
+			       * channel; else UINT32_MAX */
 	uid_t fork_uid;       /* FORKING: the uid the forked shadow must have */
+	uint32_t sh_epoch;    /* +1 per shadow: its completions of an older one are stale */
+	int ctl_fd;           /* the shadow's control socket, or -1 */
+	int log_fd;           /* the shadow's stderr, or -1 */
+	struct shadow_log log;
+	struct __kernel_timespec start_ts; /* STARTING: its deadline's timeout */
 };
 
 enum ev_kind {
@@ -80,6 +96,10 @@ enum ev_kind {
 	EV_SCAN,     /* ivshmem-plain: time to look at the region */
 	EV_HOSTLISTEN, /* a host program connects to call into the guest */
 	EV_HOSTCONN,   /* a host caller's connection closed */
+	EV_MAP,        /* loopback: a caller asks for the sealed region */
+	EV_SHADOW_CTL, /* a shadow wrote its control socket */
+	EV_SHADOW_LOG, /* a shadow wrote its stderr */
+	EV_START_TIMEOUT, /* a STARTING shadow's deadline */
 };
 
 struct server {
@@ -94,6 +114,7 @@ struct server {
 	struct io_uring ring;
 	int bell_fd;
 	char bell_path[108]; /* loopback: the doorbell socket, for shadows */
+	int map_fd;          /* loopback: where callers get the sealed region */
 	int sig_fd;
 	uint32_t n_channels;
 	uint32_t max_shadows;
@@ -108,6 +129,13 @@ struct server {
 };
 
 static void server_scan_guestd(struct server *s);
+static void server_refuse(struct server *s, uint32_t i, int err, pid_t pid, const char *why);
+
+/* Whether pid is no longer running (or never was). */
+static int server_pid_gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
 
 static uint64_t ev_data(enum ev_kind kind, uint32_t epoch, uint32_t index)
 {
@@ -160,6 +188,62 @@ static void hchan_close_caller(struct server *s, uint32_t i)
 	}
 }
 
+static void hchan_log_prefix(struct server *s, uint32_t i, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s: channel %u: shadow pid %d", s->label, i, s->ch[i].shadow_pid);
+}
+
+/* Watch a new shadow of channel i: its exit, its control socket, its log. */
+static void hchan_watch_shadow(struct server *s, uint32_t i, const struct shadow_proc *p)
+{
+	struct hchan *c = &s->ch[i];
+
+	c->sh_epoch++;
+	c->shadow_pid = p->pid;
+	c->shadow_pidfd = p->pidfd;
+	c->ctl_fd = p->ctl_fd;
+	c->log_fd = p->log_fd;
+	shadow_log_init(&c->log);
+	s->n_shadows++;
+	server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->sh_epoch, i), 0);
+	server_poll(s, c->ctl_fd, ev_data(EV_SHADOW_CTL, c->sh_epoch, i), 0);
+	server_poll(s, c->log_fd, ev_data(EV_SHADOW_LOG, c->sh_epoch, i), 1);
+}
+
+/* The shadow is gone: log what is left of its stderr, close both sockets.
+ * Its completions are stale from now on (sh_epoch). */
+static void hchan_unwatch_shadow(struct server *s, uint32_t i)
+{
+	struct hchan *c = &s->ch[i];
+	char prefix[160];
+
+	if (c->log_fd >= 0) {
+		hchan_log_prefix(s, i, prefix, sizeof(prefix));
+		shadow_log_pump(&c->log, c->log_fd, prefix);
+		server_unpoll(s, ev_data(EV_SHADOW_LOG, c->sh_epoch, i));
+	}
+	if (c->ctl_fd >= 0)
+		server_unpoll(s, ev_data(EV_SHADOW_CTL, c->sh_epoch, i));
+	io_uring_submit(&s->ring); /* the removals reach the kernel before the fds go */
+	if (c->log_fd >= 0)
+		close(c->log_fd);
+	if (c->ctl_fd >= 0)
+		close(c->ctl_fd);
+	c->log_fd = c->ctl_fd = -1;
+	c->sh_epoch++;
+}
+
+/* STARTING: a shadow has until then to say READY. */
+static void hchan_arm_start_timeout(struct server *s, uint32_t i)
+{
+	struct hchan *c = &s->ch[i];
+	struct io_uring_sqe *sqe = server_sqe(s);
+
+	c->start_ts = (struct __kernel_timespec){ .tv_sec = SERVER_START_TIMEOUT_S };
+	io_uring_prep_timeout(sqe, &c->start_ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, ev_data(EV_START_TIMEOUT, c->sh_epoch, i));
+}
+
 /* Forget a channel. Write FREE into the region only if hostd attached it
  * there: a claim hostd refused, or one the caller withdrew, is the caller's
  * to hand back, and by the time hostd hears of it someone else may have
@@ -177,8 +261,19 @@ static void hchan_free(struct server *s, uint32_t i)
 	}
 	if (c->st == H_GSRC || c->st == H_GSRC_CLOSING)
 		s->n_gsrc--;
+	/* A claim hostd never attached (its shadow did not start, or its
+	 * caller went first) is the caller's; but a caller that is gone can
+	 * hand nothing back: free it if it is still exactly that claim. */
+	if (!c->attached && c->caller_pid > 0 && !s->vm &&
+	    vmrpc_host_claim_check(s->region, &(struct vmrpc_doorbell){
+			  .msg = { .op = VMRPC_DOORBELL_ATTACH, .chan_index = i,
+				   .nonce = c->nonce },
+			  .pid = c->caller_pid }) == 0 &&
+	    server_pid_gone(c->caller_pid))
+		c->attached = 1;
 	c->st = H_FREE;
 	c->caller_pid = 0;
+	c->fork_parent = UINT32_MAX;
 	if (c->attached) {
 		c->attached = 0;
 		vmrpc_host_chan_free(s->region, i);
@@ -208,6 +303,7 @@ static void hchan_teardown(struct server *s, uint32_t i, const char *why)
 	struct hchan *c = &s->ch[i];
 
 	switch (c->st) {
+	case H_STARTING:
 	case H_ATTACHED:
 		c->why = why;
 		c->st = H_CLOSING;
@@ -256,13 +352,27 @@ static void server_on_shadow(struct server *s, uint32_t i)
 	if (waitid(P_PIDFD, (id_t)c->shadow_pidfd, &si, WEXITED | WNOHANG) < 0 ||
 	    si.si_pid == 0) {
 		/* Not reapable yet (cannot happen for POLLIN on a pidfd): re-arm. */
-		server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
+		server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->sh_epoch, i), 0);
 		return;
 	}
 	close(c->shadow_pidfd);
 	c->shadow_pidfd = -1;
 	s->n_shadows--;
+	hchan_unwatch_shadow(s, i);
 	describe_exit(&si, how, sizeof(how));
+	if (c->st == H_STARTING) {
+		/* It never served: the claim is refused, with what it said. */
+		char why[SHADOW_LOG_LINE_MAX + 160];
+		pid_t caller = c->caller_pid;
+
+		snprintf(why, sizeof(why), "its shadow pid %d could not start (%s)%s%s",
+			 c->shadow_pid, how, *shadow_log_last(&c->log) ? ": " : "",
+			 shadow_log_last(&c->log));
+		hchan_close_caller(s, i);
+		c->st = H_FREE;
+		server_refuse(s, i, -VMRPC_ESHADOW, caller, why);
+		return;
+	}
 	if (c->st == H_CLOSING) {
 		log_info("%s: channel %u detached: caller pid %d %s, shadow pid %d "
 			 "reaped",
@@ -336,6 +446,7 @@ static void server_attach(struct server *s, struct attach_req *a)
 	uint32_t i = a->index;
 	struct hchan *c = &s->ch[i];
 	struct shadow_spec spec;
+	struct shadow_proc proc;
 	char why[PATH_MAX + 160], msg[PATH_MAX + 128];
 	int err;
 
@@ -347,9 +458,12 @@ static void server_attach(struct server *s, struct attach_req *a)
 		.exe = s->opts->shadow_exe,
 		.region_fd = vmrpc_region_fd(s->region),
 		.chan_index = i,
+		.n_channels = s->n_channels,
+		.chan_size = vmrpc_region_hdr(s->region)->chan_size,
 		.uid = a->uid,
 		.gid = a->gid,
 		.cwd = s->opts->shadow_cwd,
+		.root = s->opts->root,
 		.modules = s->opts->modules,
 		.n_modules = s->opts->n_modules,
 		.limits = &s->opts->limits,
@@ -362,39 +476,90 @@ static void server_attach(struct server *s, struct attach_req *a)
 		spec.bell_fd = ivsh_server_host_vector(&s->ivsh, 1 + i);
 		spec.wake = "eventfd";
 	}
-	err = shadow_spawn(&spec, &c->shadow_pid, &c->shadow_pidfd, msg, sizeof(msg));
+	err = shadow_spawn(&spec, &proc, msg, sizeof(msg));
 	if (err < 0) {
 		snprintf(why, sizeof(why), "cannot start a shadow: %s", msg);
-		goto refuse;
+		if (a->caller_pidfd >= 0)
+			close(a->caller_pidfd);
+		server_refuse(s, i, -VMRPC_ESHADOW, a->pid, why);
+		return;
 	}
-	s->n_shadows++;
-	c->st = H_ATTACHED;
+	/* The channel is ATTACHED only once the shadow says it is READY. */
+	c->st = H_STARTING;
 	c->epoch++;
 	c->caller_pid = a->pid;
+	c->caller_uid = a->uid;
 	c->nonce = a->nonce;
 	c->caller_pidfd = a->caller_pidfd;
 	if (c->caller_pidfd >= 0) {
 		c->caller_armed = 1;
 		server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
 	}
-	server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
-	/* A guest cannot see host pids: it gets 0, and no pidfd check. */
-	if (vmrpc_host_chan_attach(s->region, i, s->vm ? 0 : c->shadow_pid) < 0) {
-		/* The caller stopped waiting (its attach timed out) and took its
-		 * claim back while the shadow started: undo, as for a detach. */
-		log_warn("%s: channel %u: caller pid %d withdrew its claim",
-			 s->label, i, a->pid);
-		hchan_teardown(s, i, "withdrew");
-		return;
-	}
-	c->attached = 1;
-	log_info("%s: channel %u attached: %scaller pid %d uid %u, shadow pid %d", s->label, i,
-		 s->vm ? "guest " : "", a->pid, a->uid, c->shadow_pid);
+	hchan_watch_shadow(s, i, &proc);
+	hchan_arm_start_timeout(s, i);
 	return;
 refuse:
 	if (a->caller_pidfd >= 0)
 		close(a->caller_pidfd);
 	server_refuse(s, i, -VMRPC_EREFUSED, a->pid, why);
+}
+
+/* The shadow of channel i wrote its control socket: READY once it serves.
+ * Anything else, from a shadow a guest may have taken over, ends it. */
+static void server_on_shadow_ctl(struct server *s, uint32_t i)
+{
+	struct hchan *c = &s->ch[i];
+	struct shadow_msg m;
+	ssize_t n = recv(c->ctl_fd, &m, sizeof(m), MSG_DONTWAIT);
+
+	if (n < 0 && errno == EAGAIN) {
+		server_poll(s, c->ctl_fd, ev_data(EV_SHADOW_CTL, c->sh_epoch, i), 0);
+		return;
+	}
+	if (n == 0)
+		return; /* it exited or closed it: its pidfd says the rest */
+	if (n != (ssize_t)sizeof(m) || m.type != SHADOW_MSG_READY || m.chan != i ||
+	    c->st != H_STARTING) {
+		log_warn("%s: channel %u: shadow pid %d broke its control protocol; killing it",
+			 s->label, i, c->shadow_pid);
+		hchan_teardown(s, i, "lost its shadow");
+		return;
+	}
+	server_poll(s, c->ctl_fd, ev_data(EV_SHADOW_CTL, c->sh_epoch, i), 0);
+	/* A guest cannot see host pids: it gets 0, and no pidfd check. */
+	if (vmrpc_host_chan_attach(s->region, i, s->vm ? 0 : c->shadow_pid) < 0) {
+		/* The caller stopped waiting (its attach timed out) and took its
+		 * claim back while the shadow started: undo, as for a detach. */
+		log_warn("%s: channel %u: caller pid %d withdrew its claim",
+			 s->label, i, c->caller_pid);
+		hchan_teardown(s, i, "withdrew");
+		return;
+	}
+	c->st = H_ATTACHED;
+	c->attached = 1;
+	if (c->fork_parent != UINT32_MAX)
+		log_info("%s: channel %u attached: caller pid %d forks, shadow pid %d is a fork "
+			 "of channel %u's", s->label, i, c->caller_pid, c->shadow_pid,
+			 c->fork_parent);
+	else
+		log_info("%s: channel %u attached: %scaller pid %d uid %u, shadow pid %d",
+			 s->label, i, s->vm ? "guest " : "", c->caller_pid, c->caller_uid,
+			 c->shadow_pid);
+}
+
+static void server_on_start_timeout(struct server *s, uint32_t i)
+{
+	struct hchan *c = &s->ch[i];
+
+	if (c->st != H_STARTING)
+		return;
+	log_warn("%s: channel %u: shadow pid %d did not become ready within %d s; killing it",
+		 s->label, i, c->shadow_pid, SERVER_START_TIMEOUT_S);
+	/* Its exit refuses the claim (server_on_shadow). */
+	if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SIGKILL, NULL, 0) < 0 &&
+	    errno != ESRCH)
+		log_err("%s: channel %u: cannot kill shadow pid %d: %s", s->label, i,
+			c->shadow_pid, strerror(errno));
 }
 
 /* Loopback: an attach doorbell, with the kernel's word on who rang. */
@@ -772,49 +937,52 @@ static void server_fork_claim(struct server *s, const struct vmrpc_doorbell *b)
 		  b->pid, parent);
 }
 
-/* Step 2: the forked copy of the parent's shadow offers itself. It must be
- * our child (a double fork made it one: hostd is a child subreaper), run as
- * the caller's shadows do, and know the claim's nonce. */
-static void server_fork_ready(struct server *s, const struct vmrpc_doorbell *b)
+/* Step 2: the forked copy of the parent's shadow offers itself, with a
+ * control socket and a log pipe of its own. It must be our child (a double
+ * fork made it one: hostd is a child subreaper), run as the caller's
+ * shadows do, and know the claim's nonce. Adopted, it is told so on its
+ * socket and starts like any shadow; refused, it is killed: a copy must
+ * never serve anything hostd did not give it. */
+static void server_fork_ready(struct server *s, struct vmrpc_doorbell *b)
 {
 	uint32_t i = b->msg.chan_index;
 	struct hchan *c = &s->ch[i];
-	int pidfd;
-
+	struct shadow_msg adopt = { .type = SHADOW_MSG_ADOPT, .chan = i };
+	struct shadow_proc proc = { .pid = b->pid, .ctl_fd = b->fds[0], .log_fd = b->fds[1] };
 	const char *why = NULL;
+	int ours = server_ppid(b->pid) == getpid();
 
 	if (c->st != H_FORKING || c->nonce != b->msg.nonce)
 		why = "no fork is waiting for it";
-	else if (server_ppid(b->pid) != getpid())
+	else if (!ours)
 		why = "not a child of hostd";
 	else if (b->uid != (geteuid() == 0 ? c->fork_uid : geteuid()))
 		why = "not the caller's uid";
+	else if (proc.ctl_fd < 0 || proc.log_fd < 0)
+		why = "it brought no control socket and log";
 	else if (vmrpc_host_claim_check(s->region, &(struct vmrpc_doorbell){
 			 .msg = { .op = VMRPC_DOORBELL_ATTACH, .chan_index = i,
 				  .nonce = c->nonce },
 			 .pid = c->caller_pid }) < 0)
 		why = "the claim changed";
+	if (!why && (proc.pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0)) < 0)
+		why = "it is gone";
+	if (!why && send(proc.ctl_fd, &adopt, sizeof(adopt), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+			    (ssize_t)sizeof(adopt)) {
+		close(proc.pidfd);
+		why = "it does not listen";
+	}
 	if (why) {
-		log_warn("%s: channel %u: forked shadow offer from pid %d refused: %s", s->label,
-			 i, b->pid, why);
-		return;
+		log_warn("%s: channel %u: forked shadow offer from pid %d refused: %s%s",
+			 s->label, i, b->pid, why, ours ? "; killed it" : "");
+		if (ours)
+			kill(b->pid, SIGKILL); /* reaped as an orphan */
+		return; /* server_on_bell closes what it brought */
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);
-	if (pidfd < 0)
-		return;
-	s->n_shadows++;
-	c->st = H_ATTACHED;
-	c->shadow_pid = b->pid;
-	c->shadow_pidfd = pidfd;
-	server_poll(s, pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
-	if (vmrpc_host_chan_attach(s->region, i, b->pid) < 0) {
-		hchan_teardown(s, i, "withdrew");
-		return;
-	}
-	c->attached = 1;
-	log_info("%s: channel %u attached: caller pid %d forks, shadow pid %d is a fork of "
-		 "channel %u's",
-		 s->label, i, c->caller_pid, b->pid, c->fork_parent);
+	b->fds[0] = b->fds[1] = -1;
+	c->st = H_STARTING;
+	hchan_watch_shadow(s, i, &proc);
+	hchan_arm_start_timeout(s, i);
 }
 
 /* Step 3: after fork() the caller hands the channel to its child (pid in
@@ -841,15 +1009,11 @@ static void server_fork_handover(struct server *s, const struct vmrpc_doorbell *
 	}
 	hchan_close_caller(s, i);
 	/* A new epoch: a completion for the parent's exit must not count. */
-	if (c->shadow_pidfd >= 0)
-		server_unpoll(s, ev_data(EV_SHADOW, c->epoch, i));
 	c->epoch++;
 	c->caller_pid = child;
 	c->caller_pidfd = pidfd;
 	c->caller_armed = 1;
 	server_poll(s, pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
-	if (c->shadow_pidfd >= 0)
-		server_poll(s, c->shadow_pidfd, ev_data(EV_SHADOW, c->epoch, i), 0);
 	log_info("%s: channel %u handed over from caller pid %d to its child pid %d",
 		 s->label, i, b->pid, child);
 	vmrpc_host_chan_handed_over(s->region, i, child);
@@ -903,6 +1067,11 @@ static void server_on_bell(struct server *s)
 				 s->label, b.pid, b.msg.chan_index, s->n_channels);
 			continue;
 		}
+		if (b.msg.op == VMRPC_DOORBELL_FORK_READY)
+			server_fork_ready(s, &b);
+		for (int k = 0; k < 2; k++) /* only an adopted copy's are kept */
+			if (b.fds[k] >= 0)
+				close(b.fds[k]);
 		if (b.msg.op == VMRPC_DOORBELL_ATTACH)
 			server_attach_bell(s, &b);
 		else if (b.msg.op == VMRPC_DOORBELL_DETACH)
@@ -911,13 +1080,25 @@ static void server_on_bell(struct server *s)
 			server_scan_guestd(s);
 		else if (b.msg.op == VMRPC_DOORBELL_ATTACH_FORK)
 			server_fork_claim(s, &b);
-		else if (b.msg.op == VMRPC_DOORBELL_FORK_READY)
-			server_fork_ready(s, &b);
 		else if (b.msg.op == VMRPC_DOORBELL_HANDOVER)
 			server_fork_handover(s, &b);
-		else
+		else if (b.msg.op != VMRPC_DOORBELL_FORK_READY)
 			log_warn("%s: doorbell from pid %d with unknown op %u",
 				 s->label, b.pid, b.msg.op);
+	}
+}
+
+/* Callers asking for the sealed region: bounded per wake-up, like doorbells. */
+static void server_on_map(struct server *s)
+{
+	for (int n = 0; n < 64; n++) {
+		int err = vmrpc_region_serve(s->region, s->map_fd);
+
+		if (err == -EAGAIN)
+			return;
+		if (err < 0)
+			log_debug("%s: handing the region to a caller: %s", s->label,
+				  strerror(-err));
 	}
 }
 
@@ -1019,9 +1200,30 @@ static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
 			server_on_caller(s, i);
 		break;
 	case EV_SHADOW:
-		if (i < s->n_channels && (s->ch[i].epoch & 0xffffff) == epoch &&
+		if (i < s->n_channels && (s->ch[i].sh_epoch & 0xffffff) == epoch &&
 		    s->ch[i].shadow_pidfd >= 0 && cqe->res >= 0)
 			server_on_shadow(s, i);
+		break;
+	case EV_SHADOW_CTL:
+		if (i < s->n_channels && (s->ch[i].sh_epoch & 0xffffff) == epoch &&
+		    s->ch[i].ctl_fd >= 0 && cqe->res >= 0)
+			server_on_shadow_ctl(s, i);
+		break;
+	case EV_SHADOW_LOG:
+		if (i < s->n_channels && (s->ch[i].sh_epoch & 0xffffff) == epoch &&
+		    s->ch[i].log_fd >= 0) {
+			char prefix[160];
+
+			if (!(cqe->flags & IORING_CQE_F_MORE))
+				server_poll(s, s->ch[i].log_fd,
+					    ev_data(EV_SHADOW_LOG, s->ch[i].sh_epoch, i), 1);
+			hchan_log_prefix(s, i, prefix, sizeof(prefix));
+			shadow_log_pump(&s->ch[i].log, s->ch[i].log_fd, prefix);
+		}
+		break;
+	case EV_START_TIMEOUT:
+		if (i < s->n_channels && (s->ch[i].sh_epoch & 0xffffff) == epoch)
+			server_on_start_timeout(s, i);
 		break;
 	case EV_LISTEN:
 		if (!(cqe->flags & IORING_CQE_F_MORE))
@@ -1053,6 +1255,11 @@ static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
 		    s->ch[i].st == H_GSRC && cqe->res >= 0)
 			server_gsrc_drop(s, i, "closed its connection");
 		break;
+	case EV_MAP:
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			server_poll(s, s->map_fd, ev_data(EV_MAP, 0, 0), 1);
+		server_on_map(s);
+		break;
 	default:
 		break;
 	}
@@ -1071,7 +1278,7 @@ static uint64_t server_now_ms(void)
 static void server_stop(struct server *s)
 {
 	for (uint32_t i = 0; i < s->n_channels; i++) {
-		if (s->ch[i].st == H_ATTACHED)
+		if (s->ch[i].st == H_ATTACHED || s->ch[i].st == H_STARTING)
 			hchan_teardown(s, i, "stopped with hostd");
 	}
 	/* Host callers and guestd see the channel's generation move. */
@@ -1114,9 +1321,15 @@ static int server_setup_doorbell(struct server *s, const struct server_opts *o)
 	case SERVER_LOOPBACK:
 		vmrpc_region_path(o->name, ".sock", s->bell_path, sizeof(s->bell_path));
 		err = vmrpc_doorbell_listen(s->region, &s->bell_fd);
-		if (err < 0)
+		if (err < 0) {
 			log_err("%s: cannot bind the doorbell socket: %s", s->label,
 				vmrpc_strerror(err));
+			return err;
+		}
+		err = vmrpc_region_listen(s->region, &s->map_fd);
+		if (err < 0)
+			log_err("%s: cannot listen for callers on the region's socket: %s",
+				s->label, vmrpc_strerror(err));
 		return err;
 	case SERVER_IVSHMEM_DOORBELL:
 		err = ivsh_server_open(&s->ivsh, o->socket_path, o->mode ? o->mode : 0600,
@@ -1139,10 +1352,9 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		.chan_size = o->chan_size,
 		.mode = o->mode,
 		.size = o->shm_size,
-		.path = o->shm_path,
 	};
 	const struct vmrpc_iface *ifaces[SERVICES_MAX];
-	char msg[PATH_MAX + 200], path[256] = "";
+	char msg[PATH_MAX + 200], path[256] = "", store[NOTIFY_FDNAME_MAX];
 	sigset_t mask;
 	int err;
 
@@ -1163,9 +1375,22 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		log_err("cannot load service module: %s", msg);
 		return err;
 	}
+	/* QEMU maps an ivshmem-plain VM's file itself. Every other region is
+	 * a sealed memfd, which no caller, guest or host program can resize
+	 * under its mappers; systemd's fd store keeps it across a restart. */
+	snprintf(store, sizeof(store), "region-%s", o->name);
+	if (o->transport == SERVER_IVSHMEM_PLAIN) {
+		ro.path = o->shm_path;
+	} else {
+		ro.flags = VMRPC_REGION_SEALED;
+		ro.adopt_fd = notify_stored_fd(store);
+		if (ro.adopt_fd >= 0)
+			ro.flags |= VMRPC_REGION_ADOPT;
+	}
+	notify_close_stored();
 	err = vmrpc_region_create(o->name, &ro, &s->region);
 	if (err < 0) {
-		if (o->shm_path)
+		if (o->shm_path && !(ro.flags & VMRPC_REGION_SEALED))
 			snprintf(path, sizeof(path), "%s", o->shm_path);
 		else
 			vmrpc_region_path(o->name, ".region", path, sizeof(path));
@@ -1173,6 +1398,12 @@ static int server_setup(struct server *s, const struct server_opts *o)
 			vmrpc_strerror(err),
 			err == -EBUSY ? " (another vmrpc-hostd serves it)" : "");
 		return err;
+	}
+	if (ro.flags & VMRPC_REGION_SEALED) {
+		if (vmrpc_region_hdr(s->region)->generation > 1)
+			log_info("%s: adopted the region from the service manager's fd store",
+				 s->label);
+		notify_fdstore(vmrpc_region_fd(s->region), store);
 	}
 	s->n_channels = vmrpc_region_hdr(s->region)->n_channels;
 	s->max_shadows = o->max_shadows && o->max_shadows < s->n_channels ? o->max_shadows
@@ -1192,6 +1423,9 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		s->ch[i].caller_pidfd = -1;
 		s->ch[i].shadow_pidfd = -1;
 		s->ch[i].conn_fd = -1;
+		s->ch[i].ctl_fd = -1;
+		s->ch[i].log_fd = -1;
+		s->ch[i].fork_parent = UINT32_MAX;
 	}
 	s->max_gsrc = o->max_guest_sourced && o->max_guest_sourced < s->n_channels
 			      ? o->max_guest_sourced
@@ -1219,7 +1453,9 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	s->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sig_fd < 0)
 		return -errno;
-	err = io_uring_queue_init(2 * s->n_channels + 2 * IVSH_PEERS_MAX + 16, &s->ring, 0);
+	/* Per channel at most: its caller, its shadow, the shadow's control
+	 * socket, log and start timeout in flight. */
+	err = io_uring_queue_init(4 * s->n_channels + 2 * IVSH_PEERS_MAX + 16, &s->ring, 0);
 	if (err < 0) {
 		log_err("cannot set up io_uring: %s", strerror(-err));
 		return err;
@@ -1229,6 +1465,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	switch (o->transport) {
 	case SERVER_LOOPBACK:
 		server_poll(s, s->bell_fd, ev_data(EV_BELL, 0, 0), 1);
+		server_poll(s, s->map_fd, ev_data(EV_MAP, 0, 0), 1);
 		break;
 	case SERVER_IVSHMEM_DOORBELL:
 		server_poll(s, s->ivsh.listen_fd, ev_data(EV_LISTEN, 0, 0), 1);
@@ -1248,8 +1485,10 @@ static void server_log_serving(const struct server *s, const struct server_opts 
 
 	if (o->transport == SERVER_LOOPBACK)
 		vmrpc_region_path(o->name, ".region", path, sizeof(path));
-	else
+	else if (o->transport == SERVER_IVSHMEM_PLAIN)
 		snprintf(path, sizeof(path), "%s", o->shm_path);
+	else
+		snprintf(path, sizeof(path), "a sealed region for QEMU");
 	log_info("%s: serving %s: %u channels of %u KiB, %zu interfaces, at most %u "
 		 "shadows",
 		 s->label, path, s->n_channels, vmrpc_region_hdr(s->region)->chan_size >> 10,
@@ -1267,7 +1506,7 @@ static void server_log_serving(const struct server *s, const struct server_opts 
 
 int server_run(const struct server_opts *o)
 {
-	struct server s = { .opts = o, .bell_fd = -1, .sig_fd = -1, .host_fd = -1 };
+	struct server s = { .opts = o, .bell_fd = -1, .map_fd = -1, .sig_fd = -1, .host_fd = -1 };
 	char path[256];
 	int err;
 
@@ -1308,6 +1547,11 @@ out:
 		vmrpc_region_path(o->name, ".sock", path, sizeof(path));
 		unlink(path);
 		close(s.bell_fd);
+	}
+	if (s.map_fd >= 0) {
+		vmrpc_region_path(o->name, ".region", path, sizeof(path));
+		unlink(path);
+		close(s.map_fd);
 	}
 	ivsh_server_close(&s.ivsh);
 	if (s.host_fd >= 0) {

@@ -34,6 +34,7 @@ struct server_opts {
 	uint32_t max_shadows;       /* 0: one per channel */
 	const char *shadow_exe;
 	const char *shadow_cwd;
+	const char *root;           /* every shadow confined beneath it, or NULL */
 	const char *modules[SERVER_MODULES_MAX];
 	size_t n_modules;
 	struct shadow_limits limits;

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* Descriptors a shadow keeps for itself, which no host call may touch:
- * 0 and 1 (/dev/null), 2 (hostd's log: a guest writing there could forge
- * log lines) and the doorbell eventfd of the ivshmem-doorbell transport. */
+/* Descriptors a shadow keeps for itself, which no host call may name: every
+ * descriptor open when it starts serving (its stdio, its log, the control
+ * socket, eventfds, the fork doorbell) and those it opens for itself later.
+ * A guest that could name them could forge hostd's log lines, write the
+ * control socket, or reach the region. */
 #ifndef HOSTD_SHADOW_FDS_H
 #define HOSTD_SHADOW_FDS_H
 
 #include <stdbool.h>
 
+/* Mark every descriptor open now as the shadow's own. 0, or -errno. */
+int shadow_fd_reserve_open(void);
 /* Mark fd as the shadow's own (fds 0-2 always are). */
 void shadow_fd_reserve(int fd);
 /* Is fd one a guest may name? (Not negative, not reserved.) */

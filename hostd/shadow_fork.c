@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shadow_fork.h"
+#include "shadow_proto.h"
 
 #define SHADOW_FORK_TIMEOUT_MS 5000
 
@@ -20,15 +21,14 @@ volatile uint32_t shadow_fork_chan;
 
 static struct vmrpc_region *fork_region;
 static uint32_t fork_own_chan;
-static const char *fork_doorbell;
+static int fork_bell = -1;
 static pid_t fork_hostd;
-static uint64_t fork_nonce;
 
-void shadow_fork_init(struct vmrpc_region *region, uint32_t chan, const char *doorbell)
+void shadow_fork_init(struct vmrpc_region *region, uint32_t chan, int doorbell_fd)
 {
 	fork_region = region;
 	fork_own_chan = chan;
-	fork_doorbell = doorbell;
+	fork_bell = doorbell_fd;
 	fork_hostd = getppid();
 }
 
@@ -39,30 +39,55 @@ static void fork_sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static int fork_ring_ready(uint32_t chan, uint64_t nonce)
+/* FORK_READY for chan, with the hostd ends of our new control socket and
+ * log pipe: hostd answers on the first, and logs what comes on the second. */
+static int fork_ring_ready(uint32_t chan, uint64_t nonce, int ctl_fd, int log_fd)
 {
 	struct vmrpc_doorbell_msg m = { .op = VMRPC_DOORBELL_FORK_READY, .chan_index = chan,
 					.nonce = nonce };
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fd, err = 0;
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	int fds[2] = { ctl_fd, log_fd };
 
-	if (strlen(fork_doorbell) >= sizeof(a.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(a.sun_path, fork_doorbell);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, &m, sizeof(m), MSG_NOSIGNAL, (struct sockaddr *)&a, sizeof(a)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	memset(&ctl, 0, sizeof(ctl));
+	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(fds));
+	return sendmsg(fork_bell, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -errno;
+}
+
+/* hostd's verdict on our offer, on the control socket that is ours now:
+ * ADOPT for chan, or the socket closed (refused). */
+static int fork_wait_adopted(uint32_t chan)
+{
+	struct pollfd p = { .fd = SHADOW_FD_CONTROL, .events = POLLIN };
+	struct shadow_msg msg;
+
+	if (poll(&p, 1, SHADOW_FORK_TIMEOUT_MS) <= 0)
+		return -ETIMEDOUT;
+	if (recv(SHADOW_FD_CONTROL, &msg, sizeof(msg), 0) != (ssize_t)sizeof(msg) ||
+	    msg.type != SHADOW_MSG_ADOPT || msg.chan != chan)
+		return -ESTALE;
+	return 0;
 }
 
 /* The copy: become hostd's child (our parent, the intermediate, exits at
  * once and hostd is a child subreaper), die with hostd like every shadow,
- * offer ourselves, and jump back into shadow_main. */
+ * take a control socket and a log of our own in place of the parent's,
+ * offer ourselves, and jump back into shadow_main once hostd adopted us.
+ * Until then we serve nothing: whatever the region says. */
 static void __attribute__((noreturn)) fork_copy(uint32_t child_chan, uint64_t nonce)
 {
+	int sv[2], lp[2];
+
 	for (int i = 0; getppid() != fork_hostd; i++) {
 		if (i == SHADOW_FORK_TIMEOUT_MS)
 			_exit(1);
@@ -70,10 +95,22 @@ static void __attribute__((noreturn)) fork_copy(uint32_t child_chan, uint64_t no
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != fork_hostd)
 		_exit(1);
-	if (fork_ring_ready(child_chan, nonce) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    pipe2(lp, O_CLOEXEC) < 0 || fcntl(lp[1], F_SETFL, O_NONBLOCK) < 0)
+		_exit(1);
+	if (fork_ring_ready(child_chan, nonce, sv[0], lp[0]) < 0)
+		_exit(1);
+	close(sv[0]);
+	close(lp[0]);
+	/* The parent's socket and log stay the parent's: ours take their
+	 * numbers, which are already the shadow's own (shadow_fds). */
+	if (dup3(sv[1], SHADOW_FD_CONTROL, O_CLOEXEC) < 0 || dup2(lp[1], 2) < 0)
+		_exit(1);
+	close(sv[1]);
+	close(lp[1]);
+	if (fork_wait_adopted(child_chan) < 0)
 		_exit(1);
 	shadow_fork_chan = child_chan;
-	fork_nonce = nonce;
 	siglongjmp(shadow_fork_jmp, 1);
 }
 
@@ -82,10 +119,10 @@ int32_t shadow_fork(uint32_t child_chan, uint64_t nonce)
 	pid_t mid, copy = -1;
 	int p[2], status;
 
-	if (!fork_doorbell)
+	if (fork_bell < 0)
 		return -EOPNOTSUPP;
-	if (child_chan >= vmrpc_region_hdr(fork_region)->n_channels ||
-	    child_chan == fork_own_chan)
+	/* The geometry hostd gave us, never the header's. */
+	if (!vmrpc_region_chan(fork_region, child_chan) || child_chan == fork_own_chan)
 		return -EINVAL;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -114,26 +151,4 @@ int32_t shadow_fork(uint32_t child_chan, uint64_t nonce)
 	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
 		;
 	return copy;
-}
-
-int shadow_fork_wait_adopted(void)
-{
-	struct vmrpc_chan_hdr *h = vmrpc_region_chan(fork_region, shadow_fork_chan);
-
-	if (!h)
-		return -EINVAL;
-	for (int i = 0; i < SHADOW_FORK_TIMEOUT_MS; i++) {
-		uint32_t st = __atomic_load_n(&h->ctl.state, __ATOMIC_ACQUIRE);
-		uint32_t pid = __atomic_load_n(&h->ctl.callee_pid, __ATOMIC_RELAXED);
-
-		if (st == VMRPC_CHAN_ATTACHED && pid == (uint32_t)getpid())
-			return __atomic_load_n(&h->ctl.attach_nonce, __ATOMIC_RELAXED) ==
-					       fork_nonce
-				       ? 0
-				       : -ESTALE;
-		if (st != VMRPC_CHAN_CLAIMED && st != VMRPC_CHAN_ATTACHED)
-			return -ESTALE;
-		fork_sleep_ms(1);
-	}
-	return -ETIMEDOUT;
 }

@@ -3,8 +3,9 @@
  * A guest fork, the shadow's part (docs/hostcalls.md): the parent's shadow
  * forks a copy of itself (hostproc.fork_shadow) that keeps its descriptors
  * and working directory, becomes hostd's child, offers itself to hostd with
- * a FORK_READY doorbell and, once hostd attached it, serves the child's
- * channel instead of the parent's.
+ * a FORK_READY doorbell carrying a control socket and a log pipe of its own
+ * and, once hostd answers ADOPT on that socket, serves the child's channel
+ * instead of the parent's.
  */
 #ifndef HOSTD_SHADOW_FORK_H
 #define HOSTD_SHADOW_FORK_H
@@ -19,15 +20,13 @@
 extern sigjmp_buf shadow_fork_jmp;
 extern volatile uint32_t shadow_fork_chan;
 
-/* Record what a fork needs: the region, the channel served, hostd's
- * doorbell socket (NULL: not loopback, no forks). hostd is our parent. */
-void shadow_fork_init(struct vmrpc_region *region, uint32_t chan, const char *doorbell);
+/* Record what a fork needs: the region, the channel served, a datagram
+ * socket connected to hostd's doorbell (-1: not loopback, no forks). hostd
+ * is our parent. */
+void shadow_fork_init(struct vmrpc_region *region, uint32_t chan, int doorbell_fd);
 
 /* The method: fork a copy offered for child_chan; its pid or -errno. */
 int32_t shadow_fork(uint32_t child_chan, uint64_t nonce);
 
-/* In the copy, after the jump: wait until hostd attached child_chan to us
- * (0), or give up (-ETIMEDOUT, -ESTALE). */
-int shadow_fork_wait_adopted(void);
 
 #endif /* HOSTD_SHADOW_FORK_H */

@@ -2,6 +2,7 @@
 #ifndef HOSTD_SPAWN_H
 #define HOSTD_SPAWN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -14,32 +15,36 @@ struct shadow_limits {
 
 struct shadow_spec {
 	const char *exe;            /* the vmrpc-shadow binary */
-	int region_fd;              /* becomes the shadow's fd 3 */
+	int region_fd;              /* becomes the shadow's SHADOW_FD_REGION */
 	uint32_t chan_index;
+	uint32_t n_channels;        /* the region's geometry, from hostd */
+	uint32_t chan_size;
 	uid_t uid;                  /* the shadow drops to them when hostd is root */
 	gid_t gid;
 	const char *cwd;            /* initial working directory, entered as uid */
+	const char *root;           /* confine it beneath this directory, or NULL */
 	const char *const *modules; /* --service paths, n_modules of them */
 	size_t n_modules;
 	const struct shadow_limits *limits;
 	int verbose;
 	int bell_fd;                /* ivshmem-doorbell: the channel's eventfd, the
-				     * shadow's fd 4; else -1 */
+				     * shadow's SHADOW_FD_BELL; else -1 */
 	const char *wake;           /* the shadow's --wake: NULL (futex), "eventfd", "poll" */
 	const char *doorbell;       /* loopback: hostd's doorbell socket, for the
 				     * FORK_READY of a forked shadow; else NULL */
 };
 
-/* What a child that did not reach the exec writes on its report pipe. */
-enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_EXEC = 2 };
-struct spawn_report {
-	int what;
-	int err;
+/* A started shadow, and hostd's ends of its control socket and its log. */
+struct shadow_proc {
+	pid_t pid;
+	int pidfd;
+	int ctl_fd; /* SOCK_SEQPACKET, non-blocking */
+	int log_fd; /* the read end of its stderr, non-blocking */
 };
 
-/* fork + exec one shadow. Returns 0 with its pid and a pidfd once the exec
- * happened, or -errno with what failed in why. */
-int shadow_spawn(const struct shadow_spec *spec, pid_t *ret_pid, int *ret_pidfd,
-		 char *why, size_t why_size);
+/* fork + exec one shadow. Returns 0 once the exec happened, or -errno with
+ * what failed in why. */
+int shadow_spawn(const struct shadow_spec *spec, struct shadow_proc *ret_proc, char *why,
+		 size_t why_size);
 
 #endif /* HOSTD_SPAWN_H */

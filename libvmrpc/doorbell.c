@@ -43,10 +43,8 @@ VMRPC_API int vmrpc_doorbell_listen(struct vmrpc_region *r, int *ret_fd)
 	/* We hold the region lock, so a socket left here is a dead hostd's. */
 	if (lstat(a.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(a.sun_path);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(a.sun_path, r->mode) < 0)
 		goto fail_errno;
-	if (fstat(r->fd, &st) == 0)
-		chmod(a.sun_path, st.st_mode & 0777);
 	*ret_fd = fd;
 	return 0;
 fail_errno:
@@ -55,10 +53,28 @@ fail_errno:
 	return err;
 }
 
+/* The descriptors of one SCM_RIGHTS message: up to 2 kept, the rest closed. */
+static int doorbell_take_fds(const struct cmsghdr *c, int fds[2])
+{
+	size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	int fd, extra = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		if (i < 2 && fds[i] < 0) {
+			fds[i] = fd;
+		} else {
+			close(fd);
+			extra = 1;
+		}
+	}
+	return extra;
+}
+
 VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(4 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct vmrpc_doorbell_msg m;
@@ -68,26 +84,39 @@ VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell)
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
 	struct cmsghdr *c;
+	struct ucred uc;
+	int fds[2] = { -1, -1 }, creds = 0, bad = 0;
 	ssize_t n;
 
 	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	if (n != (ssize_t)sizeof(m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		return -EPROTO;
+	/* Whatever descriptors came are ours now: keep two, close the rest. */
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
-			struct ucred uc;
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_RIGHTS) {
+			bad |= doorbell_take_fds(c, fds);
+		} else if (c->cmsg_type == SCM_CREDENTIALS &&
+			   c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
 			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
-			ret_bell->msg = m;
-			ret_bell->pid = uc.pid;
-			ret_bell->uid = uc.uid;
-			ret_bell->gid = uc.gid;
-			return 0;
+			creds = 1;
 		}
 	}
-	return -EPROTO;
+	if (bad || !creds || n != (ssize_t)sizeof(m) ||
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return -EPROTO;
+	}
+	ret_bell->msg = m;
+	ret_bell->pid = uc.pid;
+	ret_bell->uid = uc.uid;
+	ret_bell->gid = uc.gid;
+	ret_bell->fds[0] = fds[0];
+	ret_bell->fds[1] = fds[1];
+	return 0;
 }
 
 int region_bell_open(struct vmrpc_region *r)

@@ -25,6 +25,8 @@ static const char *const error_text[VMRPC_ELAST - VMRPC_EBASE] = {
 	[VMRPC_ENOGUESTD - VMRPC_EBASE] = "no guest agent (vmrpc-guestd) serves this VM",
 	[VMRPC_ETIMEDOUT - VMRPC_EBASE] = "the callee did not answer within the channel's "
 					  "timeout; close the channel and open a new one",
+	[VMRPC_ESHADOW - VMRPC_EBASE] = "vmrpc-hostd could not start a shadow for this caller; "
+					"its log says why",
 };
 
 VMRPC_API const char *vmrpc_strerror(int err)

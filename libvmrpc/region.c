@@ -2,11 +2,13 @@
 /* Regions: naming, creating, mapping and validating the shared memory. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +17,17 @@
 
 #define REGION_DEFAULT_CHANNELS 32u
 #define REGION_DEFAULT_CHAN_SIZE (256u << 10)
+/* How long vmrpc_region_open() waits for hostd to hand over a sealed region. */
+#define REGION_OPEN_TIMEOUT_MS 5000
+/* What a sealed region's seals must include: nobody may change its size. */
+#define REGION_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+
+/* hostd's answer on a sealed region's socket, with the region's descriptor
+ * (SCM_RIGHTS) when err is 0. Host-local: never in the region. */
+struct region_reply {
+	int32_t err;
+	uint32_t reserved;
+};
 
 static int region_name_valid(const char *name)
 {
@@ -65,6 +78,14 @@ VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf,
 	return 0;
 }
 
+/* Geometry that fits a mapping of size bytes. */
+static int region_geometry_ok(uint32_t n, uint32_t cs, uint64_t size)
+{
+	return n > 0 && n <= VMRPC_CHAN_MAX && cs >= VMRPC_CHAN_MIN_SIZE &&
+	       cs <= VMRPC_CHAN_MAX_SIZE && cs % 4096 == 0 &&
+	       (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs <= size;
+}
+
 /* Check a mapped header against the file size and copy the geometry. */
 static int region_validate(struct vmrpc_region *r)
 {
@@ -77,9 +98,7 @@ static int region_validate(struct vmrpc_region *r)
 	if (h->abi_version != VMRPC_ABI_VERSION)
 		return -VMRPC_EABI;
 	if (h->hdr_size != VMRPC_HDR_SIZE || h->chan_off != VMRPC_HDR_SIZE ||
-	    h->region_size != r->size || n == 0 || n > VMRPC_CHAN_MAX ||
-	    cs < VMRPC_CHAN_MIN_SIZE || cs > VMRPC_CHAN_MAX_SIZE || cs % 4096 ||
-	    (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs > r->size)
+	    h->region_size != r->size || !region_geometry_ok(n, cs, r->size))
 		return -VMRPC_EMAGIC;
 	r->n_channels = n;
 	r->chan_size = cs;
@@ -93,6 +112,7 @@ static struct vmrpc_region *region_alloc(const char *name)
 	if (!r)
 		return NULL;
 	r->fd = -1;
+	r->lock_fd = -1;
 	r->bell_fd = -1;
 	if (name)
 		snprintf(r->name, sizeof(r->name), "%s", name);
@@ -116,7 +136,9 @@ static int region_map(struct vmrpc_region *r)
 	return 0;
 }
 
-VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region)
+/* Map fd. With n == 0, the geometry is the header's (checked); else it must
+ * be exactly n channels of cs bytes, and the header is not read for it. */
+static int region_open_fd(int fd, uint32_t n, uint32_t cs, struct vmrpc_region **ret_region)
 {
 	struct vmrpc_region *r = region_alloc(NULL);
 	int err;
@@ -131,7 +153,14 @@ VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region)
 	err = region_map(r);
 	if (err < 0)
 		goto fail;
-	err = region_validate(r);
+	if (n == 0) {
+		err = region_validate(r);
+	} else if (!region_geometry_ok(n, cs, r->size)) {
+		err = -VMRPC_EMAGIC;
+	} else {
+		r->n_channels = n;
+		r->chan_size = cs;
+	}
 	if (err < 0)
 		goto fail;
 	*ret_region = r;
@@ -141,18 +170,100 @@ fail:
 	return err;
 }
 
+VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region)
+{
+	return region_open_fd(fd, 0, 0, ret_region);
+}
+
+VMRPC_API int vmrpc_region_open_fd_geometry(int fd, uint32_t n_channels, uint32_t chan_size,
+					    struct vmrpc_region **ret_region)
+{
+	if (n_channels == 0)
+		return -EINVAL;
+	return region_open_fd(fd, n_channels, chan_size, ret_region);
+}
+
+/* A sealed region: ask for it on its socket. One message comes back. */
+static int region_receive(const char *path, int *ret_fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct region_reply rep = { 0 };
+	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct pollfd p = { .events = POLLIN };
+	struct cmsghdr *c;
+	int fd = -1, err;
+	ssize_t n;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(a.sun_path, path);
+	p.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (p.fd < 0)
+		return -errno;
+	if (connect(p.fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		err = errno == ENOENT || errno == ECONNREFUSED ? -VMRPC_ENOHOSTD : -errno;
+		goto out;
+	}
+	err = poll(&p, 1, REGION_OPEN_TIMEOUT_MS);
+	if (err <= 0) {
+		err = err < 0 ? -errno : -VMRPC_ENOHOSTD;
+		goto out;
+	}
+	n = recvmsg(p.fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (n == 0)
+		err = -VMRPC_ENOHOSTD; /* hostd hung up: it is stopping */
+	else if (n != (ssize_t)sizeof(rep) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		err = -EPROTO;
+	else if (rep.err < 0)
+		err = rep.err > -VMRPC_ELAST ? rep.err : -EPROTO;
+	else
+		err = fd >= 0 ? 0 : -EPROTO;
+	if (err == 0) {
+		*ret_fd = fd;
+		fd = -1;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	close(p.fd);
+	return err;
+}
+
 VMRPC_API int vmrpc_region_open(const char *name, struct vmrpc_region **ret_region)
 {
 	struct vmrpc_region *r;
 	char path[PATH_MAX];
-	int fd, err;
+	struct stat st;
+	int fd = -1, err;
 
 	err = vmrpc_region_path(name, ".region", path, sizeof(path));
 	if (err < 0)
 		return err;
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -VMRPC_ENOHOSTD : -errno;
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		err = region_receive(path, &fd);
+		if (err < 0)
+			return err;
+	} else {
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return errno == ENOENT ? -VMRPC_ENOHOSTD : -errno;
+	}
 	err = vmrpc_region_open_fd(fd, &r);
 	close(fd);
 	if (err < 0)
@@ -177,69 +288,120 @@ static void region_reset_channels(struct vmrpc_region *r)
 		vmrpc_host_chan_free(r, i);
 }
 
-VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_opts *opts,
-				  struct vmrpc_region **ret_region)
+/* Adopt a mapped region whose geometry matched: mappings of the old host
+ * side stay valid, and whoever still holds a channel must reattach. */
+static void region_adopt(struct vmrpc_region *r)
 {
-	uint32_t n = opts && opts->n_channels ? opts->n_channels : REGION_DEFAULT_CHANNELS;
-	uint32_t cs = opts && opts->chan_size ? opts->chan_size : REGION_DEFAULT_CHAN_SIZE;
-	mode_t mode = opts && opts->mode ? (mode_t)opts->mode : 0600;
-	char path[PATH_MAX], dir[PATH_MAX];
-	struct vmrpc_region_hdr *h;
-	struct vmrpc_region *r;
-	uint64_t size;
-	int err;
+	struct vmrpc_region_hdr *h = (void *)r->base;
 
-	if (n > VMRPC_CHAN_MAX || cs < VMRPC_CHAN_MIN_SIZE || cs > VMRPC_CHAN_MAX_SIZE ||
-	    cs % 4096)
-		return -EINVAL;
-	size = (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs;
-	if (opts && opts->size) {
-		if (opts->size < size || opts->size % 4096 || opts->size > SIZE_MAX)
-			return -EINVAL;
-		size = opts->size;
-	}
-	if (!region_name_valid(name))
-		return -EINVAL;
-	if (opts && opts->path) {
-		if (snprintf(path, sizeof(path), "%s", opts->path) >= (int)sizeof(path))
-			return -ENAMETOOLONG;
-	} else {
-		err = vmrpc_region_path(name, ".region", path, sizeof(path));
-		if (err < 0)
-			return err;
-		err = region_runtime_dir(dir, sizeof(dir));
-		if (err < 0)
-			return err;
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	}
+	__atomic_add_fetch(&h->generation, 1, __ATOMIC_RELEASE);
+	h->hostd_pid = (uint32_t)getpid();
+	region_reset_channels(r);
+}
 
-	r = region_alloc(name);
-	if (!r)
-		return -ENOMEM;
-	r->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (r->fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	/* One host side per region: the lock lives as long as the fd. */
-	if (flock(r->fd, LOCK_EX | LOCK_NB) < 0) {
+/* Write a new header into a zeroed mapping. */
+static void region_init(struct vmrpc_region *r, uint32_t n, uint32_t cs, uint64_t size)
+{
+	struct vmrpc_region_hdr *h = (void *)r->base;
+
+	h->abi_version = VMRPC_ABI_VERSION;
+	h->hdr_size = VMRPC_HDR_SIZE;
+	h->region_size = size;
+	h->generation = 1;
+	h->n_channels = n;
+	h->chan_size = cs;
+	h->chan_off = VMRPC_HDR_SIZE;
+	h->hostd_pid = (uint32_t)getpid();
+	__atomic_store_n(&h->magic, VMRPC_MAGIC, __ATOMIC_RELEASE);
+	r->n_channels = n;
+	r->chan_size = cs;
+}
+
+/* Whether the mapped region r is a vmrpc region of exactly this geometry. */
+static int region_same(struct vmrpc_region *r, uint32_t n, uint32_t cs, uint64_t size)
+{
+	return r->size == size && region_validate(r) == 0 && r->n_channels == n &&
+	       r->chan_size == cs;
+}
+
+static int region_runtime_mkdir(void)
+{
+	char dir[PATH_MAX];
+	int err = region_runtime_dir(dir, sizeof(dir));
+
+	if (err < 0)
+		return err;
+	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* A sealed region: adopt_fd if it is one of this geometry, else a new
+ * memfd. Either way its size can never change again. */
+static int region_create_sealed(struct vmrpc_region *r, uint32_t n, uint32_t cs,
+				uint64_t size, int adopt_fd)
+{
+	char path[PATH_MAX];
+	int err, seals;
+
+	err = vmrpc_region_path(r->name, ".lock", path, sizeof(path));
+	if (err < 0)
+		goto out;
+	err = region_runtime_mkdir();
+	if (err < 0)
+		goto out;
+	/* One host side per name: the lock lives as long as the region. */
+	r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		goto fail;
+		goto out;
+	}
+	r->sealed = 1;
+	if (adopt_fd >= 0) {
+		seals = fcntl(adopt_fd, F_GET_SEALS);
+		r->fd = adopt_fd;
+		adopt_fd = -1;
+		if (seals >= 0 && (seals & REGION_SEALS) == REGION_SEALS && region_map(r) == 0 &&
+		    region_same(r, n, cs, size)) {
+			region_adopt(r);
+			return 0;
+		}
+		if (r->base)
+			munmap(r->base, r->size);
+		r->base = NULL;
+		close(r->fd);
+	}
+	r->fd = memfd_create("vmrpc-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (r->fd < 0 || ftruncate(r->fd, (off_t)size) < 0 ||
+	    fcntl(r->fd, F_ADD_SEALS, REGION_SEALS | F_SEAL_SEAL) < 0) {
+		err = -errno;
+		goto out;
 	}
 	err = region_map(r);
-	if (err == 0 && r->size == size && region_validate(r) == 0 &&
-	    r->n_channels == n && r->chan_size == cs) {
-		/* Adopt: same geometry, so mappings of the old hostd stay valid. */
-		if (fchmod(r->fd, mode) < 0) {
-			err = -errno;
-			goto fail;
-		}
-		h = (void *)r->base;
-		__atomic_add_fetch(&h->generation, 1, __ATOMIC_RELEASE);
-		h->hostd_pid = (uint32_t)getpid();
-		region_reset_channels(r);
-		goto done;
+	if (err == 0)
+		region_init(r, n, cs, size);
+out:
+	if (adopt_fd >= 0)
+		close(adopt_fd);
+	return err;
+}
+
+/* A region file: path, adopted if it has this geometry, else replaced. */
+static int region_create_file(struct vmrpc_region *r, const char *path, uint32_t n,
+			      uint32_t cs, uint64_t size)
+{
+	int err;
+
+	r->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, r->mode);
+	if (r->fd < 0)
+		return -errno;
+	/* One host side per region: the lock lives as long as the fd. */
+	if (flock(r->fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	err = region_map(r);
+	if (err == 0 && region_same(r, n, cs, size)) {
+		if (fchmod(r->fd, r->mode) < 0)
+			return -errno;
+		region_adopt(r);
+		return 0;
 	}
 	if (r->base) {
 		munmap(r->base, r->size);
@@ -252,49 +414,135 @@ VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_op
 		 * hostd cannot slip in between. */
 		int old_fd = r->fd;
 
-		if (unlink(path) < 0 && errno != ENOENT) {
-			err = -errno;
-			goto fail;
-		}
-		r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+		r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, r->mode);
 		close(old_fd);
-		if (r->fd < 0) {
-			err = errno == EEXIST ? -EBUSY : -errno;
-			goto fail;
-		}
-		if (flock(r->fd, LOCK_EX | LOCK_NB) < 0) {
-			err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-			goto fail;
-		}
+		if (r->fd < 0)
+			return errno == EEXIST ? -EBUSY : -errno;
+		if (flock(r->fd, LOCK_EX | LOCK_NB) < 0)
+			return errno == EWOULDBLOCK ? -EBUSY : -errno;
 	}
 	/* A short leftover file is reused in place: drop its bytes first, so
 	 * no old n_ifaces or registry entry survives into the new header. */
-	if (fchmod(r->fd, mode) < 0 || ftruncate(r->fd, 0) < 0 ||
-	    ftruncate(r->fd, (off_t)size) < 0) {
-		err = -errno;
+	if (fchmod(r->fd, r->mode) < 0 || ftruncate(r->fd, 0) < 0 ||
+	    ftruncate(r->fd, (off_t)size) < 0)
+		return -errno;
+	err = region_map(r);
+	if (err == 0)
+		region_init(r, n, cs, size);
+	return err;
+}
+
+VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_opts *opts,
+				  struct vmrpc_region **ret_region)
+{
+	static const struct vmrpc_region_opts none;
+	const struct vmrpc_region_opts *o = opts ? opts : &none;
+	uint32_t n = o->n_channels ? o->n_channels : REGION_DEFAULT_CHANNELS;
+	uint32_t cs = o->chan_size ? o->chan_size : REGION_DEFAULT_CHAN_SIZE;
+	int adopt_fd = (o->flags & VMRPC_REGION_ADOPT) ? o->adopt_fd : -1;
+	char path[PATH_MAX];
+	struct vmrpc_region *r = NULL;
+	uint64_t size;
+	int err = -EINVAL;
+
+	if (n > VMRPC_CHAN_MAX || cs < VMRPC_CHAN_MIN_SIZE || cs > VMRPC_CHAN_MAX_SIZE ||
+	    cs % 4096 || !region_name_valid(name) ||
+	    (o->flags & ~(VMRPC_REGION_SEALED | VMRPC_REGION_ADOPT)) ||
+	    ((o->flags & VMRPC_REGION_SEALED) && o->path) ||
+	    ((o->flags & VMRPC_REGION_ADOPT) && !(o->flags & VMRPC_REGION_SEALED)))
+		goto fail;
+	size = (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs;
+	if (o->size) {
+		if (o->size < size || o->size % 4096 || o->size > SIZE_MAX)
+			goto fail;
+		size = o->size;
+	}
+	r = region_alloc(name);
+	if (!r) {
+		err = -ENOMEM;
 		goto fail;
 	}
-	err = region_map(r);
+	r->mode = o->mode ? o->mode : 0600;
+	if (o->flags & VMRPC_REGION_SEALED) {
+		err = region_create_sealed(r, n, cs, size, adopt_fd);
+		adopt_fd = -1;
+	} else if (o->path) {
+		err = snprintf(path, sizeof(path), "%s", o->path) >= (int)sizeof(path)
+			      ? -ENAMETOOLONG
+			      : region_create_file(r, path, n, cs, size);
+	} else {
+		err = vmrpc_region_path(name, ".region", path, sizeof(path));
+		if (err == 0)
+			err = region_runtime_mkdir();
+		if (err == 0)
+			err = region_create_file(r, path, n, cs, size);
+	}
 	if (err < 0)
 		goto fail;
-	h = (void *)r->base;
-	h->abi_version = VMRPC_ABI_VERSION;
-	h->hdr_size = VMRPC_HDR_SIZE;
-	h->region_size = size;
-	h->generation = 1;
-	h->n_channels = n;
-	h->chan_size = cs;
-	h->chan_off = VMRPC_HDR_SIZE;
-	h->hostd_pid = (uint32_t)getpid();
-	__atomic_store_n(&h->magic, VMRPC_MAGIC, __ATOMIC_RELEASE);
-	r->n_channels = n;
-	r->chan_size = cs;
-done:
 	r->host = 1;
 	*ret_region = r;
 	return 0;
 fail:
+	if (adopt_fd >= 0)
+		close(adopt_fd);
 	vmrpc_region_close(r);
+	return err;
+}
+
+VMRPC_API int vmrpc_region_listen(struct vmrpc_region *r, int *ret_fd)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, err;
+
+	if (!r->host || !r->sealed)
+		return -EINVAL;
+	err = vmrpc_region_path(r->name, ".region", a.sun_path, sizeof(a.sun_path));
+	if (err < 0)
+		return err;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* We hold the name's lock: whatever is here is a dead host side's. */
+	if (lstat(a.sun_path, &st) == 0 && (S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode)))
+		unlink(a.sun_path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(a.sun_path, r->mode) < 0 ||
+	    listen(fd, 64) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+VMRPC_API int vmrpc_region_serve(struct vmrpc_region *r, int listen_fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct region_reply rep = { 0 };
+	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), err = 0;
+
+	if (fd < 0)
+		return errno == EWOULDBLOCK || errno == ECONNABORTED ? -EAGAIN : -errno;
+	memset(&ctl, 0, sizeof(ctl));
+	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &r->fd, sizeof(int));
+	/* A peer that does not read costs it the region, never our time. */
+	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(rep))
+		err = -errno;
+	close(fd);
 	return err;
 }
 
@@ -306,6 +554,8 @@ VMRPC_API void vmrpc_region_close(struct vmrpc_region *r)
 		munmap(r->base, r->size);
 	if (r->fd >= 0)
 		close(r->fd);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
 	if (r->bell_fd >= 0)
 		close(r->bell_fd);
 	if (r->regs)

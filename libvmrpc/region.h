@@ -14,6 +14,9 @@
  * header in shared memory may change under us, these never do. */
 struct vmrpc_region {
 	int fd;
+	int lock_fd; /* a sealed region's <name>.lock, flock()ed; else -1 */
+	int sealed;  /* a memfd whose size cannot change (VMRPC_REGION_SEALED) */
+	uint32_t mode; /* host side: the mode for its socket and files */
 	uint8_t *base;
 	size_t size;
 	uint32_t n_channels;

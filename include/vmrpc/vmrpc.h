@@ -43,6 +43,8 @@ enum vmrpc_error {
 	VMRPC_EDENIED,    /* the callee's policy refuses this call or this caller */
 	VMRPC_ENOGUESTD,  /* no guest agent took the guest-sourced channel */
 	VMRPC_ETIMEDOUT,  /* no reply within the channel's timeout; reopen */
+	VMRPC_ESHADOW,    /* hostd could not start a shadow for this caller (its log
+			   * says why: a limit, the configuration, the host) */
 	VMRPC_ELAST
 };
 
@@ -58,12 +60,25 @@ struct vmrpc_region_opts {
 	uint32_t n_channels; /* 0: default 32 */
 	uint32_t chan_size;  /* 0: default 256 KiB; multiple of 4096 */
 	uint32_t mode;       /* 0: default 0600; file mode of the region and socket */
-	uint32_t reserved;   /* 0 */
-	uint64_t size;       /* 0: what the channels need; else the file's size, at
+	uint32_t flags;      /* VMRPC_REGION_* */
+	uint64_t size;       /* 0: what the channels need; else the region's size, at
 			      * least that (an ivshmem BAR is a power of two) */
 	const char *path;    /* NULL: <runtime dir>/<name>.region; else this file
-			      * (a VM's shared-memory file) */
+			      * (a VM's shared-memory file). Not with SEALED. */
+	int adopt_fd;        /* with VMRPC_REGION_ADOPT: a sealed region an earlier
+			      * host side made (systemd's fd store); taken over */
 };
+
+/* A sealed region: anonymous memory (a memfd) whose size nobody can change,
+ * not even a caller holding its descriptor, so no mapper can be made to
+ * fault. It has no file: vmrpc_region_listen() serves it on a socket at
+ * <runtime dir>/<name>.region, where vmrpc_region_open() asks for it. A lock
+ * file <name>.lock keeps a second host side off the name. */
+#define VMRPC_REGION_SEALED 0x1u
+/* With SEALED: take over opts->adopt_fd if it is a sealed vmrpc region of
+ * the same geometry (generation + 1, every channel reset, as for a file);
+ * else it is closed and a new region made. The descriptor is consumed. */
+#define VMRPC_REGION_ADOPT 0x2u
 
 /* Resolve "<runtime dir>/<name><suffix>". The runtime dir is
  * $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.
@@ -74,18 +89,36 @@ VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf,
 /* Host side: create the region file NAME.region, or opts->path (or adopt an
  * existing one with the same geometry, bumping its generation and resetting
  * every channel), give it opts->mode, map it, and lock it: a second create
- * on the same file gets -EBUSY while this region is open. */
+ * on the same file gets -EBUSY while this region is open. With
+ * VMRPC_REGION_SEALED, a sealed memfd instead (see above). */
 VMRPC_API int vmrpc_region_create(const char *name,
 				  const struct vmrpc_region_opts *opts,
 				  struct vmrpc_region **ret_region);
 
 /* Guest side, loopback transport: map the region NAME served by hostd and
- * check its magic, ABI version and geometry. */
+ * check its magic, ABI version and geometry. <runtime dir>/NAME.region is
+ * the region's file, or the socket a sealed region is served on.
+ * -VMRPC_ENOHOSTD when neither is there or nobody answers. */
 VMRPC_API int vmrpc_region_open(const char *name, struct vmrpc_region **ret_region);
 
 /* Map an already open region file descriptor (a shadow gets one from
  * hostd). Checks like vmrpc_region_open(). Does not take ownership of fd. */
 VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region);
+
+/* Like vmrpc_region_open_fd(), for a callee that was told the region's
+ * geometry by its host side (a shadow, by hostd): the mapping must have
+ * exactly n_channels channels of chan_size bytes, and the header's own
+ * geometry words, which a guest can rewrite, are never used. */
+VMRPC_API int vmrpc_region_open_fd_geometry(int fd, uint32_t n_channels, uint32_t chan_size,
+					    struct vmrpc_region **ret_region);
+
+/* Host side of a sealed region: listen on <runtime dir>/NAME.region
+ * (SOCK_SEQPACKET, non-blocking, close-on-exec; its mode is the region's),
+ * replacing a stale socket there. -EINVAL for a region that is not sealed. */
+VMRPC_API int vmrpc_region_listen(struct vmrpc_region *region, int *ret_fd);
+/* Accept one connection on listen_fd and send it the region: 0, -EAGAIN
+ * when none is pending. Never blocks on the peer. */
+VMRPC_API int vmrpc_region_serve(struct vmrpc_region *region, int listen_fd);
 
 /* Guest side, ivshmem transports: map the region in an ivshmem device's
  * shared memory (shm_fd: its BAR2, e.g. sysfs resource2) and its registers
@@ -275,10 +308,12 @@ struct vmrpc_doorbell {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	int fds[2]; /* descriptors that came with it (a forked shadow's FORK_READY
+		     * brings two), else -1: the receiver's to close */
 };
 
 /* Receive one doorbell: 0, -EAGAIN when none is queued, -EPROTO for a
- * malformed datagram (it is consumed). */
+ * malformed datagram (it is consumed, and anything it carried closed). */
 VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell);
 
 /* 0 if bell is an attach doorbell whose channel is CLAIMED by exactly the

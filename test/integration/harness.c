@@ -26,6 +26,16 @@ static char itest_rt[300];
 static pid_t itest_pids[ITEST_MAX_PIDS]; /* everything we started; 0: free slot */
 static char itest_kinds[ITEST_MAX_PIDS];  /* 'h': a vmrpc-hostd, 'c': anything else */
 static unsigned itest_n_hostd;
+
+/* The service manager's fd store, as systemd keeps it for a unit: what a
+ * hostd of this test handed over (FDSTORE=1), passed to the next hostd it
+ * starts ($LISTEN_FDS, $LISTEN_FDNAMES). */
+#define ITEST_FDSTORE_MAX 8
+static struct {
+	char name[64];
+	int fd;
+} itest_fdstore[ITEST_FDSTORE_MAX];
+static int itest_n_fdstore;
 static unsigned itest_n_spawn;
 static uint64_t itest_rand_state;
 
@@ -121,6 +131,7 @@ int itest_setup(void **state)
 	memset(itest_pids, 0, sizeof(itest_pids));
 	itest_n_hostd = 0;
 	itest_n_spawn = 0;
+	itest_fdstore_clear();
 	itest_rand_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
 	return 0;
 }
@@ -506,6 +517,92 @@ int itest_run(const char *const *argv, char **ret_out, char **ret_err)
 
 /* ---- vmrpc-hostd ----------------------------------------------------- */
 
+void itest_fdstore_clear(void)
+{
+	for (int i = 0; i < itest_n_fdstore; i++)
+		close(itest_fdstore[i].fd);
+	itest_n_fdstore = 0;
+}
+
+int itest_fdstore_count(void)
+{
+	return itest_n_fdstore;
+}
+
+static void itest_fdstore_remove(const char *name)
+{
+	for (int i = 0; i < itest_n_fdstore; i++) {
+		if (strcmp(itest_fdstore[i].name, name))
+			continue;
+		close(itest_fdstore[i].fd);
+		itest_fdstore[i--] = itest_fdstore[--itest_n_fdstore];
+	}
+}
+
+/* One sd_notify datagram: READY=1 (returns 1), or an fd store request. */
+static int itest_notify_recv(int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	char msg[256], name[64] = "";
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) - 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *c;
+	const char *p;
+	int got = -1, ready;
+	ssize_t len = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+
+	if (len < 0)
+		return -1;
+	msg[len] = '\0';
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&got, CMSG_DATA(c), sizeof(int)); /* hostd sends one */
+	p = strstr(msg, "FDNAME=");
+	if (p)
+		sscanf(p + 7, "%63[^\n]", name);
+	if (strstr(msg, "FDSTOREREMOVE=1"))
+		itest_fdstore_remove(name);
+	if (strstr(msg, "FDSTORE=1") && got >= 0 && itest_n_fdstore < ITEST_FDSTORE_MAX) {
+		snprintf(itest_fdstore[itest_n_fdstore].name, sizeof(itest_fdstore[0].name), "%s",
+			 name);
+		itest_fdstore[itest_n_fdstore++].fd = got;
+		got = -1;
+	}
+	if (got >= 0)
+		close(got);
+	ready = strstr(msg, "READY=1") != NULL;
+	return ready;
+}
+
+/* In hostd's child: the stored descriptors as fds 3.., as systemd passes
+ * them (the child's pid stays hostd's across the exec). */
+static void itest_fdstore_pass(void)
+{
+	char names[ITEST_FDSTORE_MAX * 65] = "", num[32];
+	int fds[ITEST_FDSTORE_MAX];
+
+	if (!itest_n_fdstore)
+		return;
+	for (int i = 0; i < itest_n_fdstore; i++) {
+		fds[i] = itest_fdstore[i].fd;
+		if (i)
+			strcat(names, ":");
+		strcat(names, itest_fdstore[i].name);
+	}
+	itest_child_fds(fds, itest_n_fdstore);
+	snprintf(num, sizeof(num), "%d", itest_n_fdstore);
+	setenv("LISTEN_FDS", num, 1);
+	setenv("LISTEN_FDNAMES", names, 1);
+	snprintf(num, sizeof(num), "%d", (int)getpid());
+	setenv("LISTEN_PID", num, 1);
+}
+
 void itest_hostd_start(struct itest_hostd *h, ...)
 {
 	const char *extra[32];
@@ -523,7 +620,7 @@ void itest_hostd_start(struct itest_hostd *h, ...)
 void itest_hostd_startv(struct itest_hostd *h, const char *const *extra)
 {
 	const char *argv[48];
-	char notify[PATH_MAX + 32], sock[PATH_MAX + 32], msg[256];
+	char notify[PATH_MAX + 32], sock[PATH_MAX + 32];
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	uint64_t deadline;
 	size_t n = 0;
@@ -559,7 +656,10 @@ void itest_hostd_startv(struct itest_hostd *h, const char *const *extra)
 		if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
 		    dup2(log, 2) < 0)
 			_exit(126);
-		close_range(3, ~0u, 0);
+		if (itest_n_fdstore)
+			itest_fdstore_pass();
+		else
+			close_range(3, ~0u, 0);
 		signal(SIGPIPE, SIG_DFL);
 		setenv("NOTIFY_SOCKET", notify, 1);
 		execv(argv[0], (char *const *)argv);
@@ -575,17 +675,14 @@ void itest_hostd_startv(struct itest_hostd *h, const char *const *extra)
 		struct pollfd p[2] = { { .fd = nfd, .events = POLLIN },
 				       { .fd = pidfd, .events = POLLIN } };
 		uint64_t now = itest_now_ms();
-		ssize_t len;
+		int len;
 
 		if (now > deadline)
 			break;
 		if (poll(p, 2, (int)(deadline - now)) < 0 && errno != EINTR)
 			break;
-		while ((len = recv(nfd, msg, sizeof(msg) - 1, 0)) > 0) {
-			msg[len] = '\0';
-			if (strstr(msg, "READY=1"))
-				ready = 1;
-		}
+		while ((len = itest_notify_recv(nfd)) >= 0)
+			ready |= len;
 		if (!ready && (p[1].revents & POLLIN))
 			break;
 	}

@@ -75,9 +75,15 @@ struct itest_hostd {
 
 /* Start vmrpc-hostd --loopback ITEST_REGION --shadow <vmrpc-shadow> plus
  * the NULL-terminated extra arguments, stderr to a log file, and wait until
- * it reports READY=1 through $NOTIFY_SOCKET and its socket exists. */
+ * it reports READY=1 through $NOTIFY_SOCKET and its socket exists. Like
+ * systemd, the harness keeps the descriptors a hostd stores (FDSTORE=1)
+ * and passes them to the next hostd of the test ($LISTEN_FDS). */
 void itest_hostd_start(struct itest_hostd *h, ...);
 void itest_hostd_startv(struct itest_hostd *h, const char *const *extra);
+/* Forget the stored descriptors (a service manager that lost them); how
+ * many there are. */
+void itest_fdstore_clear(void);
+int itest_fdstore_count(void);
 /* SIGTERM, and assert it exits with status 0 within the deadline, leaving
  * no child behind and its socket removed. */
 void itest_hostd_stop(struct itest_hostd *h);

@@ -244,13 +244,15 @@ static void test_no_hostd(void **state)
 	itest_assert_err(vmrpc_guest_attach(NULL, &g), -VMRPC_ENOHOSTD);
 	assert_string_equal(vmrpc_strerror(-VMRPC_ENOHOSTD), "no vmrpc-hostd serves this region");
 
-	/* a region left by a stopped hostd: it maps, but nobody answers */
+	/* a region mapped from a hostd that stopped since: nobody answers */
 	itest_hostd_start(&h, "--channels", "2", (char *)NULL);
-	itest_hostd_stop(&h);
 	itest_assert_err(vmrpc_region_open(ITEST_REGION, &r), 0);
+	itest_hostd_stop(&h);
 	itest_assert_err(vmrpc_chan_open(r, 0, &ch), -VMRPC_ENOHOSTD);
 	assert_int_equal(vmrpc_region_chan(r, 0)->ctl.state, VMRPC_CHAN_FREE);
 	vmrpc_region_close(r);
+	/* and a stopped hostd leaves nothing to map */
+	itest_assert_err(vmrpc_region_open(ITEST_REGION, &r), -VMRPC_ENOHOSTD);
 }
 
 /* hostd refuses a command line with exit status want and a message on
@@ -370,8 +372,12 @@ static void test_bad_config(void **state)
 		      "absolute path");
 	refuse_config("[vm a]\nchannels = 0\n", ":2: channels: '0' is not a number");
 	refuse_config("[vm a]\nuser = no-such-user-here\n", ":2: user: no user");
-	refuse_config("[vm a]\nshm-file = /dev/shm/x\nshm-size = 4M\nuser = 65534\n",
-		      "VM 'a': socket is missing");
+	refuse_config("[vm a]\nshm-size = 4M\nuser = 65534\n", "VM 'a': socket is missing");
+	refuse_config("[vm a]\nshm-file = /dev/shm/x\nshm-size = 4M\nsocket = /tmp/a.sock\n"
+		      "user = 65534\n",
+		      "VM 'a': shm-file is only for transport ivshmem-plain");
+	refuse_config("[vm a]\ntransport = ivshmem-plain\nshm-size = 4M\nuser = 65534\n",
+		      "VM 'a': shm-file is missing (transport ivshmem-plain)");
 	refuse_config("[vm a]\ntransport = ivshmem-plain\nshm-file = /dev/shm/x\n"
 		      "shm-size = 64K\nchannels = 2\nuser = 65534\n",
 		      "VM 'a': shm-size 65536 cannot hold 2 channels");

@@ -5,8 +5,9 @@
 # test/vm/run.sh BUILD_DIR
 #
 # One hostd serves two VMs from a configuration file: "vmb" over
-# ivshmem-doorbell (hostd is the ivshmem server on a unix socket) and "vmp"
-# over ivshmem-plain (QEMU maps the shm file itself). The guest gets both
+# ivshmem-doorbell (hostd is the ivshmem server on a unix socket and hands
+# QEMU a sealed memfd) and "vmp" over ivshmem-plain (QEMU maps the shm file
+# itself). The guest gets both
 # devices and a third ivshmem device full of somebody else's bytes.
 #
 # Boot 1 ("full"): the guest starts vmrpc-guestd on both devices and runs,
@@ -24,8 +25,8 @@
 # Boot 2 ("reboot", same hostd, same region files): the new boot's guestd
 # writes a new boot id and hostd must reclaim that stale channel; one more
 # guest-sourced call goes over ivshmem-plain. Then hostd restarts (adopting
-# the region files), and boot 3 ("again") calls once more over the doorbell
-# device. Every result is checked; any failure prints the guest consoles and
+# the ivshmem-plain region file; the doorbell VM's region is a sealed memfd,
+# made anew), and boot 3 ("again") calls once more over the doorbell device. Every result is checked; any failure prints the guest consoles and
 # hostd's log and exits 1. QEMU, hostd and host callers are killed and
 # everything removed on any exit.
 set -euo pipefail
@@ -103,7 +104,6 @@ cat >"$work/hostd.conf" <<CONF
 # written by test/vm/run.sh
 [vm vmb]
 transport = ivshmem-doorbell
-shm-file = $shm-bell
 shm-size = 4M
 socket = $work/vmb.sock
 host-socket = $work/vmb.host.sock
@@ -136,7 +136,7 @@ start_hostd() {
 	"$hostd" --config "$work/hostd.conf" >>"$work/hostd.log" 2>&1 &
 	hostd_pid=$!
 	for _ in $(seq 100); do
-		[ "$(log_count "serving $shm")" -ge 2 ] && [ -S "$work/vmb.sock" ] &&
+		[ "$(log_count ": serving ")" -ge 2 ] && [ -S "$work/vmb.sock" ] &&
 			return 0
 		kill -0 "$hostd_pid" 2>/dev/null || die "vmrpc-hostd exited at start"
 		sleep 0.1
@@ -435,7 +435,7 @@ boot_finish reboot
 wait_log 1 "vm 'vmp': channel $stale detached: caller pid $left gone with the guest's previous boot, shadow pid [0-9]* reaped"
 say "the new boot id reclaimed plain channel $stale of the previous boot"
 
-say "restarting hostd: it adopts both regions"
+say "restarting hostd: it adopts the ivshmem-plain region file"
 stop_hostd
 start_hostd
 boot_start again

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostd and one shadow, over the shadow's control socket (a SOCK_SEQPACKET
+ * socketpair hostd makes when it starts the shadow, or that a forked copy
+ * hands hostd with its FORK_READY). Private to the two: nothing a guest
+ * writes in the region decides what a shadow serves. A shadow's stderr is a
+ * pipe of its own that hostd reads and logs, attributed to its channel.
+ */
+#ifndef HOSTD_SHADOW_PROTO_H
+#define HOSTD_SHADOW_PROTO_H
+
+#include <stdint.h>
+
+enum shadow_msg_type {
+	SHADOW_MSG_READY = 1, /* shadow: serving chan from now on */
+	SHADOW_MSG_ADOPT = 2, /* hostd, to a forked copy: serve chan (else it
+			       * closes the socket, and the copy exits) */
+};
+
+struct shadow_msg {
+	uint32_t type; /* enum shadow_msg_type */
+	uint32_t chan; /* the channel it is about */
+};
+
+/* The descriptors a shadow starts with. */
+#define SHADOW_FD_REGION 3  /* closed once mapped */
+#define SHADOW_FD_CONTROL 4 /* the control socket */
+#define SHADOW_FD_BELL 5    /* ivshmem-doorbell: the channel's eventfd */
+
+#endif /* HOSTD_SHADOW_PROTO_H */

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shadow_sandbox.h"
+
+/* Newer than Debian 12's <linux/landlock.h>: from the kernel's uapi. */
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+#define SANDBOX_SCOPE_SIGNAL (1ULL << 1)
+
+/* The ruleset attribute as the kernel grew it: ABI 1 reads only the first
+ * field, ABI 4 the second, ABI 6 the third. */
+struct sandbox_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+int sandbox_abi(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+	return abi < 0 ? 0 : (int)abi;
+}
+
+/* Every file system right this ABI knows: all of them are refused outside
+ * the tree. */
+static uint64_t sandbox_fs_rights(int abi)
+{
+	uint64_t r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1: bits 0 to 12 */
+
+	if (abi >= 2)
+		r |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return r;
+}
+
+int sandbox_apply(const char *root, char *why, size_t why_size)
+{
+	struct sandbox_ruleset_attr attr = { 0 };
+	struct landlock_path_beneath_attr beneath = { 0 };
+	size_t attr_size = sizeof(attr.handled_access_fs);
+	int abi = sandbox_abi(), ruleset = -1, err;
+
+	if (abi < 1) {
+		if (!root)
+			return 0; /* nothing asked that needs it */
+		snprintf(why, why_size, "root %s needs Landlock, which this kernel does not "
+			 "offer (CONFIG_SECURITY_LANDLOCK, lsm=landlock)", root);
+		return -EOPNOTSUPP;
+	}
+	if (root)
+		attr.handled_access_fs = sandbox_fs_rights(abi);
+	if (abi >= 6) {
+		attr.scoped = SANDBOX_SCOPE_SIGNAL;
+		attr_size = sizeof(attr);
+	}
+	if (!attr.handled_access_fs && !attr.scoped)
+		return 0;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		err = -errno;
+		snprintf(why, why_size, "no_new_privs: %s", strerror(-err));
+		return err;
+	}
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
+	if (ruleset < 0) {
+		err = -errno;
+		snprintf(why, why_size, "landlock_create_ruleset: %s", strerror(-err));
+		return err;
+	}
+	if (root) {
+		beneath.allowed_access = attr.handled_access_fs;
+		beneath.parent_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (beneath.parent_fd < 0 ||
+		    syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &beneath,
+			    0) < 0) {
+			err = -errno;
+			snprintf(why, why_size, "root %s: %s", root, strerror(-err));
+			goto out;
+		}
+	}
+	err = 0;
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0) {
+		err = -errno;
+		snprintf(why, why_size, "landlock_restrict_self: %s", strerror(-err));
+	}
+out:
+	if (beneath.parent_fd > 0)
+		close(beneath.parent_fd);
+	close(ruleset);
+	return err;
+}
