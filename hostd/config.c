@@ -9,7 +9,7 @@
  *   socket = /run/vmrpc/NAME.sock    # ivshmem-doorbell: QEMU's chardev
  *   user = vmrpc-NAME                # shadows run as this user (and group)
  *
- * plus optional channels, channel-size, max-shadows, mode, group,
+ * plus optional channels, channel-size, max-shadows, mode, group, root,
  * shadow-cwd, limit-nofile, limit-as, limit-nproc and service (repeatable).
  * docs/hostd-config.md and vmrpc-hostd(8) describe each key.
  */
@@ -220,6 +220,8 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 		return config_group(p, cfg->n_vms - 1, v);
 	} else if (!strcmp(key, "shadow-cwd")) {
 		return config_path(p, key, v, PATH_MAX, &vm->shadow_cwd);
+	} else if (!strcmp(key, "root")) {
+		return config_path(p, key, v, PATH_MAX, &vm->root);
 	} else if (!strcmp(key, "limit-nofile")) {
 		return config_number(p, key, v, 1, 1u << 20, &vm->limits.nofile);
 	} else if (!strcmp(key, "limit-as")) {
@@ -326,7 +328,7 @@ static int config_check_vm(struct config_parser *p, struct config *cfg, size_t i
 		return config_error(p, "VM '%s': user and group must be hostd's own unless hostd "
 				    "runs as root", vm->name);
 	if (!vm->shadow_cwd)
-		vm->shadow_cwd = strdup("/");
+		vm->shadow_cwd = strdup(vm->root ? vm->root : "/");
 	for (size_t j = 0; j < i; j++) {
 		if (vm->shm_path && cfg->vm[j].shm_path && !strcmp(cfg->vm[j].shm_path, vm->shm_path))
 			return config_error(p, "VMs '%s' and '%s' share shm-file %s", cfg->vm[j].name,
@@ -397,6 +399,7 @@ static void config_free_vm(struct server_opts *vm)
 	free((char *)vm->socket_path);
 	free((char *)vm->host_socket);
 	free((char *)vm->shadow_cwd);
+	free((char *)vm->root);
 	for (size_t j = 0; j < vm->n_modules; j++)
 		free((char *)vm->modules[j]);
 	*vm = (struct server_opts){ 0 };

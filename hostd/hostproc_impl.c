@@ -194,9 +194,8 @@ static int32_t hostproc_do_wait(void *ctx, int32_t pid, int32_t options, int32_t
 		return -ECHILD;
 	if (options & ~WNOHANG)
 		return -EINVAL;
-	do
-		r = waitpid(pid, &st, options);
-	while (r < 0 && errno == EINTR);
+	/* EINTR goes back: the caller abandoned the call (a signal). */
+	r = waitpid(pid, &st, options);
 	if (r < 0)
 		return -errno;
 	if (r > 0)

@@ -41,7 +41,10 @@ static void usage(FILE *f)
 		"      --mode MODE          octal mode of the region and socket (default 0600)\n"
 		"      --service FILE.so    also serve the interfaces of a service module\n"
 		"      --shadow PATH        the vmrpc-shadow binary\n"
-		"      --shadow-cwd DIR     a new shadow's working directory (default /)\n"
+		"      --shadow-cwd DIR     a new shadow's working directory (default /, or\n"
+		"                           the --root)\n"
+		"      --root DIR           confine every shadow and its programs beneath DIR\n"
+		"                           (Landlock): no host call reaches outside it\n"
 		"      --limit-nofile N     open files per shadow (default 1024)\n"
 		"      --limit-as SIZE      address space per shadow (default: unlimited)\n"
 		"      --limit-nproc N      processes of the shadow's user (default: unlimited)\n"
@@ -194,7 +197,7 @@ static int serve_config(const char *path, const char *only, const char *shadow_e
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD,
+	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD, OPT_ROOT,
 	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION, OPT_VM, OPT_GCALLER, OPT_MAXGS,
 	       OPT_HOSTSOCK };
 	static const struct option longopts[] = {
@@ -208,6 +211,7 @@ int main(int argc, char **argv)
 		{ "service", required_argument, NULL, OPT_SERVICE },
 		{ "shadow", required_argument, NULL, OPT_SHADOW },
 		{ "shadow-cwd", required_argument, NULL, OPT_SHCWD },
+		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "limit-nofile", required_argument, NULL, OPT_NOFILE },
 		{ "limit-as", required_argument, NULL, OPT_AS },
 		{ "limit-nproc", required_argument, NULL, OPT_NPROC },
@@ -225,6 +229,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = NULL, *only_vm = NULL;
 	char shadow[PATH_MAX];
+	int cwd_given = 0;
 	uint64_t v;
 	char *end;
 	int c, err;
@@ -289,6 +294,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SHCWD:
 			o.shadow_cwd = optarg;
+			cwd_given = 1;
+			break;
+		case OPT_ROOT:
+			o.root = optarg;
 			break;
 		case OPT_NOFILE:
 			if (parse_arg_size("--limit-nofile", optarg, 1u << 20, &v) < 0)
@@ -366,6 +375,8 @@ int main(int argc, char **argv)
 			"(1 to 64 of A-Z a-z 0-9 _ . -, not starting with '.')\n", o.name);
 		return 2;
 	}
+	if (o.root && !cwd_given)
+		o.shadow_cwd = o.root;
 	if (!o.shadow_exe)
 		o.shadow_exe = default_shadow(shadow, sizeof(shadow));
 	if (access(o.shadow_exe, X_OK) < 0) {

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,12 +48,16 @@
 #include "shadow_creds.h"
 #include "shadow_log.h"
 #include "shadow_proto.h"
+#include "shadow_sandbox.h"
 #include "vmrpc/vmrpc.h"
 
 #define SERVER_STOP_TIMEOUT_MS 5000
 /* ivshmem-plain has no doorbell: hostd looks for claims and detaches this
  * often (the price of that transport: an idle hostd still wakes up). */
 #define SERVER_PLAIN_SCAN_MS 50
+/* A loopback claim nobody rang for is taken back after this long: longer
+ * than any caller waits for its attach (5 s). */
+#define SERVER_STALE_CLAIM_MS 6000
 /* A shadow that has not said READY by then is killed, and the attach refused. */
 #define SERVER_START_TIMEOUT_S 10
 
@@ -82,6 +87,12 @@ struct hchan {
 	int log_fd;           /* the shadow's stderr, or -1 */
 	struct shadow_log log;
 	struct __kernel_timespec start_ts; /* STARTING: its deadline's timeout */
+	/* FREE in hostd's record but CLAIMED in the region, with no doorbell:
+	 * the claim as first seen, and when (server_reclaim_stale) */
+	uint64_t stale_nonce;
+	uint32_t stale_owner;
+	uint64_t stale_ms;
+	uint64_t cancel_ms;   /* when its shadow was last interrupted */
 };
 
 enum ev_kind {
@@ -126,10 +137,14 @@ struct server {
 	char host_path[108];
 	uint32_t max_gsrc, n_gsrc; /* channels host callers hold, and the limit */
 	uint64_t boot_id[2];       /* the guest boot hostd last saw */
+	uint64_t nochan_ms;        /* when a full region was last logged */
+	struct shadow_limits limits; /* opts->limits, within what the host allows */
 };
 
 static void server_scan_guestd(struct server *s);
 static void server_refuse(struct server *s, uint32_t i, int err, pid_t pid, const char *why);
+static uint64_t server_now_ms(void);
+static void server_cancel(struct server *s, uint32_t i);
 
 /* Whether pid is no longer running (or never was). */
 static int server_pid_gone(pid_t pid)
@@ -466,7 +481,7 @@ static void server_attach(struct server *s, struct attach_req *a)
 		.root = s->opts->root,
 		.modules = s->opts->modules,
 		.n_modules = s->opts->n_modules,
-		.limits = &s->opts->limits,
+		.limits = &s->limits,
 		.verbose = s->opts->verbose,
 		.bell_fd = -1,
 		.wake = s->opts->transport == SERVER_IVSHMEM_PLAIN ? "poll" : NULL,
@@ -574,6 +589,17 @@ static void server_attach_bell(struct server *s, const struct vmrpc_doorbell *b)
 
 	/* The claim must be exactly what the kernel says the sender is. */
 	if (vmrpc_host_claim_check(s->region, b) < 0) {
+		/* Claimed, but not as its sender says: another process wrote the
+		 * claim's words. Refuse it at once, so that its claimant claims
+		 * again instead of waiting out its timeout. */
+		if (c->st == H_FREE &&
+		    __atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state,
+				    __ATOMIC_ACQUIRE) == VMRPC_CHAN_CLAIMED) {
+			server_refuse(s, i, -EAGAIN, b->pid,
+				      "its claim was written over by another process; it claims "
+				      "again");
+			return;
+		}
 		log_debug("%s: channel %u: stale attach doorbell from pid %d ignored",
 			  s->label, i, b->pid);
 		return;
@@ -625,6 +651,8 @@ static void server_scan(struct server *s)
 			hchan_free(s, i); /* the guest read the refusal */
 		if ((c->st == H_ATTACHED || c->st == H_DEAD) && st == VMRPC_CHAN_DETACHING)
 			hchan_teardown(s, i, "detached");
+		if (c->st == H_ATTACHED)
+			server_cancel(s, i); /* if its guest caller abandons a call */
 		if (c->st != H_FREE || st != VMRPC_CHAN_CLAIMED)
 			continue;
 		a = (struct attach_req){
@@ -1047,6 +1075,119 @@ static void server_reap_orphans(struct server *s)
 	}
 }
 
+/* The caller of channel i abandons its call in flight (req.cancel_seq is
+ * the call's req_seq): interrupt the shadow's system call with
+ * SHADOW_SIGNAL_CANCEL, which it answers with -EINTR. At most every 5 ms:
+ * the caller asks again while no reply comes. */
+static void server_cancel(struct server *s, uint32_t i)
+{
+	struct vmrpc_chan_req *rq = &vmrpc_region_chan(s->region, i)->req;
+	struct hchan *c = &s->ch[i];
+	uint64_t now = server_now_ms();
+
+	if (c->st != H_ATTACHED || c->shadow_pidfd < 0 || now - c->cancel_ms < 5 ||
+	    __atomic_load_n(&rq->cancel_seq, __ATOMIC_ACQUIRE) !=
+		    __atomic_load_n(&rq->req_seq, __ATOMIC_ACQUIRE))
+		return;
+	c->cancel_ms = now;
+	if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SHADOW_SIGNAL_CANCEL, NULL, 0) < 0 &&
+	    errno != ESRCH)
+		log_warn("%s: channel %u: cannot interrupt shadow pid %d: %s", s->label, i,
+			 c->shadow_pid, strerror(errno));
+}
+
+/* Loopback claims nobody rang for (a caller that died between its claim
+ * and its doorbell, or one that never meant to ring) are taken back once
+ * they stayed the same for SERVER_STALE_CLAIM_MS, or at once if their
+ * claimant is gone. */
+static void server_reclaim_stale(struct server *s, uint64_t now)
+{
+	for (uint32_t i = 0; i < s->n_channels; i++) {
+		struct vmrpc_chan_ctl *ctl = &vmrpc_region_chan(s->region, i)->ctl;
+		struct hchan *c = &s->ch[i];
+		uint64_t nonce = __atomic_load_n(&ctl->attach_nonce, __ATOMIC_RELAXED);
+		uint32_t owner = __atomic_load_n(&ctl->owner_pid, __ATOMIC_RELAXED);
+
+		if (c->st != H_FREE ||
+		    __atomic_load_n(&ctl->state, __ATOMIC_ACQUIRE) != VMRPC_CHAN_CLAIMED)
+			continue;
+		if (c->stale_ms && c->stale_nonce == nonce && c->stale_owner == owner &&
+		    (now - c->stale_ms >= SERVER_STALE_CLAIM_MS ||
+		     (owner && server_pid_gone((pid_t)owner)))) {
+			log_warn("%s: channel %u: claim by pid %u never rang; taken back", s->label,
+				 i, owner);
+			vmrpc_host_chan_free(s->region, i);
+			c->stale_ms = 0;
+			continue;
+		}
+		if (!c->stale_ms || c->stale_nonce != nonce || c->stale_owner != owner) {
+			c->stale_nonce = nonce;
+			c->stale_owner = owner;
+			c->stale_ms = now;
+		}
+	}
+}
+
+/* A caller found every channel taken: say so (at most once a second),
+ * and look for claims to take back. */
+static void server_on_nochan(struct server *s, const struct vmrpc_doorbell *b)
+{
+	uint64_t now = server_now_ms();
+	uint32_t busy = 0;
+
+	for (uint32_t i = 0; i < s->n_channels; i++)
+		busy += s->ch[i].st != H_FREE;
+	if (now - s->nochan_ms >= 1000) {
+		log_warn("%s: caller pid %d uid %u found no free channel (%u of %u held by "
+			 "callers hostd serves%s)", s->label, b->pid, b->uid, busy,
+			 s->n_channels, busy < s->n_channels ? ", the rest claimed" : "");
+		s->nochan_ms = now;
+	}
+	server_reclaim_stale(s, now);
+}
+
+/* One doorbell, whose sender the kernel names. */
+static void server_on_doorbell(struct server *s, struct vmrpc_doorbell *b)
+{
+	if (b->msg.chan_index >= s->n_channels) {
+		log_warn("%s: doorbell from pid %d names channel %u of %u", s->label, b->pid,
+			 b->msg.chan_index, s->n_channels);
+		return;
+	}
+	switch (b->msg.op) {
+	case VMRPC_DOORBELL_ATTACH:
+		server_attach_bell(s, b);
+		break;
+	case VMRPC_DOORBELL_DETACH:
+		server_detach(s, b);
+		break;
+	case VMRPC_DOORBELL_GUESTD:
+		server_scan_guestd(s);
+		break;
+	case VMRPC_DOORBELL_ATTACH_FORK:
+		server_fork_claim(s, b);
+		break;
+	case VMRPC_DOORBELL_FORK_READY:
+		server_fork_ready(s, b);
+		break;
+	case VMRPC_DOORBELL_HANDOVER:
+		server_fork_handover(s, b);
+		break;
+	case VMRPC_DOORBELL_NOCHAN:
+		server_on_nochan(s, b);
+		break;
+	case VMRPC_DOORBELL_CANCEL:
+		if (s->ch[b->msg.chan_index].caller_pid == b->pid &&
+		    s->ch[b->msg.chan_index].nonce == b->msg.nonce)
+			server_cancel(s, b->msg.chan_index);
+		break;
+	default:
+		log_warn("%s: doorbell from pid %d with unknown op %u", s->label, b->pid,
+			 b->msg.op);
+		break;
+	}
+}
+
 static void server_on_bell(struct server *s)
 {
 	struct vmrpc_doorbell b;
@@ -1062,29 +1203,10 @@ static void server_on_bell(struct server *s)
 				 vmrpc_strerror(err));
 			continue;
 		}
-		if (b.msg.chan_index >= s->n_channels) {
-			log_warn("%s: doorbell from pid %d names channel %u of %u",
-				 s->label, b.pid, b.msg.chan_index, s->n_channels);
-			continue;
-		}
-		if (b.msg.op == VMRPC_DOORBELL_FORK_READY)
-			server_fork_ready(s, &b);
-		for (int k = 0; k < 2; k++) /* only an adopted copy's are kept */
+		server_on_doorbell(s, &b);
+		for (int k = 0; k < 2; k++) /* only an adopted fork copy's are kept */
 			if (b.fds[k] >= 0)
 				close(b.fds[k]);
-		if (b.msg.op == VMRPC_DOORBELL_ATTACH)
-			server_attach_bell(s, &b);
-		else if (b.msg.op == VMRPC_DOORBELL_DETACH)
-			server_detach(s, &b);
-		else if (b.msg.op == VMRPC_DOORBELL_GUESTD)
-			server_scan_guestd(s);
-		else if (b.msg.op == VMRPC_DOORBELL_ATTACH_FORK)
-			server_fork_claim(s, &b);
-		else if (b.msg.op == VMRPC_DOORBELL_HANDOVER)
-			server_fork_handover(s, &b);
-		else if (b.msg.op != VMRPC_DOORBELL_FORK_READY)
-			log_warn("%s: doorbell from pid %d with unknown op %u",
-				 s->label, b.pid, b.msg.op);
 	}
 }
 
@@ -1345,6 +1467,71 @@ static int server_setup_doorbell(struct server *s, const struct server_opts *o)
 	return -EINVAL;
 }
 
+/* The runtime directory holds hostd's sockets and lock files: whoever
+ * else may write there could put their own sockets in their place. */
+static int server_check_runtime_dir(struct server *s, const struct server_opts *o)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (vmrpc_region_path(o->name, "", dir, sizeof(dir)) < 0 || !(slash = strrchr(dir, '/')))
+		return -EINVAL;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		log_err("%s: runtime directory %s: %s", s->label, dir, strerror(errno));
+		return -errno;
+	}
+	if (lstat(dir, &st) < 0) {
+		log_err("%s: runtime directory %s: %s", s->label, dir, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		log_err("%s: runtime directory %s is %s owned by uid %u, mode %04o: another user "
+			 "could replace hostd's sockets there; remove it, or set "
+			 "VMRPC_RUNTIME_DIR to a directory of hostd's own", s->label, dir,
+			 S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
+			 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* A limit above what setrlimit() could give a shadow would silently not
+ * apply: say so at start, and give the most the host allows instead. */
+static void server_check_limits(struct server *s, const struct server_opts *o)
+{
+	struct rlimit hard;
+	uint64_t max = 0;
+	FILE *f;
+
+	s->limits = o->limits;
+	if (geteuid() == 0) {
+		unsigned long long nr_open = 0;
+
+		f = fopen("/proc/sys/fs/nr_open", "re");
+		if (f && fscanf(f, "%llu", &nr_open) == 1)
+			max = nr_open;
+		if (f)
+			fclose(f);
+	} else if (getrlimit(RLIMIT_NOFILE, &hard) == 0 && hard.rlim_max != RLIM_INFINITY) {
+		max = hard.rlim_max;
+	}
+	if (max && s->limits.nofile > max) {
+		log_warn("%s: limit-nofile %llu is more than this host allows a process (%llu): "
+			 "shadows get %llu", s->label, (unsigned long long)s->limits.nofile,
+			 (unsigned long long)max, (unsigned long long)max);
+		s->limits.nofile = max;
+	}
+	if (geteuid() != 0 && getrlimit(RLIMIT_NPROC, &hard) == 0 &&
+	    hard.rlim_max != RLIM_INFINITY && s->limits.nproc > hard.rlim_max) {
+		log_warn("%s: limit-nproc %llu is more than hostd's own hard limit (%llu): shadows "
+			 "get %llu", s->label, (unsigned long long)s->limits.nproc,
+			 (unsigned long long)hard.rlim_max, (unsigned long long)hard.rlim_max);
+		s->limits.nproc = hard.rlim_max;
+	}
+}
+
 static int server_setup(struct server *s, const struct server_opts *o)
 {
 	struct vmrpc_region_opts ro = {
@@ -1358,6 +1545,14 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	sigset_t mask;
 	int err;
 
+	err = server_check_runtime_dir(s, o);
+	if (err < 0)
+		return err;
+	server_check_limits(s, o);
+	if (o->root && sandbox_check_root(o->root, o->shadow_cwd, msg, sizeof(msg)) < 0) {
+		log_err("%s: %s", s->label, msg);
+		return -EINVAL;
+	}
 	/* Shadows run as the VM's user (or hostd's own): find out now if they
 	 * could not start, rather than at every attach. (A root hostd's
 	 * loopback shadows run as each caller, known only then.) */
@@ -1523,13 +1718,16 @@ int server_run(const struct server_opts *o)
 	if (s.vm)
 		server_scan(&s); /* claims made while no hostd served the region */
 
+	err = 0;
 	while (!s.stopping) {
 		struct io_uring_cqe *cqe;
 		unsigned head, n = 0;
+		int r = io_uring_submit_and_wait(&s.ring, 1);
 
-		err = io_uring_submit_and_wait(&s.ring, 1);
-		if (err < 0 && err != -EINTR) {
-			log_err("io_uring: %s", strerror(-err));
+		if (r < 0 && r != -EINTR) {
+			/* Serving is over: stop cleanly, but say it failed. */
+			log_err("%s: io_uring: %s; stopping", s.label, strerror(-r));
+			err = r;
 			break;
 		}
 		io_uring_for_each_cqe(&s.ring, head, cqe) {
@@ -1540,8 +1738,7 @@ int server_run(const struct server_opts *o)
 	}
 	notify_stopping();
 	server_stop(&s);
-	err = 0;
-	log_info("%s: stopped", s.label);
+	log_info("%s: stopped%s", s.label, err < 0 ? " after an error" : "");
 out:
 	if (s.bell_fd >= 0) {
 		vmrpc_region_path(o->name, ".sock", path, sizeof(path));

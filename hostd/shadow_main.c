@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -136,6 +137,11 @@ static int shadow_doorbell(const char *path)
 	return fd;
 }
 
+static void shadow_on_cancel(int sig)
+{
+	(void)sig; /* only to interrupt the system call under way: -EINTR */
+}
+
 static int shadow_ready(uint32_t chan)
 {
 	struct shadow_msg m = { .type = SHADOW_MSG_READY, .chan = chan };
@@ -221,6 +227,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* No SA_RESTART: hostd's cancel must end a blocked system call. */
+	sigaction(SHADOW_SIGNAL_CANCEL, &(struct sigaction){ .sa_handler = shadow_on_cancel },
+		  NULL);
 	err = shadow_ready((uint32_t)a.chan);
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: telling hostd it is ready: %s\n", strerror(-err));

@@ -9,6 +9,7 @@
 #ifndef HOSTD_SHADOW_PROTO_H
 #define HOSTD_SHADOW_PROTO_H
 
+#include <signal.h>
 #include <stdint.h>
 
 enum shadow_msg_type {
@@ -21,6 +22,11 @@ struct shadow_msg {
 	uint32_t type; /* enum shadow_msg_type */
 	uint32_t chan; /* the channel it is about */
 };
+
+/* hostd sends it to interrupt the shadow's system call when its caller
+ * abandons the call (a handled signal interrupted the caller's wait): the
+ * shadow's handler does nothing, and the call answers -EINTR. */
+#define SHADOW_SIGNAL_CANCEL SIGUSR1
 
 /* The descriptors a shadow starts with. */
 #define SHADOW_FD_REGION 3  /* closed once mapped */

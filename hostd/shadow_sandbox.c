@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/landlock.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -107,4 +109,38 @@ out:
 		close(beneath.parent_fd);
 	close(ruleset);
 	return err;
+}
+
+int sandbox_check_root(const char *root, const char *cwd, char *why, size_t why_size)
+{
+	char real[PATH_MAX], real_cwd[PATH_MAX];
+	size_t n;
+
+	if (sandbox_abi() < 1) {
+		snprintf(why, why_size, "root %s needs Landlock, which this kernel does not offer "
+			 "(CONFIG_SECURITY_LANDLOCK, lsm=landlock)", root);
+		return -EOPNOTSUPP;
+	}
+	if (!realpath(root, real)) {
+		snprintf(why, why_size, "root %s: %s", root, strerror(errno));
+		return -errno;
+	}
+	/* The tree is what the configuration says, not where a link points. */
+	if (strcmp(real, root)) {
+		snprintf(why, why_size, "root %s is %s: name the directory itself", root, real);
+		return -EINVAL;
+	}
+	if (cwd) {
+		if (!realpath(cwd, real_cwd)) {
+			snprintf(why, why_size, "shadow-cwd %s: %s", cwd, strerror(errno));
+			return -errno;
+		}
+		n = strlen(real);
+		if (strcmp(real, "/") &&
+		    (strncmp(real_cwd, real, n) || (real_cwd[n] != '/' && real_cwd[n] != '\0'))) {
+			snprintf(why, why_size, "shadow-cwd %s is not beneath root %s", cwd, root);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }

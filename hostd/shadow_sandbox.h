@@ -20,4 +20,9 @@ int sandbox_abi(void);
  * 0, or -errno with the reason in why (-EOPNOTSUPP: root needs Landlock). */
 int sandbox_apply(const char *root, char *why, size_t why_size);
 
+/* hostd at start: can shadows be confined beneath root (an absolute path
+ * to a directory with no symbolic link on the way, on a kernel with
+ * Landlock), and is cwd beneath it? 0, or -errno with the reason in why. */
+int sandbox_check_root(const char *root, const char *cwd, char *why, size_t why_size);
+
 #endif /* HOSTD_SHADOW_SANDBOX_H */

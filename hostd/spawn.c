@@ -26,7 +26,7 @@
 #define SPAWN_ARGV_MAX (24 + 2 * 16)
 
 /* What a child that did not reach the exec writes on its report pipe. */
-enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_EXEC = 2 };
+enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_EXEC, SPAWN_FAIL_LIMITS };
 struct spawn_report {
 	int what;
 	int err;
@@ -37,12 +37,13 @@ static int spawn_pidfd_open(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-static void spawn_limit(int resource, uint64_t value)
+/* hostd checked at start that each limit can be set (server_check_limits):
+ * one that cannot now fails the spawn, rather than go unapplied. */
+static int spawn_limit(int resource, uint64_t value)
 {
 	struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
 
-	if (value)
-		setrlimit(resource, &rl);
+	return value ? setrlimit(resource, &rl) : 0;
 }
 
 /* In the child: a failure before the exec is reported on report_fd (what
@@ -105,10 +106,11 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 		    (unsigned)report_fd - 1, 0);
 	close_range((unsigned)report_fd + 1, ~0u, 0);
 
-	spawn_limit(RLIMIT_NOFILE, spec->limits->nofile);
-	spawn_limit(RLIMIT_AS, spec->limits->as_bytes);
-	spawn_limit(RLIMIT_NPROC, spec->limits->nproc);
-	spawn_limit(RLIMIT_CORE, 0);
+	if (spawn_limit(RLIMIT_NOFILE, spec->limits->nofile) < 0 ||
+	    spawn_limit(RLIMIT_AS, spec->limits->as_bytes) < 0 ||
+	    spawn_limit(RLIMIT_NPROC, spec->limits->nproc) < 0)
+		spawn_fail(report_fd, SPAWN_FAIL_LIMITS);
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 
 	snprintf(chan, sizeof(chan), "%u", spec->chan_index);
 	snprintf(geometry, sizeof(geometry), "%u,%u", spec->n_channels, spec->chan_size);
@@ -209,6 +211,9 @@ int shadow_spawn(const struct shadow_spec *spec, struct shadow_proc *ret_proc, c
 		if (rep.what == SPAWN_FAIL_EXEC)
 			snprintf(why, why_size, "cannot execute %s: %s", spec->exe,
 				 strerror(rep.err));
+		else if (rep.what == SPAWN_FAIL_LIMITS)
+			snprintf(why, why_size, "cannot give it its limits (limit-nofile, "
+				 "limit-as, limit-nproc): %s", strerror(rep.err));
 		else
 			snprintf(why, why_size, "cannot set up its process: %s",
 				 strerror(rep.err));

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -36,6 +37,7 @@ struct vmrpc_callee {
 	struct spin spin;
 	uint32_t stop; /* a private futex word: vmrpc_callee_stop() sets and wakes it */
 	enum vmrpc_wake wake;
+	bool unwoken; /* the last reply went without a wake-up (caller_waiting was 0) */
 	int bell_fd; /* VMRPC_WAKE_EVENTFD: the doorbell's eventfd (not owned) */
 	int stop_fd; /* VMRPC_WAKE_EVENTFD: an eventfd vmrpc_callee_stop() writes */
 	/* the private snapshot of the args block */
@@ -195,6 +197,12 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 		if (!woke_caller)
 			spin_miss(&c->spin);
 	}
+	/* The last reply skipped the caller's wake-up because caller_waiting
+	 * said it spins; a shared word anybody could have held at 0. Wake it
+	 * once on our way to sleep (the caller-side twin is in chan.c). */
+	if (c->unwoken && c->wake == VMRPC_WAKE_FUTEX)
+		sync_futex_wake(&h->rep.rep_seq);
+	c->unwoken = false;
 	sync_store(&h->rep.callee_waiting, 1);
 	for (;;) {
 		sync_fence();
@@ -255,6 +263,7 @@ int callee_serve_one(struct vmrpc_callee *c, uint32_t s, const struct vmrpc_serv
 	 * guest MSI-X driver, would be woken through its own vector). */
 	if (woke_caller && c->wake == VMRPC_WAKE_FUTEX)
 		sync_futex_wake(&h->rep.rep_seq);
+	c->unwoken = !woke_caller;
 	return woke_caller;
 }
 

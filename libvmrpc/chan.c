@@ -12,10 +12,14 @@
 #include "sync.h"
 
 #define CHAN_ATTACH_TIMEOUT_MS 5000
+/* Claims hostd found disturbed (-EAGAIN) that vmrpc_chan_open() retries. */
+#define CHAN_CLAIM_TRIES 8
 #define CHAN_DETACH_RING_MS 1000
 /* While sleeping, the caller wakes this often to check that its callee is
  * still there; a caller must never wait forever on a dead peer. */
 #define CHAN_LIVENESS_NS (100u * 1000 * 1000)
+/* After a cancel, asked again this often until the reply comes. */
+#define CHAN_CANCEL_AGAIN_NS (20u * 1000 * 1000)
 
 static uint64_t chan_random_nonce(void)
 {
@@ -94,7 +98,8 @@ static struct vmrpc_chan *chan_host_new(struct vmrpc_region *r, uint32_t index)
 
 /* Claim a free channel and ring op for it (ATTACH, or ATTACH_FORK with the
  * parent's index in the args block, which the claimant owns while CLAIMED).
- * If hostd cannot be told, the claim is taken back. */
+ * If hostd cannot be told, the claim is taken back. With no channel free,
+ * tell hostd so: it logs it, and takes back claims nobody rang for. */
 static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *parent,
 			   int timeout_ms, struct vmrpc_chan **ret_chan)
 {
@@ -102,6 +107,8 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 	uint32_t index;
 	int err = chan_claim(r, &index);
 
+	if (err == -VMRPC_ENOCHAN && !r->regs)
+		region_ring(r, VMRPC_DOORBELL_NOCHAN, 0, 0, 0);
 	if (err < 0)
 		return err;
 	ch = chan_host_new(r, index);
@@ -132,13 +139,18 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 	int err;
 
 	timeout_ms = timeout_ms > 0 ? timeout_ms : CHAN_ATTACH_TIMEOUT_MS;
-	err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH, NULL, timeout_ms, &ch);
-	if (err < 0)
-		return err;
-	err = chan_wait_attached(ch, timeout_ms);
-	if (err < 0) {
+	/* hostd answers -EAGAIN when our claim's words changed before it read
+	 * them (another process wrote them): claim again, a few times. */
+	for (int tries = 0;; tries++) {
+		err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH, NULL, timeout_ms, &ch);
+		if (err < 0)
+			return err;
+		err = chan_wait_attached(ch, timeout_ms);
+		if (err == 0)
+			break;
 		free(ch);
-		return err;
+		if (err != -EAGAIN || tries == CHAN_CLAIM_TRIES)
+			return err == -EAGAIN ? -VMRPC_ECORRUPT : err;
 	}
 	chan_ready(ch);
 	*ret_chan = ch;
@@ -458,14 +470,27 @@ static int chan_publish(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t met
 	return 0;
 }
 
+/* A handled signal interrupted our wait: ask the host side to interrupt
+ * the callee's system call too, as if the call were ours (it answers
+ * -EINTR, or its result if it finished first). Asked again while no reply
+ * comes: the signal may have reached the callee just before it blocked. A
+ * guest callee (guest-sourced calls) cannot be interrupted: we wait. */
+static void chan_cancel(struct vmrpc_chan *ch, uint32_t seq)
+{
+	if (ch->gsrc)
+		return;
+	sync_store_release(&ch->hdr->req.cancel_seq, seq);
+	region_ring(ch->region, VMRPC_DOORBELL_CANCEL, ch->index, ch->nonce, 0);
+}
+
 /* Wait for the reply to the request last published. */
 static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 {
 	struct vmrpc_chan_hdr *c = ch->hdr;
 	uint32_t seq = ch->seq, r;
-	bool woke = ch->woke_callee;
+	bool woke = ch->woke_callee, cancelled = false;
 	uint64_t start = sync_now_ns(), budget, backoff = 0, wait_ns, now;
-	int err;
+	int err, slept;
 
 	/* Spin: the reply usually comes within a cache-line round trip or two.
 	 * A callee we had to wake answers only after its wake-up: spin the
@@ -493,7 +518,14 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 	}
 
 	/* Sleep: announce it, then re-check (pairs with the callee's fence
-	 * between storing rep_seq and loading caller_waiting). */
+	 * between storing rep_seq and loading caller_waiting). We skipped the
+	 * wake-up because callee_waiting said the callee spins; but that word
+	 * is shared, and whoever can write it (another caller on loopback, any
+	 * guest process in a VM) could have held it at 0 while the callee
+	 * slept. Wake it once now: a system call only on the way to sleep, so
+	 * no word anybody writes can stall this call for longer than our spin. */
+	if (!woke)
+		region_wake_callee(ch->region, ch->index, &c->req.req_seq);
 	sync_store(&c->req.caller_waiting, 1);
 	for (;;) {
 		sync_fence();
@@ -507,7 +539,7 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 		err = chan_check_words(ch, seq);
 		if (err < 0)
 			goto fail;
-		wait_ns = CHAN_LIVENESS_NS;
+		wait_ns = cancelled ? CHAN_CANCEL_AGAIN_NS : CHAN_LIVENESS_NS;
 		if (ch->timeout_ns) {
 			now = sync_now_ns();
 			if (now - start >= ch->timeout_ns) {
@@ -517,8 +549,12 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 			if (ch->timeout_ns - (now - start) < wait_ns)
 				wait_ns = ch->timeout_ns - (now - start);
 		}
-		if (region_wait(ch->region, &c->rep.rep_seq, r, wait_ns, &backoff) == -ETIMEDOUT &&
-		    sync_load_acquire(&c->rep.rep_seq) != seq) {
+		slept = region_wait(ch->region, &c->rep.rep_seq, r, wait_ns, &backoff);
+		if (slept == -EINTR || (cancelled && slept == -ETIMEDOUT)) {
+			cancelled = true;
+			chan_cancel(ch, seq);
+		}
+		if (slept == -ETIMEDOUT && sync_load_acquire(&c->rep.rep_seq) != seq) {
 			err = chan_check_callee(ch);
 			if (err < 0)
 				goto fail;

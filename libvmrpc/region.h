@@ -64,7 +64,8 @@ void region_wake_callee(struct vmrpc_region *r, uint32_t i, uint32_t *req_seq);
 /* Caller side: sleep while *word == seen, at most timeout_ns. On loopback a
  * futex wait; in an ivshmem guest, where the host cannot wake a guest
  * futex, a sleep of *backoff_ns that doubles (up to a bound) on each call:
- * the caller looks again when it ends. Returns 0 or -ETIMEDOUT. */
+ * the caller looks again when it ends. Returns 0, -ETIMEDOUT, or -EINTR
+ * when a signal handler ran. */
 int region_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen, uint64_t timeout_ns,
 		uint64_t *backoff_ns);
 

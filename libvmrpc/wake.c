@@ -29,14 +29,18 @@ int region_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen, uint64_t 
 	struct timespec ts;
 	uint64_t ns;
 
-	if (!r->regs && !r->remote)
-		return sync_futex_wait(word, seen, timeout_ns) == -ETIMEDOUT ? -ETIMEDOUT : 0;
+	if (!r->regs && !r->remote) {
+		int err = sync_futex_wait(word, seen, timeout_ns);
+
+		return err == -ETIMEDOUT || err == -EINTR ? err : 0;
+	}
 	ns = *backoff_ns ? *backoff_ns : REGION_POLL_FIRST_NS;
 	if (timeout_ns && ns > timeout_ns)
 		ns = timeout_ns;
 	*backoff_ns = ns * 2 < WAKE_POLL_MAX_NS ? ns * 2 : WAKE_POLL_MAX_NS;
 	ts.tv_sec = (time_t)(ns / 1000000000u);
 	ts.tv_nsec = (long)(ns % 1000000000u);
-	nanosleep(&ts, NULL);
+	if (nanosleep(&ts, NULL) < 0 && errno == EINTR)
+		return -EINTR;
 	return timeout_ns && ns == timeout_ns ? -ETIMEDOUT : 0;
 }

@@ -123,7 +123,11 @@ struct vmrpc_chan_req {
 	uint32_t method;        /* caller: method id within the interface */
 	uint32_t args_len;      /* caller: bytes used in the args block */
 	uint32_t flags;         /* caller: VMRPC_REQ_* */
-	uint8_t pad[VMRPC_CACHELINE - 24];
+	uint32_t cancel_seq;    /* caller: the req_seq of the call it abandons (a
+				 * handled signal interrupted its wait); the host
+				 * side interrupts the callee's system call, which
+				 * answers -EINTR (CANCEL doorbell, or vector 0) */
+	uint8_t pad[VMRPC_CACHELINE - 28];
 };
 
 #define VMRPC_REQ_ONEWAY 0x1u /* no reply expected; reserved for the IDL's oneway */
@@ -168,6 +172,12 @@ enum vmrpc_doorbell_op {
 					 * offers itself for that channel */
 	VMRPC_DOORBELL_HANDOVER = 6,    /* caller: the channel now belongs to its
 					 * child, whose pid is in ctl.owner_pid */
+	VMRPC_DOORBELL_NOCHAN = 7,      /* caller: it found no free channel (hostd
+					 * logs it and reclaims stale claims);
+					 * chan_index and nonce are 0 */
+	VMRPC_DOORBELL_CANCEL = 8,      /* caller: it abandons its call in flight
+					 * (req.cancel_seq): hostd interrupts the
+					 * shadow's system call */
 };
 
 struct vmrpc_doorbell_msg {
@@ -218,6 +228,7 @@ _Static_assert(offsetof(struct vmrpc_chan_ctl, handover_pid) == 32, "ctl.handove
 _Static_assert(sizeof(struct vmrpc_chan_req) == VMRPC_CACHELINE, "chan req line");
 _Static_assert(offsetof(struct vmrpc_chan_req, iface_slot) == 8, "req.iface_slot");
 _Static_assert(offsetof(struct vmrpc_chan_req, args_len) == 16, "req.args_len");
+_Static_assert(offsetof(struct vmrpc_chan_req, cancel_seq) == 24, "req.cancel_seq");
 _Static_assert(sizeof(struct vmrpc_chan_rep) == VMRPC_CACHELINE, "chan rep line");
 _Static_assert(offsetof(struct vmrpc_chan_rep, status) == 8, "rep.status");
 _Static_assert(offsetof(struct vmrpc_chan_rep, res_len) == 16, "rep.res_len");
