@@ -128,6 +128,7 @@ struct server {
 	int map_fd;          /* loopback: where callers get the sealed region */
 	int sig_fd;
 	uint32_t n_channels;
+	uint32_t chan_size;
 	uint32_t max_shadows;
 	uint32_t n_shadows;
 	int stopping;
@@ -474,7 +475,7 @@ static void server_attach(struct server *s, struct attach_req *a)
 		.region_fd = vmrpc_region_fd(s->region),
 		.chan_index = i,
 		.n_channels = s->n_channels,
-		.chan_size = vmrpc_region_hdr(s->region)->chan_size,
+		.chan_size = s->chan_size,
 		.uid = a->uid,
 		.gid = a->gid,
 		.cwd = s->opts->shadow_cwd,
@@ -1111,9 +1112,9 @@ static void server_reclaim_stale(struct server *s, uint64_t now)
 		if (c->st != H_FREE ||
 		    __atomic_load_n(&ctl->state, __ATOMIC_ACQUIRE) != VMRPC_CHAN_CLAIMED)
 			continue;
-		if (c->stale_ms && c->stale_nonce == nonce && c->stale_owner == owner &&
-		    (now - c->stale_ms >= SERVER_STALE_CLAIM_MS ||
-		     (owner && server_pid_gone((pid_t)owner)))) {
+		if ((owner && server_pid_gone((pid_t)owner)) ||
+		    (c->stale_ms && c->stale_nonce == nonce && c->stale_owner == owner &&
+		     now - c->stale_ms >= SERVER_STALE_CLAIM_MS)) {
 			log_warn("%s: channel %u: claim by pid %u never rang; taken back", s->label,
 				 i, owner);
 			vmrpc_host_chan_free(s->region, i);
@@ -1497,39 +1498,45 @@ static int server_check_runtime_dir(struct server *s, const struct server_opts *
 	return 0;
 }
 
-/* A limit above what setrlimit() could give a shadow would silently not
- * apply: say so at start, and give the most the host allows instead. */
-static void server_check_limits(struct server *s, const struct server_opts *o)
+/* Whether a shadow could get resource limit value: tried by a child, which
+ * is what a shadow's spawn is. */
+static int server_limit_ok(int resource, uint64_t value)
+{
+	struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(setrlimit(resource, &rl) < 0 ? 1 : 0);
+	if (pid < 0)
+		return 1; /* cannot tell: the spawn will say */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* A limit above what setrlimit() can give a shadow would not apply: say so
+ * at start, and give the most the host allows (hostd's own hard limit)
+ * instead, rather than fail every spawn. */
+static void server_clamp_limit(struct server *s, int resource, const char *key,
+			       uint64_t *value)
 {
 	struct rlimit hard;
-	uint64_t max = 0;
-	FILE *f;
 
+	if (!*value || server_limit_ok(resource, *value) || getrlimit(resource, &hard) < 0 ||
+	    hard.rlim_max == RLIM_INFINITY)
+		return;
+	log_warn("%s: %s %llu is more than hostd may give a process (its own hard limit is "
+		 "%llu): shadows get %llu", s->label, key, (unsigned long long)*value,
+		 (unsigned long long)hard.rlim_max, (unsigned long long)hard.rlim_max);
+	*value = hard.rlim_max;
+}
+
+static void server_check_limits(struct server *s, const struct server_opts *o)
+{
 	s->limits = o->limits;
-	if (geteuid() == 0) {
-		unsigned long long nr_open = 0;
-
-		f = fopen("/proc/sys/fs/nr_open", "re");
-		if (f && fscanf(f, "%llu", &nr_open) == 1)
-			max = nr_open;
-		if (f)
-			fclose(f);
-	} else if (getrlimit(RLIMIT_NOFILE, &hard) == 0 && hard.rlim_max != RLIM_INFINITY) {
-		max = hard.rlim_max;
-	}
-	if (max && s->limits.nofile > max) {
-		log_warn("%s: limit-nofile %llu is more than this host allows a process (%llu): "
-			 "shadows get %llu", s->label, (unsigned long long)s->limits.nofile,
-			 (unsigned long long)max, (unsigned long long)max);
-		s->limits.nofile = max;
-	}
-	if (geteuid() != 0 && getrlimit(RLIMIT_NPROC, &hard) == 0 &&
-	    hard.rlim_max != RLIM_INFINITY && s->limits.nproc > hard.rlim_max) {
-		log_warn("%s: limit-nproc %llu is more than hostd's own hard limit (%llu): shadows "
-			 "get %llu", s->label, (unsigned long long)s->limits.nproc,
-			 (unsigned long long)hard.rlim_max, (unsigned long long)hard.rlim_max);
-		s->limits.nproc = hard.rlim_max;
-	}
+	server_clamp_limit(s, RLIMIT_NOFILE, "limit-nofile", &s->limits.nofile);
+	server_clamp_limit(s, RLIMIT_NPROC, "limit-nproc", &s->limits.nproc);
 }
 
 static int server_setup(struct server *s, const struct server_opts *o)
@@ -1600,7 +1607,8 @@ static int server_setup(struct server *s, const struct server_opts *o)
 				 s->label);
 		notify_fdstore(vmrpc_region_fd(s->region), store);
 	}
-	s->n_channels = vmrpc_region_hdr(s->region)->n_channels;
+	/* Never the header's words from now on: a guest can rewrite them. */
+	vmrpc_region_geometry(s->region, &s->n_channels, &s->chan_size);
 	s->max_shadows = o->max_shadows && o->max_shadows < s->n_channels ? o->max_shadows
 									  : s->n_channels;
 	for (size_t i = 0; i < s->services.n; i++)
@@ -1686,7 +1694,7 @@ static void server_log_serving(const struct server *s, const struct server_opts 
 		snprintf(path, sizeof(path), "a sealed region for QEMU");
 	log_info("%s: serving %s: %u channels of %u KiB, %zu interfaces, at most %u "
 		 "shadows",
-		 s->label, path, s->n_channels, vmrpc_region_hdr(s->region)->chan_size >> 10,
+		 s->label, path, s->n_channels, s->chan_size >> 10,
 		 s->services.n, s->max_shadows);
 	log_info("%s: host callers connect to %s (at most %u guest-sourced channels)",
 		 s->label, s->host_path, s->max_gsrc);

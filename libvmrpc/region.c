@@ -604,6 +604,13 @@ VMRPC_API size_t vmrpc_region_size(const struct vmrpc_region *r)
 	return r->size;
 }
 
+VMRPC_API void vmrpc_region_geometry(const struct vmrpc_region *r, uint32_t *ret_n_channels,
+				     uint32_t *ret_chan_size)
+{
+	*ret_n_channels = r->n_channels;
+	*ret_chan_size = r->chan_size;
+}
+
 VMRPC_API struct vmrpc_chan_hdr *vmrpc_region_chan(struct vmrpc_region *r, uint32_t i)
 {
 	if (i >= r->n_channels)

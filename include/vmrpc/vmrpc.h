@@ -147,6 +147,10 @@ VMRPC_API int vmrpc_region_fds(const struct vmrpc_region *region, int *ret_fds, 
  * of region's; the old number then stays). */
 VMRPC_API int vmrpc_region_fd_move(struct vmrpc_region *region, int fd, int min);
 VMRPC_API size_t vmrpc_region_size(const struct vmrpc_region *region);
+/* The region's channels and their size as checked when it was mapped (or
+ * made): private copies, which no later write to the header changes. */
+VMRPC_API void vmrpc_region_geometry(const struct vmrpc_region *region, uint32_t *ret_n_channels,
+				     uint32_t *ret_chan_size);
 /* Channel i's header, or NULL if i is out of range. */
 VMRPC_API struct vmrpc_chan_hdr *vmrpc_region_chan(struct vmrpc_region *region,
 						   uint32_t i);
