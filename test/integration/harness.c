@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -395,6 +396,62 @@ int itest_wait_blocked_in_read(pid_t pid, int timeout_ms)
 	static const long nrs[] = { SYS_read };
 
 	return itest_wait_in_syscall(pid, nrs, 1, timeout_ms);
+}
+
+static int itest_checker_main(int rd, int wr, void *arg)
+{
+	uid_t uid = (uid_t)(uintptr_t)arg;
+	struct vmrpc_guest g;
+	struct vmrpc_binding hc;
+	int32_t shadow, pid;
+	int64_t wrong = 0, calls = 0;
+
+	if (uid)
+		ITEST_CHECK(setgroups(0, NULL) == 0 && setgid(uid) == 0 && setuid(uid) == 0);
+	ITEST_CHECK_EQ(vmrpc_guest_attach(NULL, &g), 0);
+	ITEST_CHECK_EQ(hostcalls_bind(g.chan, &hc), 0);
+	vmrpc_chan_set_timeout(g.chan, 3000); /* a stall shows as a failure */
+	ITEST_CHECK_EQ(hostcalls_identity(&hc, &shadow, NULL, NULL), 0);
+	ITEST_CHECK(itest_send(wr, vmrpc_chan_index(g.chan)) == 0);
+	ITEST_CHECK(itest_send(wr, shadow) == 0);
+	for (;;) {
+		struct pollfd p = { .fd = rd, .events = POLLIN };
+
+		if (calls % 16 == 0 && poll(&p, 1, 0) > 0)
+			break;
+		if (hostcalls_identity(&hc, &pid, NULL, NULL) != 0 || pid != shadow)
+			wrong++;
+		calls++;
+	}
+	ITEST_CHECK(itest_send(wr, calls) == 0);
+	ITEST_CHECK(itest_send(wr, wrong) == 0);
+	vmrpc_guest_detach(&g);
+	return 0;
+}
+
+void itest_checker_start_as(struct itest_checker *k, uid_t uid)
+{
+	itest_child_start(&k->c, itest_checker_main, (void *)(uintptr_t)uid);
+	k->chan = (uint32_t)itest_expect(&k->c);
+	k->shadow = (pid_t)itest_expect(&k->c);
+}
+
+void itest_checker_start(struct itest_checker *k)
+{
+	itest_checker_start_as(k, 0);
+}
+
+void itest_checker_stop(struct itest_checker *k)
+{
+	int64_t calls, wrong;
+
+	assert_int_equal(itest_send(k->c.to_child, 1), 0);
+	calls = itest_expect(&k->c);
+	wrong = itest_expect(&k->c);
+	assert_int_equal(itest_child_wait(&k->c), 0);
+	if (calls == 0 || wrong != 0)
+		fail_msg("the legitimate caller made %lld calls, %lld answered wrong or failed",
+			 (long long)calls, (long long)wrong);
 }
 
 int32_t itest_caller_open_fifo(const char *fifo, int wr, struct vmrpc_guest *ret_guest,

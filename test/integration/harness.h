@@ -188,6 +188,21 @@ int64_t itest_expect(struct itest_child *c);
 				 vmrpc_strerror((int)itest_w_));                       \
 	} while (0)
 
+/* A legitimate caller, in a child, beside whatever a test does to hostd or
+ * the region: it calls hostcalls.identity until stopped and counts every
+ * answer that is not its own shadow's pid, and every failure. */
+struct itest_checker {
+	struct itest_child c;
+	uint32_t chan;  /* its channel */
+	pid_t shadow;   /* its shadow */
+};
+
+void itest_checker_start(struct itest_checker *k);
+/* The same as uid:gid uid (setuid before it attaches; needs root). */
+void itest_checker_start_as(struct itest_checker *k, uid_t uid);
+/* Stop it and assert it made calls, every one answered by its own shadow. */
+void itest_checker_stop(struct itest_checker *k);
+
 /* In a caller child: attach, open the FIFO fifo through the host (so that a
  * read on it blocks in the shadow), and send the channel index, then the
  * shadow's pid, on wr. Returns the host fd; exits the child on failure. */

@@ -45,67 +45,6 @@
 #include "hostproc_caller.h"
 #include "vmrpc/hostcall.h"
 
-/* ---- a legitimate caller that checks every answer ----------------------- */
-
-/* It reports its channel and its shadow's pid, then calls identity until
- * the test says stop, and reports how many answers came from anybody but
- * its own shadow (or failed). */
-static int checker_main(int rd, int wr, void *arg)
-{
-	struct vmrpc_guest g;
-	struct vmrpc_binding hc;
-	int32_t shadow, pid;
-	int64_t wrong = 0, calls = 0;
-
-	(void)arg;
-	ITEST_CHECK_EQ(vmrpc_guest_attach(NULL, &g), 0);
-	ITEST_CHECK_EQ(hostcalls_bind(g.chan, &hc), 0);
-	vmrpc_chan_set_timeout(g.chan, 3000);
-	ITEST_CHECK_EQ(hostcalls_identity(&hc, &shadow, NULL, NULL), 0);
-	ITEST_CHECK(itest_send(wr, vmrpc_chan_index(g.chan)) == 0);
-	ITEST_CHECK(itest_send(wr, shadow) == 0);
-	for (;;) {
-		struct pollfd p = { .fd = rd, .events = POLLIN };
-
-		if (calls % 16 == 0 && poll(&p, 1, 0) > 0)
-			break;
-		if (hostcalls_identity(&hc, &pid, NULL, NULL) != 0 || pid != shadow)
-			wrong++;
-		calls++;
-	}
-	ITEST_CHECK(itest_send(wr, calls) == 0);
-	ITEST_CHECK(itest_send(wr, wrong) == 0);
-	vmrpc_guest_detach(&g);
-	return 0;
-}
-
-struct checker {
-	struct itest_child c;
-	uint32_t chan;
-	pid_t shadow;
-};
-
-static void checker_start(struct checker *k)
-{
-	itest_child_start(&k->c, checker_main, NULL);
-	k->chan = (uint32_t)itest_expect(&k->c);
-	k->shadow = (pid_t)itest_expect(&k->c);
-}
-
-/* Stop it: it must have made calls, every one answered by its own shadow. */
-static void checker_stop(struct checker *k)
-{
-	int64_t calls, wrong;
-
-	assert_int_equal(itest_send(k->c.to_child, 1), 0);
-	calls = itest_expect(&k->c);
-	wrong = itest_expect(&k->c);
-	assert_int_equal(itest_child_wait(&k->c), 0);
-	if (calls == 0 || wrong != 0)
-		fail_msg("the legitimate caller made %lld calls, %lld answered wrong or failed",
-			 (long long)calls, (long long)wrong);
-}
-
 static void start_hostd(struct itest_hostd *h)
 {
 	itest_hostd_start(h, "--channels", "6", "--channel-size", "64K", (char *)NULL);
@@ -116,7 +55,7 @@ static void start_hostd(struct itest_hostd *h)
 static void test_region_size(void **state)
 {
 	struct itest_hostd h;
-	struct checker k;
+	struct itest_checker k;
 	struct vmrpc_host *host;
 	struct stat st;
 	off_t size;
@@ -124,7 +63,7 @@ static void test_region_size(void **state)
 
 	(void)state;
 	start_hostd(&h);
-	checker_start(&k);
+	itest_checker_start(&k);
 	itest_assert_err(vmrpc_host_attach(NULL, &host), 0);
 
 	/* a caller's own descriptor of the region: sealed */
@@ -151,7 +90,7 @@ static void test_region_size(void **state)
 	assert_true(itest_hostd_alive(&h));
 	itest_assert_err(hostcalls_identity(&host->calls, NULL, NULL, NULL), 0);
 	vmrpc_host_detach(host);
-	checker_stop(&k);
+	itest_checker_stop(&k);
 	itest_hostd_stop(&h);
 }
 
@@ -160,7 +99,7 @@ static void test_region_size(void **state)
 static void test_fork_copy(void **state)
 {
 	struct itest_hostd h;
-	struct checker k;
+	struct itest_checker k;
 	struct vmrpc_host *a, *b;
 	struct vmrpc_chan_hdr *victim;
 	char line[64];
@@ -170,7 +109,7 @@ static void test_fork_copy(void **state)
 
 	(void)state;
 	start_hostd(&h);
-	checker_start(&k);
+	itest_checker_start(&k);
 	itest_assert_err(vmrpc_host_attach(NULL, &a), 0);
 	/* the victim's nonce is in its control line, which any caller reads */
 	victim = vmrpc_region_chan(a->guest.region, k.chan);
@@ -200,7 +139,7 @@ static void test_fork_copy(void **state)
 	assert_int_equal(itest_proc_ppid(shadow), h.pid);
 	vmrpc_host_detach(b);
 	vmrpc_host_detach(a);
-	checker_stop(&k);
+	itest_checker_stop(&k);
 	itest_hostd_stop(&h);
 }
 
@@ -209,7 +148,7 @@ static void test_fork_copy(void **state)
 static void test_geometry(void **state)
 {
 	struct itest_hostd h;
-	struct checker k;
+	struct itest_checker k;
 	struct vmrpc_region *r;
 	struct vmrpc_chan *ch;
 	struct vmrpc_binding hc;
@@ -219,7 +158,7 @@ static void test_geometry(void **state)
 
 	(void)state;
 	start_hostd(&h);
-	checker_start(&k);
+	itest_checker_start(&k);
 	/* mapped before the header changes, like the attacker's own view */
 	itest_assert_err(vmrpc_region_open(ITEST_REGION, &r), 0);
 	hdr = vmrpc_region_hdr(r);
@@ -242,7 +181,7 @@ static void test_geometry(void **state)
 	assert_int_not_equal(shadow, k.shadow);
 	vmrpc_chan_close(ch);
 	vmrpc_region_close(r);
-	checker_stop(&k);
+	itest_checker_stop(&k);
 	itest_hostd_stop(&h);
 }
 
@@ -416,12 +355,6 @@ static void become_nobody(void)
 	ITEST_CHECK(setgroups(0, NULL) == 0 && setgid(NOBODY) == 0 && setuid(NOBODY) == 0);
 }
 
-/* The checker, as nobody: the victim is a caller of the prober's own uid. */
-static int nobody_checker_main(int rd, int wr, void *arg)
-{
-	become_nobody();
-	return checker_main(rd, wr, arg);
-}
 
 struct probe {
 	char out[PATH_MAX + 32];
@@ -460,7 +393,7 @@ static int prober_main(int rd, int wr, void *arg)
 static void test_private(void **state)
 {
 	struct itest_hostd h;
-	struct checker k;
+	struct itest_checker k;
 	struct itest_child c;
 	struct probe pr;
 	char *text;
@@ -469,9 +402,8 @@ static void test_private(void **state)
 	if (geteuid() != 0)
 		skip(); /* callers of another uid than hostd's need a root hostd */
 	itest_hostd_start(&h, "--channels", "6", "--mode", "0666", (char *)NULL);
-	itest_child_start(&k.c, nobody_checker_main, NULL);
-	k.chan = (uint32_t)itest_expect(&k.c);
-	k.shadow = (pid_t)itest_expect(&k.c);
+	/* the victim is a caller of the prober's own uid */
+	itest_checker_start_as(&k, NOBODY);
 	snprintf(pr.out, sizeof(pr.out), "%s/probe.out", itest_dir());
 	itest_write_file(pr.out, "", 0);
 	assert_int_equal(chmod(pr.out, 0666), 0);
@@ -484,7 +416,7 @@ static void test_private(void **state)
 		fail_msg("a shadow's program reached a shadow: %s", text);
 	free(text);
 	assert_int_equal(itest_log_count(&h, "region forged", (char *)NULL), 0);
-	checker_stop(&k);
+	itest_checker_stop(&k);
 	itest_hostd_stop(&h);
 }
 
