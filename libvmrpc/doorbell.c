@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The loopback doorbell: a datagram socket beside the region file. The
- * kernel stamps each datagram with the sender's pid, uid and gid. */
+/* The loopback doorbell: a datagram socket beside the region's socket (or
+ * file). The kernel stamps each datagram with the sender's pid, uid and gid. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>

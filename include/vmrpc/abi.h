@@ -106,7 +106,8 @@ struct vmrpc_chan_ctl {
 	                        * channel, 0 when it frees one */
 	uint32_t handover_pid; /* hostd: the child it watches after a fork's
 	                        * HANDOVER, stored with release once it does;
-	                        * 0 when it frees the channel */
+	                        * 0 when it next attaches the channel (not when
+	                        * it frees it: a late parent still finds it) */
 	uint8_t pad[VMRPC_CACHELINE - 36];
 };
 

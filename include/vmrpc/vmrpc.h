@@ -59,7 +59,9 @@ struct vmrpc_region;
 struct vmrpc_region_opts {
 	uint32_t n_channels; /* 0: default 32 */
 	uint32_t chan_size;  /* 0: default 256 KiB; multiple of 4096 */
-	uint32_t mode;       /* 0: default 0600; file mode of the region and socket */
+	uint32_t mode;       /* 0: default 0600; mode of the region file (of the
+			      * socket a sealed region is served on) and of the
+			      * doorbell socket */
 	uint32_t flags;      /* VMRPC_REGION_* */
 	uint64_t size;       /* 0: what the channels need; else the region's size, at
 			      * least that (an ivshmem BAR is a power of two) */
@@ -136,9 +138,10 @@ VMRPC_API int vmrpc_region_ivshmem_peer(const struct vmrpc_region *region);
 VMRPC_API void vmrpc_region_close(struct vmrpc_region *region);
 
 VMRPC_API struct vmrpc_region_hdr *vmrpc_region_hdr(struct vmrpc_region *region);
-/* The region file's descriptor, owned by the region. */
+/* The region's descriptor (its file, or a sealed region's memfd), owned by
+ * the region. */
 VMRPC_API int vmrpc_region_fd(const struct vmrpc_region *region);
-/* The descriptors region keeps open (its file, its doorbell socket): at
+/* The descriptors region keeps open (its file or memfd, its doorbell socket): at
  * most n of them in ret_fds; returns how many it keeps. For a library that
  * hides them from the program it runs in (the LD_PRELOAD shim). */
 VMRPC_API int vmrpc_region_fds(const struct vmrpc_region *region, int *ret_fds, int n);
