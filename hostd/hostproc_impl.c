@@ -168,10 +168,19 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 	}
 	err = pid < 0 ? -errno : 0;
 	close(report[1]);
-	/* EOF: the exec worked (the pipe was close-on-exec). */
-	if (pid > 0 && read(report[0], &child_err, sizeof(child_err)) == sizeof(child_err)) {
-		waitpid(pid, NULL, 0);
-		err = -child_err;
+	/* EOF: the exec worked (the pipe was close-on-exec). A cancel's
+	 * signal must not pass for that: the child's report is read whole. */
+	if (pid > 0) {
+		ssize_t n;
+
+		do
+			n = read(report[0], &child_err, sizeof(child_err));
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)sizeof(child_err)) {
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			err = -child_err;
+		}
 	}
 	close(report[0]);
 	if (!err)

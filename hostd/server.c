@@ -140,6 +140,7 @@ struct server {
 	uint64_t boot_id[2];       /* the guest boot hostd last saw */
 	uint64_t nochan_ms;        /* when a full region was last logged */
 	struct shadow_limits limits; /* opts->limits, within what the host allows */
+	const char *shadow_cwd;      /* opts->shadow_cwd, inside the root if there is one */
 };
 
 static void server_scan_guestd(struct server *s);
@@ -478,7 +479,7 @@ static void server_attach(struct server *s, struct attach_req *a)
 		.chan_size = s->chan_size,
 		.uid = a->uid,
 		.gid = a->gid,
-		.cwd = s->opts->shadow_cwd,
+		.cwd = s->shadow_cwd,
 		.root = s->opts->root,
 		.modules = s->opts->modules,
 		.n_modules = s->opts->n_modules,
@@ -1556,9 +1557,18 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	if (err < 0)
 		return err;
 	server_check_limits(s, o);
-	if (o->root && sandbox_check_root(o->root, o->shadow_cwd, msg, sizeof(msg)) < 0) {
-		log_err("%s: %s", s->label, msg);
-		return -EINVAL;
+	s->shadow_cwd = o->shadow_cwd;
+	if (o->root) {
+		if (sandbox_check_root(o->root, o->shadow_cwd, msg, sizeof(msg)) < 0) {
+			log_err("%s: %s", s->label, msg);
+			return -EINVAL;
+		}
+		/* A shadow enters it after its root became the tree. */
+		s->shadow_cwd = o->shadow_cwd ? o->shadow_cwd + strlen(o->root) : "";
+		if (!strcmp(o->root, "/"))
+			s->shadow_cwd = o->shadow_cwd;
+		else if (!*s->shadow_cwd)
+			s->shadow_cwd = "/";
 	}
 	/* Shadows run as the VM's user (or hostd's own): find out now if they
 	 * could not start, rather than at every attach. (A root hostd's
@@ -1592,13 +1602,14 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	notify_close_stored();
 	err = vmrpc_region_create(o->name, &ro, &s->region);
 	if (err < 0) {
-		if (o->shm_path && !(ro.flags & VMRPC_REGION_SEALED))
+		if (!(ro.flags & VMRPC_REGION_SEALED))
 			snprintf(path, sizeof(path), "%s", o->shm_path);
+		else if (err == -EBUSY)
+			vmrpc_region_path(o->name, ".lock", path, sizeof(path));
 		else
-			vmrpc_region_path(o->name, ".region", path, sizeof(path));
-		log_err("%s: cannot create %s: %s%s", s->label, path,
-			vmrpc_strerror(err),
-			err == -EBUSY ? " (another vmrpc-hostd serves it)" : "");
+			snprintf(path, sizeof(path), "a sealed region");
+		log_err("%s: cannot create %s: %s%s", s->label, path, vmrpc_strerror(err),
+			err == -EBUSY ? " (another vmrpc-hostd serves this name)" : "");
 		return err;
 	}
 	if (ro.flags & VMRPC_REGION_SEALED) {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "shadow_fds.h"
 
@@ -19,14 +21,23 @@ void shadow_fd_reserve(int fd)
 	shadow_reserved[shadow_n_reserved++] = fd;
 }
 
-int shadow_fd_reserve_open(void)
+int shadow_fd_reserve_open(int proc_fd)
 {
-	DIR *d = opendir("/proc/self/fd");
+	DIR *d;
 	struct dirent *e;
 	int self;
 
-	if (!d)
+	if (proc_fd < 0)
+		proc_fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd < 0)
 		return -errno;
+	d = fdopendir(proc_fd);
+	if (!d) {
+		int err = -errno;
+
+		close(proc_fd);
+		return err;
+	}
 	self = dirfd(d);
 	while ((e = readdir(d))) {
 		char *end;

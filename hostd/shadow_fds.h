@@ -9,8 +9,10 @@
 
 #include <stdbool.h>
 
-/* Mark every descriptor open now as the shadow's own. 0, or -errno. */
-int shadow_fd_reserve_open(void);
+/* Mark every descriptor open now as the shadow's own, as listed by proc_fd
+ * (/proc/self/fd, opened before a chroot hid it; consumed), or -1 to open
+ * it now. 0, or -errno. */
+int shadow_fd_reserve_open(int proc_fd);
 /* Mark fd as the shadow's own (fds 0-2 always are). */
 void shadow_fd_reserve(int fd);
 /* Is fd one a guest may name? (Not negative, not reserved.) */

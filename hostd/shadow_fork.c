@@ -118,6 +118,7 @@ int32_t shadow_fork(uint32_t child_chan, uint64_t nonce)
 {
 	pid_t mid, copy = -1;
 	int p[2], status;
+	ssize_t n;
 
 	if (fork_bell < 0)
 		return -EOPNOTSUPP;
@@ -145,7 +146,12 @@ int32_t shadow_fork(uint32_t child_chan, uint64_t nonce)
 		_exit(write(p[1], &copy, sizeof(copy)) == (ssize_t)sizeof(copy) ? 0 : 1);
 	}
 	close(p[1]);
-	if (read(p[0], &copy, sizeof(copy)) != (ssize_t)sizeof(copy))
+	/* A cancel's signal interrupts nothing here: the fork is quick, and
+	 * its outcome must be known. */
+	do
+		n = read(p[0], &copy, sizeof(copy));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(copy))
 		copy = -EAGAIN;
 	close(p[0]);
 	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)

@@ -11,6 +11,7 @@
  * the channel, confines itself (--root) and only then tells hostd it is
  * ready and reads what the guest wrote. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,7 @@ int main(int argc, char **argv)
 	struct vmrpc_callee *callee;
 	struct services services;
 	char msg[4096];
+	static int proc_fd = -1; /* static: kept across the fork copy's siglongjmp */
 	int bell_sock = -1, err;
 
 	if (shadow_parse(argc, argv, &a) < 0)
@@ -172,6 +174,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmrpc-shadow: hostd's doorbell %s: %s\n", a.doorbell,
 			strerror(-bell_sock));
 		return 1;
+	}
+	/* The tree becomes its root while it still has the privilege to do
+	 * so; /proc goes out of sight with it, so its fd list is opened now. */
+	if (a.root) {
+		proc_fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (proc_fd < 0 || sandbox_enter_root(a.root, msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "vmrpc-shadow: %s\n",
+				proc_fd < 0 ? "/proc/self/fd: cannot open it" : msg);
+			return 1;
+		}
 	}
 	if (a.uid >= 0 && (err = creds_drop((uid_t)a.uid, (gid_t)a.gid)) < 0) {
 		fprintf(stderr, "vmrpc-shadow: cannot become uid %ld gid %ld: %s\n", a.uid, a.gid,
@@ -216,12 +228,12 @@ int main(int argc, char **argv)
 	 * copy keeps its parent's confinement, and the descriptors it shares
 	 * with the parent are the guest's. */
 	if (!forked) {
-		err = shadow_fd_reserve_open();
+		err = shadow_fd_reserve_open(proc_fd);
 		if (err < 0) {
 			fprintf(stderr, "vmrpc-shadow: /proc/self/fd: %s\n", strerror(-err));
 			return 1;
 		}
-		err = sandbox_apply(a.root, msg, sizeof(msg));
+		err = sandbox_apply(a.root != NULL, msg, sizeof(msg));
 		if (err < 0) {
 			fprintf(stderr, "vmrpc-shadow: cannot confine itself: %s\n", msg);
 			return 1;

@@ -55,47 +55,54 @@ static uint64_t sandbox_fs_rights(int abi)
 	return r;
 }
 
-int sandbox_apply(const char *root, char *why, size_t why_size)
+int sandbox_enter_root(const char *root, char *why, size_t why_size)
+{
+	if (chroot(root) < 0 || chdir("/") < 0) {
+		int err = -errno;
+
+		snprintf(why, why_size, "root %s: %s", root, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int sandbox_apply(int confined, char *why, size_t why_size)
 {
 	struct sandbox_ruleset_attr attr = { 0 };
-	struct landlock_path_beneath_attr beneath = { 0 };
+	struct landlock_path_beneath_attr beneath = { .parent_fd = -1 };
 	size_t attr_size = sizeof(attr.handled_access_fs);
 	int abi = sandbox_abi(), ruleset = -1, err;
 
-	if (abi < 1) {
-		if (!root)
-			return 0; /* nothing asked that needs it */
-		snprintf(why, why_size, "root %s needs Landlock, which this kernel does not "
-			 "offer (CONFIG_SECURITY_LANDLOCK, lsm=landlock)", root);
-		return -EOPNOTSUPP;
-	}
-	if (root)
+	/* Before Landlock's ABI 2 a ruleset that handles file access refuses
+	 * every rename across directories, inside the tree too: the changed
+	 * root alone confines paths there. */
+	if (confined && abi >= 2)
 		attr.handled_access_fs = sandbox_fs_rights(abi);
 	if (abi >= 6) {
 		attr.scoped = SANDBOX_SCOPE_SIGNAL;
 		attr_size = sizeof(attr);
 	}
-	if (!attr.handled_access_fs && !attr.scoped)
-		return 0;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		err = -errno;
 		snprintf(why, why_size, "no_new_privs: %s", strerror(-err));
 		return err;
 	}
+	if (!attr.handled_access_fs && !attr.scoped)
+		return 0;
 	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
 	if (ruleset < 0) {
 		err = -errno;
 		snprintf(why, why_size, "landlock_create_ruleset: %s", strerror(-err));
 		return err;
 	}
-	if (root) {
+	if (attr.handled_access_fs) {
 		beneath.allowed_access = attr.handled_access_fs;
-		beneath.parent_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		beneath.parent_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (beneath.parent_fd < 0 ||
 		    syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &beneath,
 			    0) < 0) {
 			err = -errno;
-			snprintf(why, why_size, "root %s: %s", root, strerror(-err));
+			snprintf(why, why_size, "landlock_add_rule: %s", strerror(-err));
 			goto out;
 		}
 	}
@@ -105,7 +112,7 @@ int sandbox_apply(const char *root, char *why, size_t why_size)
 		snprintf(why, why_size, "landlock_restrict_self: %s", strerror(-err));
 	}
 out:
-	if (beneath.parent_fd > 0)
+	if (beneath.parent_fd >= 0)
 		close(beneath.parent_fd);
 	close(ruleset);
 	return err;
@@ -116,6 +123,11 @@ int sandbox_check_root(const char *root, const char *cwd, char *why, size_t why_
 	char real[PATH_MAX], real_cwd[PATH_MAX];
 	size_t n;
 
+	if (geteuid() != 0) {
+		snprintf(why, why_size, "root %s: confining shadows needs hostd to run as root",
+			 root);
+		return -EPERM;
+	}
 	if (sandbox_abi() < 1) {
 		snprintf(why, why_size, "root %s needs Landlock, which this kernel does not offer "
 			 "(CONFIG_SECURITY_LANDLOCK, lsm=landlock)", root);

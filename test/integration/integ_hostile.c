@@ -297,6 +297,31 @@ static void test_root(void **state)
 	}
 	fd = hostfs_openat(&v->fs, AT_FDCWD, "../outside/new", O_WRONLY | O_CREAT, 0644);
 	assert_true(fd < 0);
+	/* metadata too: nothing outside can be looked at or changed */
+	{
+		struct hostfs_stat st;
+		static const char *const outside_paths[] = {
+			"../outside/secret", "/etc/passwd", "rel", "slash/etc",
+			"/proc/self/root/etc/passwd",
+		};
+		for (size_t i = 0; i < sizeof(outside_paths) / sizeof(outside_paths[0]); i++) {
+			const char *o = outside_paths[i];
+			if (hostfs_fstatat(&v->fs, AT_FDCWD, o, 0, &st) == 0)
+				fail_msg("stat %s: it was there", o);
+			assert_true(hostfs_fchmodat(&v->fs, AT_FDCWD, o, 0777, 0) < 0);
+			assert_true(hostfs_fchownat(&v->fs, AT_FDCWD, o, 65534, 65534, 0) < 0);
+			assert_true(hostfs_chdir(&v->fs, o) < 0);
+		}
+		/* (unlinking "rel" removes the link, which is inside) */
+		assert_true(hostfs_unlinkat(&v->fs, AT_FDCWD, "../outside/secret", 0) < 0);
+		assert_true(hostfs_unlinkat(&v->fs, AT_FDCWD, "slash/etc/passwd", 0) < 0);
+		assert_true(hostfs_unlinkat(&v->fs, AT_FDCWD, "/proc/self/root/etc/passwd", 0) <
+			    0);
+		assert_true(hostfs_chdir(&v->fs, "..") == 0); /* the root's parent is itself */
+		fd = hostfs_openat(&v->fs, AT_FDCWD, "inside.txt", O_RDONLY, 0);
+		assert_true(fd >= 0);
+		itest_assert_err(hostfs_close(&v->fs, fd), 0);
+	}
 	assert_true(hostfs_renameat(&v->fs, AT_FDCWD, "moved", AT_FDCWD, "../outside/moved",
 				    0) < 0);
 	assert_true(hostfs_symlinkat(&v->fs, "x", AT_FDCWD, "../outside/link") < 0);
@@ -323,13 +348,17 @@ static void test_root(void **state)
 	}
 	__atomic_store_n(&rn.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
-	/* the file outside is untouched */
+	/* the file outside is untouched, its mode and owner too */
 	{
+		struct stat st;
 		char *s;
 		snprintf(p, sizeof(p), "%s/secret", outside);
 		s = itest_read_file(p, NULL);
 		assert_string_equal(s, "SECRET\n");
 		free(s);
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0644);
+		assert_int_equal(st.st_uid, geteuid());
 	}
 	vmrpc_host_detach(v);
 	itest_hostd_stop(&h);

@@ -221,7 +221,7 @@ static void test_second_hostd(void **state)
 	itest_hostd_start(&h, (char *)NULL);
 	status = itest_hostd_run(args, &err);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
-	if (!strstr(err, "another vmrpc-hostd serves it"))
+	if (!strstr(err, "another vmrpc-hostd serves this name"))
 		fail_msg("second hostd said: %s", err);
 	free(err);
 	/* the first one is unharmed: socket, region, service */
