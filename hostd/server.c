@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "ivshmem_server.h"
 #include "log.h"
 #include "notify.h"
@@ -47,6 +48,8 @@
 /* ivshmem-plain has no doorbell: hostd looks for claims and detaches this
  * often (the price of that transport: an idle hostd still wakes up). */
 #define SERVER_PLAIN_SCAN_MS 50
+/* How long a stopping hostd waits for killed host programs to be reaped. */
+#define SERVER_DRAIN_MS 2000
 
 enum hchan_state {
 	H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED, H_GSRC, H_GSRC_CLOSING, H_FORKING
@@ -66,6 +69,7 @@ struct hchan {
 	int conn_fd;     /* guest-sourced: the host caller's connection, or -1 */
 	uint32_t fork_parent; /* FORKING: the caller's own channel */
 	uid_t fork_uid;       /* FORKING: the uid the forked shadow must have */
+	struct cgroup_group *cg; /* the shadow's and its programs' cgroup, while it runs */
 };
 
 enum ev_kind {
@@ -105,6 +109,8 @@ struct server {
 	char host_path[108];
 	uint32_t max_gsrc, n_gsrc; /* channels host callers hold, and the limit */
 	uint64_t boot_id[2];       /* the guest boot hostd last saw */
+	struct cgroup_tree *cg;    /* per-caller containment (cgroup.h) */
+	struct shadow_limits rlimits; /* what spawn sets: opts' less what cgroups do */
 };
 
 static void server_scan_guestd(struct server *s);
@@ -211,6 +217,7 @@ static void hchan_teardown(struct server *s, uint32_t i, const char *why)
 	case H_ATTACHED:
 		c->why = why;
 		c->st = H_CLOSING;
+		cgroup_group_kill(c->cg, c->shadow_pid); /* and every program it started */
 		if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SIGKILL, NULL, 0) < 0 &&
 		    errno != ESRCH)
 			log_err("%s: channel %u: cannot kill shadow pid %d: %s",
@@ -263,6 +270,10 @@ static void server_on_shadow(struct server *s, uint32_t i)
 	c->shadow_pidfd = -1;
 	s->n_shadows--;
 	describe_exit(&si, how, sizeof(how));
+	/* No host program outlives its shadow, however the shadow went. */
+	cgroup_group_kill(c->cg, c->shadow_pid);
+	cgroup_group_release(s->cg, c->cg);
+	c->cg = NULL;
 	if (c->st == H_CLOSING) {
 		log_info("%s: channel %u detached: caller pid %d %s, shadow pid %d "
 			 "reaped",
@@ -343,6 +354,11 @@ static void server_attach(struct server *s, struct attach_req *a)
 		snprintf(why, sizeof(why), "shadow limit %u reached", s->max_shadows);
 		goto refuse;
 	}
+	err = cgroup_group_new(s->cg, i, &c->cg, msg, sizeof(msg));
+	if (err < 0) {
+		snprintf(why, sizeof(why), "cannot make its cgroup: %s", msg);
+		goto refuse;
+	}
 	spec = (struct shadow_spec){
 		.exe = s->opts->shadow_exe,
 		.region_fd = vmrpc_region_fd(s->region),
@@ -352,11 +368,12 @@ static void server_attach(struct server *s, struct attach_req *a)
 		.cwd = s->opts->shadow_cwd,
 		.modules = s->opts->modules,
 		.n_modules = s->opts->n_modules,
-		.limits = &s->opts->limits,
+		.limits = &s->rlimits,
 		.verbose = s->opts->verbose,
 		.bell_fd = -1,
 		.wake = s->opts->transport == SERVER_IVSHMEM_PLAIN ? "poll" : NULL,
 		.doorbell = s->vm ? NULL : s->bell_path,
+		.cgroup = c->cg,
 	};
 	if (s->opts->transport == SERVER_IVSHMEM_DOORBELL) {
 		spec.bell_fd = ivsh_server_host_vector(&s->ivsh, 1 + i);
@@ -365,6 +382,8 @@ static void server_attach(struct server *s, struct attach_req *a)
 	err = shadow_spawn(&spec, &c->shadow_pid, &c->shadow_pidfd, msg, sizeof(msg));
 	if (err < 0) {
 		snprintf(why, sizeof(why), "cannot start a shadow: %s", msg);
+		cgroup_group_release(s->cg, c->cg);
+		c->cg = NULL;
 		goto refuse;
 	}
 	s->n_shadows++;
@@ -779,6 +798,7 @@ static void server_fork_ready(struct server *s, const struct vmrpc_doorbell *b)
 {
 	uint32_t i = b->msg.chan_index;
 	struct hchan *c = &s->ch[i];
+	char msg[PATH_MAX + 64];
 	int pidfd;
 
 	const char *why = NULL;
@@ -802,6 +822,16 @@ static void server_fork_ready(struct server *s, const struct vmrpc_doorbell *b)
 	pidfd = (int)syscall(SYS_pidfd_open, b->pid, 0);
 	if (pidfd < 0)
 		return;
+	/* Born in its parent's cgroup: it gets one of its own. */
+	if (cgroup_group_new(s->cg, i, &c->cg, msg, sizeof(msg)) < 0 ||
+	    cgroup_group_adopt(c->cg, b->pid) < 0) {
+		log_warn("%s: channel %u: forked shadow pid %d refused: no cgroup of its own%s%s",
+			 s->label, i, b->pid, c->cg ? "" : ": ", c->cg ? "" : msg);
+		cgroup_group_release(s->cg, c->cg);
+		c->cg = NULL;
+		close(pidfd);
+		return;
+	}
 	s->n_shadows++;
 	c->st = H_ATTACHED;
 	c->shadow_pid = b->pid;
@@ -870,7 +900,7 @@ static void server_reap_orphans(struct server *s)
 		uint32_t i;
 
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
-			return;
+			break;
 		for (i = 0; i < s->n_channels; i++)
 			if (s->ch[i].shadow_pidfd >= 0 && s->ch[i].shadow_pid == si.si_pid)
 				break;
@@ -881,6 +911,8 @@ static void server_reap_orphans(struct server *s)
 		waitpid(si.si_pid, NULL, WNOHANG);
 		log_debug("%s: reaped orphan pid %d", s->label, si.si_pid);
 	}
+	/* Killed groups empty as their processes are reaped. */
+	cgroup_tree_sweep(s->cg);
 }
 
 static void server_on_bell(struct server *s)
@@ -1066,6 +1098,23 @@ static uint64_t server_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Wait, bounded, for what the kills left dying: killed host programs come
+ * back to hostd (a child subreaper) to be reaped, and their cgroups can go
+ * only once they are empty. */
+static void server_drain(struct server *s)
+{
+	for (uint64_t end = server_now_ms() + SERVER_DRAIN_MS; server_now_ms() < end;) {
+		siginfo_t si = { 0 };
+		struct timespec ts = { .tv_nsec = 5 * 1000 * 1000 };
+
+		server_reap_orphans(s);
+		if (!cgroup_tree_sweep(s->cg) &&
+		    waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD)
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Kill every shadow, wait for them all, and reset every channel so that
  * callers get -VMRPC_ERESET instead of waiting for a hostd that is gone. */
 static void server_stop(struct server *s)
@@ -1097,6 +1146,8 @@ static void server_stop(struct server *s)
 	if (s->n_shadows)
 		log_err("%s: %u shadows did not exit in time", s->label,
 			s->n_shadows);
+	cgroup_tree_kill_all(s->cg);
+	server_drain(s);
 	for (uint32_t i = 0; i < s->n_channels; i++)
 		if (s->ch[i].st != H_FREE)
 			hchan_free(s, i);
@@ -1193,6 +1244,12 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		s->ch[i].shadow_pidfd = -1;
 		s->ch[i].conn_fd = -1;
 	}
+	/* The region is ours (locked): so is the subtree named after it. */
+	snprintf(path, sizeof(path), "%s-%s", s->vm ? "vm" : "region", o->name);
+	err = cgroup_tree_open(s->label, path, &o->cg_limits, o->limits.nproc, &s->cg);
+	if (err < 0)
+		return err;
+	cgroup_tree_rlimits(s->cg, &o->limits, &s->rlimits);
 	s->max_gsrc = o->max_guest_sourced && o->max_guest_sourced < s->n_channels
 			      ? o->max_guest_sourced
 			      : (s->n_channels + 1) / 2;
@@ -1319,6 +1376,7 @@ out:
 		close(s.sig_fd);
 	if (s.ring.ring_fd > 0)
 		io_uring_queue_exit(&s.ring);
+	cgroup_tree_close(s.cg);
 	free(s.ch);
 	vmrpc_region_close(s.region);
 	services_unload(&s.services);

@@ -8,6 +8,7 @@
  * guest is read before the drop. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "spawn.h"
 
 #define SPAWN_ARGV_MAX (20 + 2 * 16)
@@ -58,6 +60,9 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 	size_t n = 0;
 	int devnull, fd, bell = -1;
 
+	/* First, so that whatever the shadow does is its caller's. */
+	if (cgroup_group_enter(spec->cgroup) < 0)
+		spawn_fail(report_fd, SPAWN_FAIL_CGROUP);
 	/* Die with hostd: a shadow outliving it would serve nobody. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		spawn_fail(report_fd, SPAWN_FAIL_SETUP);
@@ -142,6 +147,7 @@ int shadow_spawn(const struct shadow_spec *spec, pid_t *ret_pid, int *ret_pidfd,
 	struct spawn_report rep;
 	pid_t parent = getpid(), pid;
 	int pidfd, err, p[2];
+	char limit[PATH_MAX];
 	ssize_t n;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -151,7 +157,10 @@ int shadow_spawn(const struct shadow_spec *spec, pid_t *ret_pid, int *ret_pidfd,
 		err = -errno;
 		close(p[0]);
 		close(p[1]);
-		snprintf(why, why_size, "fork: %s", strerror(-err));
+		if (err == -EAGAIN) /* a process limit, most likely: say which */
+			cgroup_explain_eagain(limit, sizeof(limit));
+		snprintf(why, why_size, "fork: %s%s%s", strerror(-err), err == -EAGAIN ? ": " : "",
+			 err == -EAGAIN ? limit : "");
 		return err;
 	}
 	if (pid == 0) {
@@ -169,6 +178,8 @@ int shadow_spawn(const struct shadow_spec *spec, pid_t *ret_pid, int *ret_pidfd,
 		if (rep.what == SPAWN_FAIL_EXEC)
 			snprintf(why, why_size, "cannot execute %s: %s", spec->exe,
 				 strerror(rep.err));
+		else if (rep.what == SPAWN_FAIL_CGROUP)
+			snprintf(why, why_size, "cannot join its cgroup: %s", strerror(rep.err));
 		else
 			snprintf(why, why_size, "cannot set up its process: %s",
 				 strerror(rep.err));

@@ -12,6 +12,8 @@ struct shadow_limits {
 	uint64_t nproc;
 };
 
+struct cgroup_group;
+
 struct shadow_spec {
 	const char *exe;            /* the vmrpc-shadow binary */
 	int region_fd;              /* becomes the shadow's fd 3 */
@@ -28,10 +30,11 @@ struct shadow_spec {
 	const char *wake;           /* the shadow's --wake: NULL (futex), "eventfd", "poll" */
 	const char *doorbell;       /* loopback: hostd's doorbell socket, for the
 				     * FORK_READY of a forked shadow; else NULL */
+	const struct cgroup_group *cgroup; /* joined before anything else; NULL: none */
 };
 
 /* What a child that did not reach the exec writes on its report pipe. */
-enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_EXEC = 2 };
+enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_EXEC = 2, SPAWN_FAIL_CGROUP = 3 };
 struct spawn_report {
 	int what;
 	int err;
