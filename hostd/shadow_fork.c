@@ -70,6 +70,10 @@ static void __attribute__((noreturn)) fork_copy(uint32_t child_chan, uint64_t no
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != fork_hostd)
 		_exit(1);
+	/* A session of its own, as every shadow has: without cgroups it is
+	 * what hostd kills the shadow's programs by. */
+	if (setsid() < 0)
+		_exit(1);
 	if (fork_ring_ready(child_chan, nonce) < 0)
 		_exit(1);
 	shadow_fork_chan = child_chan;
