@@ -839,7 +839,7 @@ static void cg_group_report(const struct cgroup_tree *t, const struct cgroup_gro
 	if (cg_read_key(pids_dir, "pids.events", "max", &n) == 0 && n) {
 		cg_fmt_limit(t->lim.pids, 0, lim, sizeof(lim));
 		log_warn("%s: channel %u: the caller's processes reached pids.max %s (limit-pids): "
-			 "%" PRIu64 " forks failed", t->label, g->chan, lim, n);
+			 "%" PRIu64 " fork%s failed", t->label, g->chan, lim, n, n == 1 ? "" : "s");
 	}
 	n = 0;
 	if ((t->v2_ctl[CG_MEM] ? cg_read_key(g->dir, "memory.events", "oom_kill", &n)
@@ -847,7 +847,8 @@ static void cg_group_report(const struct cgroup_tree *t, const struct cgroup_gro
 					     &n)) == 0 && n) {
 		cg_fmt_limit(t->lim.memory, 1, lim, sizeof(lim));
 		log_warn("%s: channel %u: the caller's processes reached memory.max %s "
-			 "(limit-memory): %" PRIu64 " OOM-killed", t->label, g->chan, lim, n);
+			 "(limit-memory): %" PRIu64 " process%s OOM-killed", t->label, g->chan, lim,
+			 n, n == 1 ? "" : "es");
 	}
 }
 
