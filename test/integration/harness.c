@@ -27,6 +27,7 @@ static pid_t itest_pids[ITEST_MAX_PIDS]; /* everything we started; 0: free slot 
 static char itest_kinds[ITEST_MAX_PIDS];  /* 'h': a vmrpc-hostd, 'c': anything else */
 static unsigned itest_n_hostd;
 static unsigned itest_n_spawn;
+static char itest_hostd_cg[PATH_MAX]; /* cgroup.procs the next hostd joins, or "" */
 static uint64_t itest_rand_state;
 
 /* ---- bookkeeping ----------------------------------------------------- */
@@ -121,6 +122,7 @@ int itest_setup(void **state)
 	memset(itest_pids, 0, sizeof(itest_pids));
 	itest_n_hostd = 0;
 	itest_n_spawn = 0;
+	itest_hostd_cg[0] = '\0';
 	itest_rand_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
 	return 0;
 }
@@ -506,6 +508,11 @@ int itest_run(const char *const *argv, char **ret_out, char **ret_err)
 
 /* ---- vmrpc-hostd ----------------------------------------------------- */
 
+void itest_hostd_set_cgroup(const char *procs_path)
+{
+	snprintf(itest_hostd_cg, sizeof(itest_hostd_cg), "%s", procs_path ? procs_path : "");
+}
+
 void itest_hostd_start(struct itest_hostd *h, ...)
 {
 	const char *extra[32];
@@ -556,6 +563,12 @@ void itest_hostd_startv(struct itest_hostd *h, const char *const *extra)
 
 		itest_child_common();
 		alarm(0); /* hostd is stopped by the test, or killed by teardown */
+		if (itest_hostd_cg[0]) {
+			int cg = open(itest_hostd_cg, O_WRONLY | O_CLOEXEC);
+			if (cg < 0 || write(cg, "0", 1) != 1)
+				_exit(125);
+			close(cg);
+		}
 		if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
 		    dup2(log, 2) < 0)
 			_exit(126);
