@@ -13,6 +13,7 @@
  *     --limit-nproc locked it out);
  *   - memory.max: a program allocating past it is OOM-killed, its shadow
  *     and other callers carry on, and hostd's log names the limit;
+ *   - a shadow forked for a guest fork gets a cgroup of its own;
  *   - a delegated cgroup (Delegate=yes) is used as such;
  *   - a shadow hostd cannot fork for lack of pids names the full limit;
  *   - without cgroups (VMRPC_HOSTD_CGROUP=off) programs that stay in the
@@ -355,6 +356,86 @@ static void test_hostd_killed(void **state)
 	itest_hostd_stop(&h);
 }
 
+/* A guest fork: the child's shadow is a fork of the parent's, born in the
+ * parent's cgroup. It must get one of its own, or the child's detach would
+ * kill the parent's programs and the parent's would kill the child's. */
+static int forker_main(int rd, int wr, void *arg)
+{
+	struct vmrpc_host *host;
+	struct vmrpc_host_fork f;
+	const char *argv[] = { "sleep", "60", NULL };
+	int32_t self, mine, prog;
+	int64_t go;
+	pid_t child;
+	int st;
+
+	(void)arg;
+	ITEST_CHECK_EQ(vmrpc_host_attach(NULL, &host), 0);
+	ITEST_CHECK_EQ(hostcalls_identity(&host->calls, &self, NULL, NULL), 0);
+	prog = spawn_argv(host, argv);
+	ITEST_CHECK(prog > 0);
+	/* before the fork: the child's reports come after these */
+	ITEST_CHECK(itest_send(wr, self) == 0 && itest_send(wr, prog) == 0);
+	ITEST_CHECK_EQ(vmrpc_host_fork_prepare(host, &f), 0);
+	child = fork();
+	ITEST_CHECK(child >= 0);
+	if (child == 0) {
+		ITEST_CHECK_EQ(vmrpc_host_fork_child(host, &f), 0);
+		ITEST_CHECK_EQ(hostcalls_identity(&host->calls, &mine, NULL, NULL), 0);
+		prog = spawn_argv(host, argv);
+		ITEST_CHECK(prog > 0);
+		ITEST_CHECK(itest_send(wr, mine) == 0 && itest_send(wr, prog) == 0);
+		ITEST_CHECK(itest_recv(rd, &go, ITEST_DEADLINE_MS) == 0);
+		vmrpc_host_detach(host);
+		_exit(0);
+	}
+	ITEST_CHECK_EQ(vmrpc_host_fork_parent(host, &f, child), 0);
+	ITEST_CHECK_EQ(waitpid(child, &st, 0), child);
+	ITEST_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ITEST_CHECK(itest_send(wr, 1) == 0);
+	ITEST_CHECK(itest_recv(rd, &go, ITEST_DEADLINE_MS) == 0);
+	vmrpc_host_detach(host);
+	return 0;
+}
+
+static void test_forked_shadow(void **state)
+{
+	struct itest_hostd h;
+	struct itest_child c;
+	char cg_parent[PATH_MAX], cg_child[PATH_MAX], cg[PATH_MAX];
+	pid_t parent_shadow, parent_prog, child_shadow, child_prog;
+
+	(void)state;
+	need_root();
+	itest_hostd_start(&h, "--channels", "4", (char *)NULL);
+	itest_child_start(&c, forker_main, NULL);
+	parent_shadow = (pid_t)itest_expect(&c);
+	parent_prog = (pid_t)itest_expect(&c);
+	child_shadow = (pid_t)itest_expect(&c);
+	child_prog = (pid_t)itest_expect(&c);
+	itest_log_wait(&h, 1, "is a fork of channel", (char *)NULL);
+	proc_cg2(parent_shadow, cg_parent, sizeof(cg_parent));
+	proc_cg2(child_shadow, cg_child, sizeof(cg_child));
+	assert_non_null(strstr(cg_child, "/shadow-"));
+	assert_string_not_equal(cg_parent, cg_child);
+	proc_cg2(parent_prog, cg, sizeof(cg));
+	assert_string_equal(cg, cg_parent);
+	proc_cg2(child_prog, cg, sizeof(cg));
+	assert_string_equal(cg, cg_child);
+
+	/* the child detaches: its program goes, the parent's stays */
+	assert_int_equal(itest_send(c.to_child, 1), 0);
+	assert_int_equal(itest_expect(&c), 1);
+	assert_gone(child_prog, "the child's program");
+	assert_gone(child_shadow, "the child's shadow");
+	usleep(50 * 1000);
+	assert_true(itest_proc_state(parent_prog) && itest_proc_state(parent_shadow));
+	assert_int_equal(itest_send(c.to_child, 1), 0);
+	assert_int_equal(itest_child_wait(&c), 0);
+	assert_gone(parent_prog, "the parent's program");
+	itest_hostd_stop(&h);
+}
+
 /* ---- pids.max: one caller's fork bomb, another caller of its uid ------------ */
 
 static char bomb_out[PATH_MAX];
@@ -663,6 +744,7 @@ int main(void)
 						itest_teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_hostd_stops, itest_setup,
 						itest_teardown),
+		cmocka_unit_test_setup_teardown(test_forked_shadow, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_pids_no_lockout, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_memory, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_delegated, itest_setup, itest_teardown),
