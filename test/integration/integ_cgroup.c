@@ -17,7 +17,8 @@
  *   - a delegated cgroup (Delegate=yes) is used as such;
  *   - a shadow hostd cannot fork for lack of pids names the full limit;
  *   - without cgroups (VMRPC_HOSTD_CGROUP=off) programs that stay in the
- *     shadow's session still go with it.
+ *     shadow's session still go with it;
+ *   - limit-pids and limit-memory, as options and per VM, and their errors.
  * Cgroups need root; the tests that need them skip otherwise.
  */
 #include <errno.h>
@@ -732,6 +733,88 @@ static void test_fork_limit_named(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---- the limits' options and keys ------------------------------------------------ */
+
+static void refused(const char *msg, const char *const *args)
+{
+	char *err;
+	int status = itest_hostd_run(args, &err);
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2 || !strstr(err, msg))
+		fail_msg("vmrpc-hostd %s %s: wait status 0x%x, stderr \"%s\"; expected exit 2 and "
+			 "\"%s\"", args[0], args[1] ? args[1] : "", status, err, msg);
+	free(err);
+}
+
+static void refused_config(const char *text, const char *msg)
+{
+	char path[PATH_MAX];
+	const char *args[] = { "--config", path, NULL };
+
+	snprintf(path, sizeof(path), "%s/hostd.conf", itest_dir());
+	itest_write_file(path, text, strlen(text));
+	refused(msg, args);
+}
+
+static void test_limit_options(void **state)
+{
+	static const char vm[] = "[vm a]\ntransport = ivshmem-plain\nshm-size = 4M\nuser = 65534\n";
+	struct itest_hostd h;
+	char conf[PATH_MAX], text[2 * PATH_MAX], log[PATH_MAX + 16], want[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	{
+		const char *a[] = { "--loopback", ITEST_REGION, "--limit-pids", "0", NULL };
+		refused("--limit-pids: '0' is neither a number from 1 to", a);
+	}
+	{
+		const char *a[] = { "--loopback", ITEST_REGION, "--limit-pids", "lots", NULL };
+		refused("--limit-pids: 'lots' is neither", a);
+	}
+	{
+		const char *a[] = { "--loopback", ITEST_REGION, "--limit-memory", "1M", NULL };
+		refused("--limit-memory: '1M' is neither a size of at least 16M", a);
+	}
+	snprintf(text, sizeof(text), "%sshm-file = %s/a.shm\nlimit-pids = 0\n", vm, itest_dir());
+	refused_config(text, ":6: limit-pids: '0' is neither a number from 1 to");
+	snprintf(text, sizeof(text), "%sshm-file = %s/a.shm\nlimit-memory = 8M\n", vm, itest_dir());
+	refused_config(text, ":6: limit-memory: '8M' is neither a size of at least 16M");
+
+	need_root();
+	/* "max": no limit */
+	itest_hostd_start(&h, "--limit-pids", "max", "--limit-memory", "max", (char *)NULL);
+	itest_log_wait(&h, 1, "containment: ", "pids.max max", "memory.max max", (char *)NULL);
+	itest_hostd_stop(&h);
+
+	/* per VM, from the configuration file */
+	snprintf(conf, sizeof(conf), "%s/vm.conf", itest_dir());
+	snprintf(text, sizeof(text), "%sshm-file = %s/a.shm\nlimit-pids = 32\nlimit-memory = 128M\n",
+		 vm, itest_dir());
+	itest_write_file(conf, text, strlen(text));
+	snprintf(log, sizeof(log), "%s/vm.log", itest_dir());
+	{
+		const char *argv[] = { ITEST_HOSTD, "--config", conf, "--shadow", ITEST_SHADOW, NULL };
+		pid = itest_spawn(argv, NULL, log);
+	}
+	snprintf(want, sizeof(want), "vm-a-%d, killed with it; pids.max 32", (int)pid);
+	for (uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS;;) {
+		char *got = itest_read_file(log, NULL);
+		int done = strstr(got, want) && strstr(got, "memory.max 128 MiB");
+
+		if (!done && itest_now_ms() > end)
+			fail_msg("hostd's log lacks \"%s\" and memory.max 128 MiB: %s", want, got);
+		free(got);
+		if (done)
+			break;
+		usleep(5000);
+	}
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(itest_wait_exit(pid, ITEST_DEADLINE_MS, &status), 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +833,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delegated, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_fork_limit_named, itest_setup,
 						itest_teardown),
+		cmocka_unit_test_setup_teardown(test_limit_options, itest_setup, itest_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_cgroup", tests, NULL, NULL);
