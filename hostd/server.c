@@ -275,10 +275,14 @@ static void server_on_shadow(struct server *s, uint32_t i)
 	cgroup_group_release(s->cg, c->cg);
 	c->cg = NULL;
 	if (c->st == H_CLOSING) {
+		pid_t caller = c->caller_pid;
+
+		/* Free, then say so: whoever waits for this line may claim the
+		 * channel at once. */
+		hchan_free(s, i);
 		log_info("%s: channel %u detached: caller pid %d %s, shadow pid %d "
 			 "reaped",
-			 s->label, i, c->caller_pid, c->why, c->shadow_pid);
-		hchan_free(s, i);
+			 s->label, i, caller, c->why, c->shadow_pid);
 		return;
 	}
 	/* The shadow died on its own: the caller must learn it now, not hang. */
