@@ -319,8 +319,9 @@ static void test_hostd_killed(void **state)
 {
 	struct itest_hostd h;
 	struct vmrpc_host *host = NULL;
-	char script[PATH_MAX], pidfile[PATH_MAX], want[64];
-	pid_t pids[2], dead;
+	char script[PATH_MAX], pidfile[PATH_MAX], want[64], mnt[PATH_MAX], cg[PATH_MAX];
+	char dir[2 * PATH_MAX];
+	pid_t pids[2];
 	int32_t shadow, prog;
 	int status;
 
@@ -338,8 +339,14 @@ static void test_hostd_killed(void **state)
 	}
 	assert_true(prog > 0);
 	read_pids(pidfile, pids, 2);
+	/* the dead hostd's subtree, which the next one must remove */
+	cg2_mount(mnt, sizeof(mnt));
+	proc_cg2(shadow, cg, sizeof(cg));
+	snprintf(dir, sizeof(dir), "%s%s", mnt, cg);
+	*strrchr(dir, '/') = '\0';
+	snprintf(want, sizeof(want), "-%d", (int)h.pid);
+	assert_non_null(strstr(dir, want));
 
-	dead = h.pid;
 	assert_int_equal(kill(h.pid, SIGKILL), 0);
 	assert_int_equal(itest_wait_exit(h.pid, ITEST_DEADLINE_MS, &status), 0);
 	h.pid = 0;
@@ -348,11 +355,13 @@ static void test_hostd_killed(void **state)
 	usleep(100 * 1000);
 	assert_true(itest_proc_state(pids[0]) && itest_proc_state(pids[1]));
 
+	/* Any hostd starting now removes them (with tests run in parallel,
+	 * another test's may be first): "removing cgroup ..., left by hostd
+	 * pid DEAD, which is gone". */
 	itest_hostd_start(&h, "--channels", "4", (char *)NULL);
-	snprintf(want, sizeof(want), ", left by hostd pid %d, which is gone", (int)dead);
-	itest_log_wait(&h, 1, "removing cgroup ", want, (char *)NULL);
 	assert_gone(pids[0], "its background child");
 	assert_gone(pids[1], "its child in a session of its own");
+	wait_removed(dir);
 	vmrpc_host_detach(host);
 	itest_hostd_stop(&h);
 }
