@@ -124,9 +124,11 @@ static int cg_read(const char *dir, const char *file, char *buf, size_t size)
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
 	close(fd);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	buf[n] = '\0';
 	return (int)n;
 }
@@ -365,9 +367,11 @@ static int cg_enable(const char *dir)
 	char have[512], on[512], word[16];
 	int err;
 
-	if (cg_read(dir, "cgroup.controllers", have, sizeof(have)) < 0 ||
-	    cg_read(dir, "cgroup.subtree_control", on, sizeof(on)) < 0)
-		return -errno;
+	err = cg_read(dir, "cgroup.controllers", have, sizeof(have));
+	if (err >= 0)
+		err = cg_read(dir, "cgroup.subtree_control", on, sizeof(on));
+	if (err < 0)
+		return err;
 	for (int c = 0; c < CG_NCTL; c++) {
 		if (!cg_has_word(have, cg_ctl_name[c]) || cg_has_word(on, cg_ctl_name[c]))
 			continue;
@@ -603,7 +607,7 @@ static int cg_set_limit(const char *dir, int c, int v1, uint64_t v)
 	 * exist only with swap accounting. */
 	if (v1)
 		(void)cg_write(dir, "memory.memsw.limit_in_bytes", val);
-	else
+	else if (v != CGROUP_LIMIT_MAX)
 		(void)cg_write(dir, "memory.swap.max", "0");
 	return 0;
 }
@@ -715,9 +719,11 @@ int cgroup_group_new(struct cgroup_tree *t, uint32_t chan, struct cgroup_group *
 		return -ENOMEM;
 	g->chan = chan;
 	if (t->contained) {
-		snprintf(why, why_size, "out of memory");
+		why[0] = '\0';
 		err = cg_group_make(t, g, why, why_size);
 		if (err < 0) {
+			if (!why[0])
+				snprintf(why, why_size, "%s", strerror(-err));
 			(void)cg_group_remove(g);
 			cg_group_free(g);
 			return err;
