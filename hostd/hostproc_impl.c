@@ -106,7 +106,9 @@ static void __attribute__((noreturn)) hostproc_child(const char *path, char **av
 	/* Die with the shadow, which dies with hostd: the shadow's cgroup is
 	 * killed with it anyway, but a hostd killed with SIGKILL kills
 	 * nothing, and without cgroups this ends at least the program. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != shadow)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		goto fail;
+	if (getppid() != shadow) /* gone already: nobody reads report */
 		_exit(127);
 
 	/* Ignored signals stay ignored across exec: hostd ignores SIGPIPE

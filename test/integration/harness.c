@@ -27,7 +27,7 @@ static pid_t itest_pids[ITEST_MAX_PIDS]; /* everything we started; 0: free slot 
 static char itest_kinds[ITEST_MAX_PIDS];  /* 'h': a vmrpc-hostd, 'c': anything else */
 static unsigned itest_n_hostd;
 static unsigned itest_n_spawn;
-static char itest_hostd_cg[PATH_MAX]; /* cgroup.procs the next hostd joins, or "" */
+static char itest_hostd_cg[PATH_MAX]; /* cgroup.procs hostds join, or "" */
 static uint64_t itest_rand_state;
 
 /* ---- bookkeeping ----------------------------------------------------- */
