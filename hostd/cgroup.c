@@ -454,8 +454,8 @@ static int cg_setup_v2(struct cgroup_tree *t, const struct cg_layout *l, const c
 			return cg_why(why, size, "cannot create %s: %s", base, strerror(errno));
 		(void)cg_enable(base);
 	} else {
-		return cg_why(why, size, "hostd is not root and its cgroup %s is not delegated to it "
-			      "(systemd: Delegate=yes)", own);
+		return cg_why(why, size, "hostd is not root and its cgroup %s is not delegated "
+			      "to it (systemd: Delegate=yes)", own);
 	}
 	cg_clean_stale(t->label, base, 1);
 	if (snprintf(dir, sizeof(dir), "%s/%s-%d", base, dir_name, (int)getpid()) >=
@@ -953,7 +953,8 @@ static int cg_full_pids(const char *mount, const char *dir_in, char *buf, size_t
 	for (;;) {
 		uint64_t max, cur;
 
-		if (cg_read(dir, "pids.max", val, sizeof(val)) > 0 && isdigit((unsigned char)val[0])) {
+		if (cg_read(dir, "pids.max", val, sizeof(val)) > 0 &&
+		    isdigit((unsigned char)val[0])) {
 			max = strtoull(val, NULL, 10);
 			if (cg_read(dir, "pids.current", val, sizeof(val)) > 0 &&
 			    (cur = strtoull(val, NULL, 10)) >= max) {
@@ -963,8 +964,9 @@ static int cg_full_pids(const char *mount, const char *dir_in, char *buf, size_t
 						      !strcmp(rel + rl - 6, ".scope") ||
 						      !strcmp(rel + rl - 6, ".slice"));
 
-				snprintf(buf, size, "pids.max %" PRIu64 " of cgroup %s is reached%s",
-					 max, rel, unit ? " (that unit's TasksMax=)" : "");
+				snprintf(buf, size,
+					 "pids.max %" PRIu64 " of cgroup %s is reached%s", max,
+					 rel, unit ? " (that unit's TasksMax=)" : "");
 				return 1;
 			}
 		}

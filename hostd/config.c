@@ -243,13 +243,13 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 		return config_number(p, key, v, 1, 1u << 22, &vm->limits.nproc);
 	} else if (!strcmp(key, "limit-pids")) {
 		if (config_parse_limit(v, 1, CGROUP_PIDS_MAX_VALUE, &vm->cg_limits.pids) < 0)
-			return config_error(p, "limit-pids: '%s' is neither a number from 1 to %u nor "
-					    "'max'", v, CGROUP_PIDS_MAX_VALUE);
+			return config_error(p, "limit-pids: '%s' is neither a number from 1 "
+					    "to %u nor 'max'", v, CGROUP_PIDS_MAX_VALUE);
 	} else if (!strcmp(key, "limit-memory")) {
-		if (config_parse_limit(v, CGROUP_MEMORY_MIN, UINT64_MAX >> 1, &vm->cg_limits.memory) <
-		    0)
-			return config_error(p, "limit-memory: '%s' is neither a size of at least 16M "
-					    "(K, M, G suffixes allowed) nor 'max'", v);
+		if (config_parse_limit(v, CGROUP_MEMORY_MIN, UINT64_MAX >> 1,
+				       &vm->cg_limits.memory) < 0)
+			return config_error(p, "limit-memory: '%s' is neither a size of at "
+					    "least 16M (K, M, G suffixes allowed) nor 'max'", v);
 	} else if (!strcmp(key, "guest-callers")) {
 		return config_guest_callers(p, vm, v);
 	} else if (!strcmp(key, "host-socket")) {

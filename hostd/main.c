@@ -314,18 +314,20 @@ int main(int argc, char **argv)
 			o.limits.nproc = v;
 			break;
 		case OPT_PIDS:
-			if (config_parse_limit(optarg, 1, CGROUP_PIDS_MAX_VALUE, &o.cg_limits.pids) < 0) {
-				fprintf(stderr, "vmrpc-hostd: --limit-pids: '%s' is neither a number "
-					"from 1 to %u nor 'max'\n", optarg, CGROUP_PIDS_MAX_VALUE);
+			if (config_parse_limit(optarg, 1, CGROUP_PIDS_MAX_VALUE,
+					       &o.cg_limits.pids) < 0) {
+				fprintf(stderr, "vmrpc-hostd: --limit-pids: '%s' is neither a "
+					"number from 1 to %u nor 'max'\n", optarg,
+					CGROUP_PIDS_MAX_VALUE);
 				return 2;
 			}
 			break;
 		case OPT_MEMORY:
 			if (config_parse_limit(optarg, CGROUP_MEMORY_MIN, UINT64_MAX >> 1,
 					       &o.cg_limits.memory) < 0) {
-				fprintf(stderr, "vmrpc-hostd: --limit-memory: '%s' is neither a size "
-					"of at least 16M (K, M, G suffixes allowed) nor 'max'\n",
-					optarg);
+				fprintf(stderr, "vmrpc-hostd: --limit-memory: '%s' is neither a "
+					"size of at least 16M (K, M, G suffixes allowed) nor "
+					"'max'\n", optarg);
 				return 2;
 			}
 			break;

@@ -98,7 +98,8 @@ static void cg1_mount(const char *ctl, char *buf, size_t size)
 	while (fgets(line, sizeof(line), f)) {
 		char *sep = strstr(line, " - "), *tok, *save = NULL;
 		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
-		    sscanf(sep + 3, "%63s %*s %511s", fstype, super) != 2 || strcmp(fstype, "cgroup"))
+		    sscanf(sep + 3, "%63s %*s %511s", fstype, super) != 2 ||
+		    strcmp(fstype, "cgroup"))
 			continue;
 		for (tok = strtok_r(super, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 			if (!strcmp(tok, ctl))
@@ -799,12 +800,14 @@ static void test_limit_options(void **state)
 
 	/* per VM, from the configuration file */
 	snprintf(conf, sizeof(conf), "%s/vm.conf", itest_dir());
-	snprintf(text, sizeof(text), "%sshm-file = %s/a.shm\nlimit-pids = 32\nlimit-memory = 128M\n",
-		 vm, itest_dir());
+	snprintf(text, sizeof(text),
+		 "%sshm-file = %s/a.shm\nlimit-pids = 32\nlimit-memory = 128M\n", vm,
+		 itest_dir());
 	itest_write_file(conf, text, strlen(text));
 	snprintf(log, sizeof(log), "%s/vm.log", itest_dir());
 	{
-		const char *argv[] = { ITEST_HOSTD, "--config", conf, "--shadow", ITEST_SHADOW, NULL };
+		const char *argv[] = { ITEST_HOSTD,   "--config",   conf,
+				       "--shadow",    ITEST_SHADOW, NULL };
 		pid = itest_spawn(argv, NULL, log);
 	}
 	snprintf(want, sizeof(want), "vm-a-%d, killed with it; pids.max 32", (int)pid);
