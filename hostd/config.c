@@ -10,7 +10,8 @@
  *   user = vmrpc-NAME                # shadows run as this user (and group)
  *
  * plus optional channels, channel-size, max-shadows, mode, group, root,
- * shadow-cwd, limit-nofile, limit-as, limit-nproc and service (repeatable).
+ * shadow-cwd, limit-nofile, limit-as, limit-nproc, limit-pids, limit-memory and
+ * service (repeatable).
  * docs/hostd-config.md and vmrpc-hostd(8) describe each key.
  */
 #include <ctype.h>
@@ -75,6 +76,20 @@ int config_parse_size(const char *s, uint64_t max, uint64_t *ret)
 	default: break;
 	}
 	if (*end || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int config_parse_limit(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	uint64_t v;
+
+	if (!strcmp(s, "max")) {
+		*ret = CGROUP_LIMIT_MAX;
+		return 0;
+	}
+	if (config_parse_size(s, max, &v) < 0 || v < min)
 		return -EINVAL;
 	*ret = v;
 	return 0;
@@ -228,6 +243,15 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 		return config_number(p, key, v, 1, UINT64_MAX >> 1, &vm->limits.as_bytes);
 	} else if (!strcmp(key, "limit-nproc")) {
 		return config_number(p, key, v, 1, 1u << 22, &vm->limits.nproc);
+	} else if (!strcmp(key, "limit-pids")) {
+		if (config_parse_limit(v, 1, CGROUP_PIDS_MAX_VALUE, &vm->cg_limits.pids) < 0)
+			return config_error(p, "limit-pids: '%s' is neither a number from 1 "
+					    "to %u nor 'max'", v, CGROUP_PIDS_MAX_VALUE);
+	} else if (!strcmp(key, "limit-memory")) {
+		if (config_parse_limit(v, CGROUP_MEMORY_MIN, UINT64_MAX >> 1,
+				       &vm->cg_limits.memory) < 0)
+			return config_error(p, "limit-memory: '%s' is neither a size of at "
+					    "least 16M (K, M, G suffixes allowed) nor 'max'", v);
 	} else if (!strcmp(key, "guest-callers")) {
 		return config_guest_callers(p, vm, v);
 	} else if (!strcmp(key, "host-socket")) {

@@ -31,4 +31,8 @@ int config_parse_uid(const char *s, uid_t *ret_uid);
 /* "123", "64K", "1M", "2G" -> bytes, at most max. Shared with the options. */
 int config_parse_size(const char *s, uint64_t max, uint64_t *ret);
 
+/* A cgroup limit: a size or count from min to max, or "max" for none
+ * (CGROUP_LIMIT_MAX). Shared with the options. */
+int config_parse_limit(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+
 #endif /* HOSTD_CONFIG_H */

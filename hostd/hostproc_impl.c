@@ -4,13 +4,15 @@
  * A program is the shadow's child: only the shadow that started it can wait
  * for it or signal it (the table below), and it gets no descriptor but the
  * three it was given. At most HOSTPROC_CHILDREN_MAX run (or wait to be
- * reaped) at once per shadow, besides RLIMIT_NPROC.
+ * reaped) at once per shadow; the shadow's cgroup bounds them and their
+ * descendants together (pids.max), and kills them with the shadow.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,10 +98,18 @@ static int hostproc_stdio_ok(int fd)
  * close-on-exec), then exec. An error goes back on report. */
 static void __attribute__((noreturn)) hostproc_child(const char *path, char **av, char **ev,
 						     const char *cwd, const int32_t fds[3],
-						     int report)
+						     pid_t shadow, int report)
 {
 	int moved[3], err;
 	sigset_t none;
+
+	/* Die with the shadow, which dies with hostd: the shadow's cgroup is
+	 * killed with it anyway, but a hostd killed with SIGKILL kills
+	 * nothing, and without cgroups this ends at least the program. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		goto fail;
+	if (getppid() != shadow) /* gone already: nobody reads report */
+		_exit(127);
 
 	/* Ignored signals stay ignored across exec: hostd ignores SIGPIPE
 	 * (so the shadow does), and `yes | head -1` must still end yes. */
@@ -139,7 +149,7 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 	const int32_t fds[3] = { stdin_fd, stdout_fd, stderr_fd };
 	char *acopy = NULL, *ecopy = NULL, **av = NULL, **ev = NULL;
 	int slot = -1, err, report[2], child_err;
-	pid_t pid = -1;
+	pid_t pid = -1, shadow;
 
 	if (argc == 0 || !*path)
 		return -EINVAL;
@@ -161,10 +171,11 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 		err = -errno;
 		goto out_env;
 	}
+	shadow = getpid();
 	pid = fork();
 	if (pid == 0) {
 		close(report[0]);
-		hostproc_child(path, av, ev, cwd, fds, report[1]);
+		hostproc_child(path, av, ev, cwd, fds, shadow, report[1]);
 	}
 	err = pid < 0 ? -errno : 0;
 	close(report[1]);

@@ -48,7 +48,13 @@ static void usage(FILE *f)
 		"                           becomes their / (needs root; see vmrpc-hostd(8))\n"
 		"      --limit-nofile N     open files per shadow (default 1024)\n"
 		"      --limit-as SIZE      address space per shadow (default: unlimited)\n"
-		"      --limit-nproc N      processes of the shadow's user (default: unlimited)\n"
+		"      --limit-pids N|max   processes and threads of one caller: its shadow and\n"
+		"                           what that starts, one cgroup (default 512)\n"
+		"      --limit-memory SIZE|max  memory of one caller, swap included, in the same\n"
+		"                           cgroup (default 1G)\n"
+		"      --limit-nproc N      old name of --limit-pids where cgroups work; without\n"
+		"                           them RLIMIT_NPROC, which counts every process of the\n"
+		"                           shadow's user (default: unlimited)\n"
 		"      --guest-caller USER  a host user who may call into the guest (repeatable;\n"
 		"                           root and hostd's own user always may)\n"
 		"      --max-guest-sourced N  channels host callers hold at once (default: half)\n"
@@ -58,7 +64,9 @@ static void usage(FILE *f)
 		"  -h, --help               show this help\n"
 		"      --version            show the version\n"
 		"\n"
-		"Files live in $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.\n");
+		"Files live in $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.\n"
+		"Each caller's shadow and programs live in a cgroup of their own, killed with the\n"
+		"shadow; VMRPC_HOSTD_CGROUP=off turns that off (for tests: see vmrpc-hostd(8)).\n");
 }
 
 #define parse_size config_parse_size
@@ -200,7 +208,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD, OPT_ROOT,
 	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION, OPT_VM, OPT_GCALLER, OPT_MAXGS,
-	       OPT_HOSTSOCK };
+	       OPT_HOSTSOCK, OPT_PIDS, OPT_MEMORY };
 	static const struct option longopts[] = {
 		{ "loopback", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'f' },
@@ -216,6 +224,8 @@ int main(int argc, char **argv)
 		{ "limit-nofile", required_argument, NULL, OPT_NOFILE },
 		{ "limit-as", required_argument, NULL, OPT_AS },
 		{ "limit-nproc", required_argument, NULL, OPT_NPROC },
+		{ "limit-pids", required_argument, NULL, OPT_PIDS },
+		{ "limit-memory", required_argument, NULL, OPT_MEMORY },
 		{ "guest-caller", required_argument, NULL, OPT_GCALLER },
 		{ "max-guest-sourced", required_argument, NULL, OPT_MAXGS },
 		{ "host-socket", required_argument, NULL, OPT_HOSTSOCK },
@@ -314,6 +324,24 @@ int main(int argc, char **argv)
 			if (parse_arg_size("--limit-nproc", optarg, 1u << 22, &v) < 0)
 				return 2;
 			o.limits.nproc = v;
+			break;
+		case OPT_PIDS:
+			if (config_parse_limit(optarg, 1, CGROUP_PIDS_MAX_VALUE,
+					       &o.cg_limits.pids) < 0) {
+				fprintf(stderr, "vmrpc-hostd: --limit-pids: '%s' is neither a "
+					"number from 1 to %u nor 'max'\n", optarg,
+					CGROUP_PIDS_MAX_VALUE);
+				return 2;
+			}
+			break;
+		case OPT_MEMORY:
+			if (config_parse_limit(optarg, CGROUP_MEMORY_MIN, UINT64_MAX >> 1,
+					       &o.cg_limits.memory) < 0) {
+				fprintf(stderr, "vmrpc-hostd: --limit-memory: '%s' is neither a "
+					"size of at least 16M (K, M, G suffixes allowed) nor "
+					"'max'\n", optarg);
+				return 2;
+			}
 			break;
 		case OPT_GCALLER:
 			if (o.n_guest_callers == SERVER_GUEST_CALLERS_MAX ||

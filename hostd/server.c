@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "ivshmem_server.h"
 #include "log.h"
 #include "notify.h"
@@ -60,6 +61,8 @@
 #define SERVER_STALE_CLAIM_MS 6000
 /* A shadow that has not said READY by then is killed, and the attach refused. */
 #define SERVER_START_TIMEOUT_S 10
+/* How long a stopping hostd waits for killed host programs to be reaped. */
+#define SERVER_DRAIN_MS 2000
 
 enum hchan_state {
 	H_FREE, H_ATTACHED, H_DEAD, H_CLOSING, H_REFUSED, H_GSRC, H_GSRC_CLOSING, H_FORKING,
@@ -93,6 +96,7 @@ struct hchan {
 	uint32_t stale_owner;
 	uint64_t stale_ms;
 	uint64_t cancel_ms;   /* when its shadow was last interrupted */
+	struct cgroup_group *cg; /* the shadow's and its programs' cgroup, while it runs */
 };
 
 enum ev_kind {
@@ -141,6 +145,8 @@ struct server {
 	uint64_t nochan_ms;        /* when a full region was last logged */
 	struct shadow_limits limits; /* opts->limits, within what the host allows */
 	const char *shadow_cwd;      /* opts->shadow_cwd, inside the root if there is one */
+	struct cgroup_tree *cg;    /* per-caller containment (cgroup.h) */
+	struct shadow_limits rlimits; /* what spawn sets: opts' less what cgroups do */
 };
 
 static void server_scan_guestd(struct server *s);
@@ -324,6 +330,7 @@ static void hchan_teardown(struct server *s, uint32_t i, const char *why)
 	case H_ATTACHED:
 		c->why = why;
 		c->st = H_CLOSING;
+		cgroup_group_kill(c->cg, c->shadow_pid); /* and every program it started */
 		if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SIGKILL, NULL, 0) < 0 &&
 		    errno != ESRCH)
 			log_err("%s: channel %u: cannot kill shadow pid %d: %s",
@@ -377,6 +384,10 @@ static void server_on_shadow(struct server *s, uint32_t i)
 	s->n_shadows--;
 	hchan_unwatch_shadow(s, i);
 	describe_exit(&si, how, sizeof(how));
+	/* No host program outlives its shadow, however the shadow went. */
+	cgroup_group_kill(c->cg, c->shadow_pid);
+	cgroup_group_release(s->cg, c->cg);
+	c->cg = NULL;
 	if (c->st == H_STARTING) {
 		/* It never served: the claim is refused, with what it said. */
 		char why[SHADOW_LOG_LINE_MAX + 160];
@@ -391,10 +402,14 @@ static void server_on_shadow(struct server *s, uint32_t i)
 		return;
 	}
 	if (c->st == H_CLOSING) {
+		pid_t caller = c->caller_pid;
+
+		/* Free, then say so: whoever waits for this line may claim the
+		 * channel at once. */
+		hchan_free(s, i);
 		log_info("%s: channel %u detached: caller pid %d %s, shadow pid %d "
 			 "reaped",
-			 s->label, i, c->caller_pid, c->why, c->shadow_pid);
-		hchan_free(s, i);
+			 s->label, i, caller, c->why, c->shadow_pid);
 		return;
 	}
 	/* The shadow died on its own: the caller must learn it now, not hang. */
@@ -471,6 +486,11 @@ static void server_attach(struct server *s, struct attach_req *a)
 		snprintf(why, sizeof(why), "shadow limit %u reached", s->max_shadows);
 		goto refuse;
 	}
+	err = cgroup_group_new(s->cg, i, &c->cg, msg, sizeof(msg));
+	if (err < 0) {
+		snprintf(why, sizeof(why), "cannot make its cgroup: %s", msg);
+		goto refuse;
+	}
 	spec = (struct shadow_spec){
 		.exe = s->opts->shadow_exe,
 		.region_fd = vmrpc_region_fd(s->region),
@@ -483,11 +503,12 @@ static void server_attach(struct server *s, struct attach_req *a)
 		.root = s->opts->root,
 		.modules = s->opts->modules,
 		.n_modules = s->opts->n_modules,
-		.limits = &s->limits,
+		.limits = &s->rlimits,
 		.verbose = s->opts->verbose,
 		.bell_fd = -1,
 		.wake = s->opts->transport == SERVER_IVSHMEM_PLAIN ? "poll" : NULL,
 		.doorbell = s->vm ? NULL : s->bell_path,
+		.cgroup = c->cg,
 	};
 	if (s->opts->transport == SERVER_IVSHMEM_DOORBELL) {
 		spec.bell_fd = ivsh_server_host_vector(&s->ivsh, 1 + i);
@@ -496,6 +517,8 @@ static void server_attach(struct server *s, struct attach_req *a)
 	err = shadow_spawn(&spec, &proc, msg, sizeof(msg));
 	if (err < 0) {
 		snprintf(why, sizeof(why), "cannot start a shadow: %s", msg);
+		cgroup_group_release(s->cg, c->cg);
+		c->cg = NULL;
 		if (a->caller_pidfd >= 0)
 			close(a->caller_pidfd);
 		server_refuse(s, i, -VMRPC_ESHADOW, a->pid, why);
@@ -979,6 +1002,7 @@ static void server_fork_ready(struct server *s, struct vmrpc_doorbell *b)
 	struct hchan *c = &s->ch[i];
 	struct shadow_msg adopt = { .type = SHADOW_MSG_ADOPT, .chan = i };
 	struct shadow_proc proc = { .pid = b->pid, .ctl_fd = b->fds[0], .log_fd = b->fds[1] };
+	char msg[PATH_MAX + 64];
 	const char *why = NULL;
 	int ours = server_ppid(b->pid) == getpid();
 
@@ -1008,6 +1032,17 @@ static void server_fork_ready(struct server *s, struct vmrpc_doorbell *b)
 		if (ours)
 			kill(b->pid, SIGKILL); /* reaped as an orphan */
 		return; /* server_on_bell closes what it brought */
+	}
+	/* Born in its parent's cgroup: it gets one of its own. */
+	if (cgroup_group_new(s->cg, i, &c->cg, msg, sizeof(msg)) < 0 ||
+	    cgroup_group_adopt(c->cg, b->pid) < 0) {
+		log_warn("%s: channel %u: forked shadow pid %d refused: no cgroup of its own%s%s; "
+			 "killed it", s->label, i, b->pid, c->cg ? "" : ": ", c->cg ? "" : msg);
+		cgroup_group_release(s->cg, c->cg);
+		c->cg = NULL;
+		close(proc.pidfd);
+		kill(b->pid, SIGKILL); /* reaped as an orphan */
+		return;
 	}
 	b->fds[0] = b->fds[1] = -1;
 	c->st = H_STARTING;
@@ -1064,7 +1099,7 @@ static void server_reap_orphans(struct server *s)
 		uint32_t i;
 
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
-			return;
+			break;
 		for (i = 0; i < s->n_channels; i++)
 			if (s->ch[i].shadow_pidfd >= 0 && s->ch[i].shadow_pid == si.si_pid)
 				break;
@@ -1075,6 +1110,8 @@ static void server_reap_orphans(struct server *s)
 		waitpid(si.si_pid, NULL, WNOHANG);
 		log_debug("%s: reaped orphan pid %d", s->label, si.si_pid);
 	}
+	/* Killed groups empty as their processes are reaped. */
+	cgroup_tree_sweep(s->cg);
 }
 
 /* The caller of channel i abandons its call in flight (req.cancel_seq is
@@ -1397,6 +1434,23 @@ static uint64_t server_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Wait, bounded, for what the kills left dying: killed host programs come
+ * back to hostd (a child subreaper) to be reaped, and their cgroups can go
+ * only once they are empty. */
+static void server_drain(struct server *s)
+{
+	for (uint64_t end = server_now_ms() + SERVER_DRAIN_MS; server_now_ms() < end;) {
+		siginfo_t si = { 0 };
+		struct timespec ts = { .tv_nsec = 5 * 1000 * 1000 };
+
+		server_reap_orphans(s);
+		if (!cgroup_tree_sweep(s->cg) &&
+		    waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD)
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Kill every shadow, wait for them all, and reset every channel so that
  * callers get -VMRPC_ERESET instead of waiting for a hostd that is gone. */
 static void server_stop(struct server *s)
@@ -1428,6 +1482,8 @@ static void server_stop(struct server *s)
 	if (s->n_shadows)
 		log_err("%s: %u shadows did not exit in time", s->label,
 			s->n_shadows);
+	cgroup_tree_kill_all(s->cg);
+	server_drain(s);
 	for (uint32_t i = 0; i < s->n_channels; i++)
 		if (s->ch[i].st != H_FREE)
 			hchan_free(s, i);
@@ -1641,6 +1697,12 @@ static int server_setup(struct server *s, const struct server_opts *o)
 		s->ch[i].log_fd = -1;
 		s->ch[i].fork_parent = UINT32_MAX;
 	}
+	/* The region is ours (locked): so is the subtree named after it. */
+	snprintf(path, sizeof(path), "%s-%s", s->vm ? "vm" : "region", o->name);
+	err = cgroup_tree_open(s->label, path, &o->cg_limits, s->limits.nproc, &s->cg);
+	if (err < 0)
+		return err;
+	cgroup_tree_rlimits(s->cg, &s->limits, &s->rlimits);
 	s->max_gsrc = o->max_guest_sourced && o->max_guest_sourced < s->n_channels
 			      ? o->max_guest_sourced
 			      : (s->n_channels + 1) / 2;
@@ -1779,6 +1841,7 @@ out:
 		close(s.sig_fd);
 	if (s.ring.ring_fd > 0)
 		io_uring_queue_exit(&s.ring);
+	cgroup_tree_close(s.cg);
 	free(s.ch);
 	vmrpc_region_close(s.region);
 	services_unload(&s.services);

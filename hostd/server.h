@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "spawn.h"
 
 #define SERVER_MODULES_MAX 16
@@ -38,6 +39,7 @@ struct server_opts {
 	const char *modules[SERVER_MODULES_MAX];
 	size_t n_modules;
 	struct shadow_limits limits;
+	struct cgroup_limits cg_limits; /* per caller: its shadow's cgroup */
 	int verbose;
 	/* Guest-sourced calls: host programs that call into the guest. */
 	const char *host_socket;    /* NULL: <runtime dir>/<name>.host.sock */

@@ -95,6 +95,10 @@ static void __attribute__((noreturn)) fork_copy(uint32_t child_chan, uint64_t no
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != fork_hostd)
 		_exit(1);
+	/* A session of its own, as every shadow has: without cgroups it is
+	 * what hostd kills the shadow's programs by. */
+	if (setsid() < 0)
+		_exit(1);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
 	    pipe2(lp, O_CLOEXEC) < 0 || fcntl(lp[1], F_SETFL, O_NONBLOCK) < 0)
 		_exit(1);

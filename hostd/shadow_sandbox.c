@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shadow_sandbox.h"
@@ -118,6 +119,29 @@ out:
 	return err;
 }
 
+/* Whether a child of ours can make root its root directory: a service
+ * manager's capability bounding set or system call filter may forbid it. */
+static int sandbox_chroot_ok(const char *root, char *why, size_t why_size)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(chroot(root) < 0 ? (errno & 0x7f) : 0);
+	if (pid < 0)
+		return 1; /* cannot tell: a shadow will */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 1;
+	snprintf(why, why_size, "root %s: shadows cannot change their root directory here "
+		 "(chroot: %s); under systemd, add CAP_SYS_CHROOT and chroot(2) to the unit "
+		 "(docs/systemd.md)", root,
+		 WIFEXITED(status) ? strerror(WEXITSTATUS(status)) : "killed by the system call "
+		 "filter");
+	return 0;
+}
+
 int sandbox_check_root(const char *root, const char *cwd, char *why, size_t why_size)
 {
 	char real[PATH_MAX], real_cwd[PATH_MAX];
@@ -133,6 +157,8 @@ int sandbox_check_root(const char *root, const char *cwd, char *why, size_t why_
 			 "(CONFIG_SECURITY_LANDLOCK, lsm=landlock)", root);
 		return -EOPNOTSUPP;
 	}
+	if (!sandbox_chroot_ok(root, why, why_size))
+		return -EPERM;
 	if (!realpath(root, real)) {
 		snprintf(why, why_size, "root %s: %s", root, strerror(errno));
 		return -errno;

@@ -9,6 +9,7 @@
  * and a log pipe as stderr, whose other ends hostd keeps. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +21,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "shadow_proto.h"
 #include "spawn.h"
 
 #define SPAWN_ARGV_MAX (24 + 2 * 16)
 
 /* What a child that did not reach the exec writes on its report pipe. */
-enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_EXEC, SPAWN_FAIL_LIMITS };
+enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_EXEC, SPAWN_FAIL_LIMITS, SPAWN_FAIL_CGROUP };
 struct spawn_report {
 	int what;
 	int err;
@@ -76,6 +78,9 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 	size_t n = 0;
 	int devnull, fd, bell;
 
+	/* First, so that whatever the shadow does is its caller's. */
+	if (cgroup_group_enter(spec->cgroup) < 0)
+		spawn_fail(report_fd, SPAWN_FAIL_CGROUP);
 	/* Die with hostd: a shadow outliving it would serve nobody. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		spawn_fail(report_fd, SPAWN_FAIL_SETUP);
@@ -175,6 +180,7 @@ int shadow_spawn(const struct shadow_spec *spec, struct shadow_proc *ret_proc, c
 	/* report pipe, control socketpair, log pipe: hostd's ends first */
 	int rp[2] = { -1, -1 }, sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
 	int pidfd, err;
+	char limit[PATH_MAX];
 	ssize_t n;
 
 	/* The log is non-blocking at both ends: a shadow whose lines hostd
@@ -189,7 +195,10 @@ int shadow_spawn(const struct shadow_spec *spec, struct shadow_proc *ret_proc, c
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
-		snprintf(why, why_size, "fork: %s", strerror(-err));
+		if (err == -EAGAIN) /* a process limit, most likely: say which */
+			cgroup_explain_eagain(limit, sizeof(limit));
+		snprintf(why, why_size, "fork: %s%s%s", strerror(-err), err == -EAGAIN ? ": " : "",
+			 err == -EAGAIN ? limit : "");
 		goto fail;
 	}
 	if (pid == 0) {
@@ -214,6 +223,8 @@ int shadow_spawn(const struct shadow_spec *spec, struct shadow_proc *ret_proc, c
 		else if (rep.what == SPAWN_FAIL_LIMITS)
 			snprintf(why, why_size, "cannot give it its limits (limit-nofile, "
 				 "limit-as, limit-nproc): %s", strerror(rep.err));
+		else if (rep.what == SPAWN_FAIL_CGROUP)
+			snprintf(why, why_size, "cannot join its cgroup: %s", strerror(rep.err));
 		else
 			snprintf(why, why_size, "cannot set up its process: %s",
 				 strerror(rep.err));

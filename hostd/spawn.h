@@ -13,6 +13,8 @@ struct shadow_limits {
 	uint64_t nproc;
 };
 
+struct cgroup_group;
+
 struct shadow_spec {
 	const char *exe;            /* the vmrpc-shadow binary */
 	int region_fd;              /* becomes the shadow's SHADOW_FD_REGION */
@@ -32,6 +34,7 @@ struct shadow_spec {
 	const char *wake;           /* the shadow's --wake: NULL (futex), "eventfd", "poll" */
 	const char *doorbell;       /* loopback: hostd's doorbell socket, for the
 				     * FORK_READY of a forked shadow; else NULL */
+	const struct cgroup_group *cgroup; /* joined before anything else; NULL: none */
 };
 
 /* A started shadow, and hostd's ends of its control socket and its log. */

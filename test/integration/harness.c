@@ -38,6 +38,7 @@ static struct {
 } itest_fdstore[ITEST_FDSTORE_MAX];
 static int itest_n_fdstore;
 static unsigned itest_n_spawn;
+static char itest_hostd_cg[PATH_MAX]; /* cgroup.procs hostds join, or "" */
 static uint64_t itest_rand_state;
 
 /* ---- bookkeeping ----------------------------------------------------- */
@@ -133,6 +134,7 @@ int itest_setup(void **state)
 	itest_n_hostd = 0;
 	itest_n_spawn = 0;
 	itest_fdstore_clear();
+	itest_hostd_cg[0] = '\0';
 	itest_rand_state = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^ 0x9e3779b97f4a7c15ull;
 	return 0;
 }
@@ -190,6 +192,17 @@ int itest_teardown(void **state)
 		usleep(2000);
 	}
 	alarm(0);
+	/* A test that ended early left its hostd running: its logs say why. */
+	for (unsigned k = 1; failed && k <= itest_n_hostd; k++) {
+		char path[PATH_MAX + 32], *log;
+
+		snprintf(path, sizeof(path), "%s/hostd-%u.log", itest_base, k);
+		if (access(path, R_OK) < 0)
+			continue;
+		log = itest_read_file(path, NULL);
+		fprintf(stderr, "itest: teardown: hostd-%u.log:\n%s", k, log);
+		free(log);
+	}
 	nftw(itest_base, itest_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	unsetenv("VMRPC_RUNTIME_DIR");
 	unsetenv("VMRPC_REGION");
@@ -660,6 +673,11 @@ static void itest_fdstore_pass(void)
 	setenv("LISTEN_PID", num, 1);
 }
 
+void itest_hostd_set_cgroup(const char *procs_path)
+{
+	snprintf(itest_hostd_cg, sizeof(itest_hostd_cg), "%s", procs_path ? procs_path : "");
+}
+
 void itest_hostd_start(struct itest_hostd *h, ...)
 {
 	const char *extra[32];
@@ -710,6 +728,12 @@ void itest_hostd_startv(struct itest_hostd *h, const char *const *extra)
 
 		itest_child_common();
 		alarm(0); /* hostd is stopped by the test, or killed by teardown */
+		if (itest_hostd_cg[0]) {
+			int cg = open(itest_hostd_cg, O_WRONLY | O_CLOEXEC);
+			if (cg < 0 || write(cg, "0", 1) != 1)
+				_exit(125);
+			close(cg);
+		}
 		if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
 		    dup2(log, 2) < 0)
 			_exit(126);

@@ -84,6 +84,9 @@ void itest_hostd_startv(struct itest_hostd *h, const char *const *extra);
  * many there are. */
 void itest_fdstore_clear(void);
 int itest_fdstore_count(void);
+/* From now on, every hostd this test starts joins, before its exec, the
+ * cgroup whose cgroup.procs file is procs_path (NULL: the test's own). */
+void itest_hostd_set_cgroup(const char *procs_path);
 /* SIGTERM, and assert it exits with status 0 within the deadline, leaving
  * no child behind and its socket removed. */
 void itest_hostd_stop(struct itest_hostd *h);
