@@ -19,9 +19,10 @@
  * One host context per process, attached on first use, one call at a time
  * (a lock): a process's threads share its shadow as they share its
  * descriptors. fork() gives the child a fork of the shadow
- * (vmrpc_host_fork_*). Errors are the host's errno values; a transport
- * failure is EIO. See docs/hostcalls.md for what is covered; the wrapper
- * families in preload_*.c share this file's state through preload.h.
+ * (vmrpc_host_fork_*). A uid or gid change detaches the host context
+ * (preload_ids.c). Errors are the host's errno values; a transport failure
+ * is EIO. See docs/hostcalls.md for what is covered; the wrapper families
+ * in preload_*.c share this file's state through preload.h.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -147,6 +148,21 @@ static int preload_attach_err;
 static char preload_prefix[PRELOAD_PREFIX_MAX] = "/host";
 static size_t preload_prefix_len = 5;
 static bool preload_cwd_host; /* the working directory is a host directory */
+/* The host working directory by path, while the shadow is not in it
+ * (pending): the host context went (an id change, a fork without a
+ * shadow) while the working directory was a host directory. A new shadow
+ * starts elsewhere, and relative paths must not silently mean that: they
+ * are resolved as preload_cwd_want/PATH, which fails as a lookup from that
+ * directory would (EACCES, ENOENT), and the next attach takes the
+ * directory up (chdir). If the new ids cannot enter it, it stays pending
+ * (lost: not tried again). "" if the old shadow could not even name it (it
+ * was removed): relative paths are ENAMETOOLONG. Changed with the lock
+ * held. */
+static bool preload_cwd_pending, preload_cwd_lost;
+static char preload_cwd_want[PATH_MAX];
+/* A string longer than any host path (PATH_MAX + 1 bytes, filled in by
+ * preload_init()): a stub refuses it with ENAMETOOLONG before any call. */
+static char preload_too_long[PATH_MAX + 2];
 /* Guest fd -> host fd + 1 (0: a guest fd). Read without the lock: an entry
  * changes only while its guest fd number is reserved by this process. */
 static int preload_fds[PRELOAD_FD_MAX];
@@ -173,9 +189,11 @@ static uint64_t preload_adopt_nonce;
 
 #define PRELOAD_STATE_VAR "VMRPC_HOST_STATE"
 
-/* "CHAN:NONCE:CWDHOST:GFD=HFD,GFD=HFD..." written by execve() below. Only
- * descriptors that are still open (their placeholders survived the exec,
- * so they were not close-on-exec) are mapped again. */
+/* "CHAN:NONCE:CWDHOST,GFD=HFD,GFD=HFD...>PATH" written by execve() below,
+ * or "none,GFD=HFD...>PATH" without a host context. Only descriptors that
+ * are still open (their placeholders survived the exec, so they were not
+ * close-on-exec) are mapped again. ">PATH": the working directory is the
+ * host directory PATH, which the shadow is not in (preload_cwd_pending). */
 static void preload_state_load(void)
 {
 	const char *s = getenv(PRELOAD_STATE_VAR);
@@ -183,12 +201,18 @@ static void preload_state_load(void)
 	unsigned chan;
 	int cwd, n, gfd, hfd;
 
-	if (!s || sscanf(s, "%u:%llx:%d%n", &chan, &nonce, &cwd, &n) != 3)
+	if (!s)
 		return;
-	preload_adopt = true;
-	preload_adopt_chan = chan;
-	preload_adopt_nonce = nonce;
-	preload_cwd_host = cwd == 1;
+	if (!strncmp(s, "none", 4)) {
+		n = 4;
+	} else if (sscanf(s, "%u:%llx:%d%n", &chan, &nonce, &cwd, &n) == 3) {
+		preload_adopt = true;
+		preload_adopt_chan = chan;
+		preload_adopt_nonce = nonce;
+		preload_cwd_host = cwd == 1;
+	} else {
+		return;
+	}
 	s += n;
 	while (*s == ':' || *s == ',') {
 		int k;
@@ -197,6 +221,12 @@ static void preload_state_load(void)
 		if (gfd >= 0 && gfd < PRELOAD_FD_MAX && hfd >= 0 && real.fcntl(gfd, F_GETFD) >= 0)
 			__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
 		s += 1 + k;
+	}
+	if (*s == '>' && strlen(s + 1) < PATH_MAX) {
+		strcpy(preload_cwd_want, s + 1);
+		preload_cwd_host = preload_cwd_pending = true;
+		/* A shadow that has been asked and could not take it up. */
+		preload_cwd_lost = preload_adopt;
 	}
 }
 
@@ -223,6 +253,7 @@ static void preload_init(void)
 	if (__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE))
 		return;
 	preload_resolve();
+	memset(preload_too_long, 'x', sizeof(preload_too_long) - 1);
 	preload_floor = fd_floor();
 	preload_state_load();
 	if (p && p[0] == '/' && strlen(p) < sizeof(preload_prefix)) {
@@ -371,17 +402,39 @@ static int fd_vacate(int fd)
 	return high < 0 ? -1 : 0;
 }
 
-/* A fresh attach (lock held). */
+/* Take the pending host working directory up in a new shadow (lock held,
+ * attached). */
+static void host_cwd_take_up(void)
+{
+	int32_t r;
+
+	if (!preload_cwd_pending || preload_cwd_lost)
+		return;
+	r = preload_cwd_want[0] ? hostfs_chdir(&preload_host->fs, preload_cwd_want) : -ENOENT;
+	if (r == 0)
+		__atomic_store_n(&preload_cwd_pending, false, __ATOMIC_RELEASE);
+	else
+		preload_cwd_lost = true;
+}
+
+/* A fresh attach (lock held): as the process's ids are now, into the
+ * host working directory it had, if any. */
 static void host_attach(void)
 {
-	int err = vmrpc_host_attach(NULL, &preload_host);
+	int err = preload_ids_ok();
 
+	if (err < 0) {
+		errno = -err; /* not sticky: the ids may change back */
+		return;
+	}
+	err = vmrpc_host_attach(NULL, &preload_host);
 	if (err < 0) {
 		preload_attach_err = err;
 		errno = EIO;
 		return;
 	}
 	fds_hide_region(preload_host, true);
+	host_cwd_take_up();
 }
 
 /* An exec'd image takes up the channel its previous image had (lock
@@ -412,12 +465,58 @@ struct vmrpc_host *host_get(void)
 	return preload_host;
 }
 
+/* Detach: the channel and the shadow go, every host descriptor turns
+ * stale, and the host working directory, if it is one, is to be taken up
+ * by the next attach. */
+void host_ids_changed(void)
+{
+	char cwd[PATH_MAX];
+
+	/* An exec'd image's channel not taken up yet is ours to end too. */
+	if (!preload_host && preload_adopt)
+		host_adopt();
+	if (preload_host) {
+		if (preload_cwd_host && !preload_cwd_pending) {
+			int32_t r = hostfs_getcwd(&preload_host->fs, cwd, sizeof(cwd));
+
+			snprintf(preload_cwd_want, sizeof(preload_cwd_want), "%s", r == 0 ? cwd : "");
+			preload_cwd_pending = true;
+		}
+		fds_hide_region(preload_host, false);
+		vmrpc_host_detach(preload_host);
+		preload_host = NULL;
+		fds_make_stale();
+	}
+	/* The next attach gets its own attempt, and its own verdict on the
+	 * working directory. */
+	preload_attach_err = 0;
+	preload_cwd_lost = false;
+}
+
 long ret_errno(int64_t r)
 {
 	if (r >= 0)
 		return (long)r;
 	errno = r < -4095 ? EIO : (int)-r;
 	return -1;
+}
+
+/* A relative host path while the shadow is not in the working directory
+ * (preload_cwd_pending): preload_cwd_want/PATH instead, in one of two
+ * buffers of the calling thread (rename and link take two paths). One too
+ * long to be a path stays too long (truncated past PATH_MAX). */
+static const char *cwd_pending_join(const char *path)
+{
+	static __thread char *bufs[2];
+	static __thread unsigned turn;
+	char **b = &bufs[turn++ & 1];
+
+	if (!preload_cwd_want[0])
+		return preload_too_long; /* a directory nobody can name */
+	if (!*b && !(*b = malloc(sizeof(preload_too_long))))
+		return preload_too_long;
+	snprintf(*b, sizeof(preload_too_long), "%s/%s", preload_cwd_want, path);
+	return *b;
 }
 
 bool host_path(const char *path, const char **ret_path)
@@ -427,6 +526,8 @@ bool host_path(const char *path, const char **ret_path)
 		return false;
 	if (path[0] != '/') {
 		*ret_path = path;
+		if (preload_cwd_host && __atomic_load_n(&preload_cwd_pending, __ATOMIC_ACQUIRE))
+			*ret_path = cwd_pending_join(path);
 		return preload_cwd_host;
 	}
 	if (strncmp(path, preload_prefix, preload_prefix_len) != 0)
@@ -1681,21 +1782,53 @@ EXPORT int futimens(int fd, const struct timespec ts[2])
 
 /* ---- working directory ------------------------------------------------- */
 
+/* The shadow is in the working directory (host is true), or it is a guest
+ * directory: nothing to take up any more (lock held). */
+static void cwd_settle(bool host)
+{
+	preload_cwd_host = host;
+	__atomic_store_n(&preload_cwd_pending, false, __ATOMIC_RELEASE);
+	preload_cwd_lost = false;
+}
+
+static void cwd_set_guest(void)
+{
+	LOCK();
+	cwd_settle(false);
+	UNLOCK();
+}
+
 EXPORT int chdir(const char *path)
 {
+	bool pending = false, lost = false;
 	const char *hp;
 	int32_t r;
 
 	if (!host_path(path, &hp)) {
 		int g = real.chdir(path);
 		if (g == 0)
-			preload_cwd_host = false;
+			cwd_set_guest();
 		return g;
 	}
 	LOCK();
+	/* An absolute path leaves a working directory still to be taken up
+	 * (and attaching to go there need not take it up first); a relative
+	 * one starts from it. */
+	if (hp[0] == '/') {
+		pending = preload_cwd_pending;
+		lost = preload_cwd_lost;
+		cwd_settle(preload_cwd_host);
+	}
 	r = host_get() ? hostfs_chdir(&preload_host->fs, hp) : -errno;
-	if (r == 0)
-		preload_cwd_host = true;
+	if (r == 0) {
+		cwd_settle(true);
+	} else if (hp[0] == '/') {
+		/* Still where it was: if that is to be taken up, it still is. */
+		preload_cwd_pending = pending;
+		preload_cwd_lost = lost;
+		if (preload_host)
+			host_cwd_take_up();
+	}
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1708,13 +1841,13 @@ EXPORT int fchdir(int fd)
 	if (hfd < 0) {
 		int g = real.fchdir(fd);
 		if (g == 0)
-			preload_cwd_host = false;
+			cwd_set_guest();
 		return g;
 	}
 	LOCK();
 	r = host_get() ? hostfs_fchdir(&preload_host->fs, hfd) : -errno;
 	if (r == 0)
-		preload_cwd_host = true;
+		cwd_settle(true);
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1729,7 +1862,15 @@ EXPORT char *getcwd(char *buf, size_t size)
 	if (!preload_cwd_host)
 		return real.getcwd(buf, size);
 	LOCK();
-	r = host_get() ? hostfs_getcwd(&preload_host->fs, path, sizeof(path)) : -errno;
+	if (preload_cwd_pending) {
+		/* Not taken up (yet) after an id change: where it was, as a
+		 * process whose ids cannot enter its working directory still
+		 * learns its name. "": the old shadow could not name it. */
+		r = preload_cwd_want[0] ? 0 : -ENOENT;
+		snprintf(path, sizeof(path), "%s", preload_cwd_want);
+	} else {
+		r = host_get() ? hostfs_getcwd(&preload_host->fs, path, sizeof(path)) : -errno;
+	}
 	UNLOCK();
 	if (ret_errno(r) < 0)
 		return NULL;
@@ -2168,11 +2309,14 @@ EXPORT char *canonicalize_file_name(const char *path)
 /* The child gets a fork of the shadow, with the host descriptors and the
  * working directory as they were. If that cannot be prepared (a VM, no
  * room), the child starts without host state: its host descriptors are
- * gone (EBADF) and its first host call attaches a new shadow. */
+ * gone (EBADF) and its first host call attaches a new shadow, which takes
+ * up the host working directory by path. */
 EXPORT pid_t fork(void)
 {
 	struct vmrpc_host_fork f = { 0 };
+	char cwd[PATH_MAX];
 	int prep = -1;
+	int32_t cwd_r = -ENOENT;
 	pid_t pid;
 
 	preload_init();
@@ -2183,6 +2327,8 @@ EXPORT pid_t fork(void)
 		host_get();
 	if (preload_host)
 		prep = vmrpc_host_fork_prepare(preload_host, &f);
+	if (prep < 0 && preload_host && preload_cwd_host && !preload_cwd_pending)
+		cwd_r = hostfs_getcwd(&preload_host->fs, cwd, sizeof(cwd));
 	pid = real.fork();
 	if (pid == 0) {
 		pthread_mutex_init(&preload_lock, NULL);
@@ -2195,6 +2341,11 @@ EXPORT pid_t fork(void)
 			vmrpc_host_detach(preload_host);
 			preload_host = NULL;
 			fds_make_stale();
+			if (preload_cwd_host && !preload_cwd_pending) {
+				snprintf(preload_cwd_want, sizeof(preload_cwd_want), "%s",
+					 cwd_r == 0 ? cwd : "");
+				preload_cwd_pending = true;
+			}
 		}
 		return 0;
 	}
@@ -2217,21 +2368,29 @@ EXPORT pid_t fork(void)
  * internally, where no preload reaches: they are wrapped too.) */
 static char *preload_state_make(void)
 {
-	size_t size = 128, len;
+	bool cwd = preload_cwd_host && preload_cwd_pending;
+	size_t size = 128 + PATH_MAX, len;
+	int n_fds = 0;
 	char *s, *p;
 
-	if (!preload_host)
-		return NULL;
 	for (int i = 0; i < PRELOAD_FD_MAX; i++)
 		if (preload_fds[i])
-			size += 24;
+			n_fds++;
+	/* Without a host context only stale descriptors and a working
+	 * directory to take up can be left to pass on. */
+	if (!preload_host && !n_fds && !cwd)
+		return NULL;
+	size += (size_t)n_fds * 24;
 	s = malloc(size);
 	if (!s)
 		return NULL;
-	len = (size_t)snprintf(s, size, "%s=%u:%llx:%d", PRELOAD_STATE_VAR,
-			       vmrpc_chan_index(preload_host->guest.chan),
-			       (unsigned long long)vmrpc_chan_nonce(preload_host->guest.chan),
-			       preload_cwd_host ? 1 : 0);
+	if (preload_host)
+		len = (size_t)snprintf(s, size, "%s=%u:%llx:%d", PRELOAD_STATE_VAR,
+				       vmrpc_chan_index(preload_host->guest.chan),
+				       (unsigned long long)vmrpc_chan_nonce(preload_host->guest.chan),
+				       preload_cwd_host ? 1 : 0);
+	else
+		len = (size_t)snprintf(s, size, "%s=none", PRELOAD_STATE_VAR);
 	p = s + len;
 	for (int i = 0; i < PRELOAD_FD_MAX; i++) {
 		int hfd = host_fd(i);
@@ -2239,6 +2398,8 @@ static char *preload_state_make(void)
 			continue;
 		p += snprintf(p, size - (size_t)(p - s), ",%d=%d", i, hfd);
 	}
+	if (cwd)
+		snprintf(p, size - (size_t)(p - s), ">%s", preload_cwd_want);
 	return s;
 }
 

@@ -39,12 +39,23 @@ bool host_path(const char *path, const char **ret_path);
 /* The same for an *at() call: true with the host's dirfd and path. */
 bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path);
 /* The host context, attached on first use (lock held). NULL with errno
- * set (EIO) if there is none. */
+ * set if there is none: EIO for a transport failure, EACCES while the
+ * process's real and effective ids differ (preload_ids.c). */
 struct vmrpc_host *host_get(void);
 /* A host call's result to libc's convention: r, or -1 with errno -r. */
 long ret_errno(int64_t r);
 /* libc's name, the definition after the shim's, looked up once into
  * *slot. */
 void *preload_next(void **slot, const char *name);
+
+/* The process's uids or gids changed (lock held): its shadow serves the
+ * old ones. Detach: the channel and the shadow go, every host descriptor
+ * fails with EBADF from now on, and the next host call attaches afresh
+ * (as the new ids) and takes up the host working directory again by path
+ * (relative host paths meanwhile resolve against that path). */
+void host_ids_changed(void);
+/* 0 if the process's real, effective and file-system ids agree (a new
+ * shadow would run as them), else -EACCES (preload_ids.c). */
+int preload_ids_ok(void);
 
 #endif /* GUESTLIB_PRELOAD_H */
