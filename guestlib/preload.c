@@ -186,10 +186,15 @@ static int preload_null = -1;
 static bool preload_adopt;
 static uint32_t preload_adopt_chan;
 static uint64_t preload_adopt_nonce;
+/* The real ids the process had when its host context was attached: the
+ * ones its shadow serves. An exec'd image compares them with its own, in
+ * case they changed where no wrapper saw it (a statically linked su). */
+static uid_t preload_host_uid;
+static gid_t preload_host_gid;
 
 #define PRELOAD_STATE_VAR "VMRPC_HOST_STATE"
 
-/* "CHAN:NONCE:CWDHOST,GFD=HFD,GFD=HFD...>PATH" written by execve() below,
+/* "CHAN:NONCE:CWDHOST:UID:GID,GFD=HFD,GFD=HFD...>PATH" written by execve() below,
  * or "none,GFD=HFD...>PATH" without a host context. Only descriptors that
  * are still open (their placeholders survived the exec, so they were not
  * close-on-exec) are mapped again. ">PATH": the working directory is the
@@ -198,18 +203,20 @@ static void preload_state_load(void)
 {
 	const char *s = getenv(PRELOAD_STATE_VAR);
 	unsigned long long nonce;
-	unsigned chan;
+	unsigned chan, uid, gid;
 	int cwd, n, gfd, hfd;
 
 	if (!s)
 		return;
 	if (!strncmp(s, "none", 4)) {
 		n = 4;
-	} else if (sscanf(s, "%u:%llx:%d%n", &chan, &nonce, &cwd, &n) == 3) {
+	} else if (sscanf(s, "%u:%llx:%d:%u:%u%n", &chan, &nonce, &cwd, &uid, &gid, &n) == 5) {
 		preload_adopt = true;
 		preload_adopt_chan = chan;
 		preload_adopt_nonce = nonce;
 		preload_cwd_host = cwd == 1;
+		preload_host_uid = uid;
+		preload_host_gid = gid;
 	} else {
 		return;
 	}
@@ -433,12 +440,15 @@ static void host_attach(void)
 		errno = EIO;
 		return;
 	}
+	preload_host_uid = getuid();
+	preload_host_gid = getgid();
 	fds_hide_region(preload_host, true);
 	host_cwd_take_up();
 }
 
 /* An exec'd image takes up the channel its previous image had (lock
- * held). */
+ * held), and lets it go at once if the process's ids are no longer the
+ * ones its shadow serves. */
 static void host_adopt(void)
 {
 	preload_adopt = false;
@@ -446,9 +456,11 @@ static void host_adopt(void)
 		/* The host descriptors we were given are gone with it. */
 		fds_make_stale();
 		preload_cwd_host = false;
-	} else {
-		fds_hide_region(preload_host, true);
+		return;
 	}
+	fds_hide_region(preload_host, true);
+	if (getuid() != preload_host_uid || getgid() != preload_host_gid || preload_ids_ok() < 0)
+		host_ids_changed();
 }
 
 struct vmrpc_host *host_get(void)
@@ -2385,10 +2397,11 @@ static char *preload_state_make(void)
 	if (!s)
 		return NULL;
 	if (preload_host)
-		len = (size_t)snprintf(s, size, "%s=%u:%llx:%d", PRELOAD_STATE_VAR,
+		len = (size_t)snprintf(s, size, "%s=%u:%llx:%d:%u:%u", PRELOAD_STATE_VAR,
 				       vmrpc_chan_index(preload_host->guest.chan),
 				       (unsigned long long)vmrpc_chan_nonce(preload_host->guest.chan),
-				       preload_cwd_host ? 1 : 0);
+				       preload_cwd_host ? 1 : 0, (unsigned)preload_host_uid,
+				       (unsigned)preload_host_gid);
 	else
 		len = (size_t)snprintf(s, size, "%s=none", PRELOAD_STATE_VAR);
 	p = s + len;

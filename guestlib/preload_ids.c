@@ -17,7 +17,10 @@
  * seteuid(user) to act for that user asked for. Once they agree again
  * (seteuid back), host calls attach as usual.
  *
- * Not seen: ids changed by a raw syscall(), which changes one thread only.
+ * Changes no wrapper sees (a raw syscall(), a statically linked su) are
+ * caught when the process next execs a program with the shim: the exec
+ * state carries the ids the channel was attached with (preload.c,
+ * host_adopt()).
  */
 #include <errno.h>
 #include <grp.h>
