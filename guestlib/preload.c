@@ -6,18 +6,23 @@
  *
  * Paths under a prefix ($VMRPC_HOST_PREFIX, default /host) are host paths:
  * /host/etc/hostname is the host's /etc/hostname, opened by this process's
- * shadow. A host file's descriptor is a real guest descriptor (a /dev/null
- * placeholder reserves the number, so nothing else gets it and dup2, poll
- * or close-on-exec work on it) mapped to the shadow's descriptor; calls on
- * it go to the host. Relative paths are host paths while the working
- * directory is (after chdir into /host). Everything else is passed to libc
- * untouched: guest paths behave exactly as before.
+ * shadow. A host file's descriptor is a real guest descriptor (a
+ * placeholder reserves the number, so nothing else gets it and dup2 or
+ * close-on-exec work on it) mapped to the shadow's descriptor; calls on it
+ * go to the host. The placeholder is an O_PATH descriptor of a private
+ * inode (placeholder_open()): whatever the shim does not route (ioctl,
+ * mmap, poll, a libc internal call) fails on it with EBADF and touches
+ * nothing another process sees. Relative paths are host paths while the
+ * working directory is (after chdir into /host). Everything else is
+ * passed to libc untouched: guest paths behave exactly as before.
  *
  * One host context per process, attached on first use, one call at a time
  * (a lock): a process's threads share its shadow as they share its
  * descriptors. fork() gives the child a fork of the shadow
- * (vmrpc_host_fork_*). Errors are the host's errno values; a transport
- * failure is EIO. See docs/hostcalls.md for what is covered.
+ * (vmrpc_host_fork_*). A uid or gid change detaches the host context
+ * (preload_ids.c). Errors are the host's errno values; a transport failure
+ * is EIO. See docs/hostcalls.md for what is covered; the wrapper families
+ * in preload_*.c share this file's state through preload.h.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -31,22 +36,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/uio.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "hostcalls_caller.h"
 #include "hostfs_caller.h"
+#include "preload.h"
 #include "vmrpc/hostcall.h"
 
 #define PRELOAD_FD_MAX 65536
 #define PRELOAD_PREFIX_MAX 256
 #define PRELOAD_DIRBUF 32768
-
-#define EXPORT __attribute__((visibility("default")))
+/* The host fd of a host descriptor whose host context went: larger than
+ * any descriptor a kernel hands out (fs.nr_open is at most 2^30), so the
+ * shadow answers every call on it with EBADF. */
+#define PRELOAD_HFD_STALE (INT32_MAX - 1)
 
 /* ---- libc's own functions ------------------------------------------------ */
 
@@ -106,6 +114,10 @@ static struct {
 	ssize_t (*copy_file_range)(int, off_t *, int, off_t *, size_t, unsigned);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	pid_t (*fork)(void);
+	int (*fileno)(FILE *);
+	int (*fileno_unlocked)(FILE *);
+	int (*lchmod)(const char *, mode_t);
+	int (*remove)(const char *);
 } real;
 
 static void preload_resolve(void)
@@ -123,18 +135,34 @@ static void preload_resolve(void)
 	RESOLVE(readdir); RESOLVE(readdir64); RESOLVE(closedir); RESOLVE(dirfd);
 	RESOLVE(rewinddir); RESOLVE(chdir); RESOLVE(fchdir); RESOLVE(getcwd); RESOLVE(fopen);
 	RESOLVE(fdopen); RESOLVE(posix_fadvise); RESOLVE(copy_file_range); RESOLVE(sendfile);
-	RESOLVE(fork);
+	RESOLVE(fork); RESOLVE(fileno); RESOLVE(fileno_unlocked); RESOLVE(lchmod);
+	RESOLVE(remove);
 #undef RESOLVE
 }
 
 /* ---- state --------------------------------------------------------------- */
 
-static pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vmrpc_host *preload_host; /* attached on first use */
+pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
+struct vmrpc_host *preload_host; /* attached on first use */
 static int preload_attach_err;
 static char preload_prefix[PRELOAD_PREFIX_MAX] = "/host";
 static size_t preload_prefix_len = 5;
 static bool preload_cwd_host; /* the working directory is a host directory */
+/* The host working directory by path, while the shadow is not in it
+ * (pending): the host context went (an id change, a fork without a
+ * shadow) while the working directory was a host directory. A new shadow
+ * starts elsewhere, and relative paths must not silently mean that: they
+ * are resolved as preload_cwd_want/PATH, which fails as a lookup from that
+ * directory would (EACCES, ENOENT), and the next attach takes the
+ * directory up (chdir). If the new ids cannot enter it, it stays pending
+ * (lost: not tried again). "" if the old shadow could not even name it (it
+ * was removed): relative paths are ENAMETOOLONG. Changed with the lock
+ * held. */
+static bool preload_cwd_pending, preload_cwd_lost;
+static char preload_cwd_want[PATH_MAX];
+/* A string longer than any host path (PATH_MAX + 1 bytes, filled in by
+ * preload_init()): a stub refuses it with ENAMETOOLONG before any call. */
+static char preload_too_long[PATH_MAX + 2];
 /* Guest fd -> host fd + 1 (0: a guest fd). Read without the lock: an entry
  * changes only while its guest fd number is reserved by this process. */
 static int preload_fds[PRELOAD_FD_MAX];
@@ -151,32 +179,47 @@ static bool preload_ready;
 #define PRELOAD_HIDDEN_MAX 4
 static int preload_hidden[PRELOAD_HIDDEN_MAX] = { -1, -1, -1, -1 };
 static int preload_floor = 10;
-/* /dev/null, duplicated for every placeholder: one fcntl instead of an
- * open and a close. */
+/* The placeholder template (placeholder_template()), duplicated for every
+ * placeholder: one fcntl instead of an open and a close. */
 static int preload_null = -1;
 /* From $VMRPC_HOST_STATE (an exec'd image): the channel to take up. */
 static bool preload_adopt;
 static uint32_t preload_adopt_chan;
 static uint64_t preload_adopt_nonce;
+/* The real ids the process had when its host context was attached: the
+ * ones its shadow serves. An exec'd image compares them with its own, in
+ * case they changed where no wrapper saw it (a statically linked su). */
+static uid_t preload_host_uid;
+static gid_t preload_host_gid;
 
 #define PRELOAD_STATE_VAR "VMRPC_HOST_STATE"
 
-/* "CHAN:NONCE:CWDHOST:GFD=HFD,GFD=HFD..." written by execve() below. Only
- * descriptors that are still open (their placeholders survived the exec,
- * so they were not close-on-exec) are mapped again. */
+/* "CHAN:NONCE:CWDHOST:UID:GID,GFD=HFD,GFD=HFD...>PATH" written by execve() below,
+ * or "none,GFD=HFD...>PATH" without a host context. Only descriptors that
+ * are still open (their placeholders survived the exec, so they were not
+ * close-on-exec) are mapped again. ">PATH": the working directory is the
+ * host directory PATH, which the shadow is not in (preload_cwd_pending). */
 static void preload_state_load(void)
 {
 	const char *s = getenv(PRELOAD_STATE_VAR);
 	unsigned long long nonce;
-	unsigned chan;
+	unsigned chan, uid, gid;
 	int cwd, n, gfd, hfd;
 
-	if (!s || sscanf(s, "%u:%llx:%d%n", &chan, &nonce, &cwd, &n) != 3)
+	if (!s)
 		return;
-	preload_adopt = true;
-	preload_adopt_chan = chan;
-	preload_adopt_nonce = nonce;
-	preload_cwd_host = cwd == 1;
+	if (!strncmp(s, "none", 4)) {
+		n = 4;
+	} else if (sscanf(s, "%u:%llx:%d:%u:%u%n", &chan, &nonce, &cwd, &uid, &gid, &n) == 5) {
+		preload_adopt = true;
+		preload_adopt_chan = chan;
+		preload_adopt_nonce = nonce;
+		preload_cwd_host = cwd == 1;
+		preload_host_uid = uid;
+		preload_host_gid = gid;
+	} else {
+		return;
+	}
 	s += n;
 	while (*s == ':' || *s == ',') {
 		int k;
@@ -185,6 +228,12 @@ static void preload_state_load(void)
 		if (gfd >= 0 && gfd < PRELOAD_FD_MAX && hfd >= 0 && real.fcntl(gfd, F_GETFD) >= 0)
 			__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
 		s += 1 + k;
+	}
+	if (*s == '>' && strlen(s + 1) < PATH_MAX) {
+		strcpy(preload_cwd_want, s + 1);
+		preload_cwd_host = preload_cwd_pending = true;
+		/* A shadow that has been asked and could not take it up. */
+		preload_cwd_lost = preload_adopt;
 	}
 }
 
@@ -211,6 +260,7 @@ static void preload_init(void)
 	if (__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE))
 		return;
 	preload_resolve();
+	memset(preload_too_long, 'x', sizeof(preload_too_long) - 1);
 	preload_floor = fd_floor();
 	preload_state_load();
 	if (p && p[0] == '/' && strlen(p) < sizeof(preload_prefix)) {
@@ -223,7 +273,6 @@ static void preload_init(void)
 }
 
 static FILE *host_fdopen(int fd, const char *mode);
-static int host_fd(int gfd);
 
 /* libc's stdio reads and writes with its internal read and write, which no
  * preload reaches: an exec'd program whose stdin, stdout or stderr is a
@@ -243,8 +292,6 @@ static void preload_stdio(void)
 	}
 }
 
-static struct vmrpc_host *host_get(void);
-
 /* An exec'd image takes up its channel at once, before the program runs:
  * its first act may be to pass an inherited host descriptor on (a shell's
  * "cat <&5") or to fork, and that must find the channel ours. */
@@ -259,7 +306,7 @@ __attribute__((constructor)) static void preload_ctor(void)
 	preload_stdio();
 }
 
-static int host_fd(int gfd)
+int host_fd(int gfd)
 {
 	preload_init();
 	if (gfd < 0 || gfd >= PRELOAD_FD_MAX)
@@ -270,6 +317,26 @@ static int host_fd(int gfd)
 static void map_fd(int gfd, int hfd)
 {
 	__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
+}
+
+/* The host context went: every host descriptor stays reserved (the
+ * program still holds the number) but names nothing any more. */
+static void fds_make_stale(void)
+{
+	for (int i = 0; i < PRELOAD_FD_MAX; i++)
+		if (preload_fds[i])
+			map_fd(i, PRELOAD_HFD_STALE);
+}
+
+void *preload_next(void **slot, const char *name)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (!f) {
+		f = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
+	}
+	return f;
 }
 
 static bool fd_hidden(int fd)
@@ -342,37 +409,103 @@ static int fd_vacate(int fd)
 	return high < 0 ? -1 : 0;
 }
 
-/* The host context, attached on first use; NULL (errno set) if there is
- * none. Called with the lock held. */
-static struct vmrpc_host *host_get(void)
+/* Take the pending host working directory up in a new shadow (lock held,
+ * attached). */
+static void host_cwd_take_up(void)
 {
-	if (!preload_host && !preload_attach_err && preload_adopt) {
-		preload_adopt = false;
-		if (vmrpc_host_adopt(NULL, preload_adopt_chan, preload_adopt_nonce,
-				     &preload_host) < 0) {
-			/* The host descriptors we were given are gone with it. */
-			for (int i = 0; i < PRELOAD_FD_MAX; i++)
-				if (preload_fds[i])
-					map_fd(i, -1);
-			preload_cwd_host = false;
-		} else {
-			fds_hide_region(preload_host, true);
-		}
+	int32_t r;
+
+	if (!preload_cwd_pending || preload_cwd_lost)
+		return;
+	r = preload_cwd_want[0] ? hostfs_chdir(&preload_host->fs, preload_cwd_want) : -ENOENT;
+	if (r == 0)
+		__atomic_store_n(&preload_cwd_pending, false, __ATOMIC_RELEASE);
+	else
+		preload_cwd_lost = true;
+}
+
+/* A fresh attach (lock held): as the process's ids are now, into the
+ * host working directory it had, if any. */
+static void host_attach(void)
+{
+	int err = preload_ids_ok();
+
+	if (err < 0) {
+		errno = -err; /* not sticky: the ids may change back */
+		return;
 	}
+	err = vmrpc_host_attach(NULL, &preload_host);
+	if (err < 0) {
+		preload_attach_err = err;
+		errno = EIO;
+		return;
+	}
+	preload_host_uid = getuid();
+	preload_host_gid = getgid();
+	fds_hide_region(preload_host, true);
+	host_cwd_take_up();
+}
+
+/* An exec'd image takes up the channel its previous image had (lock
+ * held), and lets it go at once if the process's ids are no longer the
+ * ones its shadow serves. */
+static void host_adopt(void)
+{
+	preload_adopt = false;
+	if (vmrpc_host_adopt(NULL, preload_adopt_chan, preload_adopt_nonce, &preload_host) < 0) {
+		/* The host descriptors we were given are gone with it. */
+		fds_make_stale();
+		preload_cwd_host = false;
+		return;
+	}
+	fds_hide_region(preload_host, true);
+	if (getuid() != preload_host_uid || getgid() != preload_host_gid || preload_ids_ok() < 0)
+		host_ids_changed();
+}
+
+struct vmrpc_host *host_get(void)
+{
+	if (!preload_host && !preload_attach_err && preload_adopt)
+		host_adopt();
 	if (!preload_host && !preload_attach_err) {
-		int err = vmrpc_host_attach(NULL, &preload_host);
-		if (err < 0)
-			preload_attach_err = err;
-		else
-			fds_hide_region(preload_host, true);
+		host_attach();
+		if (!preload_host)
+			return NULL;
 	}
 	if (!preload_host)
 		errno = EIO;
 	return preload_host;
 }
 
-/* A host call's result to libc's convention. */
-static long ret_errno(int64_t r)
+/* Detach: the channel and the shadow go, every host descriptor turns
+ * stale, and the host working directory, if it is one, is to be taken up
+ * by the next attach. */
+void host_ids_changed(void)
+{
+	char cwd[PATH_MAX];
+
+	/* An exec'd image's channel not taken up yet is ours to end too. */
+	if (!preload_host && preload_adopt)
+		host_adopt();
+	if (preload_host) {
+		if (preload_cwd_host && !preload_cwd_pending) {
+			int32_t r = hostfs_getcwd(&preload_host->fs, cwd, sizeof(cwd));
+
+			snprintf(preload_cwd_want, sizeof(preload_cwd_want), "%s", r == 0 ? cwd : "");
+			preload_cwd_pending = true;
+		}
+		fds_hide_region(preload_host, false);
+		vmrpc_host_detach(preload_host);
+		preload_host = NULL;
+		fds_make_stale();
+	}
+	/* The next attach gets its own attempt, and its own verdict on the
+	 * working directory. */
+	preload_attach_err = 0;
+	preload_cwd_lost = false;
+}
+
+long ret_errno(int64_t r)
 {
 	if (r >= 0)
 		return (long)r;
@@ -380,15 +513,33 @@ static long ret_errno(int64_t r)
 	return -1;
 }
 
-/* Is path a host path? Then *ret_path is the host's path (the prefix
- * stripped; relative paths stay relative to the shadow's cwd). */
-static bool host_path(const char *path, const char **ret_path)
+/* A relative host path while the shadow is not in the working directory
+ * (preload_cwd_pending): preload_cwd_want/PATH instead, in one of two
+ * buffers of the calling thread (rename and link take two paths). One too
+ * long to be a path stays too long (truncated past PATH_MAX). */
+static const char *cwd_pending_join(const char *path)
+{
+	static __thread char *bufs[2];
+	static __thread unsigned turn;
+	char **b = &bufs[turn++ & 1];
+
+	if (!preload_cwd_want[0])
+		return preload_too_long; /* a directory nobody can name */
+	if (!*b && !(*b = malloc(sizeof(preload_too_long))))
+		return preload_too_long;
+	snprintf(*b, sizeof(preload_too_long), "%s/%s", preload_cwd_want, path);
+	return *b;
+}
+
+bool host_path(const char *path, const char **ret_path)
 {
 	preload_init();
 	if (!path)
 		return false;
 	if (path[0] != '/') {
 		*ret_path = path;
+		if (preload_cwd_host && __atomic_load_n(&preload_cwd_pending, __ATOMIC_ACQUIRE))
+			*ret_path = cwd_pending_join(path);
 		return preload_cwd_host;
 	}
 	if (strncmp(path, preload_prefix, preload_prefix_len) != 0)
@@ -403,8 +554,7 @@ static bool host_path(const char *path, const char **ret_path)
 	return true;
 }
 
-/* The same for an *at() call: true with the host's dirfd and path. */
-static bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path)
+bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path)
 {
 	int h;
 
@@ -422,15 +572,74 @@ static bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **re
 	return true;
 }
 
-/* The placeholder template, opened on first use (lock held); -1 if
- * /dev/null cannot be opened. */
+/* Without /proc (or sockets): a temporary file of our own, of mode 0,
+ * opened O_PATH and unlinked at once. The O_PATH open must find the file
+ * mkostemp made (same device and inode), or it is not ours. */
+static int placeholder_open_tmp(void)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	const char *dirs[] = { tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp", "/dev/shm", "/tmp" };
+	char path[PATH_MAX];
+	struct stat a, b;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		int fd, p;
+
+		if (snprintf(path, sizeof(path), "%s/vmrpc-placeholder-XXXXXX", dirs[i]) >=
+		    (int)sizeof(path))
+			continue;
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		p = real.open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (p >= 0 && (real.fstat(fd, &a) < 0 || real.fstat(p, &b) < 0 ||
+			       a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+			real.close(p);
+			p = -1;
+		}
+		real.fchmod(fd, 0);
+		real.unlinkat(AT_FDCWD, path, 0);
+		real.close(fd);
+		if (p >= 0)
+			return p;
+	}
+	errno = EMFILE;
+	return -1;
+}
+
+/* An O_PATH descriptor of a private inode of mode 0: a socket of our own,
+ * closed once the O_PATH descriptor (opened through /proc) holds its
+ * inode. On an O_PATH descriptor the kernel refuses (EBADF) read, write,
+ * ioctl, mmap, fchmod, fchown, fsetxattr, flock, futimens, fallocate,
+ * send and the rest; what it allows (fstat, fstatfs, fcntl's F_GETFD and
+ * F_SETFD, dup) sees only that inode. And a socket cannot be opened again
+ * through /proc/self/fd or /dev/fd (ENXIO, root too), where a private
+ * file would quietly give an empty one. So a call the shim does not route
+ * fails clearly and touches nothing another process sees (the placeholder
+ * used to be /dev/null: cp -p changed its mode). */
+static int placeholder_open(void)
+{
+	char path[64];
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), p = -1;
+
+	if (fd >= 0) {
+		real.fchmod(fd, 0);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		p = real.open(path, O_PATH | O_CLOEXEC);
+		real.close(fd);
+	}
+	return p >= 0 ? p : placeholder_open_tmp();
+}
+
+/* The placeholder template, opened on first use (lock held); -1 if there
+ * is none. */
 static int placeholder_template(void)
 {
 	int fd, high;
 
 	if (preload_null >= 0)
 		return preload_null;
-	fd = real.open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fd = placeholder_open();
 	if (fd < 0)
 		return -1;
 	high = real.fcntl(fd, F_DUPFD_CLOEXEC, preload_floor);
@@ -482,9 +691,6 @@ int __fxstat(int ver, int fd, struct stat *st);
 int __fxstat64(int ver, int fd, struct stat64 *st);
 int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags);
 int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags);
-
-#define LOCK() pthread_mutex_lock(&preload_lock)
-#define UNLOCK() pthread_mutex_unlock(&preload_lock)
 
 /* ---- open and close ----------------------------------------------------- */
 
@@ -570,13 +776,17 @@ EXPORT int creat(const char *path, mode_t mode)
 
 EXPORT int creat64(const char *path, mode_t mode) __attribute__((alias("creat")));
 
-/* Forget gfd's mapping and close the host fd behind it (lock held). */
+/* Forget gfd's mapping and close the host fd behind it (lock held). A
+ * stale one names nothing: EBADF, as for a descriptor already closed, and
+ * no host call (which would attach a shadow only to hear that). */
 static int host_unmap(int gfd, int hfd)
 {
 	int32_t r = 0;
 
 	map_fd(gfd, -1);
-	if (preload_host)
+	if (hfd == PRELOAD_HFD_STALE)
+		r = -EBADF;
+	else if (preload_host)
 		r = hostfs_close(&preload_host->fs, hfd);
 	return r;
 }
@@ -662,7 +872,7 @@ EXPORT ssize_t read(int fd, void *buf, size_t count)
 	if (hfd < 0)
 		return real.read(fd, buf, count);
 	LOCK();
-	r = host_get() ? vmrpc_host_read(preload_host, hfd, buf, count) : -EIO;
+	r = host_get() ? vmrpc_host_read(preload_host, hfd, buf, count) : -errno;
 	UNLOCK();
 	return ret_errno(r);
 }
@@ -675,7 +885,7 @@ EXPORT ssize_t write(int fd, const void *buf, size_t count)
 	if (hfd < 0)
 		return real.write(fd, buf, count);
 	LOCK();
-	r = host_get() ? vmrpc_host_write(preload_host, hfd, buf, count) : -EIO;
+	r = host_get() ? vmrpc_host_write(preload_host, hfd, buf, count) : -errno;
 	UNLOCK();
 	return ret_errno(r);
 }
@@ -688,7 +898,7 @@ EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t off)
 	if (hfd < 0)
 		return real.pread(fd, buf, count, off);
 	LOCK();
-	r = host_get() ? vmrpc_host_pread(preload_host, hfd, buf, count, off) : -EIO;
+	r = host_get() ? vmrpc_host_pread(preload_host, hfd, buf, count, off) : -errno;
 	UNLOCK();
 	return ret_errno(r);
 }
@@ -703,7 +913,7 @@ EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
 	if (hfd < 0)
 		return real.pwrite(fd, buf, count, off);
 	LOCK();
-	r = host_get() ? vmrpc_host_pwrite(preload_host, hfd, buf, count, off) : -EIO;
+	r = host_get() ? vmrpc_host_pwrite(preload_host, hfd, buf, count, off) : -errno;
 	UNLOCK();
 	return ret_errno(r);
 }
@@ -719,7 +929,7 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	if (hfd < 0)
 		return real.readv(fd, iov, iovcnt);
 	LOCK();
-	r = host_get() ? vmrpc_host_readv(preload_host, hfd, iov, iovcnt) : -EIO;
+	r = host_get() ? vmrpc_host_readv(preload_host, hfd, iov, iovcnt) : -errno;
 	UNLOCK();
 	return ret_errno(r);
 }
@@ -732,7 +942,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	if (hfd < 0)
 		return real.writev(fd, iov, iovcnt);
 	LOCK();
-	r = host_get() ? vmrpc_host_writev(preload_host, hfd, iov, iovcnt) : -EIO;
+	r = host_get() ? vmrpc_host_writev(preload_host, hfd, iov, iovcnt) : -errno;
 	UNLOCK();
 	return ret_errno(r);
 }
@@ -745,7 +955,7 @@ EXPORT off_t lseek(int fd, off_t off, int whence)
 	if (hfd < 0)
 		return real.lseek(fd, off, whence);
 	LOCK();
-	r = host_get() ? hostfs_lseek(&preload_host->fs, hfd, off, whence) : -EIO;
+	r = host_get() ? hostfs_lseek(&preload_host->fs, hfd, off, whence) : -errno;
 	UNLOCK();
 	return ret_errno(r);
 }
@@ -824,7 +1034,7 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 		return real.fstatat(dirfd, path, st, flags);
 	}
 	LOCK();
-	r = host_get() ? hostfs_fstatat(&preload_host->fs, hd, hp, flags, &hs) : -EIO;
+	r = host_get() ? hostfs_fstatat(&preload_host->fs, hd, hp, flags, &hs) : -errno;
 	UNLOCK();
 	if (r == 0)
 		stat_to(st, &hs);
@@ -956,7 +1166,7 @@ static int host_statfs(int hd, const char *hp, struct statfs *sfs, struct statvf
 	int32_t r;
 
 	LOCK();
-	r = host_get() ? hostfs_statfs(&preload_host->fs, hd, hp, &hs) : -EIO;
+	r = host_get() ? hostfs_statfs(&preload_host->fs, hd, hp, &hs) : -errno;
 	UNLOCK();
 	if (r == 0 && sfs)
 		statfs_to(sfs, &hs);
@@ -1044,7 +1254,7 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct s
 		return real.statx(dirfd, path, flags, mask, stx);
 	}
 	LOCK();
-	r = host_get() ? hostfs_statx(&preload_host->fs, hd, hp, flags, mask, &hs) : -EIO;
+	r = host_get() ? hostfs_statx(&preload_host->fs, hd, hp, flags, mask, &hs) : -errno;
 	UNLOCK();
 	if (r == 0) {
 		memset(stx, 0, sizeof(*stx));
@@ -1080,7 +1290,7 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 	if (!host_at(dirfd, path, &hd, &hp))
 		return real.faccessat(dirfd, path, mode, flags);
 	LOCK();
-	r = host_get() ? hostfs_faccessat(&preload_host->fs, hd, hp, mode, flags) : -EIO;
+	r = host_get() ? hostfs_faccessat(&preload_host->fs, hd, hp, mode, flags) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1107,7 +1317,7 @@ EXPORT int fsync(int fd)
 	if (hfd < 0)
 		return real.fsync(fd);
 	LOCK();
-	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, false) : -EIO;
+	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, false) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1120,7 +1330,7 @@ EXPORT int fdatasync(int fd)
 	if (hfd < 0)
 		return real.fdatasync(fd);
 	LOCK();
-	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, true) : -EIO;
+	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, true) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1133,7 +1343,7 @@ EXPORT int ftruncate(int fd, off_t len)
 	if (hfd < 0)
 		return real.ftruncate(fd, len);
 	LOCK();
-	r = host_get() ? hostfs_ftruncate(&preload_host->fs, hfd, len) : -EIO;
+	r = host_get() ? hostfs_ftruncate(&preload_host->fs, hfd, len) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1148,7 +1358,7 @@ EXPORT int truncate(const char *path, off_t len)
 	if (!host_path(path, &hp))
 		return real.truncate(path, len);
 	LOCK();
-	r = host_get() ? hostfs_truncate(&preload_host->fs, hp, len) : -EIO;
+	r = host_get() ? hostfs_truncate(&preload_host->fs, hp, len) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1180,7 +1390,7 @@ static int host_dup(int hfd, bool cloexec, int min, int exact)
 			errno = e;
 			return -1;
 		}
-		if (prev >= 0) /* dup2 onto a host fd closes that one */
+		if (prev >= 0 && prev != PRELOAD_HFD_STALE) /* dup2 onto a host fd closes it */
 			hostfs_close(&preload_host->fs, prev);
 		map_fd(gfd, nh);
 		return gfd;
@@ -1324,7 +1534,7 @@ EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
 		return -1;
 	}
 	LOCK();
-	r = host_get() ? hostfs_renameat(&preload_host->fs, hod, hold, hnd, hnew, flags) : -EIO;
+	r = host_get() ? hostfs_renameat(&preload_host->fs, hod, hold, hnd, hnew, flags) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1354,7 +1564,7 @@ EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *n
 		return -1;
 	}
 	LOCK();
-	r = host_get() ? hostfs_linkat(&preload_host->fs, hod, hold, hnd, hnew, flags) : -EIO;
+	r = host_get() ? hostfs_linkat(&preload_host->fs, hod, hold, hnd, hnew, flags) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1373,7 +1583,7 @@ EXPORT int unlinkat(int dirfd, const char *path, int flags)
 	if (!host_at(dirfd, path, &hd, &hp))
 		return real.unlinkat(dirfd, path, flags);
 	LOCK();
-	r = host_get() ? hostfs_unlinkat(&preload_host->fs, hd, hp, flags) : -EIO;
+	r = host_get() ? hostfs_unlinkat(&preload_host->fs, hd, hp, flags) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1388,6 +1598,17 @@ EXPORT int rmdir(const char *path)
 	return unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
 }
 
+EXPORT int remove(const char *path)
+{
+	const char *hp;
+
+	if (!host_path(path, &hp))
+		return real.remove(path);
+	if (unlink(path) == 0)
+		return 0;
+	return errno == EISDIR ? rmdir(path) : -1;
+}
+
 EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
 {
 	const char *hp;
@@ -1397,7 +1618,7 @@ EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
 	if (!host_at(dirfd, path, &hd, &hp))
 		return real.mkdirat(dirfd, path, mode);
 	LOCK();
-	r = host_get() ? hostfs_mkdirat(&preload_host->fs, hd, hp, mode) : -EIO;
+	r = host_get() ? hostfs_mkdirat(&preload_host->fs, hd, hp, mode) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1417,7 +1638,7 @@ EXPORT int symlinkat(const char *target, int dirfd, const char *path)
 	if (!host_at(dirfd, path, &hd, &hp))
 		return real.symlinkat(target, dirfd, path);
 	LOCK();
-	r = host_get() ? hostfs_symlinkat(&preload_host->fs, target, hd, hp) : -EIO;
+	r = host_get() ? hostfs_symlinkat(&preload_host->fs, target, hd, hp) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1436,7 +1657,7 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 	if (!host_at(dirfd, path, &hd, &hp))
 		return real.readlinkat(dirfd, path, buf, size);
 	LOCK();
-	r = host_get() ? hostfs_readlinkat(&preload_host->fs, hd, hp, buf, size) : -EIO;
+	r = host_get() ? hostfs_readlinkat(&preload_host->fs, hd, hp, buf, size) : -errno;
 	UNLOCK();
 	return ret_errno(r);
 }
@@ -1455,7 +1676,7 @@ EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 	if (!host_at(dirfd, path, &hd, &hp))
 		return real.fchmodat(dirfd, path, mode, flags);
 	LOCK();
-	r = host_get() ? hostfs_fchmodat(&preload_host->fs, hd, hp, mode, flags) : -EIO;
+	r = host_get() ? hostfs_fchmodat(&preload_host->fs, hd, hp, mode, flags) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1463,6 +1684,17 @@ EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 EXPORT int chmod(const char *path, mode_t mode)
 {
 	return fchmodat(AT_FDCWD, path, mode, 0);
+}
+
+/* glibc's lchmod and remove call fchmodat, unlinkat internally, where no
+ * preload reaches: they would act on the guest's /host/... */
+EXPORT int lchmod(const char *path, mode_t mode)
+{
+	const char *hp;
+
+	if (!host_path(path, &hp))
+		return real.lchmod(path, mode);
+	return fchmodat(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW);
 }
 
 EXPORT int fchmod(int fd, mode_t mode)
@@ -1473,7 +1705,7 @@ EXPORT int fchmod(int fd, mode_t mode)
 	if (hfd < 0)
 		return real.fchmod(fd, mode);
 	LOCK();
-	r = host_get() ? hostfs_fchmod(&preload_host->fs, hfd, mode) : -EIO;
+	r = host_get() ? hostfs_fchmod(&preload_host->fs, hfd, mode) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1487,7 +1719,7 @@ EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags
 	if (!host_at(dirfd, path, &hd, &hp))
 		return real.fchownat(dirfd, path, uid, gid, flags);
 	LOCK();
-	r = host_get() ? hostfs_fchownat(&preload_host->fs, hd, hp, uid, gid, flags) : -EIO;
+	r = host_get() ? hostfs_fchownat(&preload_host->fs, hd, hp, uid, gid, flags) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1510,7 +1742,7 @@ EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 	if (hfd < 0)
 		return real.fchown(fd, uid, gid);
 	LOCK();
-	r = host_get() ? hostfs_fchown(&preload_host->fs, hfd, uid, gid) : -EIO;
+	r = host_get() ? hostfs_fchown(&preload_host->fs, hfd, uid, gid) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1533,14 +1765,14 @@ EXPORT int utimensat(int dirfd, const char *path, const struct timespec ts[2], i
 	times_to(t, ts);
 	if (is_null(path) && hfd >= 0) { /* futimens() is utimensat(fd, NULL, ...) */
 		LOCK();
-		r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -EIO;
+		r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -errno;
 		UNLOCK();
 		return (int)ret_errno(r);
 	}
 	if (!host_at(dirfd, path, &hd, &hp))
 		return real.utimensat(dirfd, path, ts, flags);
 	LOCK();
-	r = host_get() ? hostfs_utimensat(&preload_host->fs, hd, hp, t, flags) : -EIO;
+	r = host_get() ? hostfs_utimensat(&preload_host->fs, hd, hp, t, flags) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1555,28 +1787,60 @@ EXPORT int futimens(int fd, const struct timespec ts[2])
 		return real.futimens(fd, ts);
 	times_to(t, ts);
 	LOCK();
-	r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -EIO;
+	r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -errno;
 	UNLOCK();
 	return (int)ret_errno(r);
 }
 
 /* ---- working directory ------------------------------------------------- */
 
+/* The shadow is in the working directory (host is true), or it is a guest
+ * directory: nothing to take up any more (lock held). */
+static void cwd_settle(bool host)
+{
+	preload_cwd_host = host;
+	__atomic_store_n(&preload_cwd_pending, false, __ATOMIC_RELEASE);
+	preload_cwd_lost = false;
+}
+
+static void cwd_set_guest(void)
+{
+	LOCK();
+	cwd_settle(false);
+	UNLOCK();
+}
+
 EXPORT int chdir(const char *path)
 {
+	bool pending = false, lost = false;
 	const char *hp;
 	int32_t r;
 
 	if (!host_path(path, &hp)) {
 		int g = real.chdir(path);
 		if (g == 0)
-			preload_cwd_host = false;
+			cwd_set_guest();
 		return g;
 	}
 	LOCK();
-	r = host_get() ? hostfs_chdir(&preload_host->fs, hp) : -EIO;
-	if (r == 0)
-		preload_cwd_host = true;
+	/* An absolute path leaves a working directory still to be taken up
+	 * (and attaching to go there need not take it up first); a relative
+	 * one starts from it. */
+	if (hp[0] == '/') {
+		pending = preload_cwd_pending;
+		lost = preload_cwd_lost;
+		cwd_settle(preload_cwd_host);
+	}
+	r = host_get() ? hostfs_chdir(&preload_host->fs, hp) : -errno;
+	if (r == 0) {
+		cwd_settle(true);
+	} else if (hp[0] == '/') {
+		/* Still where it was: if that is to be taken up, it still is. */
+		preload_cwd_pending = pending;
+		preload_cwd_lost = lost;
+		if (preload_host)
+			host_cwd_take_up();
+	}
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1589,13 +1853,13 @@ EXPORT int fchdir(int fd)
 	if (hfd < 0) {
 		int g = real.fchdir(fd);
 		if (g == 0)
-			preload_cwd_host = false;
+			cwd_set_guest();
 		return g;
 	}
 	LOCK();
-	r = host_get() ? hostfs_fchdir(&preload_host->fs, hfd) : -EIO;
+	r = host_get() ? hostfs_fchdir(&preload_host->fs, hfd) : -errno;
 	if (r == 0)
-		preload_cwd_host = true;
+		cwd_settle(true);
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -1610,7 +1874,15 @@ EXPORT char *getcwd(char *buf, size_t size)
 	if (!preload_cwd_host)
 		return real.getcwd(buf, size);
 	LOCK();
-	r = host_get() ? hostfs_getcwd(&preload_host->fs, path, sizeof(path)) : -EIO;
+	if (preload_cwd_pending) {
+		/* Not taken up (yet) after an id change: where it was, as a
+		 * process whose ids cannot enter its working directory still
+		 * learns its name. "": the old shadow could not name it. */
+		r = preload_cwd_want[0] ? 0 : -ENOENT;
+		snprintf(path, sizeof(path), "%s", preload_cwd_want);
+	} else {
+		r = host_get() ? hostfs_getcwd(&preload_host->fs, path, sizeof(path)) : -errno;
+	}
 	UNLOCK();
 	if (ret_errno(r) < 0)
 		return NULL;
@@ -1719,7 +1991,7 @@ static struct dirent64 *host_readdir(struct host_dir *d)
 
 		LOCK();
 		r = host_get() ? hostfs_getdents(&preload_host->fs, hfd, d->buf, sizeof(d->buf))
-			       : -EIO;
+			       : -errno;
 		UNLOCK();
 		if (r <= 0) {
 			if (r < 0)
@@ -1800,22 +2072,35 @@ EXPORT void rewinddir(DIR *dir)
 /* ---- stdio ------------------------------------------------------------------ */
 
 /* libc's fopen opens with its internal open, which no preload can reach:
- * a host file gets a FILE of fopencookie() over the descriptor calls above. */
+ * a host file gets a FILE of fopencookie() over the descriptor calls above.
+ * Such a stream has no descriptor of its own as far as libc knows, so the
+ * streams are registered and fileno() answers for them: programs fstat,
+ * fchmod or futimens what fileno() gives. */
+struct host_stream {
+	struct host_stream *next;
+	FILE *f;
+	int fd;
+};
+
+/* Its own lock: fileno() must not wait for a host call in progress. */
+static pthread_mutex_t preload_streams_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct host_stream *preload_streams;
+
 static ssize_t cookie_read(void *c, char *buf, size_t n)
 {
-	return read((int)(intptr_t)c, buf, n);
+	return read(((struct host_stream *)c)->fd, buf, n);
 }
 
 static ssize_t cookie_write(void *c, const char *buf, size_t n)
 {
-	ssize_t w = write((int)(intptr_t)c, buf, n);
+	ssize_t w = write(((struct host_stream *)c)->fd, buf, n);
 
 	return w < 0 ? 0 : w; /* fopencookie: 0 is the error */
 }
 
 static int cookie_seek(void *c, off64_t *off, int whence)
 {
-	off_t r = lseek((int)(intptr_t)c, *off, whence);
+	off_t r = lseek(((struct host_stream *)c)->fd, *off, whence);
 
 	if (r < 0)
 		return -1;
@@ -1825,14 +2110,74 @@ static int cookie_seek(void *c, off64_t *off, int whence)
 
 static int cookie_close(void *c)
 {
-	return close((int)(intptr_t)c);
+	struct host_stream *hs = c, **pp;
+	int fd = hs->fd;
+
+	pthread_mutex_lock(&preload_streams_lock);
+	for (pp = &preload_streams; *pp; pp = &(*pp)->next) {
+		if (*pp == hs) {
+			*pp = hs->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&preload_streams_lock);
+	free(hs);
+	return close(fd);
 }
 
 static FILE *host_fdopen(int fd, const char *mode)
 {
 	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek, cookie_close };
+	struct host_stream *hs = calloc(1, sizeof(*hs));
 
-	return fopencookie((void *)(intptr_t)fd, mode, io);
+	if (!hs)
+		return NULL;
+	hs->fd = fd;
+	hs->f = fopencookie(hs, mode, io);
+	if (!hs->f) {
+		free(hs);
+		return NULL;
+	}
+	pthread_mutex_lock(&preload_streams_lock);
+	hs->next = preload_streams;
+	__atomic_store_n(&preload_streams, hs, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&preload_streams_lock);
+	return hs->f;
+}
+
+/* The descriptor of a host stream, or -1 for any other FILE. */
+static int host_stream_fd(FILE *f)
+{
+	struct host_stream *hs;
+	int fd = -1;
+
+	if (!__atomic_load_n(&preload_streams, __ATOMIC_ACQUIRE))
+		return -1; /* the usual case: no host stream at all */
+	pthread_mutex_lock(&preload_streams_lock);
+	for (hs = preload_streams; hs; hs = hs->next) {
+		if (hs->f == f) {
+			fd = hs->fd;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&preload_streams_lock);
+	return fd;
+}
+
+EXPORT int fileno(FILE *f)
+{
+	int fd = host_stream_fd(f);
+
+	preload_init();
+	return fd >= 0 ? fd : real.fileno(f);
+}
+
+EXPORT int fileno_unlocked(FILE *f)
+{
+	int fd = host_stream_fd(f);
+
+	preload_init();
+	return fd >= 0 ? fd : real.fileno_unlocked(f);
 }
 
 static int fopen_flags(const char *mode)
@@ -1901,10 +2246,12 @@ static char *host_realpath(const char *hpath, char *resolved)
 	char buf[PATH_MAX], link[64];
 	size_t plen = preload_prefix_len;
 	int32_t fd;
-	int64_t n = -EIO;
+	int64_t n;
 
 	LOCK();
-	if (host_get()) {
+	if (!host_get()) {
+		n = -errno;
+	} else {
 		fd = hostfs_openat(&preload_host->fs, AT_FDCWD, hpath, O_PATH, 0);
 		n = fd;
 		if (fd >= 0) {
@@ -1974,11 +2321,14 @@ EXPORT char *canonicalize_file_name(const char *path)
 /* The child gets a fork of the shadow, with the host descriptors and the
  * working directory as they were. If that cannot be prepared (a VM, no
  * room), the child starts without host state: its host descriptors are
- * gone (EBADF) and its first host call attaches a new shadow. */
+ * gone (EBADF) and its first host call attaches a new shadow, which takes
+ * up the host working directory by path. */
 EXPORT pid_t fork(void)
 {
 	struct vmrpc_host_fork f = { 0 };
+	char cwd[PATH_MAX];
 	int prep = -1;
+	int32_t cwd_r = -ENOENT;
 	pid_t pid;
 
 	preload_init();
@@ -1989,9 +2339,12 @@ EXPORT pid_t fork(void)
 		host_get();
 	if (preload_host)
 		prep = vmrpc_host_fork_prepare(preload_host, &f);
+	if (prep < 0 && preload_host && preload_cwd_host && !preload_cwd_pending)
+		cwd_r = hostfs_getcwd(&preload_host->fs, cwd, sizeof(cwd));
 	pid = real.fork();
 	if (pid == 0) {
 		pthread_mutex_init(&preload_lock, NULL);
+		pthread_mutex_init(&preload_streams_lock, NULL);
 		if (prep == 0) {
 			vmrpc_host_fork_child(preload_host, &f);
 		} else if (preload_host) {
@@ -1999,9 +2352,12 @@ EXPORT pid_t fork(void)
 			fds_hide_region(preload_host, false);
 			vmrpc_host_detach(preload_host);
 			preload_host = NULL;
-			for (int i = 0; i < PRELOAD_FD_MAX; i++)
-				if (preload_fds[i])
-					map_fd(i, -1);
+			fds_make_stale();
+			if (preload_cwd_host && !preload_cwd_pending) {
+				snprintf(preload_cwd_want, sizeof(preload_cwd_want), "%s",
+					 cwd_r == 0 ? cwd : "");
+				preload_cwd_pending = true;
+			}
 		}
 		return 0;
 	}
@@ -2015,52 +2371,6 @@ EXPORT pid_t fork(void)
 	return pid;
 }
 
-/* ---- extended attributes ------------------------------------------------- */
-
-/* Not forwarded: a host file has none as far as the guest can tell, which
- * ls, cp -a and tar take as "not supported here". */
-static ssize_t xattr_unsupported(void)
-{
-	errno = ENOTSUP;
-	return -1;
-}
-
-#define XATTR_PATH_CALL(name, real_args, ...)                                          \
-	EXPORT ssize_t name(const char *path, __VA_ARGS__)                             \
-	{                                                                              \
-		const char *hp;                                                        \
-		ssize_t (*next)(const char *, __VA_ARGS__);                            \
-		if (host_path(path, &hp))                                              \
-			return xattr_unsupported();                                    \
-		next = (ssize_t(*)(const char *, __VA_ARGS__))dlsym(RTLD_NEXT, #name); \
-		return next real_args;                                                 \
-	}
-
-XATTR_PATH_CALL(getxattr, (path, n, v, s), const char *n, void *v, size_t s)
-XATTR_PATH_CALL(lgetxattr, (path, n, v, s), const char *n, void *v, size_t s)
-XATTR_PATH_CALL(listxattr, (path, l, s), char *l, size_t s)
-XATTR_PATH_CALL(llistxattr, (path, l, s), char *l, size_t s)
-
-EXPORT ssize_t fgetxattr(int fd, const char *n, void *v, size_t s)
-{
-	ssize_t (*next)(int, const char *, void *, size_t);
-
-	if (host_fd(fd) >= 0)
-		return xattr_unsupported();
-	next = (ssize_t(*)(int, const char *, void *, size_t))dlsym(RTLD_NEXT, "fgetxattr");
-	return next(fd, n, v, s);
-}
-
-EXPORT ssize_t flistxattr(int fd, char *l, size_t s)
-{
-	ssize_t (*next)(int, char *, size_t);
-
-	if (host_fd(fd) >= 0)
-		return xattr_unsupported();
-	next = (ssize_t(*)(int, char *, size_t))dlsym(RTLD_NEXT, "flistxattr");
-	return next(fd, l, s);
-}
-
 /* ---- exec ---------------------------------------------------------------- */
 
 /* execve() keeps the process, its channel and its shadow: the new image's
@@ -2070,21 +2380,30 @@ EXPORT ssize_t flistxattr(int fd, char *l, size_t s)
  * internally, where no preload reaches: they are wrapped too.) */
 static char *preload_state_make(void)
 {
-	size_t size = 128, len;
+	bool cwd = preload_cwd_host && preload_cwd_pending;
+	size_t size = 128 + PATH_MAX, len;
+	int n_fds = 0;
 	char *s, *p;
 
-	if (!preload_host)
-		return NULL;
 	for (int i = 0; i < PRELOAD_FD_MAX; i++)
 		if (preload_fds[i])
-			size += 24;
+			n_fds++;
+	/* Without a host context only stale descriptors and a working
+	 * directory to take up can be left to pass on. */
+	if (!preload_host && !n_fds && !cwd)
+		return NULL;
+	size += (size_t)n_fds * 24;
 	s = malloc(size);
 	if (!s)
 		return NULL;
-	len = (size_t)snprintf(s, size, "%s=%u:%llx:%d", PRELOAD_STATE_VAR,
-			       vmrpc_chan_index(preload_host->guest.chan),
-			       (unsigned long long)vmrpc_chan_nonce(preload_host->guest.chan),
-			       preload_cwd_host ? 1 : 0);
+	if (preload_host)
+		len = (size_t)snprintf(s, size, "%s=%u:%llx:%d:%u:%u", PRELOAD_STATE_VAR,
+				       vmrpc_chan_index(preload_host->guest.chan),
+				       (unsigned long long)vmrpc_chan_nonce(preload_host->guest.chan),
+				       preload_cwd_host ? 1 : 0, (unsigned)preload_host_uid,
+				       (unsigned)preload_host_gid);
+	else
+		len = (size_t)snprintf(s, size, "%s=none", PRELOAD_STATE_VAR);
 	p = s + len;
 	for (int i = 0; i < PRELOAD_FD_MAX; i++) {
 		int hfd = host_fd(i);
@@ -2092,6 +2411,8 @@ static char *preload_state_make(void)
 			continue;
 		p += snprintf(p, size - (size_t)(p - s), ",%d=%d", i, hfd);
 	}
+	if (cwd)
+		snprintf(p, size - (size_t)(p - s), ">%s", preload_cwd_want);
 	return s;
 }
 

@@ -5,8 +5,9 @@
  * has already checked every string and buffer against the arena; what is
  * left to check here is what the kernel would take as a pointer or what
  * would reach the shadow's own descriptors: fcntl commands are a fixed list
- * of integer-argument ones, and no descriptor the shadow keeps for itself
- * (shadow_fds.h) can be named.
+ * of integer-argument ones, no descriptor the shadow keeps for itself
+ * (shadow_fds.h) can be named, and extended attribute sizes are bounded as
+ * the kernel bounds them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "hostfs_impl.h"
@@ -455,6 +458,119 @@ static int32_t hostfs_do_statfs(void *ctx, int32_t dirfd, const char *path,
 	return 0;
 }
 
+/* The extended-attribute methods' target: descriptor fd when path is "",
+ * else path against the working directory (there is no *xattrat(2) before
+ * Linux 6.13, so a dirfd cannot be honoured). 0, or -errno. */
+static int hostfs_xattr_target(int32_t fd, const char *path, int32_t flags)
+{
+	if (flags & ~AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	if (!*path)
+		return shadow_fd_guest_ok(fd) ? 0 : -EBADF;
+	return fd == AT_FDCWD ? 0 : -EINVAL;
+}
+
+static int64_t hostfs_do_getxattr(void *ctx, int32_t fd, const char *path, int32_t flags,
+				  const char *name, void *value, uint64_t size, uint64_t *len)
+{
+	int err = hostfs_xattr_target(fd, path, flags);
+	ssize_t r;
+
+	if (err < 0)
+		return err;
+	if (size > HOSTFS_XATTR_SIZE_MAX)
+		size = HOSTFS_XATTR_SIZE_MAX;
+	if (!*path)
+		r = fgetxattr(fd, name, value, size);
+	else if (flags & AT_SYMLINK_NOFOLLOW)
+		r = lgetxattr(path, name, value, size);
+	else
+		r = getxattr(path, name, value, size);
+	if (r < 0)
+		return -errno;
+	/* With size 0 the kernel only measured: nothing was copied. */
+	*len = size && (uint64_t)r <= size ? (uint64_t)r : 0;
+	return r;
+}
+
+/* The value stays where the guest put it: the kernel copies it once before
+ * it looks at it (an ACL is parsed from that copy), and nothing here reads
+ * it. */
+static int32_t hostfs_do_setxattr(void *ctx, int32_t fd, const char *path, int32_t flags,
+				  const char *name, const void *value, uint64_t size,
+				  int32_t xflags)
+{
+	int err = hostfs_xattr_target(fd, path, flags);
+
+	if (err < 0)
+		return err;
+	if (size > HOSTFS_XATTR_SIZE_MAX)
+		return -E2BIG;
+	if (!*path)
+		return ret32(fsetxattr(fd, name, value, size, xflags));
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		return ret32(lsetxattr(path, name, value, size, xflags));
+	return ret32(setxattr(path, name, value, size, xflags));
+}
+
+static int64_t hostfs_do_listxattr(void *ctx, int32_t fd, const char *path, int32_t flags,
+				   void *list, uint64_t size, uint64_t *len)
+{
+	int err = hostfs_xattr_target(fd, path, flags);
+	ssize_t r;
+
+	if (err < 0)
+		return err;
+	if (size > HOSTFS_XATTR_LIST_MAX)
+		size = HOSTFS_XATTR_LIST_MAX;
+	if (!*path)
+		r = flistxattr(fd, list, size);
+	else if (flags & AT_SYMLINK_NOFOLLOW)
+		r = llistxattr(path, list, size);
+	else
+		r = listxattr(path, list, size);
+	if (r < 0)
+		return -errno;
+	*len = size && (uint64_t)r <= size ? (uint64_t)r : 0;
+	return r;
+}
+
+static int32_t hostfs_do_removexattr(void *ctx, int32_t fd, const char *path, int32_t flags,
+				     const char *name)
+{
+	int err = hostfs_xattr_target(fd, path, flags);
+
+	if (err < 0)
+		return err;
+	if (!*path)
+		return ret32(fremovexattr(fd, name));
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		return ret32(lremovexattr(path, name));
+	return ret32(removexattr(path, name));
+}
+
+static int32_t hostfs_do_flock(void *ctx, int32_t fd, int32_t op)
+{
+	if (!shadow_fd_guest_ok(fd))
+		return -EBADF;
+	return ret32(flock(fd, op));
+}
+
+static int32_t hostfs_do_fallocate(void *ctx, int32_t fd, int32_t mode, int64_t offset,
+				   int64_t len)
+{
+	if (!shadow_fd_guest_ok(fd))
+		return -EBADF;
+	return ret32(fallocate(fd, mode, offset, len));
+}
+
+static int32_t hostfs_do_posix_fallocate(void *ctx, int32_t fd, int64_t offset, int64_t len)
+{
+	if (!shadow_fd_guest_ok(fd))
+		return -EBADF;
+	return -posix_fallocate(fd, offset, len); /* the errno itself, not -1 */
+}
+
 const struct hostfs_ops hostfs_impl_ops = {
 	.openat = hostfs_do_openat,
 	.close = hostfs_do_close,
@@ -491,4 +607,11 @@ const struct hostfs_ops hostfs_impl_ops = {
 	.getcwd = hostfs_do_getcwd,
 	.chdir = hostfs_do_chdir,
 	.statfs = hostfs_do_statfs,
+	.getxattr = hostfs_do_getxattr,
+	.setxattr = hostfs_do_setxattr,
+	.listxattr = hostfs_do_listxattr,
+	.removexattr = hostfs_do_removexattr,
+	.flock = hostfs_do_flock,
+	.fallocate = hostfs_do_fallocate,
+	.posix_fallocate = hostfs_do_posix_fallocate,
 };

@@ -700,6 +700,71 @@ static int32_t fs_statfs(void *ctx, int32_t dirfd, const char *path, struct host
 	return op_ret32();
 }
 
+static int64_t fs_getxattr(void *ctx, int32_t fd, const char *path, int32_t flags,
+			   const char *name, void *value, uint64_t size, uint64_t *len)
+{
+	CALLED_WITH(struct hostfs_getxattr_args, a);
+	check_in_str(path, &a.path, 4095);
+	check_in_str(name, &a.name, 255);
+	CHECK(fd == a.fd && flags == a.flags && size == a.size);
+	out_arena(value, a.value_off, size);
+	OUT_RESULT(len, struct hostfs_getxattr_results, len);
+	return op_ret64();
+}
+
+static int32_t fs_setxattr(void *ctx, int32_t fd, const char *path, int32_t flags,
+			   const char *name, const void *value, uint64_t size, int32_t xflags)
+{
+	CALLED_WITH(struct hostfs_setxattr_args, a);
+	check_in_str(path, &a.path, 4095);
+	check_in_str(name, &a.name, 255);
+	CHECK(fd == a.fd && flags == a.flags && size == a.size && xflags == a.xflags);
+	in_arena(value, a.value_off, size);
+	return op_ret32();
+}
+
+static int64_t fs_listxattr(void *ctx, int32_t fd, const char *path, int32_t flags, void *list,
+			    uint64_t size, uint64_t *len)
+{
+	CALLED_WITH(struct hostfs_listxattr_args, a);
+	check_in_str(path, &a.path, 4095);
+	CHECK(fd == a.fd && flags == a.flags && size == a.size);
+	out_arena(list, a.list_off, size);
+	OUT_RESULT(len, struct hostfs_listxattr_results, len);
+	return op_ret64();
+}
+
+static int32_t fs_removexattr(void *ctx, int32_t fd, const char *path, int32_t flags,
+			      const char *name)
+{
+	CALLED_WITH(struct hostfs_removexattr_args, a);
+	check_in_str(path, &a.path, 4095);
+	check_in_str(name, &a.name, 255);
+	CHECK(fd == a.fd && flags == a.flags);
+	return op_ret32();
+}
+
+static int32_t fs_flock(void *ctx, int32_t fd, int32_t op)
+{
+	CALLED_WITH(struct hostfs_flock_args, a);
+	CHECK(fd == a.fd && op == a.op);
+	return op_ret32();
+}
+
+static int32_t fs_fallocate(void *ctx, int32_t fd, int32_t mode, int64_t offset, int64_t len)
+{
+	CALLED_WITH(struct hostfs_fallocate_args, a);
+	CHECK(fd == a.fd && mode == a.mode && offset == a.offset && len == a.len);
+	return op_ret32();
+}
+
+static int32_t fs_posix_fallocate(void *ctx, int32_t fd, int64_t offset, int64_t len)
+{
+	CALLED_WITH(struct hostfs_posix_fallocate_args, a);
+	CHECK(fd == a.fd && offset == a.offset && len == a.len);
+	return op_ret32();
+}
+
 static const struct hostfs_ops fs_ops = {
 	.openat = fs_openat,	   .close = fs_close,	    .read = fs_read,
 	.write = fs_write,	   .pread = fs_pread,	    .pwrite = fs_pwrite,
@@ -712,7 +777,9 @@ static const struct hostfs_ops fs_ops = {
 	.fchmod = fs_fchmod,	   .fchownat = fs_fchownat, .fchown = fs_fchown,
 	.utimensat = fs_utimensat, .futimens = fs_futimens, .faccessat = fs_faccessat,
 	.getdents = fs_getdents,   .fchdir = fs_fchdir,	    .getcwd = fs_getcwd,
-	.chdir = fs_chdir,	   .statfs = fs_statfs,
+	.chdir = fs_chdir,	   .statfs = fs_statfs,	    .getxattr = fs_getxattr,
+	.setxattr = fs_setxattr,   .listxattr = fs_listxattr, .removexattr = fs_removexattr,
+	.flock = fs_flock,	   .fallocate = fs_fallocate, .posix_fallocate = fs_posix_fallocate,
 };
 
 static int32_t proc_pipe(void *ctx, int32_t flags, int32_t *rfd, int32_t *wfd)
@@ -1002,6 +1069,13 @@ static const uint32_t fs_args_size[] = {
 	[HOSTFS_METHOD_GETCWD] = sizeof(struct hostfs_getcwd_args),
 	[HOSTFS_METHOD_CHDIR] = sizeof(struct hostfs_chdir_args),
 	[HOSTFS_METHOD_STATFS] = sizeof(struct hostfs_statfs_args),
+	[HOSTFS_METHOD_GETXATTR] = sizeof(struct hostfs_getxattr_args),
+	[HOSTFS_METHOD_SETXATTR] = sizeof(struct hostfs_setxattr_args),
+	[HOSTFS_METHOD_LISTXATTR] = sizeof(struct hostfs_listxattr_args),
+	[HOSTFS_METHOD_REMOVEXATTR] = sizeof(struct hostfs_removexattr_args),
+	[HOSTFS_METHOD_FLOCK] = sizeof(struct hostfs_flock_args),
+	[HOSTFS_METHOD_FALLOCATE] = sizeof(struct hostfs_fallocate_args),
+	[HOSTFS_METHOD_POSIX_FALLOCATE] = sizeof(struct hostfs_posix_fallocate_args),
 };
 
 static const uint32_t proc_args_size[] = {

@@ -274,6 +274,34 @@ static void hostfs_seeds(void)
 	struct hostfs_chdir_args chdir = { WIRE(ARENA(0), 4) };
 	struct hostfs_statfs_args statfs = { .dirfd = AT_FDCWD_, .path = WIRE(ARENA(0), 4) };
 	struct hostfs_statfs_args fstatfs = { .dirfd = 3, .path = WIRE(ARENA(0), 0) };
+	/* xattrs: path "old", name "new", "" at ARENA(3), values from ARENA(64) */
+	struct hostfs_getxattr_args getxattr = { .fd = AT_FDCWD_, .path = OLD, .name = NEW,
+						 .value_off = ARENA(64), .size = 128 };
+	struct hostfs_getxattr_args fgetxattr_size = { .fd = 3, .path = WIRE(ARENA(3), 0),
+						       .name = NEW, .value_off = ARENA(64) };
+	struct hostfs_getxattr_args getxattr_name_long = { .fd = AT_FDCWD_, .path = OLD,
+							   .name = WIRE(ARENA(0), 256),
+							   .value_off = ARENA(64), .size = 8 };
+	struct hostfs_setxattr_args lsetxattr = { .fd = AT_FDCWD_, .path = OLD, .flags = 0x100,
+						  .name = NEW, .value_off = ARENA(4),
+						  .size = 4, .xflags = 1 };
+	struct hostfs_setxattr_args setxattr_value_past_end = {
+		.fd = 3, .path = WIRE(ARENA(3), 0), .name = NEW, .value_off = ARENA_END - 4,
+		.size = 8 };
+	struct hostfs_listxattr_args listxattr = { .fd = AT_FDCWD_, .path = OLD,
+						   .list_off = ARENA(64), .size = 4096 };
+	struct hostfs_listxattr_args flistxattr_past_end = { .fd = 3, .path = WIRE(ARENA(3), 0),
+							     .list_off = ARENA_END - 16,
+							     .size = 4096 };
+	struct hostfs_removexattr_args fremovexattr = { .fd = 3, .path = WIRE(ARENA(3), 0),
+							.name = NEW };
+	struct hostfs_removexattr_args removexattr_name_unterminated = {
+		.fd = AT_FDCWD_, .path = OLD, .name = WIRE(ARENA(4), 2) };
+	struct hostfs_flock_args flock = { .fd = 3, .op = 2 | 4 };
+	struct hostfs_fallocate_args fallocate = { .fd = 3, .mode = 1, .offset = 4096,
+						   .len = 1 << 20 };
+	struct hostfs_posix_fallocate_args posix_fallocate = { .fd = 3, .offset = 0,
+							       .len = INT64_MAX };
 
 	for (size_t i = 0; i < sizeof(bytes); i++)
 		bytes[i] = (uint8_t)i;
@@ -351,8 +379,33 @@ static void hostfs_seeds(void)
 		  (struct seed){ .h = FS(STATFS, .op_val = 11), ARGS(statfs), STR("/tmp") });
 	emit("hostfs-fstatfs", (struct seed){ .h = FS(STATFS, .op_val = 12), ARGS(fstatfs),
 					      STR("") });
+	emit_call("hostfs-getxattr", (struct seed){ .h = FS(GETXATTR, .op_ret = 5, .op_val = 5),
+						    ARGS(getxattr), BLOB(two_paths) });
+	emit("hostfs-fgetxattr-size-query",
+	     (struct seed){ .h = FS(GETXATTR, .op_ret = 300), ARGS(fgetxattr_size),
+			    BLOB(two_paths) });
+	emit("hostfs-getxattr-name-too-long",
+	     (struct seed){ .h = FS(GETXATTR), ARGS(getxattr_name_long), BLOB(two_paths) });
+	emit_call("hostfs-lsetxattr",
+		  (struct seed){ .h = FS(SETXATTR), ARGS(lsetxattr), BLOB(two_paths) });
+	emit("hostfs-fsetxattr-value-past-end",
+	     (struct seed){ .h = FS(SETXATTR), ARGS(setxattr_value_past_end), BLOB(two_paths) });
+	emit_call("hostfs-listxattr", (struct seed){ .h = FS(LISTXATTR, .op_ret = 12),
+						     ARGS(listxattr), BLOB(two_paths) });
+	emit("hostfs-flistxattr-past-end",
+	     (struct seed){ .h = FS(LISTXATTR), ARGS(flistxattr_past_end), BLOB(two_paths) });
+	emit_call("hostfs-fremovexattr",
+		  (struct seed){ .h = FS(REMOVEXATTR), ARGS(fremovexattr), BLOB(two_paths) });
+	emit("hostfs-removexattr-name-unterminated",
+	     (struct seed){ .h = FS(REMOVEXATTR), ARGS(removexattr_name_unterminated),
+			    BLOB(two_paths) });
+	emit_call("hostfs-flock", (struct seed){ .h = FS(FLOCK), ARGS(flock) });
+	emit_call("hostfs-fallocate", (struct seed){ .h = FS(FALLOCATE), ARGS(fallocate) });
+	emit_call("hostfs-posix-fallocate",
+		  (struct seed){ .h = FS(POSIX_FALLOCATE), ARGS(posix_fallocate) });
 	emit("hostfs-bad-method",
-	     (struct seed){ .h = HDR(FUZZ_SLOT_HOSTFS, HOSTFS_METHOD_STATFS + 1), ARGS(fd3) });
+	     (struct seed){ .h = HDR(FUZZ_SLOT_HOSTFS, HOSTFS_METHOD_POSIX_FALLOCATE + 1),
+			    ARGS(fd3) });
 }
 
 /* spawn's arena: path at 0, argv at 16, envp at 32, cwd "" at 40. */

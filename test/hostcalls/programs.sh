@@ -2,19 +2,39 @@
 # Real programs on host files through the LD_PRELOAD shim, against the same
 # programs run natively: cat, cp, ls -l, find, du, sha256sum, tar, grep -r,
 # stat -f and df (statfs, statvfs),
-# python3 walking a tree, sqlite3 creating and querying a database, and the
+# python3 walking a tree, sqlite3 creating and querying a database,
+# metadata (cp -p and cp -a with modes, times, owners, extended attributes
+# and an ACL, install -m, touch -d, the utime family, python3 on
+# descriptors, fileno of the shim's streams), flock, fallocate, and the
 # errors ENOENT, EISDIR, ENOTDIR, EACCES. Each case runs twice, natively on
 # DIR and through the shim on /host/DIR (the host is this machine: loopback),
 # and must give the same stdout, stderr (with /host/DIR read as DIR) and exit
-# status. A real vmrpc-hostd serves the shim. Asserts no timings.
+# status. A few cases only run through the shim and must print what they
+# expect: calls the shim does not route fail with EBADF, and a uid change
+# detaches the host context. The guest's /dev/null must be as it was
+# afterwards. A real vmrpc-hostd serves the shim. Asserts no timings.
 #
 # usage: programs.sh VMRPC_HOSTD VMRPC_SHADOW LIBVMRPC_PRELOAD [FIRST:...]
 # (FIRST: libraries to preload before the shim: a sanitized build's runtimes)
 set -uo pipefail
 hostd=$1 shadow=$2 shim=$3
 
+# As root, a shim that acted on its placeholder's file (it was /dev/null:
+# cp -p changed its mode) would damage this machine's /dev/null. Run in a
+# mount namespace of our own, whose /dev/null is a private node, where we
+# can; the checks are the same.
+if [ "$(id -u)" -eq 0 ] && [ -z "${VMRPC_PROGRAMS_NS:-}" ] && unshare --mount true 2>/dev/null; then
+	VMRPC_PROGRAMS_NS=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+
 work=$(mktemp -d /tmp/vmrpc-programs.XXXXXX)
 chmod 755 "$work"
+if [ -n "${VMRPC_PROGRAMS_NS:-}" ] && mknod "$work/null" c 1 3 2>/dev/null; then
+	chmod 666 "$work/null"
+	mount --bind "$work/null" /dev/null || echo "note: /dev/null is the machine's"
+fi
+devnull_meta() { stat -c '%A %U %G %Y' /dev/null; getfattr -d -m - /dev/null 2>&1; }
+devnull_before=$(devnull_meta)
 hostd_pid=
 cleanup() {
 	[ -n "$hostd_pid" ] && kill "$hostd_pid" 2>/dev/null && wait "$hostd_pid"
@@ -59,6 +79,28 @@ chmod 700 "$t/locked"
 touch -d '2024-01-02 03:04:05' "$t/README" "$t/docs/guide.md"
 chmod -R a+rX "$t/src" "$t/docs" "$t/README"
 
+# Metadata to copy, on the host ($t/attrs) and on the guest ($g, a guest
+# path in both runs): modes, times, a user attribute and a POSIX ACL (a
+# named user entry: system.posix_acl_access, as setfacl writes it).
+acl=0x0200000001000600ffffffff02000400feff000004000400ffffffff10000400ffffffff20000000ffffffff
+mkattrs() {
+	mkdir -p "$1/sub"
+	echo data >"$1/f" && echo '#!/bin/sh' >"$1/exe" && echo inner >"$1/sub/g"
+	ln -s f "$1/link"
+	chmod 640 "$1/f" && chmod 755 "$1/exe" && chmod 750 "$1/sub"
+	setfattr -n user.color -v blue "$1/f" && setfattr -n user.n -v 0x00ff "$1/sub/g"
+	setfattr -n system.posix_acl_access -v "$acl" "$1/exe"
+	touch -d '2021-02-03 04:05:06.789' "$1/f" "$1/exe" "$1/sub/g"
+	touch -h -d '2021-02-03 04:05:07' "$1/link"
+	touch -d '2021-02-04' "$1/sub"
+}
+g=$work/guest-src
+mkattrs "$t/attrs"
+mkattrs "$g"
+# What a copy kept: names, types and modes, owners, sizes, mtimes, and every
+# extended attribute (ACLs included), of all in the working directory.
+meta='find . -mindepth 1 | sort | xargs stat -c "%n %A %U %G %s %.9Y" && find . -mindepth 1 | sort | xargs getfattr -h -d -m - 2>&1'
+
 fails=0 cases=0
 # run NAME CMD...: the command with @T@ standing for the tree's directory
 # and @O@ for an output directory of its own.
@@ -84,6 +126,27 @@ run() {
 		diff "$work/n.err" "$work/h.err" | head -20
 	else
 		echo "ok   $name (exit $ns)"
+	fi
+}
+
+# expect NAME WANT CMD...: the command through the shim only (run natively
+# it would differ by design), whose stdout and stderr must be WANT, with
+# @T@ and @O@ as for run.
+expect() {
+	local name=$1 want=$2; shift 2
+	local cmd=() a
+	for a in "$@"; do
+		cmd+=("${a//@T@//host$t}")
+	done
+	cmd=("${cmd[@]//@O@//host$work/out-host}")
+	env LD_PRELOAD="$preload" LD_LIBRARY_PATH="$work/lib" "${cmd[@]}" >"$work/h.out" 2>&1
+	cases=$((cases + 1))
+	if [ "$(cat "$work/h.out")" != "$want" ]; then
+		fails=$((fails + 1))
+		echo "FAIL $name: through the shim, want < got >"
+		diff <(echo "$want") "$work/h.out" | head -20
+	else
+		echo "ok   $name"
 	fi
 }
 
@@ -144,6 +207,97 @@ select id, name from t order by name;
 pragma integrity_check;'
 run sqlite3-reopen sqlite3 @O@/test.db 'select count(*), group_concat(name) from t;'
 run mkdir-rm       sh -c 'mkdir -p @O@/a/b && echo x > @O@/a/b/f && mv @O@/a/b/f @O@/a/g && ls @O@/a && rm -r @O@/a && ls @O@'
+# Metadata, guest to host and host to guest: cp -p and cp -a set modes,
+# owners and times with fchmod, fchown and futimens on the file they made
+# and copy attributes and ACLs with flistxattr, fgetxattr and fsetxattr;
+# install -m and touch -d; the timeval forms of the utime family; python3
+# on descriptors. Each once acted on the placeholder (/dev/null) instead.
+run cp-p-to-host   sh -c "mkdir @O@/cp-p && cp -p $g/f $g/exe @O@/cp-p && cd @O@/cp-p && $meta"
+run cp-a-to-host   sh -c "cp -a $g @O@/cp-a && cd @O@/cp-a && $meta"
+run cp-a-from-host sh -c "rm -rf $work/cp-a-g && cp -a @T@/attrs $work/cp-a-g && cd $work/cp-a-g && $meta"
+run cp-a-in-host   sh -c "cp -a @T@/attrs @O@/cp-a-h && cd @O@/cp-a-h && $meta"
+run install-m      sh -c "install -m 604 $g/f @O@/inst && install -m 750 -d @O@/inst-d && cd @O@ && stat -c '%n %A %s' inst inst-d && getfattr -d inst"
+run touch-d        sh -c "touch -d '2020-02-03 04:05:06.5' @O@/touched && ln -s touched @O@/t-link && touch -h -d '2019-01-01' @O@/t-link && touch -m -d '2018-05-05' @O@/touched && cd @O@ && stat -c '%n %.9X %.9Y' touched t-link"
+run utime-family   python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class TV(ctypes.Structure): _fields_ = [("s", ctypes.c_long), ("us", ctypes.c_long)]
+class UB(ctypes.Structure): _fields_ = [("a", ctypes.c_long), ("m", ctypes.c_long)]
+d = sys.argv[1]
+os.mkdir(d)
+for n in "abcdef": open(d + "/" + n, "w").close()
+os.symlink("a", d + "/l")
+tv = (TV * 2)(TV(1000000000, 1), TV(1100000000, 500000))
+p = lambda n: (d + "/" + n).encode()
+fd, dfd = os.open(d + "/c", os.O_RDONLY), os.open(d, os.O_RDONLY)
+print(libc.utimes(p("a"), tv), libc.lutimes(p("l"), tv), libc.futimes(fd, tv),
+      libc.futimesat(dfd, b"d", tv), libc.utime(p("e"), ctypes.byref(UB(1200000000, 1300000000))),
+      libc.futimesat(os.open(d + "/f", os.O_RDONLY), None, tv))
+bad = (TV * 2)(TV(0, 1000000), TV(0, 0))
+print(libc.utimes(p("b"), bad), os.strerror(ctypes.get_errno()))
+for n in "acdefl":
+    st = os.lstat(d + "/" + n)
+    print(n, st.st_atime_ns, st.st_mtime_ns)
+' @O@/utimes
+run python3-fds    python3 -c '
+import fcntl, os, sys
+p = sys.argv[1]
+fd = os.open(p, os.O_RDWR | os.O_CREAT, 0o600)
+os.chmod(fd, 0o640)
+os.posix_fallocate(fd, 0, 12345)
+os.utime(fd, ns=(1000000000123456789, 1100000000987654321))
+if os.getuid() == 0:
+    os.chown(fd, 65534, 65534)
+os.setxattr(fd, "user.fd", b"value")
+os.setxattr(p, "user.path", b"v2", os.XATTR_CREATE)
+print(os.getxattr(fd, "user.fd"), os.getxattr(p, "user.path"), sorted(os.listxattr(fd)), sorted(os.listxattr(p)))
+os.removexattr(fd, "user.fd")
+os.removexattr(p, "user.path")
+print(sorted(os.listxattr(fd)))
+for f in (lambda: os.getxattr(fd, "user.none"), lambda: os.setxattr(p, "user.x", b"", os.XATTR_REPLACE)):
+    try:
+        f()
+    except OSError as e:
+        print(e.strerror)
+fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+fcntl.flock(fd, fcntl.LOCK_UN)
+st = os.fstat(fd)
+print(oct(st.st_mode), st.st_uid, st.st_gid, st.st_size, st.st_atime_ns, st.st_mtime_ns)
+' @O@/py-fds
+# A stream of the C library opened on a host path is the shim's own
+# (fopencookie): fileno gives the host descriptor, which works as any.
+run fileno-stream  python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.fopen.restype = ctypes.c_void_p
+for n in ("fileno", "fileno_unlocked", "fflush", "fclose"):
+    getattr(libc, n).argtypes = [ctypes.c_void_p]
+libc.fputs.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+f = libc.fopen(sys.argv[1].encode(), b"w+")
+fd = libc.fileno(f)
+libc.fputs(b"through a stream\n", f)
+libc.fflush(f)
+os.chmod(fd, 0o604)
+os.utime(fd, (1, 2))
+st = os.fstat(fd)
+print(fd >= 0, libc.fileno_unlocked(f) == fd, oct(st.st_mode), st.st_size, st.st_mtime)
+libc.fclose(f)
+print(open(sys.argv[1]).read(), end="")
+' @O@/stream
+run fallocate      sh -c 'fallocate -l 1M @O@/fa && fallocate -n -o 1M -l 1M @O@/fa && fallocate -x -l 100K @O@/fx && du -k @O@/fa @O@/fx && stat -c "%n %s" @O@/fa @O@/fx && fallocate -p -o 0 -l 512K @O@/fa && du -k @O@/fa'
+# flock(1): uncontended, then against a holder: -n fails at once, -w times
+# out (a signal ends the shim's wait), and the lock is free once it goes.
+run flock          sh -c 'flock @O@/lk -c "echo held"; (flock @O@/lk sh -c "touch @O@/lk-ready; sleep 1.5") & while [ ! -e @O@/lk-ready ]; do sleep 0.05; done; flock -n @O@/lk true; echo "-n: $?"; flock -w 0.3 @O@/lk true; echo "-w: $?"; wait; flock -n @O@/lk echo free; rm @O@/lk-ready'
+# And the lock is the host file's: with a native holder of the file (the
+# host is this machine), the shim's flock -n fails. (It once locked the
+# placeholder, /dev/null, which nothing else held.)
+sh -c 'exec 9>"$0" && flock 9 && touch "$1" && exec sleep 10' \
+	"$work/out-host/lk-native" "$work/lk-native-ready" &
+holder=$!
+while [ ! -e "$work/lk-native-ready" ]; do sleep 0.05; done
+expect flock-host-file "-n: 1" sh -c 'flock -n @O@/lk-native true; echo "-n: $?"'
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
 # The shim's own descriptors (doorbell socket, region file, placeholder
 # template) are out of the program's way: a shell's "exec 3<" and "exec 4<"
 # used to replace the doorbell socket, and the next fork crashed. A shell
@@ -196,6 +350,89 @@ fi
 
 # Guest paths are untouched by the shim.
 run guest-paths    sh -c 'cat /etc/hostname; ls -d /tmp; cat /no/such 2>&1'
+
+# What the shim does not route fails on a host descriptor with EBADF (the
+# kernel's, on the placeholder) and cannot reach another file through it:
+# not the host file (it is the shadow's), not the placeholder's inode
+# (ENXIO when reopened through /proc), nothing shared.
+expect unrouted-ebadf "ioctl EBADF
+mmap EBADF
+preadv EBADF
+poll 32
+reopen ENXIO
+read b'line 1'" python3 -c '
+import errno, fcntl, mmap, os, select, sys, termios
+fd = os.open(sys.argv[1], os.O_RDONLY)
+def e(f):
+    try:
+        f()
+        return "ok"
+    except OSError as x:
+        return errno.errorcode[x.errno]
+print("ioctl", e(lambda: fcntl.ioctl(fd, termios.FIONREAD, b"1234")))
+print("mmap", e(lambda: mmap.mmap(fd, 0, prot=mmap.PROT_READ)))
+print("preadv", e(lambda: os.preadv(fd, [bytearray(4)], 0)))
+p = select.poll()
+p.register(fd, select.POLLIN)
+print("poll", p.poll(0)[0][1])
+print("reopen", e(lambda: os.open("/proc/self/fd/%d" % fd, os.O_RDONLY)))
+print("read", os.read(fd, 6))
+' @T@/README
+
+# A uid change ends the host context (finding 9 of issue 10): root opens a
+# root-only host file, drops to nobody with setpriv and runs a program,
+# which must not read it: the descriptor is EBADF (dash's dup of it), the
+# path EACCES, and the shadow now serving it runs as nobody (what it
+# creates is nobody's). The shell reads with builtins, in the process that
+# changed its uid (and exec'd): a forked child got no fork of root's shadow
+# even before. A working directory the new user may use is taken up again;
+# one it may not fails as natively (as the run cases show).
+if [ "$(id -u)" -eq 0 ]; then
+	mkdir -m 1777 "$work/out-host/pub"
+	drop=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	expect setuid-detaches "65534
+nobody-sh: 1: 3: Bad file descriptor
+nobody-sh: 1: cannot open /host$t/locked/secret: Permission denied
+65534" sh -c 'exec 3<"$0"; exec "$@"' @T@/locked/secret "${drop[@]}" sh -c \
+		'id -u; read -r a <&3 && echo "fd: $a"; read -r b <"$1" && echo "path: $b"; echo >"$2/made"; stat -c %u "$2/made"' \
+		nobody-sh @T@/locked/secret @O@/pub
+	# The same with a statically linked su (busybox's), whose id change no
+	# wrapper sees: the shell it execs finds its ids are not the ones the
+	# channel it inherits was attached with, and lets it go.
+	if command -v busybox >/dev/null; then
+		expect static-su-detaches "65534
+sh: 1: 3: Bad file descriptor
+sh: 1: cannot open /host$t/locked/secret: Permission denied
+65534" sh -c 'exec 3<"$0"; exec busybox su -p -s /bin/sh nobody -c "$1"' @T@/locked/secret \
+			'id -u; read -r a <&3 && echo "fd: $a"; read -r b </host'"$t"'/locked/secret && echo "path: $b"; echo >/host'"$work"'/out-host/pub/made-su; stat -c %u /host'"$work"'/out-host/pub/made-su'
+	fi
+	# While the effective uid differs from the real one, no shadow could be
+	# the right one (the kernel names the real uid to hostd): host calls
+	# are EACCES until they agree again.
+	expect seteuid-refused "EACCES
+line 1 of the readme, needle1" python3 -c '
+import errno, os, sys
+os.setegid(65534)
+os.seteuid(65534)
+try:
+    open(sys.argv[1]).readline()
+except OSError as e:
+    print(errno.errorcode[e.errno])
+os.seteuid(0)
+os.setegid(0)
+print(open(sys.argv[1]).readline(), end="")
+' @T@/README
+	run setuid-cwd     sh -c 'cd @T@/src && exec "$@"' "${drop[@]}" sh -c 'pwd; ls; head -2 numbers.txt; cd lib && ls'
+	run setuid-cwd-denied sh -c 'cd @T@/locked && exec "$@"' "${drop[@]}" sh -c 'pwd; ls; cat secret; head -1 ../README; cd ../docs && ls'
+fi
+
+if [ "$(devnull_meta)" != "$devnull_before" ]; then
+	echo "FAIL: the guest's /dev/null changed: before:"
+	echo "$devnull_before"
+	echo "after:"
+	devnull_meta
+	fails=$((fails + 1))
+fi
 
 if grep -q "signal" "$work/hostd.log"; then
 	echo "FAIL: a shadow died:"; grep signal "$work/hostd.log"; fails=$((fails + 1))

@@ -3,8 +3,9 @@
  * The host-call library (include/vmrpc/hostcall.h) against the real hostd
  * and shadows: transfers split at and around the arena size, zero-copy
  * host buffers, readv/writev, host programs and pipes, sockets, bad input
- * answered with errors, and the guest-fork protocol when a parent, a child
- * or the forked shadow dies; and, through the shim, exec keeping host
+ * answered with errors, extended attributes, flock and fallocate, and the
+ * guest-fork protocol when a parent, a child or the forked shadow dies;
+ * and, through the shim, exec keeping host
  * descriptors except close-on-exec ones. The host is this machine
  * (loopback), so every result is checked against the file system itself.
  */
@@ -14,8 +15,11 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include "harness.h"
 #include "hostcalls_caller.h"
@@ -424,6 +428,120 @@ static void test_bad_input(void **state)
 	itest_hostd_stop(&h);
 }
 
+/* Extended attributes, flock and fallocate of host files, by path and by
+ * descriptor, each checked against the file system itself. */
+static void test_xattr_flock_fallocate(void **state)
+{
+	char path[PATH_MAX], link[PATH_MAX], val[64], list[256], native[256];
+	static char huge[HOSTFS_XATTR_SIZE_MAX + 1];
+	struct itest_hostd h;
+	struct vmrpc_host *host;
+	struct stat st;
+	uint64_t len;
+	int64_t n;
+	int32_t fd;
+	int nfd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/attrs", itest_dir());
+	snprintf(link, sizeof(link), "%s/attrs-link", itest_dir());
+	assert_int_equal(symlink(path, link), 0);
+	start_hostd(&h);
+	host = attach();
+	fd = host_create(host, path);
+
+	/* set by path and by descriptor; XATTR_CREATE as the kernel has it */
+	itest_assert_err(hostfs_setxattr(&host->fs, AT_FDCWD, path, 0, "user.a", "one", 3, 0), 0);
+	itest_assert_err(hostfs_setxattr(&host->fs, fd, "", 0, "user.b", "two!", 4, XATTR_CREATE),
+			 0);
+	itest_assert_err(hostfs_setxattr(&host->fs, fd, "", 0, "user.b", "x", 1, XATTR_CREATE),
+			 -EEXIST);
+	assert_int_equal(getxattr(path, "user.b", val, sizeof(val)), 4);
+	assert_memory_equal(val, "two!", 4);
+	/* get: a size query copies nothing; too small a buffer is ERANGE */
+	len = 99;
+	itest_assert_err(hostfs_getxattr(&host->fs, fd, "", 0, "user.a", val, 0, &len), 3);
+	assert_int_equal(len, 0);
+	itest_assert_err(hostfs_getxattr(&host->fs, fd, "", 0, "user.a", val, sizeof(val), &len),
+			 3);
+	assert_int_equal(len, 3);
+	assert_memory_equal(val, "one", 3);
+	itest_assert_err(hostfs_getxattr(&host->fs, fd, "", 0, "user.a", val, 2, &len), -ERANGE);
+	itest_assert_err(hostfs_getxattr(&host->fs, AT_FDCWD, path, 0, "user.none", val,
+					 sizeof(val), &len),
+			 -ENODATA);
+	/* through a symlink, and of the symlink itself */
+	itest_assert_err(hostfs_getxattr(&host->fs, AT_FDCWD, link, 0, "user.a", val, sizeof(val),
+					 &len),
+			 3);
+	itest_assert_err(hostfs_getxattr(&host->fs, AT_FDCWD, link, AT_SYMLINK_NOFOLLOW, "user.a",
+					 val, sizeof(val), &len),
+			 -ENODATA);
+	/* list: the kernel's own list, byte for byte */
+	n = listxattr(path, native, sizeof(native));
+	assert_true(n > 0);
+	itest_assert_err(hostfs_listxattr(&host->fs, fd, "", 0, list, sizeof(list), &len), n);
+	assert_int_equal(len, (uint64_t)n);
+	assert_memory_equal(list, native, (size_t)n);
+	itest_assert_err(hostfs_listxattr(&host->fs, AT_FDCWD, path, 0, list, 0, &len), n);
+	assert_int_equal(len, 0);
+	/* remove */
+	itest_assert_err(hostfs_removexattr(&host->fs, AT_FDCWD, path, 0, "user.a"), 0);
+	assert_int_equal(getxattr(path, "user.a", val, sizeof(val)), -1);
+	assert_int_equal(errno, ENODATA);
+	itest_assert_err(hostfs_removexattr(&host->fs, fd, "", 0, "user.a"), -ENODATA);
+	/* what no call may ask: a dirfd with a path, unknown flags, a value
+	 * larger than the kernel takes, the shadow's own descriptors */
+	itest_assert_err(hostfs_getxattr(&host->fs, fd, "x", 0, "user.b", val, 8, &len), -EINVAL);
+	itest_assert_err(hostfs_removexattr(&host->fs, AT_FDCWD, path, 1, "user.b"), -EINVAL);
+	itest_assert_err(hostfs_setxattr(&host->fs, fd, "", 0, "user.c", huge, sizeof(huge), 0),
+			 -E2BIG);
+	for (int32_t bad = 0; bad < 3; bad++) {
+		itest_assert_err(hostfs_getxattr(&host->fs, bad, "", 0, "user.b", val, 8, &len),
+				 -EBADF);
+		itest_assert_err(hostfs_setxattr(&host->fs, bad, "", 0, "user.b", "x", 1, 0),
+				 -EBADF);
+		itest_assert_err(hostfs_listxattr(&host->fs, bad, "", 0, list, 8, &len), -EBADF);
+		itest_assert_err(hostfs_removexattr(&host->fs, bad, "", 0, "user.b"), -EBADF);
+		itest_assert_err(hostfs_flock(&host->fs, bad, LOCK_SH), -EBADF);
+		itest_assert_err(hostfs_fallocate(&host->fs, bad, 0, 0, 4096), -EBADF);
+		itest_assert_err(hostfs_posix_fallocate(&host->fs, bad, 0, 4096), -EBADF);
+	}
+
+	/* flock: the shadow's lock is the file's, as another open sees it */
+	itest_assert_err(hostfs_flock(&host->fs, fd, LOCK_EX), 0);
+	nfd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(nfd >= 0);
+	assert_int_equal(flock(nfd, LOCK_SH | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	/* and the other way round, without blocking the shadow */
+	itest_assert_err(hostfs_flock(&host->fs, fd, LOCK_UN), 0);
+	assert_int_equal(flock(nfd, LOCK_EX), 0);
+	itest_assert_err(hostfs_flock(&host->fs, fd, LOCK_SH | LOCK_NB), -EWOULDBLOCK);
+	assert_int_equal(flock(nfd, LOCK_UN), 0);
+	itest_assert_err(hostfs_flock(&host->fs, fd, LOCK_SH | LOCK_NB), 0);
+	close(nfd);
+
+	/* fallocate and posix_fallocate: the size and the blocks */
+	itest_assert_err(hostfs_fallocate(&host->fs, fd, 0, 0, 1 << 20), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 1 << 20);
+	itest_assert_err(hostfs_fallocate(&host->fs, fd, FALLOC_FL_KEEP_SIZE, 1 << 20, 1 << 20),
+			 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 1 << 20);
+	assert_true(st.st_blocks * 512 >= 2 << 20);
+	itest_assert_err(hostfs_posix_fallocate(&host->fs, fd, 0, 3 << 20), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 3 << 20);
+	itest_assert_err(hostfs_posix_fallocate(&host->fs, fd, 0, -1), -EINVAL);
+	itest_assert_err(hostfs_fallocate(&host->fs, fd, 0, 0, 0), -EINVAL);
+
+	itest_assert_err(hostfs_close(&host->fs, fd), 0);
+	vmrpc_host_detach(host);
+	itest_hostd_stop(&h);
+}
+
 /* ---- guest fork ----------------------------------------------------------- */
 
 enum fork_case {
@@ -676,6 +794,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_processes, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_sockets, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_xattr_flock_fallocate, itest_setup,
+						itest_teardown),
 		cmocka_unit_test_setup_teardown(test_fork_lifecycle, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_exec_keeps_host_fds, itest_setup,
 						itest_teardown),
