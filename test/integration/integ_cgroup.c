@@ -813,7 +813,9 @@ static void test_limit_options(void **state)
 	snprintf(want, sizeof(want), "vm-a-%d, killed with it; pids.max 32", (int)pid);
 	for (uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS;;) {
 		char *got = itest_read_file(log, NULL);
-		int done = strstr(got, want) && strstr(got, "memory.max 128 MiB");
+		/* "serving": set up, its SIGTERM handling included */
+		int done = strstr(got, want) && strstr(got, "memory.max 128 MiB") &&
+			   strstr(got, ": serving ");
 
 		if (!done && itest_now_ms() > end)
 			fail_msg("hostd's log lacks \"%s\" and memory.max 128 MiB: %s", want, got);
