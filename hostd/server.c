@@ -267,6 +267,14 @@ static void hchan_arm_start_timeout(struct server *s, uint32_t i)
 	io_uring_sqe_set_data64(sqe, ev_data(EV_START_TIMEOUT, c->sh_epoch, i));
 }
 
+static void hchan_cancel_start_timeout(struct server *s, uint32_t i)
+{
+	struct io_uring_sqe *sqe = server_sqe(s);
+
+	io_uring_prep_timeout_remove(sqe, ev_data(EV_START_TIMEOUT, s->ch[i].sh_epoch, i), 0);
+	io_uring_sqe_set_data64(sqe, ev_data(EV_IGNORE, 0, 0));
+}
+
 /* Forget a channel. Write FREE into the region only if hostd attached it
  * there: a claim hostd refused, or one the caller withdrew, is the caller's
  * to hand back, and by the time hostd hears of it someone else may have
@@ -566,6 +574,8 @@ static void server_on_shadow_ctl(struct server *s, uint32_t i)
 		return;
 	}
 	server_poll(s, c->ctl_fd, ev_data(EV_SHADOW_CTL, c->sh_epoch, i), 0);
+	/* Its start deadline is moot: an idle hostd must not wake for it. */
+	hchan_cancel_start_timeout(s, i);
 	/* A guest cannot see host pids: it gets 0, and no pidfd check. */
 	if (vmrpc_host_chan_attach(s->region, i, s->vm ? 0 : c->shadow_pid) < 0) {
 		/* The caller stopped waiting (its attach timed out) and took its
