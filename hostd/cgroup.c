@@ -106,8 +106,17 @@ static int cg_write(const char *dir, const char *file, const char *val)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, val, len) != (ssize_t)len)
+	/* A limit write may reclaim and checks for signals while it does; in
+	 * hostd, io_uring's task work counts as one (TIF_NOTIFY_SIGNAL), so a
+	 * write can fail with EINTR with nothing to handle: write it again. */
+	for (int tries = 0;; tries++) {
+		if (write(fd, val, len) == (ssize_t)len)
+			break;
 		err = -errno;
+		if (err != -EINTR || tries == 100)
+			break;
+		err = 0;
+	}
 	close(fd);
 	return err;
 }

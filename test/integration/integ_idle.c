@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/syscall.h>
 
 #include "harness.h"
@@ -37,7 +38,11 @@ static long ctxt_switches(pid_t pid)
 
 static void test_idle_uses_no_cpu(void **state)
 {
-	static const long sleeping[] = { SYS_futex, SYS_futex_waitv };
+	/* The shadow sleeps in futex_waitv, or in futex on a kernel without
+	 * it: only its sleep counts, not the futex wake it makes on its way. */
+	static const long sleeping[] = { SYS_futex_waitv, SYS_futex };
+	size_t n_sleeping = syscall(SYS_futex_waitv, NULL, 0, 0, NULL, 0) < 0 && errno == ENOSYS
+				    ? 2 : 1;
 	struct itest_hostd h;
 	struct vmrpc_guest g;
 	struct vmrpc_binding hc;
@@ -50,7 +55,7 @@ static void test_idle_uses_no_cpu(void **state)
 	itest_assert_err(hostcalls_bind(g.chan, &hc), 0);
 	itest_assert_err(hostcalls_identity(&hc, &shadow, NULL, NULL), 0);
 	/* past its spin: asleep, waiting for the next request */
-	assert_int_equal(itest_wait_in_syscall(shadow, sleeping, 2, ITEST_DEADLINE_MS), 0);
+	assert_int_equal(itest_wait_in_syscall(shadow, sleeping, n_sleeping, ITEST_DEADLINE_MS), 0);
 	/* and hostd done with the attach, asleep in its io_uring: on a busy
 	 * machine it may still be logging it, which is not polling */
 	{
