@@ -1509,17 +1509,19 @@ static int server_setup_doorbell(struct server *s, const struct server_opts *o)
 
 	switch (o->transport) {
 	case SERVER_LOOPBACK:
-		vmrpc_region_path(o->name, ".sock", s->bell_path, sizeof(s->bell_path));
-		err = vmrpc_doorbell_listen(s->region, &s->bell_fd);
-		if (err < 0) {
-			log_err("%s: cannot bind the doorbell socket: %s", s->label,
-				vmrpc_strerror(err));
-			return err;
-		}
+		/* The region's socket first: callers wait for the doorbell's
+		 * (.sock) to appear, and must find the region's there too. */
 		err = vmrpc_region_listen(s->region, &s->map_fd);
-		if (err < 0)
+		if (err < 0) {
 			log_err("%s: cannot listen for callers on the region's socket: %s",
 				s->label, vmrpc_strerror(err));
+			return err;
+		}
+		vmrpc_region_path(o->name, ".sock", s->bell_path, sizeof(s->bell_path));
+		err = vmrpc_doorbell_listen(s->region, &s->bell_fd);
+		if (err < 0)
+			log_err("%s: cannot bind the doorbell socket: %s", s->label,
+				vmrpc_strerror(err));
 		return err;
 	case SERVER_IVSHMEM_DOORBELL:
 		err = ivsh_server_open(&s->ivsh, o->socket_path, o->mode ? o->mode : 0600,
