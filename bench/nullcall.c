@@ -45,7 +45,7 @@
 #include "benchnull_callee.h"
 #include "benchnull_caller.h"
 #include "vmrpc/stub.h"
-#include "vmrpc/vmrpc.h"
+#include "vmrpc_private.h"
 
 #define PROG "vmrpc-bench-nullcall"
 
@@ -194,11 +194,11 @@ static int nc_vmrpc_host_main(void *arg)
 			fprintf(stderr, "%s host: no attach doorbell within 10 s\n", k->key);
 			return -ETIMEDOUT;
 		}
-		err = vmrpc_doorbell_recv(nc_host.bell_fd, &bell);
+		err = vmrpc_hostd_doorbell_recv(nc_host.bell_fd, &bell);
 		if (err == -EAGAIN)
 			continue;
 		if (err < 0) {
-			fprintf(stderr, "%s host: vmrpc_doorbell_recv: %s\n", k->key,
+			fprintf(stderr, "%s host: vmrpc_hostd_doorbell_recv: %s\n", k->key,
 				vmrpc_strerror(err));
 			return err;
 		}
@@ -207,13 +207,13 @@ static int nc_vmrpc_host_main(void *arg)
 	}
 	/* The checks hostd makes before it attaches. */
 	idx = bell.msg.chan_index;
-	if (vmrpc_host_claim_check(r, &bell) < 0) {
+	if (vmrpc_hostd_claim_check(r, &bell) < 0) {
 		fprintf(stderr, "%s host: bad attach doorbell for channel %u\n", k->key, idx);
 		return -EPROTO;
 	}
-	err = vmrpc_host_chan_attach(r, idx, getpid());
+	err = vmrpc_hostd_chan_attach(r, idx, getpid());
 	if (err < 0) {
-		fprintf(stderr, "%s host: vmrpc_host_chan_attach: %s\n", k->key,
+		fprintf(stderr, "%s host: vmrpc_hostd_chan_attach: %s\n", k->key,
 			vmrpc_strerror(err));
 		return err;
 	}
@@ -248,19 +248,19 @@ static int nc_vmrpc_host_setup(struct nc_vmrpc_host *h)
 	}
 	if (setenv("VMRPC_RUNTIME_DIR", h->dir, 1) < 0)
 		return -errno;
-	err = vmrpc_region_create("bench", &opts, &h->region);
+	err = vmrpc_hostd_region_create("bench", &opts, &h->region);
 	if (err < 0) {
-		fprintf(stderr, PROG ": vmrpc_region_create: %s\n", vmrpc_strerror(err));
+		fprintf(stderr, PROG ": vmrpc_hostd_region_create: %s\n", vmrpc_strerror(err));
 		return err;
 	}
-	err = vmrpc_region_publish(h->region, ifaces, 1);
+	err = vmrpc_hostd_region_publish(h->region, ifaces, 1);
 	if (err < 0) {
-		fprintf(stderr, PROG ": vmrpc_region_publish: %s\n", vmrpc_strerror(err));
+		fprintf(stderr, PROG ": vmrpc_hostd_region_publish: %s\n", vmrpc_strerror(err));
 		return err;
 	}
-	err = vmrpc_doorbell_listen(h->region, &h->bell_fd);
+	err = vmrpc_hostd_doorbell_listen(h->region, &h->bell_fd);
 	if (err < 0) {
-		fprintf(stderr, PROG ": vmrpc_doorbell_listen: %s\n", vmrpc_strerror(err));
+		fprintf(stderr, PROG ": vmrpc_hostd_doorbell_listen: %s\n", vmrpc_strerror(err));
 		return err;
 	}
 	h->ready = 1;

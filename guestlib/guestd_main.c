@@ -28,6 +28,7 @@
 #include "log.h"
 #include "services.h"
 #include "vmrpc/guest.h"
+#include "vmrpc_private.h"
 
 #define GUESTD_POLL_FIRST_NS (50u * 1000)
 #define GUESTD_POLL_MAX_NS (50u * 1000 * 1000)
@@ -103,7 +104,7 @@ static void guestd_accept(struct guestd *g, uint32_t i)
 	if (g->vm)
 		vmrpc_callee_set_wake(c->callee, VMRPC_WAKE_POLL, -1);
 	c->generation = gd_load(&gd_hdr(g, i)->ctl.generation);
-	if (vmrpc_guest_chan_accept(g->region, i) < 0) { /* withdrawn meanwhile */
+	if (vmrpc_guestd_chan_accept(g->region, i) < 0) { /* withdrawn meanwhile */
 		vmrpc_callee_close(c->callee);
 		return;
 	}
@@ -120,7 +121,7 @@ static void guestd_accept(struct guestd *g, uint32_t i)
 	if (err) {
 		log_err("channel %u: cannot start a thread: %s", i, strerror(err));
 		vmrpc_callee_close(c->callee);
-		vmrpc_guest_chan_mark_dead(g->region, i);
+		vmrpc_guestd_chan_mark_dead(g->region, i);
 		return;
 	}
 	c->serving = 1;
@@ -181,7 +182,7 @@ static int guestd_watch(struct guestd *g, uint32_t i, uint32_t st)
 		close(c->watch_fd);
 		c->watch_fd = -1;
 	}
-	if (vmrpc_guest_chan_detach(g->region, i) < 0)
+	if (vmrpc_guestd_chan_detach(g->region, i) < 0)
 		return 0;
 	log_info("channel %u: guest caller pid %u died attached; detached it", i, pid);
 	return 1;
@@ -201,7 +202,7 @@ static int guestd_scan(struct guestd *g, int first)
 		if (c->serving && (st != VMRPC_CHAN_SERVED || gen != c->generation)) {
 			guestd_stop_chan(g, i);
 			if (st == VMRPC_CHAN_DETACHING && gen == c->generation &&
-			    vmrpc_guest_chan_release(g->region, i) == 0) {
+			    vmrpc_guestd_chan_release(g->region, i) == 0) {
 				log_info("channel %u: host caller gone; released", i);
 				ring = 1;
 			} else {
@@ -219,9 +220,9 @@ static int guestd_scan(struct guestd *g, int first)
 		 * guestd's (it cannot answer any more), or ones whose host
 		 * caller left before we served them. */
 		if (__atomic_load_n(&h->ctl.kind, __ATOMIC_RELAXED) == VMRPC_CHAN_KIND_GSRC) {
-			if (first && vmrpc_guest_chan_mark_dead(g->region, i) == 0)
+			if (first && vmrpc_guestd_chan_mark_dead(g->region, i) == 0)
 				log_info("channel %u: served by a previous guestd; marked dead", i);
-			if (st == VMRPC_CHAN_DETACHING && vmrpc_guest_chan_release(g->region, i) == 0) {
+			if (st == VMRPC_CHAN_DETACHING && vmrpc_guestd_chan_release(g->region, i) == 0) {
 				log_info("channel %u: released (not served here)", i);
 				ring = 1;
 			}
@@ -235,7 +236,7 @@ static int guestd_scan(struct guestd *g, int first)
 
 static void guestd_ring(struct guestd *g)
 {
-	int err = vmrpc_region_ring_host(g->region);
+	int err = vmrpc_guestd_ring_host(g->region);
 
 	if (err < 0)
 		log_warn("cannot ring hostd: %s", vmrpc_strerror(err));
@@ -380,7 +381,7 @@ static int guestd_setup(struct guestd *g, const char *region, const char *config
 	ifaces[0] = &guestexec_iface;
 	for (size_t k = 1; k < g->n_svcs; k++)
 		ifaces[k] = g->modules.svc[k - 1].iface;
-	err = vmrpc_region_publish_guest(g->region, ifaces, g->n_svcs);
+	err = vmrpc_guestd_publish(g->region, ifaces, g->n_svcs);
 	if (err < 0) {
 		log_err("cannot publish the guest registry: %s", vmrpc_strerror(err));
 		return err;
@@ -469,7 +470,7 @@ int main(int argc, char **argv)
 			continue;
 		guestd_stop_chan(&g, i);
 		/* Tell its host caller now rather than at its next liveness check. */
-		vmrpc_guest_chan_mark_dead(g.region, i);
+		vmrpc_guestd_chan_mark_dead(g.region, i);
 	}
 	gx_shutdown();
 	__atomic_store_n(&g.hdr->guestd_pid, 0, __ATOMIC_RELEASE);

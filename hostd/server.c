@@ -50,7 +50,7 @@
 #include "shadow_log.h"
 #include "shadow_proto.h"
 #include "shadow_sandbox.h"
-#include "vmrpc/vmrpc.h"
+#include "vmrpc_private.h"
 
 #define SERVER_STOP_TIMEOUT_MS 5000
 /* ivshmem-plain has no doorbell: hostd looks for claims and detaches this
@@ -296,7 +296,7 @@ static void hchan_free(struct server *s, uint32_t i)
 	 * caller went first) is the caller's; but a caller that is gone can
 	 * hand nothing back: free it if it is still exactly that claim. */
 	if (!c->attached && c->caller_pid > 0 && !s->vm &&
-	    vmrpc_host_claim_check(s->region, &(struct vmrpc_doorbell){
+	    vmrpc_hostd_claim_check(s->region, &(struct vmrpc_doorbell){
 			  .msg = { .op = VMRPC_DOORBELL_ATTACH, .chan_index = i,
 				   .nonce = c->nonce },
 			  .pid = c->caller_pid }) == 0 &&
@@ -307,7 +307,7 @@ static void hchan_free(struct server *s, uint32_t i)
 	c->fork_parent = UINT32_MAX;
 	if (c->attached) {
 		c->attached = 0;
-		vmrpc_host_chan_free(s->region, i);
+		vmrpc_hostd_chan_free(s->region, i);
 	}
 }
 
@@ -317,7 +317,7 @@ static void server_gsrc_drop(struct server *s, uint32_t i, const char *why)
 {
 	struct hchan *c = &s->ch[i];
 
-	if (vmrpc_host_chan_reclaim(s->region, i) == 0) {
+	if (vmrpc_hostd_chan_reclaim(s->region, i) == 0) {
 		log_info("%s: channel %u: host caller pid %d %s before guestd served it; "
 			 "channel free", s->label, i, c->caller_pid, why);
 		hchan_free(s, i);
@@ -424,7 +424,7 @@ static void server_on_shadow(struct server *s, uint32_t i)
 	log_warn("%s: channel %u: shadow pid %d for caller pid %d %s", s->label,
 		 i, c->shadow_pid, c->caller_pid, how);
 	c->st = H_DEAD;
-	vmrpc_host_chan_mark_dead(s->region, i);
+	vmrpc_hostd_chan_mark_dead(s->region, i);
 }
 
 static void server_on_caller(struct server *s, uint32_t i)
@@ -438,7 +438,7 @@ static void server_on_caller(struct server *s, uint32_t i)
 		 * REFUSED channel, so the channel is still ours to free. */
 		if (__atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state,
 				    __ATOMIC_ACQUIRE) == VMRPC_CHAN_REFUSED)
-			vmrpc_host_chan_free(s->region, i);
+			vmrpc_hostd_chan_free(s->region, i);
 		return;
 	}
 	hchan_teardown(s, i, "exited");
@@ -466,7 +466,7 @@ static void server_refuse(struct server *s, uint32_t i, int err, pid_t pid, cons
 		c->caller_armed = 1;
 		server_poll(s, c->caller_pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
 	}
-	if (vmrpc_host_chan_refuse(s->region, i, err) < 0) /* it gave up already */
+	if (vmrpc_hostd_chan_refuse(s->region, i, err) < 0) /* it gave up already */
 		hchan_free(s, i);
 }
 
@@ -577,7 +577,7 @@ static void server_on_shadow_ctl(struct server *s, uint32_t i)
 	/* Its start deadline is moot: an idle hostd must not wake for it. */
 	hchan_cancel_start_timeout(s, i);
 	/* A guest cannot see host pids: it gets 0, and no pidfd check. */
-	if (vmrpc_host_chan_attach(s->region, i, s->vm ? 0 : c->shadow_pid) < 0) {
+	if (vmrpc_hostd_chan_attach(s->region, i, s->vm ? 0 : c->shadow_pid) < 0) {
 		/* The caller stopped waiting (its attach timed out) and took its
 		 * claim back while the shadow started: undo, as for a detach. */
 		log_warn("%s: channel %u: caller pid %d withdrew its claim",
@@ -623,7 +623,7 @@ static void server_attach_bell(struct server *s, const struct vmrpc_doorbell *b)
 	char why[128];
 
 	/* The claim must be exactly what the kernel says the sender is. */
-	if (vmrpc_host_claim_check(s->region, b) < 0) {
+	if (vmrpc_hostd_claim_check(s->region, b) < 0) {
 		/* Claimed, but not as its sender says: another process wrote the
 		 * claim's words. Refuse it at once, so that its claimant claims
 		 * again instead of waiting out its timeout. */
@@ -813,7 +813,7 @@ static void server_gsrc_open(struct server *s, int fd)
 	}
 	/* From the top: guest callers claim from the bottom. */
 	for (i = s->n_channels; i-- > 0;)
-		if (s->ch[i].st == H_FREE && vmrpc_host_chan_offer(s->region, i, uc.pid) == 0)
+		if (s->ch[i].st == H_FREE && vmrpc_hostd_chan_offer(s->region, i, uc.pid) == 0)
 			break;
 	if (i == UINT32_MAX) {
 		log_warn("%s: host caller pid %d uid %u refused: no free channel", s->label,
@@ -962,7 +962,7 @@ static void server_fork_claim(struct server *s, const struct vmrpc_doorbell *b)
 	char why[128];
 
 	claim.msg.op = VMRPC_DOORBELL_ATTACH; /* the same claim as an attach's */
-	if (vmrpc_host_claim_check(s->region, &claim) < 0) {
+	if (vmrpc_hostd_claim_check(s->region, &claim) < 0) {
 		log_debug("%s: channel %u: stale fork doorbell from pid %d ignored", s->label, i,
 			  b->pid);
 		return;
@@ -1024,7 +1024,7 @@ static void server_fork_ready(struct server *s, struct vmrpc_doorbell *b)
 		why = "not the caller's uid";
 	else if (proc.ctl_fd < 0 || proc.log_fd < 0)
 		why = "it brought no control socket and log";
-	else if (vmrpc_host_claim_check(s->region, &(struct vmrpc_doorbell){
+	else if (vmrpc_hostd_claim_check(s->region, &(struct vmrpc_doorbell){
 			 .msg = { .op = VMRPC_DOORBELL_ATTACH, .chan_index = i,
 				  .nonce = c->nonce },
 			 .pid = c->caller_pid }) < 0)
@@ -1091,7 +1091,7 @@ static void server_fork_handover(struct server *s, const struct vmrpc_doorbell *
 	server_poll(s, pidfd, ev_data(EV_CALLER, c->epoch, i), 0);
 	log_info("%s: channel %u handed over from caller pid %d to its child pid %d",
 		 s->label, i, b->pid, child);
-	vmrpc_host_chan_handed_over(s->region, i, child);
+	vmrpc_hostd_chan_handed_over(s->region, i, child);
 	/* The child may have detached before we heard of the handover: its
 	 * DETACH doorbell did not match the owner then (server_detach). */
 	if (__atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state, __ATOMIC_ACQUIRE) ==
@@ -1165,7 +1165,7 @@ static void server_reclaim_stale(struct server *s, uint64_t now)
 		     now - c->stale_ms >= SERVER_STALE_CLAIM_MS)) {
 			log_warn("%s: channel %u: claim by pid %u never rang; taken back", s->label,
 				 i, owner);
-			vmrpc_host_chan_free(s->region, i);
+			vmrpc_hostd_chan_free(s->region, i);
 			c->stale_ms = 0;
 			continue;
 		}
@@ -1244,7 +1244,7 @@ static void server_on_bell(struct server *s)
 
 	/* Bounded per wake-up; the multishot poll fires again if more wait. */
 	for (int n = 0; n < 256; n++) {
-		err = vmrpc_doorbell_recv(s->bell_fd, &b);
+		err = vmrpc_hostd_doorbell_recv(s->bell_fd, &b);
 		if (err == -EAGAIN)
 			return;
 		if (err < 0) {
@@ -1263,7 +1263,7 @@ static void server_on_bell(struct server *s)
 static void server_on_map(struct server *s)
 {
 	for (int n = 0; n < 64; n++) {
-		int err = vmrpc_region_serve(s->region, s->map_fd);
+		int err = vmrpc_hostd_region_serve(s->region, s->map_fd);
 
 		if (err == -EAGAIN)
 			return;
@@ -1511,14 +1511,14 @@ static int server_setup_doorbell(struct server *s, const struct server_opts *o)
 	case SERVER_LOOPBACK:
 		/* The region's socket first: callers wait for the doorbell's
 		 * (.sock) to appear, and must find the region's there too. */
-		err = vmrpc_region_listen(s->region, &s->map_fd);
+		err = vmrpc_hostd_region_listen(s->region, &s->map_fd);
 		if (err < 0) {
 			log_err("%s: cannot listen for callers on the region's socket: %s",
 				s->label, vmrpc_strerror(err));
 			return err;
 		}
 		vmrpc_region_path(o->name, ".sock", s->bell_path, sizeof(s->bell_path));
-		err = vmrpc_doorbell_listen(s->region, &s->bell_fd);
+		err = vmrpc_hostd_doorbell_listen(s->region, &s->bell_fd);
 		if (err < 0)
 			log_err("%s: cannot bind the doorbell socket: %s", s->label,
 				vmrpc_strerror(err));
@@ -1668,7 +1668,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 			ro.flags |= VMRPC_REGION_ADOPT;
 	}
 	notify_close_stored();
-	err = vmrpc_region_create(o->name, &ro, &s->region);
+	err = vmrpc_hostd_region_create(o->name, &ro, &s->region);
 	if (err < 0) {
 		if (!(ro.flags & VMRPC_REGION_SEALED))
 			snprintf(path, sizeof(path), "%s", o->shm_path);
@@ -1692,7 +1692,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 									  : s->n_channels;
 	for (size_t i = 0; i < s->services.n; i++)
 		ifaces[i] = s->services.svc[i].iface;
-	err = vmrpc_region_publish(s->region, ifaces, s->services.n);
+	err = vmrpc_hostd_region_publish(s->region, ifaces, s->services.n);
 	if (err < 0) {
 		log_err("%s: cannot publish the registry: %s", s->label,
 			vmrpc_strerror(err));

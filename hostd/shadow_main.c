@@ -28,7 +28,7 @@
 #include "shadow_fork.h"
 #include "shadow_proto.h"
 #include "shadow_sandbox.h"
-#include "vmrpc/vmrpc.h"
+#include "vmrpc_private.h"
 
 struct shadow_args {
 	long chan;
@@ -197,7 +197,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmrpc-shadow: %s\n", msg);
 		return 1;
 	}
-	err = vmrpc_region_open_fd_geometry(SHADOW_FD_REGION, a.n_channels, a.chan_size, &region);
+	err = vmrpc_callee_region_open(SHADOW_FD_REGION, a.n_channels, a.chan_size, &region);
 	close(SHADOW_FD_REGION); /* the mapping stays; no host call can reach the file */
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: region: %s\n", vmrpc_strerror(err));

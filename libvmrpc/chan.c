@@ -160,8 +160,8 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 void chan_ready(struct vmrpc_chan *ch)
 {
 	ch->seq = 0;
-	region_chan_arena(ch->region, ch->index, &ch->arena_start, &ch->arena_end);
-	ch->user_lo = ch->arena_end;
+	region_chan_arena(ch->region, ch->index, &ch->arena);
+	ch->user_lo = ch->arena.end;
 	spin_init(&ch->spin);
 }
 
@@ -610,12 +610,14 @@ int chan_drain(struct vmrpc_chan *ch)
 
 uint64_t chan_buf_off(const struct vmrpc_chan *ch, const void *p, uint64_t len)
 {
-	const unsigned char *base = ch->region->base, *q = p;
+	const uint8_t *q = p;
+	uint64_t off;
 
-	if (q < base + ch->user_lo || q >= base + ch->arena_end)
+	if (q < ch->arena.base + ch->user_lo || q >= ch->arena.base + ch->arena.end)
 		return 0;
+	off = region_ptr_to_off(&ch->arena, p);
 	for (size_t i = 0; i < ch->n_bufs; i++) {
-		uint64_t off = (uint64_t)(q - base), b = ch->bufs[i].off;
+		uint64_t b = ch->bufs[i].off;
 
 		if (off >= b && off - b <= ch->bufs[i].len && len <= ch->bufs[i].len - (off - b))
 			return off;
@@ -628,7 +630,7 @@ VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *ch, size_t len, void **ret
 	uint64_t need = ((uint64_t)len + CHAN_BUF_ALIGN - 1) & ~(uint64_t)(CHAN_BUF_ALIGN - 1);
 	size_t i;
 
-	if (len == 0 || len > ch->arena_end - ch->arena_start)
+	if (len == 0 || len > ch->arena.end - ch->arena.start)
 		return -EINVAL;
 	if (ch->n_bufs == ch->cap_bufs) {
 		size_t cap = ch->cap_bufs ? ch->cap_bufs * 2 : 8;
@@ -642,8 +644,8 @@ VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *ch, size_t len, void **ret
 	/* Highest gap first (bufs are sorted by offset): keep the kept
 	 * buffers packed at the top and the calls' space below them large. */
 	for (i = ch->n_bufs + 1; i-- > 0;) {
-		uint64_t hi = i == ch->n_bufs ? ch->arena_end : ch->bufs[i].off;
-		uint64_t lo = i == 0 ? ch->arena_start : ch->bufs[i - 1].off + ch->bufs[i - 1].len;
+		uint64_t hi = i == ch->n_bufs ? ch->arena.end : ch->bufs[i].off;
+		uint64_t lo = i == 0 ? ch->arena.start : ch->bufs[i - 1].off + ch->bufs[i - 1].len;
 		uint64_t off;
 
 		if (hi - lo < need)
@@ -655,7 +657,7 @@ VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *ch, size_t len, void **ret
 		ch->bufs[i] = (struct chan_buf){ .off = off, .len = need };
 		ch->n_bufs++;
 		ch->user_lo = ch->bufs[0].off;
-		*ret_ptr = ch->region->base + off;
+		*ret_ptr = region_off_to_ptr(&ch->arena, off);
 		return 0;
 	}
 	return -VMRPC_E2BIG;
@@ -667,13 +669,13 @@ VMRPC_API void vmrpc_chan_buf_free(struct vmrpc_chan *ch, void *ptr)
 
 	if (!ptr)
 		return;
-	off = (uint64_t)((unsigned char *)ptr - ch->region->base);
+	off = region_ptr_to_off(&ch->arena, ptr);
 	for (size_t i = 0; i < ch->n_bufs; i++) {
 		if (ch->bufs[i].off != off)
 			continue;
 		memmove(&ch->bufs[i], &ch->bufs[i + 1], (ch->n_bufs - i - 1) * sizeof(*ch->bufs));
 		ch->n_bufs--;
-		ch->user_lo = ch->n_bufs ? ch->bufs[0].off : ch->arena_end;
+		ch->user_lo = ch->n_bufs ? ch->bufs[0].off : ch->arena.end;
 		return;
 	}
 }

@@ -2,7 +2,10 @@
 #ifndef VMRPC_REGION_H
 #define VMRPC_REGION_H
 
+#include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/un.h>
 
@@ -21,7 +24,7 @@ struct vmrpc_region {
 	size_t size;
 	uint32_t n_channels;
 	uint32_t chan_size;
-	int host;    /* made by vmrpc_region_create: this side owns the region */
+	int host;    /* made by vmrpc_hostd_region_create: this side owns the region */
 	int bell_fd; /* caller side: unconnected datagram socket, or -1 */
 	struct sockaddr_un bell_addr;
 	char name[REGION_NAME_MAX + 1];
@@ -41,9 +44,66 @@ struct vmrpc_region {
 #define REGION_IVSHMEM_VEC_CONTROL 0u
 #define REGION_IVSHMEM_VEC_CHAN(i) (1u + (i))
 
-/* Arena of channel i as region offsets: [*ret_start, *ret_end). */
-void region_chan_arena(const struct vmrpc_region *r, uint32_t i, uint64_t *ret_start,
-		       uint64_t *ret_end);
+/* What a sealed region's seals must include: nobody may change its size. */
+#define REGION_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+
+/* hostd's answer on a sealed region's socket, with the region's descriptor
+ * (SCM_RIGHTS) when err is 0. Host-local: never in the region. */
+struct region_reply {
+	int32_t err;
+	uint32_t reserved;
+};
+
+/* Shared by the caller side (region.c) and hostd's (private/hostd_region.c). */
+int region_name_valid(const char *name);
+int region_runtime_dir(char *buf, size_t size);
+/* Geometry that fits a mapping of size bytes. */
+int region_geometry_ok(uint32_t n, uint32_t cs, uint64_t size);
+/* Check a mapped header against the file size and copy the geometry. */
+int region_validate(struct vmrpc_region *r);
+struct vmrpc_region *region_alloc(const char *name);
+/* Map r->fd whole: r->base and r->size. */
+int region_map(struct vmrpc_region *r);
+/* Map fd (duplicated). With n == 0, the geometry is the header's (checked);
+ * else it must be exactly n channels of cs bytes, and the header is not
+ * read for it. */
+int region_open_fd(int fd, uint32_t n, uint32_t cs, struct vmrpc_region **ret_region);
+
+/* ---- offsets and pointers: the one translation ---------------------------
+ * Offsets travel between the sides; pointers never do. Every offset that
+ * comes from the other side becomes a pointer here, after the one bounds
+ * check, and every pointer into the region becomes an offset here. */
+
+/* A channel's arena: [start, end) as region offsets. */
+struct vmrpc_arena {
+	uint8_t *base; /* the region's mapping */
+	uint64_t start, end;
+};
+
+/* Arena of channel i of r. */
+void region_chan_arena(const struct vmrpc_region *r, uint32_t i, struct vmrpc_arena *ret_arena);
+
+/* Does [off, off + len) lie inside the arena? Checked without overflow:
+ * any off and len the other side writes are safe to pass. */
+static inline bool arena_holds(const struct vmrpc_arena *a, uint64_t off, uint64_t len)
+{
+	return off >= a->start && off <= a->end && len <= a->end - off;
+}
+
+/* The pointer for region offset off (checked by the caller). */
+static inline void *region_off_to_ptr(const struct vmrpc_arena *a, uint64_t off)
+{
+	return a->base + off;
+}
+
+/* The region offset of p, a pointer into the region. */
+static inline uint64_t region_ptr_to_off(const struct vmrpc_arena *a, const void *p)
+{
+	return (uint64_t)((const uint8_t *)p - a->base);
+}
+
+/* <runtime dir>/<name>.sock of region r. */
+int doorbell_addr(struct vmrpc_region *r, struct sockaddr_un *ret_addr);
 
 /* Caller side: make the doorbell socket (vmrpc_region_open does). */
 int region_bell_open(struct vmrpc_region *r);

@@ -107,14 +107,16 @@ VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, uint64_t off,
 
 /* One call being served. args is a private, 16-byte-aligned snapshot taken
  * before the dispatch; results points into the channel. */
+struct vmrpc_arena;
+
 struct vmrpc_incall {
 	uint32_t method;
 	uint32_t args_len;
 	const void *args;
 	void *results;
 	uint32_t res_len; /* set by the skeleton: bytes of results written */
-	/* private to libvmrpc */
-	struct vmrpc_callee *callee;
+	/* private to libvmrpc: the channel's arena, where offsets point */
+	const struct vmrpc_arena *arena;
 };
 
 /* A pointer to [off, off+len) inside the channel's arena, or -EFAULT.

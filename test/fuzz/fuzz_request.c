@@ -1260,17 +1260,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	F.verbose = getenv("FUZZ_REQUEST_VERBOSE") || getenv("FUZZ_VERBOSE");
 	setenv("VMRPC_RUNTIME_DIR", dir, 1);
-	err = vmrpc_region_create("fuzz", &opts, &F.region);
+	err = vmrpc_hostd_region_create("fuzz", &opts, &F.region);
 	if (err < 0)
-		die("vmrpc_region_create", err);
+		die("vmrpc_hostd_region_create", err);
 	/* The mapping is all we need: leave nothing behind, even on a crash. */
 	snprintf(path, sizeof(path), "%s/fuzz.region", dir);
 	unlink(path);
 	rmdir(dir);
 	CHECK(vmrpc_region_size(F.region) == REGION_SIZE);
-	err = vmrpc_region_publish(F.region, ifaces, FUZZ_N_SLOTS);
+	err = vmrpc_hostd_region_publish(F.region, ifaces, FUZZ_N_SLOTS);
 	if (err < 0)
-		die("vmrpc_region_publish", err);
+		die("vmrpc_hostd_region_publish", err);
 
 	F.base = (uint8_t *)vmrpc_region_hdr(F.region);
 	F.chan = vmrpc_region_chan(F.region, FUZZ_CHAN);
@@ -1282,9 +1282,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 					  __ATOMIC_ACQUIRE));
 	F.chan->ctl.owner_pid = (uint32_t)getpid();
 	F.chan->ctl.attach_nonce = 0x0123456789abcdefull;
-	err = vmrpc_host_chan_attach(F.region, FUZZ_CHAN, getpid());
+	err = vmrpc_hostd_chan_attach(F.region, FUZZ_CHAN, getpid());
 	if (err < 0)
-		die("vmrpc_host_chan_attach", err);
+		die("vmrpc_hostd_chan_attach", err);
 	err = vmrpc_callee_open(F.region, FUZZ_CHAN, &F.callee);
 	if (err < 0)
 		die("vmrpc_callee_open", err);

@@ -231,7 +231,7 @@ static void test_create_defaults(void **state)
 
 	(void)state;
 	/* NULL opts and zeroed opts both mean 32 channels of 256 KiB. */
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, NULL, &r), 0);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, NULL, &r), 0);
 	check_fresh_header(r, 32, 256u << 10);
 	vmrpc_region_close(r);
 }
@@ -243,15 +243,15 @@ static void test_create_bad_geometry(void **state)
 
 	(void)state;
 	o.n_channels = VMRPC_CHAN_MAX + 1;
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r), -EINVAL);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, &o, &r), -EINVAL);
 	o.n_channels = 1;
 	o.chan_size = VMRPC_CHAN_MIN_SIZE - 4096;
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r), -EINVAL);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, &o, &r), -EINVAL);
 	o.chan_size = VMRPC_CHAN_MIN_SIZE + 1;
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r), -EINVAL);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, &o, &r), -EINVAL);
 	o.chan_size = VMRPC_CHAN_MAX_SIZE + 4096;
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r), -EINVAL);
-	assert_int_equal(vmrpc_region_create("../x", NULL, &r), -EINVAL);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, &o, &r), -EINVAL);
+	assert_int_equal(vmrpc_hostd_region_create("../x", NULL, &r), -EINVAL);
 	/* ret_region untouched on failure */
 	assert_ptr_equal(r, (void *)0x1);
 }
@@ -319,12 +319,12 @@ static void test_recreate_applies_mode(void **state)
 	struct stat st1, st2;
 
 	(void)state;
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o600, &r), 0);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, &o600, &r), 0);
 	region_file(path, sizeof(path));
 	assert_int_equal(stat(path, &st1), 0);
 	assert_int_equal(st1.st_mode & 0777, 0600);
 	vmrpc_region_close(r);
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o660, &r), 0);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, &o660, &r), 0);
 	assert_int_equal(stat(path, &st2), 0);
 	assert_int_equal(st1.st_ino, st2.st_ino); /* adopted */
 	assert_int_equal(st2.st_mode & 0777, 0660);
@@ -390,7 +390,7 @@ static void test_create_over_garbage(void **state)
 	create_over_junk(10000);
 }
 
-/* Regression (libvmrpc/region.c, vmrpc_region_create): a file shorter than a
+/* Regression (libvmrpc/region.c, vmrpc_hostd_region_create): a file shorter than a
  * header was grown in place with ftruncate, and only the geometry fields
  * were written, so whatever it held stayed in n_ifaces, guest_boot_id and the
  * registry: callers then saw garbage registry entries. */

@@ -117,7 +117,7 @@ static int fixture_setup(void **state)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	unit_region_create(N_CHANNELS, CHAN_SIZE, &f.host, &f.h.bell_fd);
-	assert_int_equal(vmrpc_region_publish(f.host, ifaces, 1), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(f.host, ifaces, 1), 0);
 	f.h.region = f.host;
 	f.h.mode = UNIT_HOST_ATTACH;
 	f.h.svcs = &bounds_svc;

@@ -103,7 +103,7 @@ static void fixture_region(struct fixture *f, uint32_t n)
 	memset(f, 0, sizeof(*f));
 	f->bell_fd = -1;
 	unit_region_create(n, 16384, &f->host, &f->bell_fd);
-	assert_int_equal(vmrpc_region_publish(f->host, ifaces, 1), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(f->host, ifaces, 1), 0);
 	assert_int_equal(vmrpc_region_open(UNIT_REGION, &f->guest), 0);
 }
 
@@ -372,7 +372,7 @@ static void do_host_op(void *p)
 static void test_marked_dead(void **state)
 {
 	struct fixture *f = *state;
-	struct host_op h = { f, vmrpc_host_chan_mark_dead };
+	struct host_op h = { f, vmrpc_hostd_chan_mark_dead };
 	struct vmrpc_doorbell b;
 	struct unit_later l;
 	uint64_t t0 = unit_now_ns(), ms;
@@ -397,7 +397,7 @@ static void test_marked_dead(void **state)
 static void test_reset(void **state)
 {
 	struct fixture *f = *state;
-	struct host_op h = { f, vmrpc_host_chan_free };
+	struct host_op h = { f, vmrpc_hostd_chan_free };
 	uint32_t gen = f->c->ctl.generation;
 	struct vmrpc_doorbell b;
 	struct unit_later l;
@@ -634,7 +634,7 @@ static void test_close_rings_detach(void **state)
 		assert_int_equal(c->ctl.owner_pid, (uint32_t)caller);
 		assert_true(c->ctl.attach_nonce == attach.msg.nonce);
 		assert_true(attach.msg.nonce != 0);
-		assert_int_equal(vmrpc_host_chan_attach(f->host, attach.msg.chan_index, getpid()),
+		assert_int_equal(vmrpc_hostd_chan_attach(f->host, attach.msg.chan_index, getpid()),
 				 0);
 		/* the caller's open returns; let it close */
 		assert_int_equal(write(pipefd[1], "x", 1), 1);
@@ -647,7 +647,7 @@ static void test_close_rings_detach(void **state)
 		assert_int_equal(detach.uid, getuid());
 		assert_int_equal(c->ctl.state, VMRPC_CHAN_DETACHING);
 		/* the host reclaims it */
-		assert_int_equal(vmrpc_host_chan_free(f->host, attach.msg.chan_index), 0);
+		assert_int_equal(vmrpc_hostd_chan_free(f->host, attach.msg.chan_index), 0);
 		assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
 	}
 	close(pipefd[1]);
@@ -708,7 +708,7 @@ static void test_free_zeroes_sequence_words(void **state)
 	assert_int_equal(call_sleep(f, 0), 0);
 	assert_int_equal(f->c->req.req_seq, 1);
 	assert_int_equal(f->c->rep.rep_seq, 1);
-	assert_int_equal(vmrpc_host_chan_free(f->host, f->idx), 0);
+	assert_int_equal(vmrpc_hostd_chan_free(f->host, f->idx), 0);
 	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_FREE);
 	assert_int_equal(f->c->req.req_seq, 0);
 	assert_int_equal(f->c->rep.rep_seq, 0);
@@ -724,7 +724,7 @@ static void test_mark_dead_only_attached(void **state)
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(f->host, 0);
 
 	assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
-	assert_int_equal(vmrpc_host_chan_mark_dead(f->host, 0), -ESTALE);
+	assert_int_equal(vmrpc_hostd_chan_mark_dead(f->host, 0), -ESTALE);
 	assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
 }
 
@@ -735,7 +735,7 @@ static void test_listen_needs_owner(void **state)
 	struct fixture *f = *state;
 	int fd = -1;
 
-	assert_int_equal(vmrpc_doorbell_listen(f->guest, &fd), -EPERM);
+	assert_int_equal(vmrpc_hostd_doorbell_listen(f->guest, &fd), -EPERM);
 	assert_int_equal(fd, -1);
 }
 
@@ -793,7 +793,7 @@ static void *early_host(void *arg)
 	while (!__atomic_load_n(&vmrpc_region_chan(e->f->host, b.msg.chan_index)->rep.callee_waiting,
 				__ATOMIC_ACQUIRE))
 		unit_sleep_ms(1);
-	assert_int_equal(vmrpc_host_chan_attach(e->f->host, b.msg.chan_index, getpid()), 0);
+	assert_int_equal(vmrpc_hostd_chan_attach(e->f->host, b.msg.chan_index, getpid()), 0);
 	return NULL;
 }
 
@@ -810,7 +810,7 @@ static void *watchdog_main(void *arg)
 	struct pollfd p = { .fd = w->efd, .events = POLLIN };
 
 	if (poll(&p, 1, 5000) == 0)
-		vmrpc_host_chan_mark_dead(w->f->host, 0);
+		vmrpc_hostd_chan_mark_dead(w->f->host, 0);
 	return NULL;
 }
 
@@ -852,28 +852,28 @@ static void test_claim_check(void **state)
 
 	c->ctl.owner_pid = 4242;
 	c->ctl.attach_nonce = 0x1234;
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE); /* still FREE */
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -ESTALE); /* still FREE */
 	c->ctl.state = VMRPC_CHAN_CLAIMED;
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), 0);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), 0);
 	b.pid = 4243; /* someone else rang with the owner's nonce */
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -ESTALE);
 	b.pid = 4242;
 	b.msg.nonce = 0x1235; /* an old doorbell of the same owner */
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -ESTALE);
 	b.msg.nonce = 0x1234;
 	b.msg.op = VMRPC_DOORBELL_DETACH;
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -ESTALE);
 	b.msg.op = VMRPC_DOORBELL_ATTACH;
 	b.msg.chan_index = 4; /* the region has 4 channels */
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -EINVAL);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -EINVAL);
 	c->ctl.state = VMRPC_CHAN_FREE;
 }
 
 /* ---- regressions ----------------------------------------------------- */
 
 /*
- * Regression (libvmrpc/host.c): vmrpc_host_chan_refuse and
- * vmrpc_host_chan_attach store the new state unconditionally, although the
+ * Regression (libvmrpc/host.c): vmrpc_hostd_chan_refuse and
+ * vmrpc_hostd_chan_attach store the new state unconditionally, although the
  * documented transitions are CLAIMED -> REFUSED and CLAIMED -> ATTACHED.
  * A caller whose attach timed out has already put the channel back to FREE;
  * hostd answering that stale doorbell late (a busy hostd, or one that
@@ -895,8 +895,8 @@ static void late_answer(struct fixture *f, int refuse)
 	assert_int_equal(vmrpc_region_chan(f->host, b.msg.chan_index)->ctl.state,
 			 VMRPC_CHAN_FREE);
 	/* then the host answers the stale doorbell */
-	err = refuse ? vmrpc_host_chan_refuse(f->host, b.msg.chan_index, -VMRPC_EREFUSED)
-		     : vmrpc_host_chan_attach(f->host, b.msg.chan_index, getpid());
+	err = refuse ? vmrpc_hostd_chan_refuse(f->host, b.msg.chan_index, -VMRPC_EREFUSED)
+		     : vmrpc_hostd_chan_attach(f->host, b.msg.chan_index, getpid());
 	assert_true(err < 0); /* the channel was not CLAIMED */
 	assert_int_equal(vmrpc_region_chan(f->host, b.msg.chan_index)->ctl.state,
 			 VMRPC_CHAN_FREE);
@@ -948,7 +948,7 @@ static void test_next_call_after_callee_killed(void **state)
 static void test_next_call_after_dead(void **state)
 {
 	struct fixture *f = *state;
-	struct host_op h = { f, vmrpc_host_chan_mark_dead };
+	struct host_op h = { f, vmrpc_hostd_chan_mark_dead };
 	struct unit_later l;
 
 	unit_later_start(&l, 50, do_host_op, &h);
@@ -960,7 +960,7 @@ static void test_next_call_after_dead(void **state)
 static void test_next_call_after_reset(void **state)
 {
 	struct fixture *f = *state;
-	struct host_op h = { f, vmrpc_host_chan_free };
+	struct host_op h = { f, vmrpc_hostd_chan_free };
 	struct unit_later l;
 
 	unit_later_start(&l, 50, do_host_op, &h);
@@ -988,12 +988,12 @@ static void test_stale_handle_after_idle_reset(void **state)
 
 	assert_int_equal(call_sleep(f, 0), 0);
 	/* while the caller is idle, the host resets the channel ... */
-	assert_int_equal(vmrpc_host_chan_free(f->host, f->idx), 0);
+	assert_int_equal(vmrpc_hostd_chan_free(f->host, f->idx), 0);
 	/* ... and it goes to a new caller (here: claimed by hand) */
 	assert_true(__atomic_compare_exchange_n(&f->c->ctl.state, &(uint32_t){ VMRPC_CHAN_FREE },
 						VMRPC_CHAN_CLAIMED, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE));
-	assert_int_equal(vmrpc_host_chan_attach(f->host, f->idx, f->child), 0);
+	assert_int_equal(vmrpc_hostd_chan_attach(f->host, f->idx, f->child), 0);
 	new_owner_seq = f->c->req.req_seq;
 	/* the old handle must not reach it */
 	assert_int_equal(call_sleep(f, 0), -VMRPC_ERESET);

@@ -100,9 +100,9 @@ void unit_region_create(uint32_t n, uint32_t chan_size, struct vmrpc_region **re
 {
 	struct vmrpc_region_opts o = { .n_channels = n, .chan_size = chan_size };
 
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, ret_region), 0);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, &o, ret_region), 0);
 	if (ret_bell_fd)
-		assert_int_equal(vmrpc_doorbell_listen(*ret_region, ret_bell_fd), 0);
+		assert_int_equal(vmrpc_hostd_doorbell_listen(*ret_region, ret_bell_fd), 0);
 }
 
 void unit_chan_arena(struct vmrpc_region *r, uint32_t i, uint64_t *ret_start,
@@ -122,7 +122,7 @@ int unit_bell_wait(int fd, int timeout_ms, struct vmrpc_doorbell *ret_bell)
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		uint64_t now = unit_now_ns();
-		int err = vmrpc_doorbell_recv(fd, ret_bell);
+		int err = vmrpc_hostd_doorbell_recv(fd, ret_bell);
 
 		if (err != -EAGAIN)
 			return err;
@@ -171,7 +171,7 @@ static void unit_host_serve(struct unit_host *h, const struct vmrpc_doorbell *b)
 	struct vmrpc_callee *c;
 
 	unit_host_reap(h, i); /* a callee left from an earlier attach of i */
-	if (vmrpc_host_chan_attach(h->region, i, getpid()) < 0)
+	if (vmrpc_hostd_chan_attach(h->region, i, getpid()) < 0)
 		return;
 	if (vmrpc_callee_open(h->region, i, &c) < 0)
 		return;
@@ -215,17 +215,17 @@ static void *unit_host_main(void *p)
 			continue;
 		if (b.msg.op == VMRPC_DOORBELL_DETACH) {
 			unit_host_reap(h, b.msg.chan_index);
-			vmrpc_host_chan_free(h->region, b.msg.chan_index);
+			vmrpc_hostd_chan_free(h->region, b.msg.chan_index);
 			continue;
 		}
-		if (vmrpc_host_claim_check(h->region, &b) < 0)
+		if (vmrpc_hostd_claim_check(h->region, &b) < 0)
 			continue;
 		switch (h->mode) {
 		case UNIT_HOST_ATTACH:
 			unit_host_serve(h, &b);
 			break;
 		case UNIT_HOST_REFUSE:
-			vmrpc_host_chan_refuse(h->region, b.msg.chan_index, h->refuse_err);
+			vmrpc_hostd_chan_refuse(h->region, b.msg.chan_index, h->refuse_err);
 			break;
 		case UNIT_HOST_IGNORE:
 			break;
@@ -287,7 +287,7 @@ pid_t unit_fork_callee(struct vmrpc_region *host_region, int bell_fd,
 			_exit(2);
 		if (unit_bell_wait(bell_fd, 10000, &b) < 0 || b.msg.op != VMRPC_DOORBELL_ATTACH)
 			_exit(3);
-		if (vmrpc_host_chan_attach(host_region, b.msg.chan_index, getpid()) < 0 ||
+		if (vmrpc_hostd_chan_attach(host_region, b.msg.chan_index, getpid()) < 0 ||
 		    vmrpc_callee_open(host_region, b.msg.chan_index, &c) < 0)
 			_exit(4);
 		if (spin_ns != UINT32_MAX)

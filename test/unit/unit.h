@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "vmrpc/stub.h"
-#include "vmrpc/vmrpc.h"
+#include "vmrpc_private.h"
 
 #define UNIT_REGION "t"
 /* A test that runs longer than this has hung: the process exits with 124. */

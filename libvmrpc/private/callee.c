@@ -19,6 +19,7 @@
 #include "spin.h"
 #include "sync.h"
 #include "vmrpc/stub.h"
+#include "vmrpc_private.h"
 
 /* Only for kernels without futex_waitv (before 5.16): sleeps end this often
  * to look at the stop flag, which a plain futex sleep cannot also wait on. */
@@ -28,23 +29,8 @@
 #define CALLEE_POLL_FIRST_NS (20u * 1000)
 #define CALLEE_POLL_MAX_NS (10u * 1000 * 1000)
 
-struct vmrpc_callee {
-	struct vmrpc_region *region;
-	struct vmrpc_chan_hdr *hdr;
-	uint32_t index;
-	uint32_t last_seq;
-	uint64_t arena_start, arena_end; /* region offsets */
-	struct spin spin;
-	uint32_t stop; /* a private futex word: vmrpc_callee_stop() sets and wakes it */
-	enum vmrpc_wake wake;
-	bool unwoken; /* the last reply went without a wake-up (caller_waiting was 0) */
-	int bell_fd; /* VMRPC_WAKE_EVENTFD: the doorbell's eventfd (not owned) */
-	int stop_fd; /* VMRPC_WAKE_EVENTFD: an eventfd vmrpc_callee_stop() writes */
-	/* the private snapshot of the args block */
-	_Alignas(16) uint8_t args[VMRPC_ARGS_SIZE];
-};
 
-VMRPC_API int vmrpc_callee_open(struct vmrpc_region *r, uint32_t chan_index,
+int vmrpc_callee_open(struct vmrpc_region *r, uint32_t chan_index,
 				struct vmrpc_callee **ret_callee)
 {
 	struct vmrpc_callee *c;
@@ -61,13 +47,13 @@ VMRPC_API int vmrpc_callee_open(struct vmrpc_region *r, uint32_t chan_index,
 	c->wake = VMRPC_WAKE_FUTEX;
 	c->bell_fd = -1;
 	c->stop_fd = -1;
-	region_chan_arena(r, chan_index, &c->arena_start, &c->arena_end);
+	region_chan_arena(r, chan_index, &c->arena);
 	spin_init(&c->spin);
 	*ret_callee = c;
 	return 0;
 }
 
-VMRPC_API void vmrpc_callee_close(struct vmrpc_callee *c)
+void vmrpc_callee_close(struct vmrpc_callee *c)
 {
 	if (!c)
 		return;
@@ -76,7 +62,7 @@ VMRPC_API void vmrpc_callee_close(struct vmrpc_callee *c)
 	free(c);
 }
 
-VMRPC_API int vmrpc_callee_set_wake(struct vmrpc_callee *c, enum vmrpc_wake how, int fd)
+int vmrpc_callee_set_wake(struct vmrpc_callee *c, enum vmrpc_wake how, int fd)
 {
 	switch (how) {
 	case VMRPC_WAKE_FUTEX:
@@ -99,12 +85,12 @@ VMRPC_API int vmrpc_callee_set_wake(struct vmrpc_callee *c, enum vmrpc_wake how,
 	return 0;
 }
 
-VMRPC_API void vmrpc_callee_set_spin(struct vmrpc_callee *c, uint32_t max_ns)
+void vmrpc_callee_set_spin(struct vmrpc_callee *c, uint32_t max_ns)
 {
 	spin_set_max(&c->spin, max_ns);
 }
 
-VMRPC_API void vmrpc_callee_stop(struct vmrpc_callee *c)
+void vmrpc_callee_stop(struct vmrpc_callee *c)
 {
 	uint64_t one = 1;
 
@@ -239,7 +225,7 @@ static int64_t callee_dispatch(struct vmrpc_callee *c, const struct vmrpc_servic
 		.args_len = args_len,
 		.args = c->args,
 		.results = c->hdr->results,
-		.callee = c,
+		.arena = &c->arena,
 	};
 	status = svc->dispatch(svc->ops, svc->ctx, &call);
 	__atomic_store_n(&c->hdr->rep.res_len,
@@ -267,7 +253,7 @@ int callee_serve_one(struct vmrpc_callee *c, uint32_t s, const struct vmrpc_serv
 	return woke_caller;
 }
 
-VMRPC_API int vmrpc_callee_serve(struct vmrpc_callee *c, const struct vmrpc_service *svcs,
+int vmrpc_callee_serve(struct vmrpc_callee *c, const struct vmrpc_service *svcs,
 				 size_t n_svcs)
 {
 	int woke_caller = 0;
@@ -282,67 +268,11 @@ VMRPC_API int vmrpc_callee_serve(struct vmrpc_callee *c, const struct vmrpc_serv
 	return 0;
 }
 
-/* The one bounds check every pointer from the channel goes through. */
-static int callee_arena_ptr(struct vmrpc_incall *call, uint64_t off, uint64_t len,
-			    void **ret_ptr)
+int vmrpc_callee_region_open(int fd, uint32_t n_channels, uint32_t chan_size,
+					    struct vmrpc_region **ret_region)
 {
-	struct vmrpc_callee *c = call->callee;
-
-	if (off < c->arena_start || off > c->arena_end || len > c->arena_end - off)
-		return -EFAULT;
-	if (ret_ptr)
-		*ret_ptr = c->region->base + off;
-	return 0;
-}
-
-VMRPC_API int vmrpc_incall_in_buf(struct vmrpc_incall *call, uint64_t off, uint64_t len,
-				  const void **ret_ptr)
-{
-	void *p;
-	int err = callee_arena_ptr(call, off, len, &p);
-
-	if (err < 0)
-		return err;
-	*ret_ptr = p;
-	return 0;
-}
-
-VMRPC_API int vmrpc_incall_out_buf(struct vmrpc_incall *call, uint64_t off, uint64_t len,
-				   void **ret_ptr)
-{
-	return callee_arena_ptr(call, off, len, ret_ptr);
-}
-
-VMRPC_API int vmrpc_incall_get_str(struct vmrpc_incall *call, const struct vmrpc_wire_str *wire,
-				   uint32_t max_len, char *buf)
-{
-	uint32_t len = wire->len;
-	void *p;
-	int err;
-
-	if (len > max_len)
+	if (n_channels == 0)
 		return -EINVAL;
-	err = callee_arena_ptr(call, wire->off, (uint64_t)len + 1, &p);
-	if (err < 0)
-		return err;
-	memcpy(buf, p, (size_t)len + 1);
-	if (buf[len] != '\0' || memchr(buf, '\0', len))
-		return -EINVAL;
-	return 0;
+	return region_open_fd(fd, n_channels, chan_size, ret_region);
 }
 
-VMRPC_API int vmrpc_incall_put_str(struct vmrpc_incall *call, uint64_t off, uint32_t room,
-				   const char *s)
-{
-	size_t len = strlen(s);
-	void *p;
-	int err;
-
-	err = callee_arena_ptr(call, off, room, &p);
-	if (err < 0)
-		return err;
-	if (len + 1 > room)
-		return -ERANGE;
-	memcpy(p, s, len + 1);
-	return 0;
-}

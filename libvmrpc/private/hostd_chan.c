@@ -6,6 +6,7 @@
 
 #include "region.h"
 #include "sync.h"
+#include "vmrpc_private.h"
 
 static void host_chan_wake(struct vmrpc_chan_hdr *c)
 {
@@ -14,7 +15,7 @@ static void host_chan_wake(struct vmrpc_chan_hdr *c)
 	sync_futex_wake(&c->req.req_seq);
 }
 
-VMRPC_API int vmrpc_host_claim_check(struct vmrpc_region *r, const struct vmrpc_doorbell *b)
+int vmrpc_hostd_claim_check(struct vmrpc_region *r, const struct vmrpc_doorbell *b)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, b->msg.chan_index);
 
@@ -28,13 +29,13 @@ VMRPC_API int vmrpc_host_claim_check(struct vmrpc_region *r, const struct vmrpc_
 	return 0;
 }
 
-VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t callee_pid)
+int vmrpc_hostd_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t callee_pid)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 
 	if (!c)
 		return -EINVAL;
-	/* The sequence words are already zero (vmrpc_host_chan_free), and the
+	/* The sequence words are already zero (vmrpc_hostd_chan_free), and the
 	 * callee may already be serving, even asleep with callee_waiting set:
 	 * hostd starts it before this. Writing any of its words here would
 	 * lose the caller's first wake-up, so only ownership changes. A new
@@ -48,7 +49,7 @@ VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t c
 	return 0;
 }
 
-VMRPC_API int vmrpc_host_chan_refuse(struct vmrpc_region *r, uint32_t i, int err)
+int vmrpc_hostd_chan_refuse(struct vmrpc_region *r, uint32_t i, int err)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 
@@ -61,7 +62,7 @@ VMRPC_API int vmrpc_host_chan_refuse(struct vmrpc_region *r, uint32_t i, int err
 	return 0;
 }
 
-VMRPC_API int vmrpc_host_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
+int vmrpc_hostd_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 
@@ -73,7 +74,7 @@ VMRPC_API int vmrpc_host_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
 	return 0;
 }
 
-VMRPC_API int vmrpc_host_chan_handed_over(struct vmrpc_region *r, uint32_t i, pid_t child)
+int vmrpc_hostd_chan_handed_over(struct vmrpc_region *r, uint32_t i, pid_t child)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 
@@ -84,7 +85,7 @@ VMRPC_API int vmrpc_host_chan_handed_over(struct vmrpc_region *r, uint32_t i, pi
 	return 0;
 }
 
-VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *r, uint32_t i)
+int vmrpc_hostd_chan_free(struct vmrpc_region *r, uint32_t i)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 
@@ -116,7 +117,7 @@ static void host_ring_guestd(struct vmrpc_region *r)
 	sync_futex_wake(&h->guest_bell);
 }
 
-VMRPC_API int vmrpc_host_chan_offer(struct vmrpc_region *r, uint32_t i, pid_t caller_pid)
+int vmrpc_hostd_chan_offer(struct vmrpc_region *r, uint32_t i, pid_t caller_pid)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 
@@ -134,7 +135,7 @@ VMRPC_API int vmrpc_host_chan_offer(struct vmrpc_region *r, uint32_t i, pid_t ca
 	return 0;
 }
 
-VMRPC_API int vmrpc_host_chan_reclaim(struct vmrpc_region *r, uint32_t i)
+int vmrpc_hostd_chan_reclaim(struct vmrpc_region *r, uint32_t i)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 	uint32_t st;

@@ -7,6 +7,7 @@
 
 #include "region.h"
 #include "sync.h"
+#include "vmrpc_private.h"
 
 static int guestside_move(struct vmrpc_region *r, uint32_t i, uint32_t from, uint32_t to)
 {
@@ -21,7 +22,7 @@ static int guestside_move(struct vmrpc_region *r, uint32_t i, uint32_t from, uin
 	return 0;
 }
 
-VMRPC_API int vmrpc_guest_chan_accept(struct vmrpc_region *r, uint32_t i)
+int vmrpc_guestd_chan_accept(struct vmrpc_region *r, uint32_t i)
 {
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 
@@ -32,24 +33,24 @@ VMRPC_API int vmrpc_guest_chan_accept(struct vmrpc_region *r, uint32_t i)
 	return guestside_move(r, i, VMRPC_CHAN_OFFERED, VMRPC_CHAN_SERVED);
 }
 
-VMRPC_API int vmrpc_guest_chan_release(struct vmrpc_region *r, uint32_t i)
+int vmrpc_guestd_chan_release(struct vmrpc_region *r, uint32_t i)
 {
 	return guestside_move(r, i, VMRPC_CHAN_DETACHING, VMRPC_CHAN_RELEASED);
 }
 
-VMRPC_API int vmrpc_guest_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
+int vmrpc_guestd_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
 {
 	return guestside_move(r, i, VMRPC_CHAN_SERVED, VMRPC_CHAN_DEAD);
 }
 
-VMRPC_API int vmrpc_guest_chan_detach(struct vmrpc_region *r, uint32_t i)
+int vmrpc_guestd_chan_detach(struct vmrpc_region *r, uint32_t i)
 {
 	if (guestside_move(r, i, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DETACHING) == 0)
 		return 0;
 	return guestside_move(r, i, VMRPC_CHAN_DEAD, VMRPC_CHAN_DETACHING);
 }
 
-VMRPC_API int vmrpc_region_ring_host(struct vmrpc_region *r)
+int vmrpc_guestd_ring_host(struct vmrpc_region *r)
 {
 	return region_ring(r, VMRPC_DOORBELL_GUESTD, 0, 0, 1000);
 }
