@@ -45,7 +45,7 @@
 #include "log.h"
 #include "notify.h"
 #include "server.h"
-#include "services.h"
+#include "host_services.h"
 #include "shadow_creds.h"
 #include "shadow_log.h"
 #include "shadow_proto.h"
@@ -1650,7 +1650,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 			return err;
 		}
 	}
-	err = services_load(&s->services, o->modules, o->n_modules, msg, sizeof(msg));
+	err = host_services_load(&s->services, o->modules, o->n_modules, msg, sizeof(msg));
 	if (err < 0) {
 		log_err("cannot load service module: %s", msg);
 		return err;

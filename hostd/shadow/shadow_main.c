@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "services.h"
+#include "host_services.h"
 #include "shadow_creds.h"
 #include "shadow_fds.h"
 #include "shadow_fork.h"
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 
 	if (shadow_parse(argc, argv, &a) < 0)
 		return shadow_usage();
-	err = services_load(&services, a.modules, a.n_modules, msg, sizeof(msg));
+	err = host_services_load(&services, a.modules, a.n_modules, msg, sizeof(msg));
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: %s\n", msg);
 		return 1;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Users named in configuration files, for hostd and guestd alike. */
-#ifndef VMRPC_COMMON_USER_H
-#define VMRPC_COMMON_USER_H
+#ifndef VMRPC_DAEMON_USER_H
+#define VMRPC_DAEMON_USER_H
 
 #include <sys/types.h>
 
@@ -11,4 +11,4 @@
  * user has no entry. 0, or -EINVAL (outputs untouched). */
 int user_parse(const char *v, uid_t *ret_uid, gid_t *ret_gid);
 
-#endif /* VMRPC_COMMON_USER_H */
+#endif /* VMRPC_DAEMON_USER_H */

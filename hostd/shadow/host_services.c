@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* hostd's and the shadow's list: the built-in host calls, then the modules.
- * Apart from services.c so that vmrpc-guestd, which serves modules only,
- * links no host-call code. */
+/* hostd's and the shadow's list: the built-in host calls, then the modules. */
 #include <string.h>
 
 #include "hostcalls_callee.h"
 #include "hostcalls_impl.h"
 #include "hostfs_impl.h"
-#include "services.h"
+#include "host_services.h"
 
-int services_load(struct services *s, const char *const *modules, size_t n_modules,
-		  char *err, size_t err_size)
+int host_services_load(struct services *s, const char *const *modules, size_t n_modules,
+		       char *err, size_t err_size)
 {
 	memset(s, 0, sizeof(*s));
 	s->svc[s->n++] = hostcalls_service(&hostcalls_impl_ops, NULL);

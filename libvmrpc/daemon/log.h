@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Daemon logging: one line per event on stderr, which systemd's journal
  * captures; priorities use sd-daemon's "<N>" prefixes when under systemd. */
-#ifndef HOSTD_LOG_H
-#define HOSTD_LOG_H
+#ifndef VMRPC_DAEMON_LOG_H
+#define VMRPC_DAEMON_LOG_H
 
 enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
 
@@ -14,4 +14,4 @@ void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(pri
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 
-#endif /* HOSTD_LOG_H */
+#endif /* VMRPC_DAEMON_LOG_H */
