@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -556,6 +557,10 @@ static int blocked_main(int rd, int wr, void *arg)
 {
 	const char *fifo = arg;
 	struct sigaction sa = { .sa_handler = on_alarm };
+	/* SIGALRM after 1 s, then every 200 ms: one that lands while the
+	 * caller is between two sleeps is not seen (docs/hostcalls.md) */
+	struct itimerval every = { .it_value = { .tv_sec = 1 },
+				   .it_interval = { .tv_usec = 200 * 1000 } };
 	struct vmrpc_guest g;
 	struct vmrpc_binding hc;
 	char byte;
@@ -564,8 +569,9 @@ static int blocked_main(int rd, int wr, void *arg)
 	(void)rd;
 	fd = itest_caller_open_fifo(fifo, wr, &g, &hc);
 	sigaction(SIGALRM, &sa, NULL);
-	alarm(1);
+	setitimer(ITIMER_REAL, &every, NULL);
 	ITEST_CHECK(itest_send(wr, hostcalls_read(&hc, fd, &byte, 1)) == 0);
+	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
 	ITEST_CHECK(itest_send(wr, hostcalls_identity(&hc, NULL, NULL, NULL)) == 0);
 	vmrpc_guest_detach(&g);
 	return 0;
