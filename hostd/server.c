@@ -514,13 +514,14 @@ static void server_attach(struct server *s, struct attach_req *a)
 		.limits = &s->rlimits,
 		.verbose = s->opts->verbose,
 		.bell_fd = -1,
-		.wake = s->opts->transport == SERVER_IVSHMEM_PLAIN ? "poll" : NULL,
+		.transport = s->opts->transport == SERVER_IVSHMEM_PLAIN
+				     ? VMRPC_TRANSPORT_IVSHMEM_PLAIN : VMRPC_TRANSPORT_LOOPBACK,
 		.doorbell = s->vm ? NULL : s->bell_path,
 		.cgroup = c->cg,
 	};
 	if (s->opts->transport == SERVER_IVSHMEM_DOORBELL) {
 		spec.bell_fd = ivsh_server_host_vector(&s->ivsh, 1 + i);
-		spec.wake = "eventfd";
+		spec.transport = VMRPC_TRANSPORT_IVSHMEM_DOORBELL;
 	}
 	err = shadow_spawn(&spec, &proc, msg, sizeof(msg));
 	if (err < 0) {

@@ -142,10 +142,8 @@ static void __attribute__((noreturn)) spawn_child(const struct shadow_spec *spec
 	}
 	if (spec->verbose)
 		argv[n++] = "--verbose";
-	if (spec->wake) {
-		argv[n++] = "--wake";
-		argv[n++] = spec->wake;
-	}
+	argv[n++] = "--transport";
+	argv[n++] = vmrpc_transport_name(spec->transport);
 	if (bell >= 0)
 		argv[n++] = "--bell";
 	if (spec->doorbell) {

@@ -107,7 +107,7 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 	uint32_t index;
 	int err = chan_claim(r, &index);
 
-	if (err == -VMRPC_ENOCHAN && !r->regs)
+	if (err == -VMRPC_ENOCHAN)
 		region_ring(r, VMRPC_DOORBELL_NOCHAN, 0, 0, 0);
 	if (err < 0)
 		return err;
@@ -174,7 +174,7 @@ VMRPC_API int vmrpc_chan_fork_claim(struct vmrpc_chan *parent, struct vmrpc_chan
 
 	/* A VM's hostd cannot see guest processes, and a guest-sourced
 	 * channel's callee is no shadow of hostd's. */
-	if (r->regs || r->bell_fd < 0 || parent->gsrc)
+	if (!r->transport->host_pids || !r->transport->ring || parent->gsrc)
 		return -EOPNOTSUPP;
 	/* hostd reads the parent's channel index in the claim's args block. */
 	err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH_FORK, &parent->index,
@@ -308,7 +308,7 @@ VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *r, uint32_t index, uint64_t 
 	struct vmrpc_chan *ch;
 	uint32_t seq;
 
-	if (!h || r->regs)
+	if (!h || !r->transport->host_pids)
 		return -EINVAL;
 	if (sync_load_acquire(&h->ctl.state) != VMRPC_CHAN_ATTACHED ||
 	    sync_load(&h->ctl.owner_pid) != (uint32_t)getpid() ||
@@ -369,19 +369,6 @@ VMRPC_API int vmrpc_bind(struct vmrpc_chan *ch, const struct vmrpc_iface *iface,
 /* Exited, reaped or not: a pidfd polls readable at exit, where kill(pid, 0)
  * still finds the zombie of a shadow nobody has reaped yet (its hostd was
  * killed, and its new parent has not reaped it). */
-static int chan_pid_exited(pid_t pid)
-{
-	struct pollfd p = { .events = POLLIN };
-	int dead;
-
-	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p.fd < 0)
-		return errno == ESRCH;
-	dead = poll(&p, 1, 0) > 0;
-	close(p.fd);
-	return dead;
-}
-
 /* Why we are still waiting, from the channel's words alone (no system
  * call): an error if the reply can no longer come. */
 static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
@@ -400,34 +387,11 @@ static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
 	return 0;
 }
 
-/* Loopback: the callee is a host process we can see. Its hostd marks the
- * channel DEAD when it dies, but a hostd killed with SIGKILL cannot, and its
- * shadows die with it. Costs system calls: only after a sleep timed out.
- * A guest cannot see host pids (callee_pid is 0 there): it relies on hostd
- * alone, and a restarted hostd resets the channel (-VMRPC_ERESET). */
-static int chan_check_callee(struct vmrpc_chan *ch)
-{
-	uint32_t pid = sync_load(&ch->hdr->ctl.callee_pid);
-	const volatile uint64_t *boot;
-
-	if (ch->region->regs)
-		return 0;
-	/* A guest callee in a VM: its pid means nothing here, but a guest
-	 * that rebooted took guestd, and this channel's callee, with it. */
-	if (ch->gsrc_vm) {
-		boot = vmrpc_region_hdr(ch->region)->guest_boot_id;
-		return boot[0] != ch->boot_id[0] || boot[1] != ch->boot_id[1] ? -VMRPC_ERESET
-									   : 0;
-	}
-
-	return pid && chan_pid_exited((pid_t)pid) ? -VMRPC_EPEERDIED : 0;
-}
-
 static int chan_check_alive(struct vmrpc_chan *ch, uint32_t seq)
 {
 	int err = chan_check_words(ch, seq);
 
-	return err < 0 ? err : chan_check_callee(ch);
+	return err < 0 ? err : ch->region->transport->check_callee(ch);
 }
 
 static int64_t chan_reply(struct vmrpc_chan_hdr *c)
@@ -555,7 +519,7 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 			chan_cancel(ch, seq);
 		}
 		if (slept == -ETIMEDOUT && sync_load_acquire(&c->rep.rep_seq) != seq) {
-			err = chan_check_callee(ch);
+			err = ch->region->transport->check_callee(ch);
 			if (err < 0)
 				goto fail;
 		}

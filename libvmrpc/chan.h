@@ -37,7 +37,6 @@ struct vmrpc_chan {
 	 * the channel, and the region this handle mapped and owns. */
 	int gsrc;
 	int conn_fd;
-	int gsrc_vm;           /* the callee is in a VM: no host pid to watch */
 	uint64_t boot_id[2];   /* guest_boot_id when opened */
 };
 

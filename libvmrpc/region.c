@@ -104,6 +104,7 @@ struct vmrpc_region *region_alloc(const char *name)
 	r->fd = -1;
 	r->lock_fd = -1;
 	r->bell_fd = -1;
+	r->transport = &transport_shared;
 	if (name)
 		snprintf(r->name, sizeof(r->name), "%s", name);
 	return r;
@@ -253,7 +254,7 @@ VMRPC_API int vmrpc_region_open(const char *name, struct vmrpc_region **ret_regi
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	/* The doorbell socket, made now so that threads attaching channels
 	 * at once share it without a lock. */
-	err = region_bell_open(r);
+	err = transport_loopback_open(r);
 	if (err < 0) {
 		vmrpc_region_close(r);
 		return err;
@@ -272,10 +273,8 @@ VMRPC_API void vmrpc_region_close(struct vmrpc_region *r)
 		close(r->fd);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
-	if (r->bell_fd >= 0)
-		close(r->bell_fd);
-	if (r->regs)
-		munmap(r->regs, r->regs_size);
+	if (r->transport->close)
+		r->transport->close(r);
 	free(r);
 }
 

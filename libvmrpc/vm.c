@@ -144,14 +144,14 @@ VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **
 		err = -EPROTO;
 		goto fail_region;
 	}
-	r->remote = !!(rep.flags & VMRPC_GSRC_VM);
+	if (rep.flags & VMRPC_GSRC_VM)
+		r->transport = &transport_vm;
 	ch->region = r;
 	ch->index = rep.chan_index;
 	ch->hdr = vmrpc_region_chan(r, ch->index);
 	ch->generation = rep.generation;
 	ch->owner = getpid();
 	ch->gsrc = 1;
-	ch->gsrc_vm = r->remote;
 	ch->conn_fd = fd;
 	ch->live_state = VMRPC_CHAN_SERVED;
 	err = vm_wait_served(ch, timeout_ms);

@@ -102,7 +102,8 @@ static void guestd_accept(struct guestd *g, uint32_t i)
 		return;
 	}
 	if (g->vm)
-		vmrpc_callee_set_wake(c->callee, VMRPC_WAKE_POLL, -1);
+		/* no host wake reaches a guest: serve as on ivshmem-plain */
+		vmrpc_callee_set_transport(c->callee, VMRPC_TRANSPORT_IVSHMEM_PLAIN, -1);
 	c->generation = gd_load(&gd_hdr(g, i)->ctl.generation);
 	if (vmrpc_guestd_chan_accept(g->region, i) < 0) { /* withdrawn meanwhile */
 		vmrpc_callee_close(c->callee);

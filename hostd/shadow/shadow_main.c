@@ -35,7 +35,7 @@ struct shadow_args {
 	uint32_t n_channels, chan_size;
 	long uid, gid;
 	const char *cwd, *root, *doorbell;
-	enum vmrpc_wake wake;
+	enum vmrpc_transport transport;
 	int bell;
 	const char *modules[SERVICES_MODULES_MAX];
 	size_t n_modules;
@@ -54,7 +54,7 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 		{ "geometry", required_argument, NULL, 'G' },
 		{ "service", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "wake", required_argument, NULL, 'w' },
+		{ "transport", required_argument, NULL, 't' },
 		{ "bell", no_argument, NULL, 'b' },
 		{ "doorbell", required_argument, NULL, 'd' },
 		{ "uid", required_argument, NULL, 'u' },
@@ -81,12 +81,8 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 			break;
 		case 'v':
 			break;
-		case 'w':
-			if (!strcmp(optarg, "eventfd"))
-				a->wake = VMRPC_WAKE_EVENTFD;
-			else if (!strcmp(optarg, "poll"))
-				a->wake = VMRPC_WAKE_POLL;
-			else
+		case 't':
+			if (vmrpc_transport_parse(optarg, &a->transport) < 0)
 				return -EINVAL;
 			break;
 		case 'b':
@@ -218,9 +214,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmrpc-shadow: channel %ld: %s\n", a.chan, vmrpc_strerror(err));
 		return 1;
 	}
-	err = vmrpc_callee_set_wake(callee, a.wake, a.bell);
+	err = vmrpc_callee_set_transport(callee, a.transport, a.bell);
 	if (err < 0) {
-		fprintf(stderr, "vmrpc-shadow: channel %ld: --wake: %s\n", a.chan,
+		fprintf(stderr, "vmrpc-shadow: channel %ld: --transport: %s\n", a.chan,
 			vmrpc_strerror(err));
 		return 1;
 	}

@@ -187,6 +187,15 @@ struct vmrpc_doorbell_msg {
 	uint64_t nonce;      /* must equal ctl.attach_nonce */
 };
 
+/* ivshmem-doorbell: the peer id hostd takes on its ivshmem socket, and the
+ * Doorbell vectors a guest rings (QEMU's ivshmem spec: the Doorbell register
+ * takes peer id << 16 | vector): vector 0 when something waits in the
+ * region for hostd (a claim, a detach, a cancel), 1 + i when channel i's
+ * callee may sleep. QEMU needs vectors = 1 + the number of channels. */
+#define VMRPC_IVSHMEM_HOST_PEER 0u
+#define VMRPC_IVSHMEM_VEC_CONTROL 0u
+#define VMRPC_IVSHMEM_VEC_CHAN(i) (1u + (i))
+
 /* Guest-sourced calls: hostd's answer to a host program that connected to
  * the VM's host-caller socket (SOCK_SEQPACKET; <runtime dir>/<name>.host.sock
  * by default). With err == 0 it carries the region's fd (SCM_RIGHTS). The

@@ -21,15 +21,6 @@
 #include "vmrpc/stub.h"
 #include "vmrpc_private.h"
 
-/* Only for kernels without futex_waitv (before 5.16): sleeps end this often
- * to look at the stop flag, which a plain futex sleep cannot also wait on. */
-#define CALLEE_STOP_POLL_NS (1000u * 1000 * 1000)
-/* VMRPC_WAKE_POLL (ivshmem-plain, no doorbell): an idle callee looks at
- * req_seq this often at the least; the first looks come sooner. */
-#define CALLEE_POLL_FIRST_NS (20u * 1000)
-#define CALLEE_POLL_MAX_NS (10u * 1000 * 1000)
-
-
 int vmrpc_callee_open(struct vmrpc_region *r, uint32_t chan_index,
 				struct vmrpc_callee **ret_callee)
 {
@@ -44,7 +35,7 @@ int vmrpc_callee_open(struct vmrpc_region *r, uint32_t chan_index,
 	c->index = chan_index;
 	c->hdr = vmrpc_region_chan(r, chan_index);
 	c->last_seq = sync_load_acquire(&c->hdr->rep.rep_seq);
-	c->wake = VMRPC_WAKE_FUTEX;
+	c->transport = callee_transport_of(VMRPC_TRANSPORT_LOOPBACK);
 	c->bell_fd = -1;
 	c->stop_fd = -1;
 	region_chan_arena(r, chan_index, &c->arena);
@@ -62,26 +53,22 @@ void vmrpc_callee_close(struct vmrpc_callee *c)
 	free(c);
 }
 
-int vmrpc_callee_set_wake(struct vmrpc_callee *c, enum vmrpc_wake how, int fd)
+int vmrpc_callee_set_transport(struct vmrpc_callee *c, enum vmrpc_transport t, int bell_fd)
 {
-	switch (how) {
-	case VMRPC_WAKE_FUTEX:
-	case VMRPC_WAKE_POLL:
-		break;
-	case VMRPC_WAKE_EVENTFD:
-		if (fd < 0)
-			return -EBADF;
-		if (c->stop_fd < 0) {
-			c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-			if (c->stop_fd < 0)
-				return -errno;
-		}
-		break;
-	default:
+	const struct callee_transport *ct = callee_transport_of(t);
+
+	if (!ct)
 		return -EINVAL;
+	if (ct->needs_bell && bell_fd < 0)
+		return -EBADF;
+	if (ct->needs_bell && c->stop_fd < 0) {
+		/* vmrpc_callee_stop() writes it: the sleeper polls both */
+		c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (c->stop_fd < 0)
+			return -errno;
 	}
-	c->wake = how;
-	c->bell_fd = how == VMRPC_WAKE_EVENTFD ? fd : -1;
+	c->transport = ct;
+	c->bell_fd = ct->needs_bell ? bell_fd : -1;
 	return 0;
 }
 
@@ -101,63 +88,6 @@ void vmrpc_callee_stop(struct vmrpc_callee *c)
 	}
 }
 
-static int callee_stopping(struct vmrpc_callee *c)
-{
-	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED);
-}
-
-/* Sleep until req_seq moves from seen or the stop word is set: one
- * futex_waitv on both, so an idle callee needs no timer to notice a stop. */
-static void callee_sleep_futex(struct vmrpc_callee *c, uint32_t seen)
-{
-	struct futex_waitv w[2] = {
-		{ .val = seen, .uaddr = (uintptr_t)&c->hdr->req.req_seq, .flags = FUTEX_32 },
-		{ .val = 0, .uaddr = (uintptr_t)&c->stop, .flags = FUTEX_32 | FUTEX_PRIVATE_FLAG },
-	};
-
-	if (syscall(SYS_futex_waitv, w, 2, 0, NULL, CLOCK_MONOTONIC) < 0 && errno == ENOSYS)
-		sync_futex_wait(&c->hdr->req.req_seq, seen, CALLEE_STOP_POLL_NS);
-}
-
-/* ivshmem-doorbell: the guest caller rings the channel's vector after it
- * publishes (when callee_waiting says we sleep), which makes bell_fd
- * readable. Drain it after waking: the caller re-checks req_seq before the
- * next sleep, so a ring that lands between the two is never lost. */
-static void callee_sleep_eventfd(struct vmrpc_callee *c)
-{
-	struct pollfd p[2] = {
-		{ .fd = c->bell_fd, .events = POLLIN },
-		{ .fd = c->stop_fd, .events = POLLIN },
-	};
-	uint64_t n;
-
-	if (poll(p, 2, -1) > 0 && (p[0].revents & POLLIN) &&
-	    read(c->bell_fd, &n, sizeof(n)) < 0) {
-		/* EAGAIN: another reader drained it; the caller re-checks */
-	}
-}
-
-static void callee_sleep(struct vmrpc_callee *c, uint32_t seen, uint64_t *backoff_ns)
-{
-	struct timespec ts;
-
-	switch (c->wake) {
-	case VMRPC_WAKE_EVENTFD:
-		callee_sleep_eventfd(c);
-		break;
-	case VMRPC_WAKE_POLL:
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)*backoff_ns;
-		nanosleep(&ts, NULL);
-		*backoff_ns = *backoff_ns * 2 < CALLEE_POLL_MAX_NS ? *backoff_ns * 2
-								     : CALLEE_POLL_MAX_NS;
-		break;
-	default:
-		callee_sleep_futex(c, seen);
-		break;
-	}
-}
-
 /* Wait until req_seq moves past the last answered request. Returns the new
  * sequence number, or 0 when asked to stop. */
 static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
@@ -165,7 +95,7 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 	struct vmrpc_chan_hdr *h = c->hdr;
 	/* As in chan_call: after waking the caller, cover its wake-up. */
 	uint64_t budget = woke_caller ? c->spin.max_ns : c->spin.cur_ns, start;
-	uint64_t backoff = CALLEE_POLL_FIRST_NS;
+	uint64_t backoff = 0;
 	uint32_t s;
 
 	if (budget) {
@@ -186,8 +116,8 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 	/* The last reply skipped the caller's wake-up because caller_waiting
 	 * said it spins; a shared word anybody could have held at 0. Wake it
 	 * once on our way to sleep (the caller-side twin is in chan.c). */
-	if (c->unwoken && c->wake == VMRPC_WAKE_FUTEX)
-		sync_futex_wake(&h->rep.rep_seq);
+	if (c->unwoken && c->transport->wake_caller)
+		c->transport->wake_caller(c);
 	c->unwoken = false;
 	sync_store(&h->rep.callee_waiting, 1);
 	for (;;) {
@@ -195,7 +125,7 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 		s = sync_load_acquire(&h->req.req_seq);
 		if (s != c->last_seq || callee_stopping(c))
 			break;
-		callee_sleep(c, s, &backoff);
+		c->transport->sleep(c, s, &backoff);
 	}
 	sync_store(&h->rep.callee_waiting, 0);
 	return callee_stopping(c) ? 0 : s;
@@ -247,8 +177,8 @@ int callee_serve_one(struct vmrpc_callee *c, uint32_t s, const struct vmrpc_serv
 	woke_caller = sync_load(&h->req.caller_waiting) != 0;
 	/* A guest caller cannot sleep on a host futex: it polls (and, with a
 	 * guest MSI-X driver, would be woken through its own vector). */
-	if (woke_caller && c->wake == VMRPC_WAKE_FUTEX)
-		sync_futex_wake(&h->rep.rep_seq);
+	if (woke_caller && c->transport->wake_caller)
+		c->transport->wake_caller(c);
 	c->unwoken = !woke_caller;
 	return woke_caller;
 }

@@ -22,14 +22,32 @@ struct vmrpc_callee {
 	struct vmrpc_arena arena;
 	struct spin spin;
 	uint32_t stop; /* a private futex word: vmrpc_callee_stop() sets and wakes it */
-	enum vmrpc_wake wake;
+	const struct callee_transport *transport;
 	bool unwoken; /* the last reply went without a wake-up (caller_waiting was 0) */
-	int bell_fd; /* VMRPC_WAKE_EVENTFD: the doorbell's eventfd (not owned) */
-	int stop_fd; /* VMRPC_WAKE_EVENTFD: an eventfd vmrpc_callee_stop() writes */
+	int bell_fd; /* ivshmem-doorbell: the channel's eventfd (not owned) */
+	int stop_fd; /* ivshmem-doorbell: an eventfd vmrpc_callee_stop() writes */
 	/* the private snapshot of the args block */
 	_Alignas(16) uint8_t args[VMRPC_ARGS_SIZE];
 };
 
+/* How a callee sleeps once its spin runs out and wakes its caller, per
+ * transport (callee_transport.c). */
+struct callee_transport {
+	/* Sleep until req_seq may have moved from seen, or a stop; a polling
+	 * transport sleeps *backoff_ns (0 at first), which grows per call. */
+	void (*sleep)(struct vmrpc_callee *c, uint32_t seen, uint64_t *backoff_ns);
+	/* Wake a caller asleep on rep_seq; NULL: the caller polls. */
+	void (*wake_caller)(struct vmrpc_callee *c);
+	bool needs_bell; /* sleeps on the channel's doorbell eventfd */
+};
+
+/* The callee side of transport t, or NULL. */
+const struct callee_transport *callee_transport_of(enum vmrpc_transport t);
+
+static inline bool callee_stopping(const struct vmrpc_callee *c)
+{
+	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED) != 0;
+}
 
 /* Answer the request the caller published as req_seq s: read and check the
  * request words, snapshot the args block, dispatch to svcs[iface_slot],

@@ -93,7 +93,7 @@ static int region_create_sealed(struct vmrpc_region *r, uint32_t n, uint32_t cs,
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto out;
 	}
-	r->sealed = 1;
+	r->sealed = true;
 	if (adopt_fd >= 0) {
 		seals = fcntl(adopt_fd, F_GET_SEALS);
 		r->fd = adopt_fd;
@@ -220,7 +220,7 @@ int vmrpc_hostd_region_create(const char *name, const struct vmrpc_region_opts *
 	}
 	if (err < 0)
 		goto fail;
-	r->host = 1;
+	r->host = true;
 	*ret_region = r;
 	return 0;
 fail:

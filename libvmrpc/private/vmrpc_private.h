@@ -86,19 +86,30 @@ int vmrpc_callee_open(struct vmrpc_region *region, uint32_t chan_index,
 void vmrpc_callee_close(struct vmrpc_callee *callee);
 void vmrpc_callee_set_spin(struct vmrpc_callee *callee, uint32_t max_ns);
 
-/* How a callee sleeps once its spin runs out, which depends on how its
- * caller can wake it. */
-enum vmrpc_wake {
-	VMRPC_WAKE_FUTEX = 0, /* loopback (the default): the caller futex-wakes req_seq */
-	VMRPC_WAKE_EVENTFD,   /* ivshmem-doorbell: the guest rings the channel's vector,
-			       * which makes fd (an eventfd hostd passed on) readable */
-	VMRPC_WAKE_POLL,      /* ivshmem-plain: nothing can wake it; it sleeps with
-			       * backoff (20 us doubling to 10 ms) and looks again */
+/* How a region's two sides reach each other: hostd serves each region on
+ * one transport, and a callee sleeps and wakes its caller by it. */
+enum vmrpc_transport {
+	VMRPC_TRANSPORT_LOOPBACK = 0,  /* host programs on hostd's kernel (the
+					* default): futexes both ways */
+	VMRPC_TRANSPORT_IVSHMEM_DOORBELL, /* a VM's guest rings channel i's vector,
+					   * which makes an eventfd hostd passes on
+					   * readable; the guest polls for replies */
+	VMRPC_TRANSPORT_IVSHMEM_PLAIN, /* a VM with no doorbell: nothing wakes
+					* either side; both sleep with backoff
+					* and look again. guestd in a guest
+					* serves this way too: no host wake
+					* reaches it */
 };
 
-/* Choose how the callee sleeps; fd is used only by VMRPC_WAKE_EVENTFD and
- * stays the caller's to close, after vmrpc_callee_close(). */
-int vmrpc_callee_set_wake(struct vmrpc_callee *callee, enum vmrpc_wake how, int fd);
+/* "loopback", "ivshmem-doorbell", "ivshmem-plain"; and back (-EINVAL). */
+const char *vmrpc_transport_name(enum vmrpc_transport t);
+int vmrpc_transport_parse(const char *name, enum vmrpc_transport *ret_transport);
+
+/* Choose how the callee sleeps and wakes its caller; bell_fd is used only
+ * by VMRPC_TRANSPORT_IVSHMEM_DOORBELL (the channel's eventfd) and stays the
+ * caller's to close, after vmrpc_callee_close(). */
+int vmrpc_callee_set_transport(struct vmrpc_callee *callee, enum vmrpc_transport t,
+			       int bell_fd);
 
 /* Serve calls until vmrpc_callee_stop() (from a signal handler or another
  * thread). svcs[i] answers registry slot i. A bad request gets an error
