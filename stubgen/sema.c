@@ -37,12 +37,11 @@ struct sema {
 
 /* ---- names --------------------------------------------------------------- */
 
+/* The keywords but the built-in type names, which idl_type_kind_of_name()
+ * knows. */
 static const char *const idl_keywords[] = {
 	"interface", "version", "in", "out", "inout", "return", "oneway",
 	"import", "const", "enum", "struct", "typedef", "true", "false",
-	/* built-in types */
-	"void", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
-	"uint32", "uint64", "float", "double", "string", "buffer",
 	/* kept for the language to grow into */
 	"union", "array", "map", "optional",
 };
@@ -108,7 +107,7 @@ static bool check_name(struct sema *s, const char *name, const struct idl_loc *l
 {
 	size_t len = strlen(name);
 
-	if (IN_LIST(name, idl_keywords)) {
+	if (IN_LIST(name, idl_keywords) || idl_type_kind_of_name(name) != IDL_TYPE_UNRESOLVED) {
 		idl_error(s->diag, loc, "'%s' is an IDL keyword and cannot name %s",
 			  name, what);
 		return false;
@@ -457,26 +456,6 @@ enum type_use {
 	USE_RETURN,
 };
 
-static const char *const builtin_names[] = {
-	"void", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
-	"uint32", "uint64", "float", "double", "string", "buffer",
-};
-
-static enum idl_type_kind builtin_lookup(const char *name)
-{
-	static const enum idl_type_kind kinds[] = {
-		IDL_TYPE_VOID,   IDL_TYPE_BOOL,   IDL_TYPE_INT8,   IDL_TYPE_INT16,
-		IDL_TYPE_INT32,  IDL_TYPE_INT64,  IDL_TYPE_UINT8,  IDL_TYPE_UINT16,
-		IDL_TYPE_UINT32, IDL_TYPE_UINT64, IDL_TYPE_FLOAT,  IDL_TYPE_DOUBLE,
-		IDL_TYPE_STRING, IDL_TYPE_BUFFER,
-	};
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(name, builtin_names[i]) == 0)
-			return kinds[i];
-	return IDL_TYPE_UNRESOLVED;
-}
-
 static size_t targ_count(const struct idl_type *t)
 {
 	size_t n = 0;
@@ -488,11 +467,13 @@ static size_t targ_count(const struct idl_type *t)
 
 static void unknown_type(struct sema *s, const struct idl_type *t)
 {
-	const char *cands[64 + sizeof(builtin_names) / sizeof(builtin_names[0])];
-	size_t n = sizeof(builtin_names) / sizeof(builtin_names[0]);
+	const char *cands[IDL_TYPE_BUFFER - IDL_TYPE_VOID + 1 + 64];
+	size_t n = 0;
 	const char *hint;
 
-	memcpy(cands, builtin_names, sizeof(builtin_names));
+	/* the built-ins first: on a tie, closest() keeps the first */
+	for (int k = IDL_TYPE_VOID; k <= IDL_TYPE_BUFFER; k++)
+		cands[n++] = idl_type_kind_name((enum idl_type_kind)k);
 	n += visible_type_names(s, cands + n, 64);
 	hint = closest(t->name, cands, n);
 	if (hint)
@@ -525,7 +506,7 @@ static bool resolve_base(struct sema *s, struct idl_type *t, const char *name)
 {
 	struct idl_decl *d;
 
-	t->kind = builtin_lookup(t->name);
+	t->kind = idl_type_kind_of_name(t->name);
 	if (t->kind == IDL_TYPE_STRING)
 		return resolve_string(s, t, name);
 	if (t->kind != IDL_TYPE_UNRESOLVED && t->kind != IDL_TYPE_BUFFER && t->has_args) {
@@ -848,7 +829,7 @@ static void check_decls(struct sema *s, struct idl_file *file)
 
 		if (!check_name(s, d->name, &d->loc, "a declaration", false))
 			continue;
-		if (builtin_lookup(d->name) != IDL_TYPE_UNRESOLVED)
+		if (idl_type_kind_of_name(d->name) != IDL_TYPE_UNRESOLVED)
 			continue; /* keywords: reported above */
 		first = idl_symtab_put(scope, d->name, d);
 		if (first) {
