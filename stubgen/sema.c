@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "sema.h"
+#include "sema_internal.h"
 
 #include <ctype.h>
 #include <float.h>
@@ -11,279 +11,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include "symtab.h"
 #include "vmrpc/abi.h"
-
-_Static_assert(IDL_IFACE_NAME_MAX == VMRPC_REG_NAME_MAX - 1, "interface name limit");
 
 /* Arrays: at most this many elements, and no value laid out inline may pass
  * IDL_INLINE_MAX bytes, which keeps every size computation in 32 bits. */
 #define IDL_ARRAY_COUNT_MAX (1u << 20)
 #define IDL_INLINE_MAX (1u << 24)
 
-struct sema {
-	struct idl_unit *unit;
-	struct idl_diag *diag;
-	struct idl_file *file;      /* the file being checked */
-	struct idl_symtab *scopes;  /* one per file: its declarations by name */
-	size_t n_files;
-	bool ambiguous;             /* the last lookup reported an ambiguity */
-	int depth;                  /* declarations being resolved, nested */
-};
-
 /* Types nest (struct in struct, typedef of typedef) at most this deep: the
  * compiler recurses over the nesting, and no real interface comes close. */
 #define IDL_NESTING_MAX 256
-
-/* ---- names --------------------------------------------------------------- */
-
-/* The keywords but the built-in type names, which idl_type_kind_of_name()
- * knows. */
-static const char *const idl_keywords[] = {
-	"interface", "version", "in", "out", "inout", "return", "oneway",
-	"import", "const", "enum", "struct", "typedef", "true", "false",
-	/* kept for the language to grow into */
-	"union", "array", "map", "optional",
-};
-
-static const char *const c_keywords[] = {
-	"auto", "break", "case", "char", "const", "continue", "default", "do",
-	"double", "else", "enum", "extern", "float", "for", "goto", "if",
-	"inline", "int", "long", "register", "restrict", "return", "short",
-	"signed", "sizeof", "static", "struct", "switch", "typedef", "union",
-	"unsigned", "void", "volatile", "while",
-	/* C23 keywords and the macros C11 headers define for them */
-	"alignas", "alignof", "bool", "false", "nullptr", "static_assert",
-	"thread_local", "true", "typeof", "typeof_unqual",
-};
-
-/* Library names the generated code calls or uses. */
-static const char *const c_library_names[] = {
-	"NULL", "errno", "free", "malloc", "memcpy", "memset",
-};
-
-/* Names the generated functions use for their own parameters and locals;
- * a parameter may not take them. (Loop counters are vmrpc_i0, vmrpc_i1...,
- * in the vmrpc_ space no IDL name may enter.) */
-static const char *const generated_names[] = {
-	"binding", "call", "args", "res", "ret", "err", "ops", "ctx",
-};
-
-/* Method names whose generated function would collide with the interface's
- * own functions and objects: <iface>_bind, _dispatch, _service, _iface. */
-static const char *const generated_method_names[] = {
-	"bind", "dispatch", "service", "iface",
-};
-
-static bool in_list(const char *name, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(name, list[i]) == 0)
-			return true;
-	return false;
-}
-
-#define IN_LIST(name, list) in_list(name, list, sizeof(list) / sizeof(list[0]))
-
-/* Letters, digits and '_' only, with at least one letter, none lower case. */
-static bool name_is_upper_case(const char *name)
-{
-	bool letter = false;
-
-	for (; *name; name++) {
-		if (islower((unsigned char)*name))
-			return false;
-		letter |= isupper((unsigned char)*name) != 0;
-	}
-	return letter;
-}
-
-/* Names become C identifiers in generated code; keep them usable there.
- * A bare name appears in C as written (methods, parameters, struct
- * members); the others get their file's or interface's prefix, so C's own
- * names and the upper case of macros cannot hurt them. */
-static bool check_name(struct sema *s, const char *name, const struct idl_loc *loc,
-		       const char *what, bool bare)
-{
-	size_t len = strlen(name);
-
-	if (IN_LIST(name, idl_keywords) || idl_type_kind_of_name(name) != IDL_TYPE_UNRESOLVED) {
-		idl_error(s->diag, loc, "'%s' is an IDL keyword and cannot name %s",
-			  name, what);
-		return false;
-	}
-	if (bare && IN_LIST(name, c_keywords)) {
-		idl_error(s->diag, loc,
-			  "'%s' is reserved in C and cannot name %s (names become C identifiers)",
-			  name, what);
-		return false;
-	}
-	if (bare && IN_LIST(name, c_library_names)) {
-		idl_error(s->diag, loc,
-			  "'%s' is used by the generated code and cannot name %s", name, what);
-		return false;
-	}
-	if (name[0] == '_') {
-		idl_error(s->diag, loc,
-			  "'%s' starts with '_'; such names are reserved in C and cannot name %s",
-			  name, what);
-		return false;
-	}
-	if (strncasecmp(name, "vmrpc_", 6) == 0 || strcasecmp(name, "vmrpc") == 0) {
-		idl_error(s->diag, loc,
-			  "'%s' is reserved for the runtime: 'vmrpc' and names starting with "
-			  "'vmrpc_' are libvmrpc's",
-			  name);
-		return false;
-	}
-	if (bare && name_is_upper_case(name)) {
-		idl_error(s->diag, loc,
-			  "'%s' is all upper case, the form of C macros (EPROTO, INT32_MAX...) that "
-			  "would replace it in the generated code; use lower or mixed case",
-			  name);
-		return false;
-	}
-	if (len >= 2 && strcmp(name + len - 2, "_t") == 0) {
-		idl_error(s->diag, loc,
-			  "'%s' ends in '_t', which is reserved for C type names", name);
-		return false;
-	}
-	return true;
-}
-
-/* Optimal string alignment distance: edits plus adjacent transpositions. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t *d;
-	size_t w = lb + 1, r;
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	d = calloc((la + 1) * w, sizeof(*d));
-	if (!d)
-		return SIZE_MAX;
-	for (size_t i = 0; i <= la; i++)
-		d[i * w] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1];
-			size_t v = d[(i - 1) * w + j] + 1;
-
-			if (d[i * w + j - 1] + 1 < v)
-				v = d[i * w + j - 1] + 1;
-			if (d[(i - 1) * w + j - 1] + cost < v)
-				v = d[(i - 1) * w + j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[(i - 2) * w + j - 2] + 1 < v)
-				v = d[(i - 2) * w + j - 2] + 1;
-			d[i * w + j] = v;
-		}
-	}
-	r = d[la * w + lb];
-	free(d);
-	return r;
-}
-
-/* The closest candidate to name, if it is close enough to be a typo. */
-static const char *closest(const char *name, const char *const *cands, size_t n)
-{
-	const char *best = NULL;
-	size_t best_d = SIZE_MAX, len = strlen(name);
-
-	for (size_t i = 0; i < n; i++) {
-		size_t d = edit_distance(name, cands[i]);
-
-		if (d < best_d) {
-			best_d = d;
-			best = cands[i];
-		}
-	}
-	/* A typo, not another word: at most one edit per three letters. */
-	if (best_d > 2 || best_d > (len + 1) / 3)
-		return NULL;
-	return best;
-}
-
-/* ---- scopes -------------------------------------------------------------- */
-
-static struct idl_symtab *scope_of(const struct sema *s, const struct idl_file *file)
-{
-	size_t i = 0;
-
-	for (const struct idl_file *f = s->unit->files; f; f = f->next, i++)
-		if (f == file)
-			return &s->scopes[i];
-	abort(); /* every file of the unit has a scope */
-}
-
-static const char *decl_kind_name(enum idl_decl_kind kind)
-{
-	switch (kind) {
-	case IDL_DECL_CONST:
-		return "constant";
-	case IDL_DECL_ENUM:
-		return "enum";
-	case IDL_DECL_STRUCT:
-		return "struct";
-	case IDL_DECL_TYPEDEF:
-		return "typedef";
-	}
-	return "declaration";
-}
-
-/*
- * A name used in the current file: its own declaration, or one of a file it
- * imports directly (imports are not transitive: a file names what it uses).
- * Reports a name two imports declare; NULL if not found or ambiguous.
- */
-static struct idl_decl *lookup(struct sema *s, const char *name, const struct idl_loc *loc)
-{
-	struct idl_decl *d = idl_symtab_get(scope_of(s, s->file), name), *found = NULL;
-	struct idl_import *from = NULL;
-
-	s->ambiguous = false;
-	if (d)
-		return d;
-	for (struct idl_import *imp = s->file->imports; imp; imp = imp->next) {
-		if (!imp->file)
-			continue;
-		d = idl_symtab_get(scope_of(s, imp->file), name);
-		if (!d || d == found)
-			continue;
-		if (found) {
-			idl_error(s->diag, loc,
-				  "'%s' is ambiguous: both %s and %s declare it; rename one of them",
-				  name, from->file->path, imp->file->path);
-			from->used = imp->used = true;
-			s->ambiguous = true;
-			return NULL;
-		}
-		found = d;
-		from = imp;
-	}
-	if (from)
-		from->used = true;
-	return found;
-}
-
-/* The names of declared types visible in the current file, for hints. */
-static size_t visible_type_names(struct sema *s, const char **names, size_t max)
-{
-	size_t n = 0;
-
-	for (const struct idl_decl *d = s->file->decls; d && n < max; d = d->next)
-		if (d->kind != IDL_DECL_CONST)
-			names[n++] = d->name;
-	for (const struct idl_import *imp = s->file->imports; imp; imp = imp->next)
-		for (const struct idl_decl *d = imp->file ? imp->file->decls : NULL;
-		     d && n < max; d = d->next)
-			if (d->kind != IDL_DECL_CONST)
-				names[n++] = d->name;
-	return n;
-}
 
 /* ---- constant values ---------------------------------------------------- */
 
@@ -325,7 +62,7 @@ static bool resolve_decl(struct sema *s, struct idl_decl *d);
 /* A constant an expression names, resolved. NULL after an error. */
 static struct idl_decl *expr_const(struct sema *s, const struct idl_expr *e)
 {
-	struct idl_decl *d = lookup(s, e->name, &e->loc);
+	struct idl_decl *d = sema_lookup(s, e->name, &e->loc);
 
 	if (!d) {
 		if (!s->ambiguous)
@@ -334,7 +71,7 @@ static struct idl_decl *expr_const(struct sema *s, const struct idl_expr *e)
 	}
 	if (d->kind != IDL_DECL_CONST) {
 		idl_error(s->diag, &e->loc, "'%s' is a %s, not a constant", e->name,
-			  decl_kind_name(d->kind));
+			  sema_decl_kind_name(d->kind));
 		return NULL;
 	}
 	return resolve_decl(s, d) ? d : NULL;
@@ -467,15 +204,8 @@ static size_t targ_count(const struct idl_type *t)
 
 static void unknown_type(struct sema *s, const struct idl_type *t)
 {
-	const char *cands[IDL_TYPE_BUFFER - IDL_TYPE_VOID + 1 + 64];
-	size_t n = 0;
-	const char *hint;
+	const char *hint = sema_type_hint(s, t->name);
 
-	/* the built-ins first: on a tie, closest() keeps the first */
-	for (int k = IDL_TYPE_VOID; k <= IDL_TYPE_BUFFER; k++)
-		cands[n++] = idl_type_kind_name((enum idl_type_kind)k);
-	n += visible_type_names(s, cands + n, 64);
-	hint = closest(t->name, cands, n);
 	if (hint)
 		idl_error(s->diag, &t->loc, "unknown type '%s'; did you mean '%s'?", t->name,
 			  hint);
@@ -515,7 +245,7 @@ static bool resolve_base(struct sema *s, struct idl_type *t, const char *name)
 	}
 	if (t->kind != IDL_TYPE_UNRESOLVED)
 		return true; /* a buffer's arguments name parameters: later */
-	d = lookup(s, t->name, &t->loc);
+	d = sema_lookup(s, t->name, &t->loc);
 	if (!d) {
 		if (!s->ambiguous)
 			unknown_type(s, t);
@@ -652,32 +382,6 @@ static bool resolve_type(struct sema *s, struct idl_type *t, const struct idl_ty
 
 /* ---- declarations -------------------------------------------------------- */
 
-static char *upper_dup(struct sema *s, const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = b ? strlen(b) : 0;
-	char *r = idl_arena_alloc(&s->unit->arena, la + lb + 2);
-
-	for (size_t i = 0; i < la; i++)
-		r[i] = (char)toupper((unsigned char)a[i]);
-	if (b) {
-		r[la] = '_';
-		for (size_t i = 0; i < lb; i++)
-			r[la + 1 + i] = (char)toupper((unsigned char)b[i]);
-	}
-	return r;
-}
-
-static char *join_dup(struct sema *s, const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *r = idl_arena_alloc(&s->unit->arena, la + lb + 2);
-
-	memcpy(r, a, la);
-	r[la] = '_';
-	memcpy(r + la + 1, b, lb);
-	return r;
-}
-
 static bool resolve_const(struct sema *s, struct idl_decl *d)
 {
 	return resolve_type(s, &d->type, NULL, USE_CONST, d->name) &&
@@ -698,9 +402,9 @@ static bool resolve_enum(struct sema *s, struct idl_decl *d)
 	for (struct idl_enumerator *e = d->enumerators; e; e = e->next) {
 		struct idl_enumerator *first;
 
-		if (!check_name(s, e->name, &e->loc, "an enum value", false)) {
+		if (!sema_check_name(s, e->name, &e->loc, "an enum value", false)) {
 			ok = false;
-		} else if ((first = idl_symtab_put(&names, upper_dup(s, e->name, NULL), e))) {
+		} else if ((first = idl_symtab_put(&names, sema_upper_dup(s, e->name, NULL), e))) {
 			idl_error(s->diag, &e->loc,
 				  "enum '%s' has '%s' twice (first at %d:%d; upper case is compared, as the C names are)",
 				  d->name, e->name, first->loc.first_line, first->loc.first_column);
@@ -746,7 +450,7 @@ static bool resolve_struct(struct sema *s, struct idl_decl *d)
 		return false;
 	}
 	for (struct idl_member *mb = d->members; mb; mb = mb->next) {
-		if (!check_name(s, mb->name, &mb->loc, "a struct member", true))
+		if (!sema_check_name(s, mb->name, &mb->loc, "a struct member", true))
 			ok = false;
 		for (const struct idl_member *o = d->members; o != mb; o = o->next) {
 			if (strcmp(o->name, mb->name) == 0) {
@@ -787,12 +491,12 @@ static bool resolve_decl(struct sema *s, struct idl_decl *d)
 				  d->name);
 		else
 			idl_error(s->diag, &d->loc, "%s '%s' is defined in terms of itself",
-				  decl_kind_name(d->kind), d->name);
+				  sema_decl_kind_name(d->kind), d->name);
 		return false;
 	}
 	if (s->depth >= IDL_NESTING_MAX) {
 		idl_error(s->diag, &d->loc, "%s '%s' nests types more than %d deep",
-			  decl_kind_name(d->kind), d->name, IDL_NESTING_MAX);
+			  sema_decl_kind_name(d->kind), d->name, IDL_NESTING_MAX);
 		d->state = 2;
 		return false;
 	}
@@ -822,12 +526,12 @@ static bool resolve_decl(struct sema *s, struct idl_decl *d)
 
 static void check_decls(struct sema *s, struct idl_file *file)
 {
-	struct idl_symtab *scope = scope_of(s, file);
+	struct idl_symtab *scope = sema_scope_of(s, file);
 
 	for (struct idl_decl *d = file->decls; d; d = d->next) {
 		struct idl_decl *first;
 
-		if (!check_name(s, d->name, &d->loc, "a declaration", false))
+		if (!sema_check_name(s, d->name, &d->loc, "a declaration", false))
 			continue;
 		if (idl_type_kind_of_name(d->name) != IDL_TYPE_UNRESOLVED)
 			continue; /* keywords: reported above */
@@ -837,8 +541,8 @@ static void check_decls(struct sema *s, struct idl_file *file)
 				  d->name, first->loc.first_line, first->loc.first_column);
 			continue;
 		}
-		d->cname = d->kind == IDL_DECL_CONST ? upper_dup(s, file->stem, d->name)
-						     : join_dup(s, file->stem, d->name);
+		d->cname = d->kind == IDL_DECL_CONST ? sema_upper_dup(s, file->stem, d->name)
+						     : sema_join_dup(s, file->stem, d->name);
 	}
 }
 
@@ -957,43 +661,10 @@ invalid:
 	t->kind = IDL_TYPE_INVALID;
 }
 
-/* Names the generated code derives from a parameter's name: NAME_size (the
- * size argument of an out or inout string), NAME_slot (the caller's arena
- * pointer of a buffer or string) and NAME_off (the args field of a
- * buffer). */
-static void check_derived_names(struct sema *s, struct idl_method *m)
-{
-	static const char *const suffixes[] = { "_size", "_slot", "_off" };
-
-	for (const struct idl_param *p = m->params; p; p = p->next) {
-		bool str = p->type.kind == IDL_TYPE_STRING;
-		bool str_out = str && p->dir != IDL_DIR_IN;
-		bool buf = p->type.kind == IDL_TYPE_BUFFER;
-		bool uses[3] = { str_out, str || buf, buf };
-		size_t n = strlen(p->name);
-
-		for (size_t k = 0; k < 3; k++) {
-			if (!uses[k])
-				continue;
-			for (const struct idl_param *q = m->params; q; q = q->next) {
-				if (strncmp(q->name, p->name, n) == 0 &&
-				    strcmp(q->name + n, suffixes[k]) == 0)
-					idl_error(s->diag, &q->loc,
-						  "parameter '%s' clashes with the name the generated code derives from '%s'; rename it",
-						  q->name, p->name);
-			}
-		}
-	}
-}
-
 static void check_params(struct sema *s, struct idl_method *m)
 {
 	for (struct idl_param *p = m->params; p; p = p->next) {
-		if (check_name(s, p->name, &p->loc, "a parameter", true) &&
-		    IN_LIST(p->name, generated_names))
-			idl_error(s->diag, &p->loc,
-				  "parameter name '%s' is used by the generated code; rename it (parameter names do not affect compatibility)",
-				  p->name);
+		sema_check_param_name(s, p);
 		for (const struct idl_param *q = m->params; q != p; q = q->next) {
 			if (strcmp(q->name, p->name) == 0) {
 				idl_error(s->diag, &p->loc,
@@ -1012,7 +683,7 @@ static void check_params(struct sema *s, struct idl_method *m)
 	for (struct idl_param *p = m->params; p; p = p->next)
 		if (p->type.kind == IDL_TYPE_BUFFER)
 			resolve_buffer(s, m, p);
-	check_derived_names(s, m);
+	sema_check_derived_names(s, m);
 }
 
 /* ---- methods and interfaces ---------------------------------------------- */
@@ -1032,12 +703,8 @@ static void check_method(struct sema *s, struct idl_iface *iface, struct idl_met
 {
 	struct idl_method *first;
 
-	if (check_name(s, m->name, &m->loc, "a method", true) &&
-	    IN_LIST(m->name, generated_method_names))
-		idl_error(s->diag, &m->loc,
-			  "method name '%s' collides with the generated %s_%s; rename the method",
-			  m->name, iface->name, m->name);
-	first = idl_symtab_put(names, upper_dup(s, m->name, NULL), m);
+	sema_check_method_name(s, iface, m);
+	first = idl_symtab_put(names, sema_upper_dup(s, m->name, NULL), m);
 	if (first && strcmp(first->name, m->name) == 0)
 		idl_error(s->diag, &m->loc,
 			  "duplicate method '%s' in interface '%s' (first at %d:%d)", m->name,
@@ -1119,11 +786,7 @@ static void check_iface(struct sema *s, struct idl_iface *iface, bool syntax_ok)
 {
 	struct idl_symtab names;
 
-	if (check_name(s, iface->name, &iface->loc, "an interface", true) &&
-	    strlen(iface->name) > IDL_IFACE_NAME_MAX)
-		idl_error(s->diag, &iface->loc,
-			  "interface name '%s' is %zu characters long; at most %u fit the registry",
-			  iface->name, strlen(iface->name), IDL_IFACE_NAME_MAX);
+	sema_check_iface_name(s, iface);
 	for (const struct idl_iface *o = s->file->ifaces; o != iface; o = o->next) {
 		if (strcmp(o->name, iface->name) == 0) {
 			idl_error(s->diag, &iface->loc,
@@ -1204,7 +867,7 @@ static const char *describe(struct sema *s, const char *fmt, ...)
 
 static void c_names_of_decl(struct sema *s, struct idl_symtab *names, const struct idl_decl *d)
 {
-	const char *what = describe(s, "%s '%s'", decl_kind_name(d->kind), d->name);
+	const char *what = describe(s, "%s '%s'", sema_decl_kind_name(d->kind), d->name);
 
 	switch (d->kind) {
 	case IDL_DECL_CONST:
@@ -1215,13 +878,13 @@ static void c_names_of_decl(struct sema *s, struct idl_symtab *names, const stru
 		break;
 	case IDL_DECL_STRUCT:
 		c_name_add(s, names, C_TAG, d->cname, &d->loc, what);
-		c_name_add(s, names, C_ORDINARY, join_dup(s, d->cname, "valid"), &d->loc, what);
+		c_name_add(s, names, C_ORDINARY, sema_join_dup(s, d->cname, "valid"), &d->loc, what);
 		break;
 	case IDL_DECL_ENUM:
 		c_name_add(s, names, C_TAG, d->cname, &d->loc, what);
-		c_name_add(s, names, C_ORDINARY, join_dup(s, d->cname, "valid"), &d->loc, what);
+		c_name_add(s, names, C_ORDINARY, sema_join_dup(s, d->cname, "valid"), &d->loc, what);
 		for (const struct idl_enumerator *e = d->enumerators; e; e = e->next)
-			c_name_add(s, names, C_ORDINARY, upper_dup(s, d->cname, e->name), &e->loc,
+			c_name_add(s, names, C_ORDINARY, sema_upper_dup(s, d->cname, e->name), &e->loc,
 				   describe(s, "enum value '%s.%s'", d->name, e->name));
 		break;
 	}
@@ -1234,30 +897,30 @@ static void c_names_of_iface(struct sema *s, struct idl_symtab *names,
 					   "method_names" };
 	static const char *const guards[] = { "COMMON_H", "CALLER_H", "CALLEE_H" };
 	const char *what = describe(s, "interface '%s'", iface->name);
-	const char *upper = upper_dup(s, iface->name, NULL);
+	const char *upper = sema_upper_dup(s, iface->name, NULL);
 
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		c_name_add(s, names, C_ORDINARY, join_dup(s, iface->name, fns[i]), &iface->loc,
+		c_name_add(s, names, C_ORDINARY, sema_join_dup(s, iface->name, fns[i]), &iface->loc,
 			   what);
 	for (size_t i = 0; i < sizeof(guards) / sizeof(guards[0]); i++)
-		c_name_add(s, names, C_ORDINARY, join_dup(s, upper, guards[i]), &iface->loc,
+		c_name_add(s, names, C_ORDINARY, sema_join_dup(s, upper, guards[i]), &iface->loc,
 			   what);
-	c_name_add(s, names, C_TAG, join_dup(s, iface->name, "ops"), &iface->loc, what);
-	c_name_add(s, names, C_TAG, join_dup(s, iface->name, "method"), &iface->loc, what);
+	c_name_add(s, names, C_TAG, sema_join_dup(s, iface->name, "ops"), &iface->loc, what);
+	c_name_add(s, names, C_TAG, sema_join_dup(s, iface->name, "method"), &iface->loc, what);
 	for (const struct idl_method *m = iface->methods; m; m = m->next) {
 		const char *mwhat = describe(s, "method '%s.%s'", iface->name, m->name);
-		const char *fn = join_dup(s, iface->name, m->name);
+		const char *fn = sema_join_dup(s, iface->name, m->name);
 
 		c_name_add(s, names, C_ORDINARY, fn, &m->loc, mwhat);
 		c_name_add(s, names, C_ORDINARY,
-			   join_dup(s, join_dup(s, iface->name, "serve"), m->name), &m->loc, mwhat);
+			   sema_join_dup(s, sema_join_dup(s, iface->name, "serve"), m->name), &m->loc, mwhat);
 		c_name_add(s, names, C_ORDINARY,
-			   upper_dup(s, join_dup(s, iface->name, "method"), m->name), &m->loc,
+			   sema_upper_dup(s, sema_join_dup(s, iface->name, "method"), m->name), &m->loc,
 			   mwhat);
 		if (m->args.size)
-			c_name_add(s, names, C_TAG, join_dup(s, fn, "args"), &m->loc, mwhat);
+			c_name_add(s, names, C_TAG, sema_join_dup(s, fn, "args"), &m->loc, mwhat);
 		if (m->results.size)
-			c_name_add(s, names, C_TAG, join_dup(s, fn, "results"), &m->loc, mwhat);
+			c_name_add(s, names, C_TAG, sema_join_dup(s, fn, "results"), &m->loc, mwhat);
 	}
 }
 
@@ -1276,7 +939,7 @@ static void check_c_names(struct sema *s)
 	for (const struct idl_file *f = s->unit->files; f; f = f->next) {
 		struct idl_loc loc = { .first_line = 1, .first_column = 1, .path = f->path };
 
-		c_name_add(s, &names, C_ORDINARY, upper_dup(s, f->stem, "TYPES_H"), &loc,
+		c_name_add(s, &names, C_ORDINARY, sema_upper_dup(s, f->stem, "TYPES_H"), &loc,
 			   describe(s, "file '%s'", f->path));
 		for (const struct idl_decl *d = f->decls; d; d = d->next)
 			if (d->cname)

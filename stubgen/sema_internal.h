@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the files of the semantic analysis share; the rest of the compiler
+ * sees sema.h. sema.c runs the phases over a unit, each file one job:
+ *
+ *   sema_names.c   naming rules, scopes and lookup, "did you mean" hints
+ *
+ * Every function reports what it finds through s->diag and goes on, so
+ * that one run reports every error.
+ */
+#ifndef IDL_SEMA_INTERNAL_H
+#define IDL_SEMA_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "sema.h"
+#include "symtab.h"
+
+/* One run of idl_sema(). */
+struct sema {
+	struct idl_unit *unit;
+	struct idl_diag *diag;
+	struct idl_file *file;     /* the file being checked: names are looked up from it */
+	struct idl_symtab *scopes; /* one per file of the unit, in order: its declarations */
+	size_t n_files;
+	bool ambiguous;            /* the last sema_lookup() reported an ambiguity */
+	int depth;                 /* declarations being resolved, nested */
+};
+
+/* ---- sema_names.c ------------------------------------------------------- */
+
+/* Can name become part of a C identifier? Reports why not. A bare name
+ * appears in C as written (methods, parameters, struct members); the
+ * others get their file's or interface's prefix. what: "a method"... */
+bool sema_check_name(struct sema *s, const char *name, const struct idl_loc *loc,
+		     const char *what, bool bare);
+/* sema_check_name() and the rules particular to each: the registry's
+ * length limit, the generated code's own functions and locals. */
+void sema_check_iface_name(struct sema *s, const struct idl_iface *iface);
+void sema_check_method_name(struct sema *s, const struct idl_iface *iface,
+			    const struct idl_method *m);
+void sema_check_param_name(struct sema *s, const struct idl_param *p);
+/* Parameters whose names clash with the ones the generated code derives
+ * from another's (NAME_size...); once the parameter types are resolved. */
+void sema_check_derived_names(struct sema *s, struct idl_method *m);
+
+/* A type name visible in s->file, or built in, close enough to name to be
+ * a typo of it; NULL if none is. */
+const char *sema_type_hint(struct sema *s, const char *name);
+
+/* The declarations of file, by name. */
+struct idl_symtab *sema_scope_of(const struct sema *s, const struct idl_file *file);
+/* "constant", "enum"...: for messages. */
+const char *sema_decl_kind_name(enum idl_decl_kind kind);
+/* A name used in s->file: declared there or in a file it imports. Reports
+ * an ambiguity (and sets s->ambiguous); NULL if not found or ambiguous. */
+struct idl_decl *sema_lookup(struct sema *s, const char *name, const struct idl_loc *loc);
+
+/* "A_B" from a and b, b NULL: "A"; and "a_b". In the unit's arena. */
+char *sema_upper_dup(struct sema *s, const char *a, const char *b);
+char *sema_join_dup(struct sema *s, const char *a, const char *b);
+
+#endif /* IDL_SEMA_INTERNAL_H */
