@@ -5,7 +5,6 @@
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -814,142 +813,6 @@ static void check_iface(struct sema *s, struct idl_iface *iface, bool syntax_ok)
 	idl_symtab_release(&names);
 }
 
-/* ---- C names ------------------------------------------------------------- */
-
-/* Where a generated C name comes from, for the message about a clash. */
-struct c_name {
-	const char *what;
-	struct idl_loc loc;
-};
-
-enum c_space {
-	C_TAG,      /* struct and enum tags */
-	C_ORDINARY, /* functions, objects, typedefs, enum constants, macros */
-};
-
-static void c_name_add(struct sema *s, struct idl_symtab *names, enum c_space space,
-		       const char *name, const struct idl_loc *loc, const char *what)
-{
-	struct c_name *n = idl_arena_alloc(&s->unit->arena, sizeof(*n)), *first;
-	size_t len = strlen(name);
-	char *key = idl_arena_alloc(&s->unit->arena, len + 2);
-
-	key[0] = space == C_TAG ? 'T' : 'O';
-	memcpy(key + 1, name, len);
-	n->what = what;
-	n->loc = *loc;
-	first = idl_symtab_put(names, key, n);
-	if (first)
-		idl_error(s->diag, loc,
-			  "the generated C name '%s' of %s collides with the one of %s (%s:%d:%d); rename one of them",
-			  name, what, first->what, first->loc.path, first->loc.first_line,
-			  first->loc.first_column);
-}
-
-__attribute__((format(printf, 2, 3)))
-static const char *describe(struct sema *s, const char *fmt, ...)
-{
-	va_list ap;
-	char *tmp, *r;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		fputs("vmrpc-stubgen: out of memory\n", stderr);
-		exit(1);
-	}
-	r = idl_arena_strndup(&s->unit->arena, tmp, (size_t)n);
-	free(tmp);
-	return r;
-}
-
-static void c_names_of_decl(struct sema *s, struct idl_symtab *names, const struct idl_decl *d)
-{
-	const char *what = describe(s, "%s '%s'", sema_decl_kind_name(d->kind), d->name);
-
-	switch (d->kind) {
-	case IDL_DECL_CONST:
-		c_name_add(s, names, C_ORDINARY, d->cname, &d->loc, what);
-		break;
-	case IDL_DECL_TYPEDEF:
-		c_name_add(s, names, C_ORDINARY, d->cname, &d->loc, what);
-		break;
-	case IDL_DECL_STRUCT:
-		c_name_add(s, names, C_TAG, d->cname, &d->loc, what);
-		c_name_add(s, names, C_ORDINARY, sema_join_dup(s, d->cname, "valid"), &d->loc, what);
-		break;
-	case IDL_DECL_ENUM:
-		c_name_add(s, names, C_TAG, d->cname, &d->loc, what);
-		c_name_add(s, names, C_ORDINARY, sema_join_dup(s, d->cname, "valid"), &d->loc, what);
-		for (const struct idl_enumerator *e = d->enumerators; e; e = e->next)
-			c_name_add(s, names, C_ORDINARY, sema_upper_dup(s, d->cname, e->name), &e->loc,
-				   describe(s, "enum value '%s.%s'", d->name, e->name));
-		break;
-	}
-}
-
-static void c_names_of_iface(struct sema *s, struct idl_symtab *names,
-			     const struct idl_iface *iface)
-{
-	static const char *const fns[] = { "bind", "dispatch", "service", "iface",
-					   "method_names" };
-	static const char *const guards[] = { "COMMON_H", "CALLER_H", "CALLEE_H" };
-	const char *what = describe(s, "interface '%s'", iface->name);
-	const char *upper = sema_upper_dup(s, iface->name, NULL);
-
-	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		c_name_add(s, names, C_ORDINARY, sema_join_dup(s, iface->name, fns[i]), &iface->loc,
-			   what);
-	for (size_t i = 0; i < sizeof(guards) / sizeof(guards[0]); i++)
-		c_name_add(s, names, C_ORDINARY, sema_join_dup(s, upper, guards[i]), &iface->loc,
-			   what);
-	c_name_add(s, names, C_TAG, sema_join_dup(s, iface->name, "ops"), &iface->loc, what);
-	c_name_add(s, names, C_TAG, sema_join_dup(s, iface->name, "method"), &iface->loc, what);
-	for (const struct idl_method *m = iface->methods; m; m = m->next) {
-		const char *mwhat = describe(s, "method '%s.%s'", iface->name, m->name);
-		const char *fn = sema_join_dup(s, iface->name, m->name);
-
-		c_name_add(s, names, C_ORDINARY, fn, &m->loc, mwhat);
-		c_name_add(s, names, C_ORDINARY,
-			   sema_join_dup(s, sema_join_dup(s, iface->name, "serve"), m->name), &m->loc, mwhat);
-		c_name_add(s, names, C_ORDINARY,
-			   sema_upper_dup(s, sema_join_dup(s, iface->name, "method"), m->name), &m->loc,
-			   mwhat);
-		if (m->args.size)
-			c_name_add(s, names, C_TAG, sema_join_dup(s, fn, "args"), &m->loc, mwhat);
-		if (m->results.size)
-			c_name_add(s, names, C_TAG, sema_join_dup(s, fn, "results"), &m->loc, mwhat);
-	}
-}
-
-/*
- * Every name the generated C declares, across the unit: a program includes
- * the headers of a file and of the files it imports together, and links
- * the stubs of several interfaces. Interface 'a' with method 'b_bind' and
- * interface 'a_b' both want a_b_bind(); a struct 'open_args' in hostcalls.idl
- * and the args of method hostcalls.open both want struct hostcalls_open_args.
- */
-static void check_c_names(struct sema *s)
-{
-	struct idl_symtab names;
-
-	idl_symtab_init(&names);
-	for (const struct idl_file *f = s->unit->files; f; f = f->next) {
-		struct idl_loc loc = { .first_line = 1, .first_column = 1, .path = f->path };
-
-		c_name_add(s, &names, C_ORDINARY, sema_upper_dup(s, f->stem, "TYPES_H"), &loc,
-			   describe(s, "file '%s'", f->path));
-		for (const struct idl_decl *d = f->decls; d; d = d->next)
-			if (d->cname)
-				c_names_of_decl(s, &names, d);
-		for (const struct idl_iface *iface = f->ifaces; iface; iface = iface->next)
-			c_names_of_iface(s, &names, iface);
-	}
-	idl_symtab_release(&names);
-}
-
 /* ---- the phase ------------------------------------------------------------- */
 
 static void check_file(struct sema *s, struct idl_file *file, bool syntax_ok)
@@ -998,7 +861,7 @@ int idl_sema(struct idl_unit *unit, struct idl_diag *diag)
 	for (struct idl_file *f = unit->files; f; f = f->next)
 		check_file(&s, f, syntax_ok);
 	if (idl_diag_errors(diag) == errors_before)
-		check_c_names(&s);
+		sema_check_c_names(&s);
 	for (i = 0; i < s.n_files; i++)
 		idl_symtab_release(&s.scopes[i]);
 	free(s.scopes);

@@ -4,6 +4,7 @@
  * sees sema.h. sema.c runs the phases over a unit, each file one job:
  *
  *   sema_names.c   naming rules, scopes and lookup, "did you mean" hints
+ *   sema_cnames.c  the generated C names, checked for collisions
  *
  * Every function reports what it finds through s->diag and goes on, so
  * that one run reports every error.
@@ -62,5 +63,11 @@ struct idl_decl *sema_lookup(struct sema *s, const char *name, const struct idl_
 /* "A_B" from a and b, b NULL: "A"; and "a_b". In the unit's arena. */
 char *sema_upper_dup(struct sema *s, const char *a, const char *b);
 char *sema_join_dup(struct sema *s, const char *a, const char *b);
+
+/* ---- sema_cnames.c ------------------------------------------------------ */
+
+/* Reports every C name the generated code of the unit would declare twice.
+ * Only on a unit without errors: the names depend on resolved layouts. */
+void sema_check_c_names(struct sema *s);
 
 #endif /* IDL_SEMA_INTERNAL_H */
