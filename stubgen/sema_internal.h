@@ -4,6 +4,7 @@
  * sees sema.h. sema.c runs the phases over a unit, each file one job:
  *
  *   sema_names.c   naming rules, scopes and lookup, "did you mean" hints
+ *   sema_const.c   constant expressions: evaluation and range checks
  *   sema_cnames.c  the generated C names, checked for collisions
  *
  * Every function reports what it finds through s->diag and goes on, so
@@ -14,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ast.h"
 #include "diag.h"
@@ -31,7 +33,7 @@ struct sema {
 	int depth;                 /* declarations being resolved, nested */
 };
 
-/* ---- sema_names.c ------------------------------------------------------- */
+/* ---- names: sema_names.c ------------------------------------------------- */
 
 /* Can name become part of a C identifier? Reports why not. A bare name
  * appears in C as written (methods, parameters, struct members); the
@@ -64,7 +66,25 @@ struct idl_decl *sema_lookup(struct sema *s, const char *name, const struct idl_
 char *sema_upper_dup(struct sema *s, const char *a, const char *b);
 char *sema_join_dup(struct sema *s, const char *a, const char *b);
 
-/* ---- sema_cnames.c ------------------------------------------------------ */
+/* ---- constants: sema_const.c --------------------------------------------- */
+
+/* The value of e as a kind (bool, an integer, float or double), range
+ * checked. */
+bool sema_eval_expr(struct sema *s, const struct idl_expr *e, enum idl_type_kind kind,
+		    struct idl_value *ret);
+/* A count or bound, written as a number or an integer constant's name:
+ * 1..max. what: "array size"... */
+bool sema_eval_count(struct sema *s, const struct idl_type_arg *a, uint64_t max,
+		     const char *what, uint32_t *ret);
+
+/* ---- declarations -------------------------------------------------------- */
+
+/* Resolves d once (a constant's value, a type's layout...), in the file
+ * that declares it, and reports a cycle; true if it resolved without
+ * error. */
+bool sema_resolve_decl(struct sema *s, struct idl_decl *d);
+
+/* ---- generated C names: sema_cnames.c ------------------------------------ */
 
 /* Reports every C name the generated code of the unit would declare twice.
  * Only on a unit without errors: the names depend on resolved layouts. */
