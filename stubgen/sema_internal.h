@@ -5,6 +5,7 @@
  *
  *   sema_names.c   naming rules, scopes and lookup, "did you mean" hints
  *   sema_const.c   constant expressions: evaluation and range checks
+ *   sema_types.c   type references: built-ins, declared types, arrays, uses
  *   sema_cnames.c  the generated C names, checked for collisions
  *
  * Every function reports what it finds through s->diag and goes on, so
@@ -21,6 +22,11 @@
 #include "diag.h"
 #include "sema.h"
 #include "symtab.h"
+
+/* Arrays: at most this many elements, and no value laid out inline may pass
+ * IDL_INLINE_MAX bytes, which keeps every size computation in 32 bits. */
+#define IDL_ARRAY_COUNT_MAX (1u << 20)
+#define IDL_INLINE_MAX (1u << 24)
 
 /* One run of idl_sema(). */
 struct sema {
@@ -76,6 +82,25 @@ bool sema_eval_expr(struct sema *s, const struct idl_expr *e, enum idl_type_kind
  * 1..max. what: "array size"... */
 bool sema_eval_count(struct sema *s, const struct idl_type_arg *a, uint64_t max,
 		     const char *what, uint32_t *ret);
+
+/* ---- types: sema_types.c ------------------------------------------------- */
+
+/* Where a type is used: what it may be there. */
+enum sema_use {
+	SEMA_USE_PARAM,
+	SEMA_USE_MEMBER,
+	SEMA_USE_TYPEDEF,
+	SEMA_USE_CONST,
+	SEMA_USE_RETURN,
+};
+
+/* Resolves t, an array of dim elements if dim is not NULL, as used for
+ * name (a parameter's, a member's...); marks it IDL_TYPE_INVALID after an
+ * error. */
+bool sema_resolve_type(struct sema *s, struct idl_type *t, const struct idl_type_arg *dim,
+		       enum sema_use use, const char *name);
+/* The number of arguments written between t's angle brackets. */
+size_t sema_targ_count(const struct idl_type *t);
 
 /* ---- declarations -------------------------------------------------------- */
 
