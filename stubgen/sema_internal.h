@@ -6,6 +6,7 @@
  *   sema_names.c   naming rules, scopes and lookup, "did you mean" hints
  *   sema_const.c   constant expressions: evaluation and range checks
  *   sema_types.c   type references: built-ins, declared types, arrays, uses
+ *   sema_decls.c   declarations: scopes, C names, resolution, layouts
  *   sema_cnames.c  the generated C names, checked for collisions
  *
  * Every function reports what it finds through s->diag and goes on, so
@@ -102,8 +103,13 @@ bool sema_resolve_type(struct sema *s, struct idl_type *t, const struct idl_type
 /* The number of arguments written between t's angle brackets. */
 size_t sema_targ_count(const struct idl_type *t);
 
-/* ---- declarations -------------------------------------------------------- */
+/* ---- declarations: sema_decls.c ------------------------------------------ */
 
+/* Enters file's declarations in its scope, each with its C name; reports
+ * bad and duplicate names. Runs on every file before any is resolved. */
+void sema_declare_decls(struct sema *s, struct idl_file *file);
+/* Resolves every declaration of file that sema_declare_decls() took. */
+void sema_resolve_decls(struct sema *s, struct idl_file *file);
 /* Resolves d once (a constant's value, a type's layout...), in the file
  * that declares it, and reports a cycle; true if it resolved without
  * error. */
