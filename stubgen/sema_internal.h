@@ -7,6 +7,7 @@
  *   sema_const.c   constant expressions: evaluation and range checks
  *   sema_types.c   type references: built-ins, declared types, arrays, uses
  *   sema_decls.c   declarations: scopes, C names, resolution, layouts
+ *   sema_iface.c   interfaces: methods, parameters, buffers, layouts, ids
  *   sema_cnames.c  the generated C names, checked for collisions
  *
  * Every function reports what it finds through s->diag and goes on, so
@@ -114,6 +115,13 @@ void sema_resolve_decls(struct sema *s, struct idl_file *file);
  * that declares it, and reports a cycle; true if it resolved without
  * error. */
 bool sema_resolve_decl(struct sema *s, struct idl_decl *d);
+
+/* ---- interfaces: sema_iface.c -------------------------------------------- */
+
+/* Checks iface, a declaration of s->file, and everything in it; assigns
+ * the method ids and lays out each method's args and results. syntax_ok:
+ * the file parsed without error (else an empty interface is no news). */
+void sema_check_iface(struct sema *s, struct idl_iface *iface, bool syntax_ok);
 
 /* ---- generated C names: sema_cnames.c ------------------------------------ */
 
