@@ -181,19 +181,11 @@ void emit_list_release(struct emit_list *list)
 void emit_list_add(struct emit_list *list, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	idl_buf_vprintf(&list->text, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		fputs("vmrpc-stubgen: out of memory\n", stderr);
-		exit(1);
-	}
-	idl_buf_put(&list->text, s, (size_t)n);
 	idl_buf_putc(&list->text, '\n');
-	free(s);
 }
 
 void emit_declarator(struct idl_buf *out, const struct idl_type *t, const char *declarator)

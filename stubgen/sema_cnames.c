@@ -13,8 +13,6 @@
 #include "sema_internal.h"
 
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Where a generated C name comes from, for the message about a clash. */
@@ -50,19 +48,16 @@ static void c_name_add(struct sema *s, struct idl_symtab *names, enum c_space sp
 __attribute__((format(printf, 2, 3)))
 static const char *describe(struct sema *s, const char *fmt, ...)
 {
+	struct idl_buf text;
 	va_list ap;
-	char *tmp, *r;
-	int n;
+	const char *r;
 
+	idl_buf_init(&text);
 	va_start(ap, fmt);
-	n = vasprintf(&tmp, fmt, ap);
+	idl_buf_vprintf(&text, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		fputs("vmrpc-stubgen: out of memory\n", stderr);
-		exit(1);
-	}
-	r = idl_arena_strndup(&s->unit->arena, tmp, (size_t)n);
-	free(tmp);
+	r = idl_arena_strndup(&s->unit->arena, idl_buf_str(&text), text.len);
+	idl_buf_release(&text);
 	return r;
 }
 
