@@ -1,25 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The canonical text of a resolved interface and the hash over it, the
- * signature a caller and a callee compare when they bind (docs/idl.md,
- * "Signature hash"). Sema's last step: it only reads the resolved tree, so
- * it runs once every check has passed, and reports nothing.
+ * The canonical text of a resolved interface, which its signature hash is
+ * taken over: the signature a caller and a callee compare when they bind
+ * (docs/idl.md, "Signature hash"). Sema's last step: it only reads the
+ * resolved tree, so it runs once every check has passed, and reports
+ * nothing.
  */
 #include "sema.h"
 
 #include <inttypes.h>
-
-uint64_t idl_fnv1a64(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 /* A type as the hash sees it: structure, not names. Typedefs are
  * transparent, enums and structs are spelled out with their members'
