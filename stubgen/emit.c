@@ -120,6 +120,14 @@ void emit_upper(struct idl_buf *out, const char *name)
 		idl_buf_putc(out, (char)toupper((unsigned char)*p));
 }
 
+void emit_method_id(struct idl_buf *out, const struct idl_iface *iface,
+		    const struct idl_method *m)
+{
+	emit_upper(out, iface->name);
+	idl_buf_puts(out, "_METHOD_");
+	emit_upper(out, m->name);
+}
+
 const char *emit_ctype(enum idl_type_kind kind)
 {
 	switch (kind) {

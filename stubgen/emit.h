@@ -61,6 +61,9 @@ void emit_doc(struct idl_buf *out, const char *doc, int indent);
 
 /* name in upper case. */
 void emit_upper(struct idl_buf *out, const char *name);
+/* The C name of a method's id: <IFACE>_METHOD_<METHOD>. */
+void emit_method_id(struct idl_buf *out, const struct idl_iface *iface,
+		    const struct idl_method *m);
 
 /* The C type of a built-in scalar: "int32_t", "bool", "double". */
 const char *emit_ctype(enum idl_type_kind kind);

@@ -320,9 +320,7 @@ static void emit_callee_c(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 	idl_buf_puts(out, "\tswitch (call->method) {\n");
 	for (const struct idl_method *m = iface->methods; m; m = m->next) {
 		idl_buf_puts(out, "\tcase ");
-		emit_upper(out, name);
-		idl_buf_puts(out, "_METHOD_");
-		emit_upper(out, m->name);
+		emit_method_id(out, iface, m);
 		idl_buf_printf(out, ":\n\t\treturn %s_serve_%s(ops, ctx, call);\n", name,
 			       m->name);
 	}

@@ -262,14 +262,6 @@ static void emit_unmarshal(const struct idl_method *m, struct idl_buf *out)
 	}
 }
 
-static void emit_method_id(const struct idl_emit_ctx *ctx, const struct idl_method *m,
-			   struct idl_buf *out)
-{
-	emit_upper(out, ctx->iface->name);
-	idl_buf_puts(out, "_METHOD_");
-	emit_upper(out, m->name);
-}
-
 static void emit_stub(const struct idl_emit_ctx *ctx, const struct idl_method *m,
 		      struct idl_buf *out)
 {
@@ -285,12 +277,12 @@ static void emit_stub(const struct idl_emit_ctx *ctx, const struct idl_method *m
 		emit_marshal(m, out);
 	if (m->oneway) {
 		idl_buf_puts(out, "\treturn vmrpc_outcall_send(&call, ");
-		emit_method_id(ctx, m, out);
+		emit_method_id(out, ctx->iface, m);
 		idl_buf_printf(out, ", %s);\n}\n", args_len);
 		return;
 	}
 	idl_buf_puts(out, "\tret = vmrpc_outcall_invoke(&call, ");
-	emit_method_id(ctx, m, out);
+	emit_method_id(out, ctx->iface, m);
 	idl_buf_printf(out, ", %s);\n", args_len);
 	emit_status_check(m, out);
 	emit_unmarshal(m, out);
