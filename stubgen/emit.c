@@ -362,6 +362,27 @@ void emit_wrapped(struct idl_buf *out, int indent, const char *head,
 	idl_buf_putc(out, '\n');
 }
 
+void emit_signature(struct idl_buf *out, int indent, const struct idl_method *m,
+		    const char *first, const char *tail, const char *fmt, ...)
+{
+	struct emit_list params;
+	struct idl_buf head;
+	va_list ap;
+
+	emit_list_init(&params);
+	idl_buf_init(&head);
+	emit_list_add(&params, "%s", first);
+	emit_params(&params, m);
+	idl_buf_printf(&head, "%s ", emit_ret_ctype(m));
+	va_start(ap, fmt);
+	idl_buf_vprintf(&head, fmt, ap);
+	va_end(ap);
+	idl_buf_putc(&head, '(');
+	emit_wrapped(out, indent, idl_buf_str(&head), &params, tail);
+	idl_buf_release(&head);
+	emit_list_release(&params);
+}
+
 /* ---- output files ---------------------------------------------------------- */
 
 static bool file_has(const char *path, const struct idl_buf *content)

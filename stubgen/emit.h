@@ -115,6 +115,13 @@ void emit_params(struct emit_list *list, const struct idl_method *m);
 void emit_wrapped(struct idl_buf *out, int indent, const char *head,
 		  const struct emit_list *items, const char *tail);
 
+/* A method's C function head, wrapped as emit_wrapped() does: "RET
+ * DECLARATOR(first, " and emit_params()'s parameters, then tail. fmt makes
+ * the declarator: the function's name, or "(*name)" for an ops member. */
+__attribute__((format(printf, 6, 7)))
+void emit_signature(struct idl_buf *out, int indent, const struct idl_method *m,
+		    const char *first, const char *tail, const char *fmt, ...);
+
 void emit_tabs(struct idl_buf *out, int n);
 
 #endif /* IDL_EMIT_H */

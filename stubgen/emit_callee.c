@@ -16,18 +16,8 @@
 
 static void emit_ops_member(const struct idl_method *m, struct idl_buf *out)
 {
-	struct emit_list params;
-	struct idl_buf head;
-
-	emit_list_init(&params);
-	idl_buf_init(&head);
-	emit_list_add(&params, "void *ctx");
-	emit_params(&params, m);
-	idl_buf_printf(&head, "%s (*%s)(", emit_ret_ctype(m), m->name);
 	emit_doc(out, m->doc, 1);
-	emit_wrapped(out, 1, idl_buf_str(&head), &params, ");");
-	idl_buf_release(&head);
-	emit_list_release(&params);
+	emit_signature(out, 1, m, "void *ctx", ");", "(*%s)", m->name);
 }
 
 static void emit_callee_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)

@@ -17,17 +17,8 @@
 static void emit_prototype(const struct idl_emit_ctx *ctx, const struct idl_method *m,
 			   const char *tail, struct idl_buf *out)
 {
-	struct emit_list params;
-	struct idl_buf head;
-
-	emit_list_init(&params);
-	idl_buf_init(&head);
-	emit_list_add(&params, "const struct vmrpc_binding *binding");
-	emit_params(&params, m);
-	idl_buf_printf(&head, "%s %s_%s(", emit_ret_ctype(m), ctx->iface->name, m->name);
-	emit_wrapped(out, 0, idl_buf_str(&head), &params, tail);
-	idl_buf_release(&head);
-	emit_list_release(&params);
+	emit_signature(out, 0, m, "const struct vmrpc_binding *binding", tail, "%s_%s",
+		       ctx->iface->name, m->name);
 }
 
 static void emit_caller_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)
