@@ -77,7 +77,8 @@ bool sema_eval_expr(struct sema *s, const struct idl_expr *e, enum idl_type_kind
 			return false;
 	}
 	if (kind == IDL_TYPE_BOOL) {
-		if (e->kind == IDL_EXPR_BOOL || (c && c->value.kind == IDL_TYPE_BOOL && !e->negative)) {
+		if (e->kind == IDL_EXPR_BOOL ||
+		    (c && c->value.kind == IDL_TYPE_BOOL && !e->negative)) {
 			v.bits = c ? c->value.bits : e->boolean;
 			*ret = v;
 			return true;
@@ -92,7 +93,8 @@ bool sema_eval_expr(struct sema *s, const struct idl_expr *e, enum idl_type_kind
 			v.fnumber = (double)e->number;
 			if (e->negative)
 				v.fnumber = -v.fnumber;
-		} else if (c && (c->value.kind == IDL_TYPE_FLOAT || c->value.kind == IDL_TYPE_DOUBLE)) {
+		} else if (c && (c->value.kind == IDL_TYPE_FLOAT ||
+				 c->value.kind == IDL_TYPE_DOUBLE)) {
 			v.fnumber = e->negative ? -c->value.fnumber : c->value.fnumber;
 		} else if (c && idl_type_is_integer(c->value.kind)) {
 			struct num cn = num_of_value(&c->value);

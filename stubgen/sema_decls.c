@@ -89,7 +89,8 @@ static bool resolve_struct(struct sema *s, struct idl_decl *d)
 			if (strcmp(o->name, mb->name) == 0) {
 				idl_error(s->diag, &mb->loc,
 					  "duplicate member '%s' in struct '%s' (first at %d:%d)",
-					  mb->name, d->name, o->loc.first_line, o->loc.first_column);
+					  mb->name, d->name, o->loc.first_line,
+					  o->loc.first_column);
 				ok = false;
 				break;
 			}

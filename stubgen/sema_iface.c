@@ -235,7 +235,8 @@ static void assign_ids(struct sema *s, struct idl_iface *iface)
 		if (first) {
 			idl_error(s->diag, m->has_id ? &m->id_loc : &m->loc,
 				  "duplicate method id %u: '%s' has it too (%d:%d); give each method its own id",
-				  m->id, first->name, first->loc.first_line, first->loc.first_column);
+				  m->id, first->name, first->loc.first_line,
+				  first->loc.first_column);
 			continue;
 		}
 		by_id[m->id] = m;

@@ -9,6 +9,7 @@
  *   sema_decls.c   declarations: scopes, C names, resolution, layouts
  *   sema_iface.c   interfaces: methods, parameters, buffers, layouts, ids
  *   sema_cnames.c  the generated C names, checked for collisions
+ *   canonical.c    the canonical text behind the signature hash (sema.h)
  *
  * Every function reports what it finds through s->diag and goes on, so
  * that one run reports every error.
@@ -35,7 +36,7 @@ struct sema {
 	struct idl_unit *unit;
 	struct idl_diag *diag;
 	struct idl_file *file;     /* the file being checked: names are looked up from it */
-	struct idl_symtab *scopes; /* one per file of the unit, in order: its declarations */
+	struct idl_symtab *scopes; /* one per file of the unit, in order: its decls by name */
 	size_t n_files;
 	bool ambiguous;            /* the last sema_lookup() reported an ambiguity */
 	int depth;                 /* declarations being resolved, nested */
@@ -56,7 +57,7 @@ void sema_check_method_name(struct sema *s, const struct idl_iface *iface,
 void sema_check_param_name(struct sema *s, const struct idl_param *p);
 /* Parameters whose names clash with the ones the generated code derives
  * from another's (NAME_size...); once the parameter types are resolved. */
-void sema_check_derived_names(struct sema *s, struct idl_method *m);
+void sema_check_derived_names(struct sema *s, const struct idl_method *m);
 
 /* A type name visible in s->file, or built in, close enough to name to be
  * a typo of it; NULL if none is. */

@@ -164,7 +164,7 @@ void sema_check_param_name(struct sema *s, const struct idl_param *p)
  * size argument of an out or inout string), NAME_slot (the caller's arena
  * pointer of a buffer or string) and NAME_off (the args field of a
  * buffer). */
-void sema_check_derived_names(struct sema *s, struct idl_method *m)
+void sema_check_derived_names(struct sema *s, const struct idl_method *m)
 {
 	static const char *const suffixes[] = { "_size", "_slot", "_off" };
 
