@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Type references: what a type as written (a built-in, with its bound, or
- * a declared name, with an array dimension) stands for, and whether it may
+ * Type references: what a type as written stands for (a built-in with its
+ * bound, or a declared type; either one as an array), and whether it may
  * stand where it is used. A buffer's arguments name parameters, so they
  * are left to the interface checks, once every parameter is resolved.
  */
