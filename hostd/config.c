@@ -191,9 +191,9 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 
 	if (!strcmp(key, "transport")) {
 		if (!strcmp(v, "ivshmem-doorbell"))
-			vm->transport = SERVER_IVSHMEM_DOORBELL;
+			vm->transport = VMRPC_TRANSPORT_IVSHMEM_DOORBELL;
 		else if (!strcmp(v, "ivshmem-plain"))
-			vm->transport = SERVER_IVSHMEM_PLAIN;
+			vm->transport = VMRPC_TRANSPORT_IVSHMEM_PLAIN;
 		else
 			return config_error(p, "transport: '%s' is neither ivshmem-doorbell nor "
 					    "ivshmem-plain", v);
@@ -298,7 +298,7 @@ static int config_section(struct config_parser *p, struct config *cfg, char *lin
 		return config_error(p, "more than %d VMs", CONFIG_VMS_MAX);
 	vm = &cfg->vm[cfg->n_vms++];
 	*vm = (struct server_opts){
-		.transport = SERVER_IVSHMEM_DOORBELL,
+		.transport = VMRPC_TRANSPORT_IVSHMEM_DOORBELL,
 		.limits = { .nofile = 1024 },
 	};
 	vm->name = strdup(name);
@@ -312,19 +312,19 @@ static int config_check_vm(struct config_parser *p, struct config *cfg, size_t i
 	uint32_t cs = vm->chan_size ? vm->chan_size : CONFIG_DEFAULT_CHAN_SIZE;
 	uint64_t fit;
 
-	if (!vm->shm_path && vm->transport == SERVER_IVSHMEM_PLAIN)
+	if (!vm->shm_path && vm->transport == VMRPC_TRANSPORT_IVSHMEM_PLAIN)
 		return config_error(p, "VM '%s': shm-file is missing (transport ivshmem-plain)",
 				    vm->name);
-	if (vm->shm_path && vm->transport == SERVER_IVSHMEM_DOORBELL)
+	if (vm->shm_path && vm->transport == VMRPC_TRANSPORT_IVSHMEM_DOORBELL)
 		return config_error(p, "VM '%s': shm-file is only for transport ivshmem-plain "
 				    "(an ivshmem-doorbell VM's region is a sealed memfd QEMU "
 				    "receives on its socket)", vm->name);
 	if (!vm->shm_size)
 		return config_error(p, "VM '%s': shm-size is missing", vm->name);
-	if (vm->transport == SERVER_IVSHMEM_DOORBELL && !vm->socket_path)
+	if (vm->transport == VMRPC_TRANSPORT_IVSHMEM_DOORBELL && !vm->socket_path)
 		return config_error(p, "VM '%s': socket is missing (transport ivshmem-doorbell)",
 				    vm->name);
-	if (vm->transport == SERVER_IVSHMEM_PLAIN && vm->socket_path)
+	if (vm->transport == VMRPC_TRANSPORT_IVSHMEM_PLAIN && vm->socket_path)
 		return config_error(p, "VM '%s': socket is only for transport ivshmem-doorbell",
 				    vm->name);
 	fit = vm->shm_size > VMRPC_HDR_SIZE ? (vm->shm_size - VMRPC_HDR_SIZE) / cs : 0;
