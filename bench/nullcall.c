@@ -24,7 +24,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +43,7 @@
 #include "bench_util.h"
 #include "benchnull_callee.h"
 #include "benchnull_caller.h"
+#include "standin.h"
 #include "vmrpc/stub.h"
 #include "vmrpc_private.h"
 
@@ -131,7 +131,7 @@ static void nc_close_fd(int *fd)
 /* ---- vmrpc ------------------------------------------------------------- */
 
 /* Spin budget for both sides; NC_SPIN_DEFAULT keeps libvmrpc's own. */
-#define NC_SPIN_DEFAULT UINT32_MAX
+#define NC_SPIN_DEFAULT STANDIN_SPIN_DEFAULT
 
 /* The region the vmrpc-hostd case serves, beside the others' "bench". */
 #define NC_HOSTD_REGION "benchd"
@@ -172,58 +172,16 @@ static int nc_vmrpc_host_main(void *arg)
 {
 	struct nc_case *k = arg;
 	struct nc_vmrpc *v = k->priv;
-	struct vmrpc_region *r = nc_host.region;
-	struct pollfd pfd = { .fd = nc_host.bell_fd, .events = POLLIN };
 	const struct vmrpc_service svc = benchnull_service(&nc_null_ops, k->report);
-	struct vmrpc_doorbell bell;
 	struct vmrpc_callee *callee;
-	uint32_t idx;
 	int err;
 
-	for (;;) {
-		int n = poll(&pfd, 1, 10000);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			fprintf(stderr, "%s host: poll: %s\n", k->key, strerror(-err));
-			return err;
-		}
-		if (n == 0) {
-			fprintf(stderr, "%s host: no attach doorbell within 10 s\n", k->key);
-			return -ETIMEDOUT;
-		}
-		err = vmrpc_hostd_doorbell_recv(nc_host.bell_fd, &bell);
-		if (err == -EAGAIN)
-			continue;
-		if (err < 0) {
-			fprintf(stderr, "%s host: vmrpc_hostd_doorbell_recv: %s\n", k->key,
-				vmrpc_strerror(err));
-			return err;
-		}
-		if (bell.msg.op == VMRPC_DOORBELL_ATTACH)
-			break;
-	}
-	/* The checks hostd makes before it attaches. */
-	idx = bell.msg.chan_index;
-	if (vmrpc_hostd_claim_check(r, &bell) < 0) {
-		fprintf(stderr, "%s host: bad attach doorbell for channel %u\n", k->key, idx);
-		return -EPROTO;
-	}
-	err = vmrpc_hostd_chan_attach(r, idx, getpid());
+	err = standin_chan_accept(nc_host.region, nc_host.bell_fd, 10000, v->spin_ns, &callee);
 	if (err < 0) {
-		fprintf(stderr, "%s host: vmrpc_hostd_chan_attach: %s\n", k->key,
-			vmrpc_strerror(err));
+		fprintf(stderr, "%s host: no channel attached: %s\n", k->key,
+			err == -ETIMEDOUT ? "no attach doorbell within 10 s" : vmrpc_strerror(err));
 		return err;
 	}
-	err = vmrpc_callee_open(r, idx, &callee);
-	if (err < 0) {
-		fprintf(stderr, "%s host: vmrpc_callee_open: %s\n", k->key, vmrpc_strerror(err));
-		return err;
-	}
-	if (v->spin_ns != NC_SPIN_DEFAULT)
-		vmrpc_callee_set_spin(callee, v->spin_ns);
 	/* Serves until the parent's SIGTERM ends the process. */
 	err = vmrpc_callee_serve(callee, &svc, 1);
 	fprintf(stderr, "%s host: vmrpc_callee_serve returned: %s\n", k->key,
@@ -240,27 +198,20 @@ static int nc_vmrpc_host_setup(struct nc_vmrpc_host *h)
 	int err;
 
 	snprintf(h->dir, sizeof(h->dir), "%s/vmrpc-bench.XXXXXX", base);
-	if (!mkdtemp(h->dir)) {
-		err = -errno;
-		fprintf(stderr, PROG ": mkdtemp %s: %s\n", h->dir, strerror(-err));
+	err = standin_runtime_dir_create(h->dir);
+	if (err < 0) {
+		fprintf(stderr, PROG ": runtime directory %s: %s\n", h->dir, strerror(-err));
 		h->dir[0] = '\0';
 		return err;
 	}
-	if (setenv("VMRPC_RUNTIME_DIR", h->dir, 1) < 0)
-		return -errno;
-	err = vmrpc_hostd_region_create("bench", &opts, &h->region);
+	err = standin_region_create("bench", &opts, &h->region, &h->bell_fd);
 	if (err < 0) {
-		fprintf(stderr, PROG ": vmrpc_hostd_region_create: %s\n", vmrpc_strerror(err));
+		fprintf(stderr, PROG ": stand-in region: %s\n", vmrpc_strerror(err));
 		return err;
 	}
 	err = vmrpc_hostd_region_publish(h->region, ifaces, 1);
 	if (err < 0) {
 		fprintf(stderr, PROG ": vmrpc_hostd_region_publish: %s\n", vmrpc_strerror(err));
-		return err;
-	}
-	err = vmrpc_hostd_doorbell_listen(h->region, &h->bell_fd);
-	if (err < 0) {
-		fprintf(stderr, PROG ": vmrpc_hostd_doorbell_listen: %s\n", vmrpc_strerror(err));
 		return err;
 	}
 	h->ready = 1;
@@ -269,23 +220,13 @@ static int nc_vmrpc_host_setup(struct nc_vmrpc_host *h)
 
 static void nc_vmrpc_host_teardown(struct nc_vmrpc_host *h)
 {
-	char path[PATH_MAX];
-
 	nc_close_fd(&h->bell_fd);
 	vmrpc_region_close(h->region);
 	h->region = NULL;
 	h->ready = 0;
 	if (!h->dir[0])
 		return;
-	if (vmrpc_region_path("bench", ".sock", path, sizeof(path)) == 0)
-		unlink(path);
-	if (vmrpc_region_path("bench", ".region", path, sizeof(path)) == 0)
-		unlink(path);
-	if (vmrpc_region_path(NC_HOSTD_REGION, ".region", path, sizeof(path)) == 0)
-		unlink(path);
-	snprintf(path, sizeof(path), "%s/hostd.log", h->dir);
-	unlink(path);
-	rmdir(h->dir);
+	standin_runtime_dir_remove(h->dir);
 	h->dir[0] = '\0';
 }
 
