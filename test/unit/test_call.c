@@ -115,7 +115,8 @@ static int fixture_setup(void **state, uint32_t spin_ns)
 	if (unit_setup(state) < 0)
 		return -1;
 	fixture_region(f, 4);
-	f->child = unit_fork_callee(f->host, f->bell_fd, &echo_svc, 1, spin_ns);
+	assert_int_equal(standin_callee_fork(f->host, f->bell_fd, &echo_svc, 1, spin_ns, &f->child),
+			 0);
 	assert_int_equal(vmrpc_chan_open(f->guest, 5000, &f->ch), 0);
 	if (spin_ns != UINT32_MAX)
 		vmrpc_chan_set_spin(f->ch, spin_ns);
@@ -389,7 +390,7 @@ static void test_marked_dead(void **state)
 	vmrpc_chan_close(f->ch);
 	f->ch = NULL;
 	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_DETACHING);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 2000, &b), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 2000, &b), 0);
 	assert_int_equal(b.msg.op, VMRPC_DOORBELL_DETACH);
 	assert_int_equal(b.msg.chan_index, f->idx);
 }
@@ -415,7 +416,7 @@ static void test_reset(void **state)
 	vmrpc_chan_close(f->ch);
 	f->ch = NULL;
 	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_FREE);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 200, &b), -ETIMEDOUT);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 200, &b), -ETIMEDOUT);
 }
 
 static void overwrite_req_seq(void *p)
@@ -513,7 +514,7 @@ static void test_open_no_answer(void **state)
 	assert_ptr_equal(ch, (void *)0x1);
 	assert_all_free(f->guest);
 	/* the doorbell did ring, for channel 0, with the caller's nonce */
-	assert_int_equal(unit_bell_wait(f->bell_fd, 0, &b), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 0, &b), 0);
 	assert_int_equal(b.msg.op, VMRPC_DOORBELL_ATTACH);
 	assert_int_equal(b.msg.chan_index, 0);
 	assert_true(b.msg.nonce == vmrpc_region_chan(f->guest, 0)->ctl.attach_nonce);
@@ -521,23 +522,23 @@ static void test_open_no_answer(void **state)
 	assert_int_equal(b.uid, getuid());
 	/* and the freed channel can be claimed again */
 	assert_int_equal(vmrpc_chan_open(f->guest, 100, &ch), -VMRPC_ENOHOSTD);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 0, &b), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 0, &b), 0);
 	assert_int_equal(b.msg.chan_index, 0);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 0, &b), -ETIMEDOUT);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 0, &b), -ETIMEDOUT);
 }
 
 static void refused(struct fixture *f, int host_err, int want)
 {
-	struct unit_host h = {
-		.region = f->host, .bell_fd = f->bell_fd, .mode = UNIT_HOST_REFUSE,
+	struct standin_host h = {
+		.region = f->host, .bell_fd = f->bell_fd, .mode = STANDIN_HOST_REFUSE,
 		.refuse_err = host_err,
 	};
 	struct vmrpc_chan *ch = (void *)0x1;
 	uint64_t t0 = unit_now_ns();
 
-	unit_host_start(&h);
+	assert_int_equal(standin_host_start(&h), 0);
 	assert_int_equal(vmrpc_chan_open(f->guest, 5000, &ch), want);
-	unit_host_stop(&h);
+	standin_host_stop(&h);
 	assert_true(ms_since(t0) < 2500); /* refused at once, not timed out */
 	assert_ptr_equal(ch, (void *)0x1);
 	assert_all_free(f->guest);
@@ -561,15 +562,15 @@ static void test_open_refused(void **state)
 static void test_no_free_channel(void **state)
 {
 	struct fixture *f = *state;
-	struct unit_host h = {
-		.region = f->host, .bell_fd = f->bell_fd, .mode = UNIT_HOST_ATTACH,
+	struct standin_host h = {
+		.region = f->host, .bell_fd = f->bell_fd, .mode = STANDIN_HOST_ATTACH,
 		.svcs = &echo_svc, .n_svcs = 1, .callee_spin_ns = UINT32_MAX,
 	};
 	struct vmrpc_chan *ch[4], *extra = (void *)0x1;
 	uint64_t t0;
 	int err;
 
-	unit_host_start(&h);
+	assert_int_equal(standin_host_start(&h), 0);
 	for (unsigned i = 0; i < 4; i++) {
 		assert_int_equal(vmrpc_chan_open(f->guest, 2000, &ch[i]), 0);
 		assert_int_equal(vmrpc_chan_index(ch[i]), i);
@@ -591,7 +592,7 @@ static void test_no_free_channel(void **state)
 	for (unsigned i = 0; i < 4; i++)
 		if (i != 2)
 			vmrpc_chan_close(ch[i]);
-	unit_host_stop(&h);
+	standin_host_stop(&h);
 }
 
 static void test_close_rings_detach(void **state)
@@ -621,7 +622,7 @@ static void test_close_rings_detach(void **state)
 		_exit(0);
 	}
 	close(pipefd[0]);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 5000, &attach), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 5000, &attach), 0);
 	assert_int_equal(attach.msg.op, VMRPC_DOORBELL_ATTACH);
 	assert_int_equal(attach.pid, caller);
 	assert_int_equal(attach.uid, getuid());
@@ -638,7 +639,7 @@ static void test_close_rings_detach(void **state)
 				 0);
 		/* the caller's open returns; let it close */
 		assert_int_equal(write(pipefd[1], "x", 1), 1);
-		assert_int_equal(unit_bell_wait(f->bell_fd, 5000, &detach), 0);
+		assert_int_equal(standin_bell_wait(f->bell_fd, 5000, &detach), 0);
 		assert_int_equal(detach.msg.op, VMRPC_DOORBELL_DETACH);
 		assert_int_equal(detach.msg.chan_index, attach.msg.chan_index);
 		assert_true(detach.msg.nonce == attach.msg.nonce);
@@ -661,12 +662,12 @@ static void test_close_rings_detach(void **state)
 static void test_reuse_after_detach(void **state)
 {
 	struct fixture *f = *state;
-	struct unit_host h = {
-		.region = f->host, .bell_fd = f->bell_fd, .mode = UNIT_HOST_ATTACH,
+	struct standin_host h = {
+		.region = f->host, .bell_fd = f->bell_fd, .mode = STANDIN_HOST_ATTACH,
 		.svcs = &echo_svc, .n_svcs = 1, .callee_spin_ns = UINT32_MAX,
 	};
 
-	unit_host_start(&h);
+	assert_int_equal(standin_host_start(&h), 0);
 	for (int round = 0; round < 3; round++) {
 		struct vmrpc_chan *ch;
 		struct vmrpc_binding b;
@@ -694,7 +695,7 @@ static void test_reuse_after_detach(void **state)
 		}
 		vmrpc_chan_close(ch);
 	}
-	unit_host_stop(&h);
+	standin_host_stop(&h);
 }
 
 /* Regression: a free channel keeps zeroed sequence words. hostd starts a
@@ -790,7 +791,7 @@ static void *early_host(void *arg)
 	struct early_callee *e = arg;
 	struct vmrpc_doorbell b;
 
-	assert_int_equal(unit_bell_wait(e->f->bell_fd, 5000, &b), 0);
+	assert_int_equal(standin_bell_wait(e->f->bell_fd, 5000, &b), 0);
 	assert_int_equal(vmrpc_callee_open(e->f->host, b.msg.chan_index, &e->callee), 0);
 	vmrpc_callee_set_spin(e->callee, 0); /* straight to sleep */
 	assert_int_equal(pthread_create(&e->serve, NULL, early_serve, e), 0);
@@ -895,7 +896,7 @@ static void late_answer(struct fixture *f, int refuse)
 
 	/* the caller gives up before the host answers */
 	assert_int_equal(vmrpc_chan_open(f->guest, 100, &ch), -VMRPC_ENOHOSTD);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 0, &b), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 0, &b), 0);
 	assert_int_equal(vmrpc_region_chan(f->host, b.msg.chan_index)->ctl.state,
 			 VMRPC_CHAN_FREE);
 	/* then the host answers the stale doorbell */
