@@ -89,8 +89,7 @@ void server_on_caller(struct server *s, uint32_t i)
 		hchan_free(s, i);
 		/* Died before reading the refusal: only it could have moved a
 		 * REFUSED channel, so the channel is still ours to free. */
-		if (__atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state,
-				    __ATOMIC_ACQUIRE) == VMRPC_CHAN_REFUSED)
+		if (vmrpc_ctl_state(&vmrpc_region_chan(s->region, i)->ctl) == VMRPC_CHAN_REFUSED)
 			vmrpc_hostd_chan_free(s->region, i);
 		return;
 	}
@@ -251,8 +250,7 @@ static void server_attach_bell(struct server *s, const struct vmrpc_doorbell *b)
 		 * claim's words. Refuse it at once, so that its claimant claims
 		 * again instead of waiting out its timeout. */
 		if (c->st == H_FREE &&
-		    __atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state,
-				    __ATOMIC_ACQUIRE) == VMRPC_CHAN_CLAIMED) {
+		    vmrpc_ctl_state(&vmrpc_region_chan(s->region, i)->ctl) == VMRPC_CHAN_CLAIMED) {
 			server_refuse(s, i, -EAGAIN, b->pid,
 				      "its claim was written over by another process; it claims "
 				      "again");
@@ -340,11 +338,11 @@ static void server_reclaim_stale(struct server *s, uint64_t now)
 	for (uint32_t i = 0; i < s->n_channels; i++) {
 		struct vmrpc_chan_ctl *ctl = &vmrpc_region_chan(s->region, i)->ctl;
 		struct hchan *c = &s->ch[i];
-		uint64_t nonce = __atomic_load_n(&ctl->attach_nonce, __ATOMIC_RELAXED);
-		uint32_t owner = __atomic_load_n(&ctl->owner_pid, __ATOMIC_RELAXED);
+		uint64_t nonce = vmrpc_ctl_nonce(ctl);
+		uint32_t owner = vmrpc_ctl_owner(ctl);
 
 		if (c->st != H_FREE ||
-		    __atomic_load_n(&ctl->state, __ATOMIC_ACQUIRE) != VMRPC_CHAN_CLAIMED)
+		    vmrpc_ctl_state(ctl) != VMRPC_CHAN_CLAIMED)
 			continue;
 		if ((owner && server_pid_gone((pid_t)owner)) ||
 		    (c->stale_ms && c->stale_nonce == nonce && c->stale_owner == owner &&
@@ -433,7 +431,7 @@ void server_scan(struct server *s)
 	server_scan_guestd(s);
 	for (uint32_t i = 0; i < s->n_channels && !s->stopping; i++) {
 		struct vmrpc_chan_hdr *h = vmrpc_region_chan(s->region, i);
-		uint32_t st = __atomic_load_n(&h->ctl.state, __ATOMIC_ACQUIRE);
+		uint32_t st = vmrpc_ctl_state(&h->ctl);
 		struct hchan *c = &s->ch[i];
 		struct attach_req a;
 
@@ -447,7 +445,7 @@ void server_scan(struct server *s)
 			continue;
 		a = (struct attach_req){
 			.index = i,
-			.pid = (pid_t)__atomic_load_n(&h->ctl.owner_pid, __ATOMIC_RELAXED),
+			.pid = (pid_t)vmrpc_ctl_owner(&h->ctl),
 			.uid = s->opts->uid,
 			.gid = s->opts->gid,
 			.caller_pidfd = -1,

@@ -173,8 +173,7 @@ void server_fork_handover(struct server *s, const struct vmrpc_doorbell *b)
 		log_debug("%s: channel %u: handover from pid %d ignored", s->label, i, b->pid);
 		return;
 	}
-	child = (pid_t)__atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.owner_pid,
-				       __ATOMIC_ACQUIRE);
+	child = (pid_t)vmrpc_ctl_owner(&vmrpc_region_chan(s->region, i)->ctl);
 	if (child <= 0 || server_ppid(child) != b->pid ||
 	    (pidfd = (int)syscall(SYS_pidfd_open, child, 0)) < 0) {
 		hchan_teardown(s, i, "handed its channel to no child of its own");
@@ -192,7 +191,7 @@ void server_fork_handover(struct server *s, const struct vmrpc_doorbell *b)
 	vmrpc_hostd_chan_handed_over(s->region, i, child);
 	/* The child may have detached before we heard of the handover: its
 	 * DETACH doorbell did not match the owner then (server_detach). */
-	if (__atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state, __ATOMIC_ACQUIRE) ==
+	if (vmrpc_ctl_state(&vmrpc_region_chan(s->region, i)->ctl) ==
 	    VMRPC_CHAN_DETACHING)
 		hchan_teardown(s, i, "detached");
 }

@@ -61,8 +61,7 @@ void server_scan_guestd(struct server *s)
 		struct hchan *c = &s->ch[i];
 
 		if (c->st == H_GSRC_CLOSING &&
-		    __atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.state,
-				    __ATOMIC_ACQUIRE) == VMRPC_CHAN_RELEASED) {
+		    vmrpc_ctl_state(&vmrpc_region_chan(s->region, i)->ctl) == VMRPC_CHAN_RELEASED) {
 			log_info("%s: channel %u: guestd released it; channel free", s->label, i);
 			hchan_free(s, i);
 		}
@@ -160,8 +159,7 @@ static void server_gsrc_open(struct server *s, int fd)
 	c->conn_fd = fd;
 	s->n_gsrc++;
 	rep.chan_index = i;
-	rep.generation = __atomic_load_n(&vmrpc_region_chan(s->region, i)->ctl.generation,
-					 __ATOMIC_ACQUIRE);
+	rep.generation = vmrpc_ctl_generation(&vmrpc_region_chan(s->region, i)->ctl);
 	err = server_gsrc_reply(s, fd, &rep);
 	if (err < 0) {
 		log_warn("%s: host caller pid %d: cannot send the region: %s", s->label, uc.pid,

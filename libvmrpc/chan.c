@@ -34,8 +34,8 @@ static int chan_claim(struct vmrpc_region *r, uint32_t *ret_index)
 {
 	for (uint32_t i = 0; i < r->n_channels; i++) {
 		struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
-		if (sync_load(&c->ctl.state) == VMRPC_CHAN_FREE &&
-		    sync_cas(&c->ctl.state, VMRPC_CHAN_FREE, VMRPC_CHAN_CLAIMED)) {
+		if (vmrpc_ctl_state(&c->ctl) == VMRPC_CHAN_FREE &&
+		    vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_FREE, VMRPC_CHAN_CLAIMED)) {
 			*ret_index = i;
 			return 0;
 		}
@@ -50,7 +50,7 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
 
 	for (;;) {
-		uint32_t st = sync_load_acquire(&ctl->state);
+		uint32_t st = vmrpc_ctl_state(ctl);
 		uint64_t now;
 		int err;
 
@@ -58,8 +58,8 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 		case VMRPC_CHAN_ATTACHED:
 			return 0;
 		case VMRPC_CHAN_REFUSED:
-			err = __atomic_load_n(&ctl->attach_error, __ATOMIC_RELAXED);
-			sync_cas(&ctl->state, VMRPC_CHAN_REFUSED, VMRPC_CHAN_FREE);
+			err = vmrpc_ctl_error(ctl);
+			vmrpc_ctl_move(ctl, VMRPC_CHAN_REFUSED, VMRPC_CHAN_FREE);
 			return err < 0 && err > -VMRPC_ELAST ? err : -VMRPC_EREFUSED;
 		case VMRPC_CHAN_CLAIMED:
 			break;
@@ -69,7 +69,7 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 		now = sync_now_ns();
 		if (now >= deadline) {
 			/* Take the claim back, unless hostd answered meanwhile. */
-			if (sync_cas(&ctl->state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
+			if (vmrpc_ctl_move(ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
 				return -VMRPC_ENOHOSTD;
 			continue;
 		}
@@ -89,7 +89,7 @@ static struct vmrpc_chan *chan_host_new(struct vmrpc_region *r, uint32_t index)
 	ch->hdr = vmrpc_region_chan(r, index);
 	/* hostd changes the generation only when it frees a channel, so the
 	 * one read right after our claim is ours. */
-	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
+	ch->generation = vmrpc_ctl_generation(&ch->hdr->ctl);
 	ch->owner = getpid();
 	ch->live_state = VMRPC_CHAN_ATTACHED;
 	ch->conn_fd = -1;
@@ -113,18 +113,18 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 		return err;
 	ch = chan_host_new(r, index);
 	if (!ch) {
-		sync_cas(&vmrpc_region_chan(r, index)->ctl.state, VMRPC_CHAN_CLAIMED,
-			 VMRPC_CHAN_FREE);
+		vmrpc_ctl_move(&vmrpc_region_chan(r, index)->ctl, VMRPC_CHAN_CLAIMED,
+			       VMRPC_CHAN_FREE);
 		return -ENOMEM;
 	}
 	ch->nonce = chan_random_nonce();
 	if (parent)
 		memcpy(ch->hdr->args, parent, sizeof(*parent));
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
-	__atomic_store_n(&ch->hdr->ctl.attach_nonce, ch->nonce, __ATOMIC_RELEASE);
+	vmrpc_ctl_set_owner(&ch->hdr->ctl, ch->owner);
+	vmrpc_ctl_set_nonce(&ch->hdr->ctl, ch->nonce);
 	err = region_ring(r, op, ch->index, ch->nonce, timeout_ms);
 	if (err < 0) {
-		sync_cas(&ch->hdr->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
+		vmrpc_ctl_move(&ch->hdr->ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
 		free(ch);
 		return err;
 	}
@@ -213,14 +213,14 @@ static int chan_wait_handover(struct vmrpc_chan *ch, pid_t pid, int timeout_ms)
 	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
 
 	for (;;) {
-		uint32_t seen = sync_load_acquire(&ctl->handover_pid), st;
+		uint32_t seen = vmrpc_ctl_handover(ctl), st;
 		uint64_t now;
 
 		if (seen == (uint32_t)pid)
 			return 0;
 		/* Torn down (the child was not ours, or died): nothing to wait for. */
-		st = sync_load_acquire(&ctl->state);
-		if (sync_load_acquire(&ctl->generation) != ch->generation ||
+		st = vmrpc_ctl_state(ctl);
+		if (vmrpc_ctl_generation(ctl) != ch->generation ||
 		    (st != VMRPC_CHAN_ATTACHED && st != VMRPC_CHAN_DEAD &&
 		     st != VMRPC_CHAN_DETACHING))
 			return -VMRPC_ERESET;
@@ -237,7 +237,7 @@ VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *ch, pid_t pid)
 {
 	int err;
 
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)pid);
+	vmrpc_ctl_set_owner(&ch->hdr->ctl, pid);
 	err = region_ring(ch->region, VMRPC_DOORBELL_HANDOVER, ch->index, ch->nonce,
 			  CHAN_DETACH_RING_MS);
 	if (err == 0)
@@ -254,7 +254,7 @@ VMRPC_API void vmrpc_chan_fork_adopt(struct vmrpc_chan *ch)
 	 * not have yet: a child that execs at once must find the channel its
 	 * own (vmrpc_chan_adopt checks owner_pid), or it loses its host
 	 * descriptors (sh -c 'head <&3' printed nothing now and then). */
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
+	vmrpc_ctl_set_owner(&ch->hdr->ctl, ch->owner);
 }
 
 VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
@@ -267,7 +267,7 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	/* A fork claim never attached: take it back and tell hostd. */
 	if (ch->forking) {
 		if (getpid() == ch->owner &&
-		    sync_cas(&ctl->state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
+		    vmrpc_ctl_move(ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
 			region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
 				    CHAN_DETACH_RING_MS);
 		else if (getpid() == ch->owner)
@@ -291,9 +291,9 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	}
 	/* Only a channel that is still ours: after a reset it belongs to hostd,
 	 * and a forked child's inherited handle belongs to its parent. */
-	if (getpid() == ch->owner && sync_load_acquire(&ctl->generation) == ch->generation &&
-	    (sync_cas(&ctl->state, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DETACHING) ||
-	     sync_cas(&ctl->state, VMRPC_CHAN_DEAD, VMRPC_CHAN_DETACHING)))
+	if (getpid() == ch->owner && vmrpc_ctl_generation(ctl) == ch->generation &&
+	    (vmrpc_ctl_move(ctl, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DETACHING) ||
+	     vmrpc_ctl_move(ctl, VMRPC_CHAN_DEAD, VMRPC_CHAN_DETACHING)))
 		/* If hostd cannot take it, it reclaims the channel when we exit. */
 		region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
 			    CHAN_DETACH_RING_MS);
@@ -310,9 +310,9 @@ VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *r, uint32_t index, uint64_t 
 
 	if (!h || !r->transport->host_pids)
 		return -EINVAL;
-	if (sync_load_acquire(&h->ctl.state) != VMRPC_CHAN_ATTACHED ||
-	    sync_load(&h->ctl.owner_pid) != (uint32_t)getpid() ||
-	    __atomic_load_n(&h->ctl.attach_nonce, __ATOMIC_ACQUIRE) != nonce)
+	if (vmrpc_ctl_state(&h->ctl) != VMRPC_CHAN_ATTACHED ||
+	    vmrpc_ctl_owner(&h->ctl) != getpid() ||
+	    vmrpc_ctl_nonce(&h->ctl) != nonce)
 		return -ESTALE;
 	seq = sync_load_acquire(&h->req.req_seq);
 	if (sync_load_acquire(&h->rep.rep_seq) != seq)
@@ -374,9 +374,9 @@ VMRPC_API int vmrpc_bind(struct vmrpc_chan *ch, const struct vmrpc_iface *iface,
 static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
 {
 	struct vmrpc_chan_hdr *c = ch->hdr;
-	uint32_t st = sync_load_acquire(&c->ctl.state);
+	uint32_t st = vmrpc_ctl_state(&c->ctl);
 
-	if (sync_load(&c->ctl.generation) != ch->generation)
+	if (vmrpc_ctl_generation(&c->ctl) != ch->generation)
 		return -VMRPC_ERESET;
 	if (st == VMRPC_CHAN_DEAD)
 		return -VMRPC_EPEERDIED;
@@ -412,11 +412,11 @@ static int chan_publish(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t met
 		return ch->broken;
 	/* Reset or dead while we were idle: the channel may be another
 	 * caller's by now, so do not publish into it. */
-	if (sync_load_acquire(&c->ctl.generation) != ch->generation) {
+	if (vmrpc_ctl_generation(&c->ctl) != ch->generation) {
 		ch->broken = -VMRPC_ERESET;
 		return ch->broken;
 	}
-	st = sync_load_acquire(&c->ctl.state);
+	st = vmrpc_ctl_state(&c->ctl);
 	if (st != ch->live_state) {
 		ch->broken = st == VMRPC_CHAN_DEAD ? -VMRPC_EPEERDIED : -VMRPC_ERESET;
 		return ch->broken;

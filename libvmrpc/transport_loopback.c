@@ -81,7 +81,7 @@ static int loopback_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen,
  * with it. Costs system calls: only after a sleep timed out. */
 static int loopback_check_callee(struct vmrpc_chan *ch)
 {
-	pid_t pid = (pid_t)sync_load(&ch->hdr->ctl.callee_pid);
+	pid_t pid = (pid_t)vmrpc_ctl_callee(&ch->hdr->ctl);
 	struct pollfd p = { .events = POLLIN };
 	int dead;
 

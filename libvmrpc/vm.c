@@ -97,10 +97,10 @@ static int vm_wait_served(struct vmrpc_chan *ch, int timeout_ms)
 	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
 
 	for (;;) {
-		uint32_t st = sync_load_acquire(&ctl->state);
+		uint32_t st = vmrpc_ctl_state(ctl);
 		uint64_t now;
 
-		if (sync_load(&ctl->generation) != ch->generation)
+		if (vmrpc_ctl_generation(ctl) != ch->generation)
 			return -VMRPC_ERESET;
 		if (st == VMRPC_CHAN_SERVED)
 			return 0;

@@ -104,7 +104,7 @@ static void guestd_accept(struct guestd *g, uint32_t i)
 	if (g->vm)
 		/* no host wake reaches a guest: serve as on ivshmem-plain */
 		vmrpc_callee_set_transport(c->callee, VMRPC_TRANSPORT_IVSHMEM_PLAIN, -1);
-	c->generation = gd_load(&gd_hdr(g, i)->ctl.generation);
+	c->generation = vmrpc_ctl_generation(&gd_hdr(g, i)->ctl);
 	if (vmrpc_guestd_chan_accept(g->region, i) < 0) { /* withdrawn meanwhile */
 		vmrpc_callee_close(c->callee);
 		return;
@@ -127,7 +127,7 @@ static void guestd_accept(struct guestd *g, uint32_t i)
 	}
 	c->serving = 1;
 	log_info("channel %u: serving host caller pid %u", i,
-		 __atomic_load_n(&gd_hdr(g, i)->ctl.owner_pid, __ATOMIC_RELAXED));
+		 vmrpc_ctl_owner(&gd_hdr(g, i)->ctl));
 }
 
 /* Stop serving channel i: its thread, its calls, its commands. */
@@ -150,12 +150,12 @@ static int guestd_watch(struct guestd *g, uint32_t i, uint32_t st)
 {
 	struct gd_chan *c = &g->ch[i];
 	struct vmrpc_chan_hdr *h = gd_hdr(g, i);
-	uint32_t pid = __atomic_load_n(&h->ctl.owner_pid, __ATOMIC_RELAXED);
-	uint32_t gen = gd_load(&h->ctl.generation);
+	uint32_t pid = vmrpc_ctl_owner(&h->ctl);
+	uint32_t gen = vmrpc_ctl_generation(&h->ctl);
 	struct pollfd p;
 
 	if ((st != VMRPC_CHAN_ATTACHED && st != VMRPC_CHAN_DEAD) ||
-	    __atomic_load_n(&h->ctl.kind, __ATOMIC_RELAXED) != VMRPC_CHAN_KIND_HOSTCALL || !pid) {
+	    vmrpc_ctl_kind(&h->ctl) != VMRPC_CHAN_KIND_HOSTCALL || !pid) {
 		if (c->watch_fd >= 0)
 			close(c->watch_fd);
 		c->watch_fd = -1;
@@ -197,8 +197,8 @@ static int guestd_scan(struct guestd *g, int first)
 	for (uint32_t i = 0; i < g->n_channels; i++) {
 		struct vmrpc_chan_hdr *h = gd_hdr(g, i);
 		struct gd_chan *c = &g->ch[i];
-		uint32_t st = gd_load(&h->ctl.state);
-		uint32_t gen = gd_load(&h->ctl.generation);
+		uint32_t st = vmrpc_ctl_state(&h->ctl);
+		uint32_t gen = vmrpc_ctl_generation(&h->ctl);
 
 		if (c->serving && (st != VMRPC_CHAN_SERVED || gen != c->generation)) {
 			guestd_stop_chan(g, i);
@@ -220,7 +220,7 @@ static int guestd_scan(struct guestd *g, int first)
 		/* Guest-sourced channels nobody here serves: a previous
 		 * guestd's (it cannot answer any more), or ones whose host
 		 * caller left before we served them. */
-		if (__atomic_load_n(&h->ctl.kind, __ATOMIC_RELAXED) == VMRPC_CHAN_KIND_GSRC) {
+		if (vmrpc_ctl_kind(&h->ctl) == VMRPC_CHAN_KIND_GSRC) {
 			if (first && vmrpc_guestd_chan_mark_dead(g->region, i) == 0)
 				log_info("channel %u: served by a previous guestd; marked dead", i);
 			if (st == VMRPC_CHAN_DETACHING && vmrpc_guestd_chan_release(g->region, i) == 0) {
@@ -285,12 +285,12 @@ static void guestd_mark_stale(struct guestd *g, const uint64_t boot_id[2])
 		return;
 	for (uint32_t i = 0; i < g->n_channels; i++) {
 		struct vmrpc_chan_hdr *h = gd_hdr(g, i);
-		uint32_t st = gd_load(&h->ctl.state);
+		uint32_t st = vmrpc_ctl_state(&h->ctl);
 
 		if ((st == VMRPC_CHAN_ATTACHED || st == VMRPC_CHAN_DEAD) &&
-		    __atomic_load_n(&h->ctl.kind, __ATOMIC_RELAXED) == VMRPC_CHAN_KIND_HOSTCALL) {
+		    vmrpc_ctl_kind(&h->ctl) == VMRPC_CHAN_KIND_HOSTCALL) {
 			g->ch[i].stale = 1;
-			g->ch[i].stale_gen = gd_load(&h->ctl.generation);
+			g->ch[i].stale_gen = vmrpc_ctl_generation(&h->ctl);
 		}
 	}
 }

@@ -111,6 +111,96 @@ struct vmrpc_chan_ctl {
 	uint8_t pad[VMRPC_CACHELINE - 36];
 };
 
+/* Typed access to the control line's words, with the memory order each
+ * needs. Every side reads the other's words only through these, and copies
+ * what it reads before it trusts it. */
+static inline enum vmrpc_chan_state vmrpc_ctl_state(const struct vmrpc_chan_ctl *c)
+{
+	return (enum vmrpc_chan_state)__atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+}
+
+/* Move the state from one value to another, atomically: 1, or 0 when the
+ * state was not from (someone else moved it first). */
+static inline int vmrpc_ctl_move(struct vmrpc_chan_ctl *c, enum vmrpc_chan_state from,
+				 enum vmrpc_chan_state to)
+{
+	uint32_t expected = (uint32_t)from;
+
+	return __atomic_compare_exchange_n(&c->state, &expected, (uint32_t)to, 0,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Publish a state no one else may move (hostd freeing a channel). */
+static inline void vmrpc_ctl_set_state(struct vmrpc_chan_ctl *c, enum vmrpc_chan_state st)
+{
+	__atomic_store_n(&c->state, (uint32_t)st, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t vmrpc_ctl_generation(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->generation, __ATOMIC_ACQUIRE);
+}
+
+static inline int32_t vmrpc_ctl_owner(const struct vmrpc_chan_ctl *c)
+{
+	return (int32_t)__atomic_load_n(&c->owner_pid, __ATOMIC_ACQUIRE);
+}
+
+static inline void vmrpc_ctl_set_owner(struct vmrpc_chan_ctl *c, int32_t pid)
+{
+	__atomic_store_n(&c->owner_pid, (uint32_t)pid, __ATOMIC_RELAXED);
+}
+
+static inline int32_t vmrpc_ctl_callee(const struct vmrpc_chan_ctl *c)
+{
+	return (int32_t)__atomic_load_n(&c->callee_pid, __ATOMIC_RELAXED);
+}
+
+static inline void vmrpc_ctl_set_callee(struct vmrpc_chan_ctl *c, int32_t pid)
+{
+	__atomic_store_n(&c->callee_pid, (uint32_t)pid, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t vmrpc_ctl_nonce(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->attach_nonce, __ATOMIC_ACQUIRE);
+}
+
+static inline void vmrpc_ctl_set_nonce(struct vmrpc_chan_ctl *c, uint64_t nonce)
+{
+	__atomic_store_n(&c->attach_nonce, nonce, __ATOMIC_RELEASE);
+}
+
+static inline int32_t vmrpc_ctl_error(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->attach_error, __ATOMIC_RELAXED);
+}
+
+static inline void vmrpc_ctl_set_error(struct vmrpc_chan_ctl *c, int32_t err)
+{
+	__atomic_store_n(&c->attach_error, err, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t vmrpc_ctl_kind(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->kind, __ATOMIC_RELAXED);
+}
+
+static inline void vmrpc_ctl_set_kind(struct vmrpc_chan_ctl *c, uint32_t kind)
+{
+	__atomic_store_n(&c->kind, kind, __ATOMIC_RELAXED);
+}
+
+static inline int32_t vmrpc_ctl_handover(const struct vmrpc_chan_ctl *c)
+{
+	return (int32_t)__atomic_load_n(&c->handover_pid, __ATOMIC_ACQUIRE);
+}
+
+static inline void vmrpc_ctl_set_handover(struct vmrpc_chan_ctl *c, int32_t pid)
+{
+	__atomic_store_n(&c->handover_pid, (uint32_t)pid, __ATOMIC_RELEASE);
+}
+
 #define VMRPC_CHAN_KIND_HOSTCALL 0u /* guest caller, host callee (a shadow) */
 #define VMRPC_CHAN_KIND_GSRC 1u     /* host caller, guest callee (guestd) */
 

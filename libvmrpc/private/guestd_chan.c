@@ -15,7 +15,7 @@ static int guestside_move(struct vmrpc_region *r, uint32_t i, uint32_t from, uin
 
 	if (!c)
 		return -EINVAL;
-	if (!sync_cas(&c->ctl.state, from, to))
+	if (!vmrpc_ctl_move(&c->ctl, from, to))
 		return -ESTALE;
 	sync_futex_wake(&c->ctl.state);
 	sync_futex_wake(&c->rep.rep_seq);
@@ -29,7 +29,7 @@ int vmrpc_guestd_chan_accept(struct vmrpc_region *r, uint32_t i)
 	if (!c)
 		return -EINVAL;
 	/* Before SERVED: a loopback host caller checks this pid once served. */
-	sync_store(&c->ctl.callee_pid, (uint32_t)getpid());
+	vmrpc_ctl_set_callee(&c->ctl, getpid());
 	return guestside_move(r, i, VMRPC_CHAN_OFFERED, VMRPC_CHAN_SERVED);
 }
 

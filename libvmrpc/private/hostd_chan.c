@@ -22,9 +22,9 @@ int vmrpc_hostd_claim_check(struct vmrpc_region *r, const struct vmrpc_doorbell 
 	if (!c)
 		return -EINVAL;
 	if (b->msg.op != VMRPC_DOORBELL_ATTACH ||
-	    sync_load_acquire(&c->ctl.state) != VMRPC_CHAN_CLAIMED ||
-	    sync_load(&c->ctl.owner_pid) != (uint32_t)b->pid ||
-	    __atomic_load_n(&c->ctl.attach_nonce, __ATOMIC_RELAXED) != b->msg.nonce)
+	    vmrpc_ctl_state(&c->ctl) != VMRPC_CHAN_CLAIMED ||
+	    vmrpc_ctl_owner(&c->ctl) != b->pid ||
+	    vmrpc_ctl_nonce(&c->ctl) != b->msg.nonce)
 		return -ESTALE;
 	return 0;
 }
@@ -41,9 +41,9 @@ int vmrpc_hostd_chan_attach(struct vmrpc_region *r, uint32_t i, pid_t callee_pid
 	 * lose the caller's first wake-up, so only ownership changes. A new
 	 * owner starts with no handover: the previous owner's stays readable
 	 * until now (a forking parent may look late; chan_wait_handover). */
-	sync_store(&c->ctl.handover_pid, 0);
-	sync_store(&c->ctl.callee_pid, (uint32_t)callee_pid);
-	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_ATTACHED))
+	vmrpc_ctl_set_handover(&c->ctl, 0);
+	vmrpc_ctl_set_callee(&c->ctl, callee_pid);
+	if (!vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_ATTACHED))
 		return -ESTALE; /* the caller gave up its claim */
 	host_chan_wake(c);
 	return 0;
@@ -55,8 +55,8 @@ int vmrpc_hostd_chan_refuse(struct vmrpc_region *r, uint32_t i, int err)
 
 	if (!c)
 		return -EINVAL;
-	__atomic_store_n(&c->ctl.attach_error, err, __ATOMIC_RELAXED);
-	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_REFUSED))
+	vmrpc_ctl_set_error(&c->ctl, err);
+	if (!vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_REFUSED))
 		return -ESTALE;
 	host_chan_wake(c);
 	return 0;
@@ -68,7 +68,7 @@ int vmrpc_hostd_chan_mark_dead(struct vmrpc_region *r, uint32_t i)
 
 	if (!c)
 		return -EINVAL;
-	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DEAD))
+	if (!vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DEAD))
 		return -ESTALE; /* detaching already, or not attached at all */
 	host_chan_wake(c);
 	return 0;
@@ -80,7 +80,7 @@ int vmrpc_hostd_chan_handed_over(struct vmrpc_region *r, uint32_t i, pid_t child
 
 	if (!c || child <= 0)
 		return -EINVAL;
-	sync_store_release(&c->ctl.handover_pid, (uint32_t)child);
+	vmrpc_ctl_set_handover(&c->ctl, child);
 	sync_futex_wake(&c->ctl.handover_pid);
 	return 0;
 }
@@ -92,9 +92,9 @@ int vmrpc_hostd_chan_free(struct vmrpc_region *r, uint32_t i)
 	if (!c)
 		return -EINVAL;
 	__atomic_add_fetch(&c->ctl.generation, 1, __ATOMIC_RELEASE);
-	sync_store(&c->ctl.owner_pid, 0);
-	sync_store(&c->ctl.callee_pid, 0);
-	sync_store(&c->ctl.kind, VMRPC_CHAN_KIND_HOSTCALL);
+	vmrpc_ctl_set_owner(&c->ctl, 0);
+	vmrpc_ctl_set_callee(&c->ctl, 0);
+	vmrpc_ctl_set_kind(&c->ctl, VMRPC_CHAN_KIND_HOSTCALL);
 	/* A free channel has zeroed sequence words, so the next shadow, which
 	 * may start before hostd publishes ATTACHED, begins from 0 and neither
 	 * replays the last request nor ignores the first one. */
@@ -102,7 +102,7 @@ int vmrpc_hostd_chan_free(struct vmrpc_region *r, uint32_t i)
 	sync_store(&c->req.caller_waiting, 0);
 	sync_store(&c->rep.rep_seq, 0);
 	sync_store(&c->rep.callee_waiting, 0);
-	sync_store_release(&c->ctl.state, VMRPC_CHAN_FREE);
+	vmrpc_ctl_set_state(&c->ctl, VMRPC_CHAN_FREE);
 	host_chan_wake(c);
 	return 0;
 }
@@ -126,11 +126,11 @@ int vmrpc_hostd_chan_offer(struct vmrpc_region *r, uint32_t i, pid_t caller_pid)
 	/* A guest caller may be claiming it at this moment: whoever swaps
 	 * first has it. The sequence words are zero since the channel was
 	 * freed. */
-	if (!sync_cas(&c->ctl.state, VMRPC_CHAN_FREE, VMRPC_CHAN_OFFERED))
+	if (!vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_FREE, VMRPC_CHAN_OFFERED))
 		return -EBUSY;
-	sync_store(&c->ctl.owner_pid, (uint32_t)caller_pid);
-	sync_store(&c->ctl.callee_pid, 0);
-	sync_store(&c->ctl.kind, VMRPC_CHAN_KIND_GSRC);
+	vmrpc_ctl_set_owner(&c->ctl, caller_pid);
+	vmrpc_ctl_set_callee(&c->ctl, 0);
+	vmrpc_ctl_set_kind(&c->ctl, VMRPC_CHAN_KIND_GSRC);
 	host_ring_guestd(r);
 	return 0;
 }
@@ -143,7 +143,7 @@ int vmrpc_hostd_chan_reclaim(struct vmrpc_region *r, uint32_t i)
 	if (!c)
 		return -EINVAL;
 	/* Not taken yet: guestd never accepts a DETACHING channel. */
-	if (sync_cas(&c->ctl.state, VMRPC_CHAN_OFFERED, VMRPC_CHAN_DETACHING)) {
+	if (vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_OFFERED, VMRPC_CHAN_DETACHING)) {
 		host_chan_wake(c);
 		return 0;
 	}
@@ -151,8 +151,8 @@ int vmrpc_hostd_chan_reclaim(struct vmrpc_region *r, uint32_t i)
 	 * RELEASED may only follow our DETACHING, so a RELEASED seen now is a
 	 * guest's scribble and is overwritten too. */
 	do
-		st = sync_load_acquire(&c->ctl.state);
-	while (!sync_cas(&c->ctl.state, st, VMRPC_CHAN_DETACHING));
+		st = vmrpc_ctl_state(&c->ctl);
+	while (!vmrpc_ctl_move(&c->ctl, st, VMRPC_CHAN_DETACHING));
 	host_chan_wake(c);
 	host_ring_guestd(r);
 	return 1;
