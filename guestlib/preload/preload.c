@@ -25,7 +25,6 @@
  * in preload_*.c share this file's state through preload.h.
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -55,90 +54,6 @@
  * any descriptor a kernel hands out (fs.nr_open is at most 2^30), so the
  * shadow answers every call on it with EBADF. */
 #define PRELOAD_HFD_STALE (INT32_MAX - 1)
-
-/* ---- libc's own functions ------------------------------------------------ */
-
-static struct {
-	int (*open)(const char *, int, ...);
-	int (*openat)(int, const char *, int, ...);
-	int (*close)(int);
-	int (*close_range)(unsigned, unsigned, int);
-	ssize_t (*read)(int, void *, size_t);
-	ssize_t (*write)(int, const void *, size_t);
-	ssize_t (*pread)(int, void *, size_t, off_t);
-	ssize_t (*pwrite)(int, const void *, size_t, off_t);
-	ssize_t (*readv)(int, const struct iovec *, int);
-	ssize_t (*writev)(int, const struct iovec *, int);
-	off_t (*lseek)(int, off_t, int);
-	int (*fstat)(int, struct stat *);
-	int (*fstatat)(int, const char *, struct stat *, int);
-	int (*statx)(int, const char *, int, unsigned, struct statx *);
-	int (*statfs)(const char *, struct statfs *);
-	int (*fstatfs)(int, struct statfs *);
-	int (*statvfs)(const char *, struct statvfs *);
-	int (*fstatvfs)(int, struct statvfs *);
-	int (*faccessat)(int, const char *, int, int);
-	int (*fsync)(int);
-	int (*fdatasync)(int);
-	int (*ftruncate)(int, off_t);
-	int (*truncate)(const char *, off_t);
-	int (*fcntl)(int, int, ...);
-	int (*dup)(int);
-	int (*dup2)(int, int);
-	int (*dup3)(int, int, int);
-	int (*renameat2)(int, const char *, int, const char *, unsigned);
-	int (*unlinkat)(int, const char *, int);
-	int (*mkdirat)(int, const char *, mode_t);
-	int (*linkat)(int, const char *, int, const char *, int);
-	int (*symlinkat)(const char *, int, const char *);
-	ssize_t (*readlinkat)(int, const char *, char *, size_t);
-	int (*fchmodat)(int, const char *, mode_t, int);
-	int (*fchmod)(int, mode_t);
-	int (*fchownat)(int, const char *, uid_t, gid_t, int);
-	int (*fchown)(int, uid_t, gid_t);
-	int (*utimensat)(int, const char *, const struct timespec *, int);
-	int (*futimens)(int, const struct timespec *);
-	DIR *(*opendir)(const char *);
-	DIR *(*fdopendir)(int);
-	struct dirent *(*readdir)(DIR *);
-	struct dirent64 *(*readdir64)(DIR *);
-	int (*closedir)(DIR *);
-	int (*dirfd)(DIR *);
-	void (*rewinddir)(DIR *);
-	int (*chdir)(const char *);
-	int (*fchdir)(int);
-	char *(*getcwd)(char *, size_t);
-	FILE *(*fopen)(const char *, const char *);
-	FILE *(*fdopen)(int, const char *);
-	int (*posix_fadvise)(int, off_t, off_t, int);
-	ssize_t (*copy_file_range)(int, off_t *, int, off_t *, size_t, unsigned);
-	ssize_t (*sendfile)(int, int, off_t *, size_t);
-	pid_t (*fork)(void);
-	int (*fileno)(FILE *);
-	int (*fileno_unlocked)(FILE *);
-	int (*lchmod)(const char *, mode_t);
-	int (*remove)(const char *);
-} real;
-
-static void preload_resolve(void)
-{
-#define RESOLVE(name) real.name = dlsym(RTLD_NEXT, #name)
-	RESOLVE(open); RESOLVE(openat); RESOLVE(close); RESOLVE(close_range); RESOLVE(read); RESOLVE(write);
-	RESOLVE(pread); RESOLVE(pwrite); RESOLVE(readv); RESOLVE(writev); RESOLVE(lseek);
-	RESOLVE(fstat); RESOLVE(fstatat); RESOLVE(statx); RESOLVE(faccessat); RESOLVE(fsync);
-	RESOLVE(statfs); RESOLVE(fstatfs); RESOLVE(statvfs); RESOLVE(fstatvfs);
-	RESOLVE(fdatasync); RESOLVE(ftruncate); RESOLVE(truncate); RESOLVE(fcntl);
-	RESOLVE(dup); RESOLVE(dup2); RESOLVE(dup3); RESOLVE(renameat2); RESOLVE(unlinkat);
-	RESOLVE(mkdirat); RESOLVE(linkat); RESOLVE(symlinkat); RESOLVE(readlinkat);
-	RESOLVE(fchmodat); RESOLVE(fchmod); RESOLVE(fchownat); RESOLVE(fchown);
-	RESOLVE(utimensat); RESOLVE(futimens); RESOLVE(opendir); RESOLVE(fdopendir);
-	RESOLVE(readdir); RESOLVE(readdir64); RESOLVE(closedir); RESOLVE(dirfd);
-	RESOLVE(rewinddir); RESOLVE(chdir); RESOLVE(fchdir); RESOLVE(getcwd); RESOLVE(fopen);
-	RESOLVE(fdopen); RESOLVE(posix_fadvise); RESOLVE(copy_file_range); RESOLVE(sendfile);
-	RESOLVE(fork); RESOLVE(fileno); RESOLVE(fileno_unlocked); RESOLVE(lchmod);
-	RESOLVE(remove);
-#undef RESOLVE
-}
 
 /* ---- state --------------------------------------------------------------- */
 
@@ -225,7 +140,7 @@ static void preload_state_load(void)
 		int k;
 		if (sscanf(s + 1, "%d=%d%n", &gfd, &hfd, &k) != 2)
 			break;
-		if (gfd >= 0 && gfd < PRELOAD_FD_MAX && hfd >= 0 && real.fcntl(gfd, F_GETFD) >= 0)
+		if (gfd >= 0 && gfd < PRELOAD_FD_MAX && hfd >= 0 && REAL(fcntl)(gfd, F_GETFD) >= 0)
 			__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
 		s += 1 + k;
 	}
@@ -250,16 +165,15 @@ static int fd_floor(void)
 	return lim >= 128 ? (int)lim - 32 : (int)lim / 2;
 }
 
-/* Before anything calls libc through real: other libraries' constructors
- * (libselinux's, in ls) may run before ours and already call open(). Both
- * steps are idempotent, so a race only repeats them. */
+/* Before anything routes: other libraries' constructors (libselinux's, in
+ * ls) may run before ours and already call open(). Idempotent, so a race
+ * only repeats it. */
 static void preload_init(void)
 {
 	const char *p = getenv("VMRPC_HOST_PREFIX");
 
 	if (__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE))
 		return;
-	preload_resolve();
 	memset(preload_too_long, 'x', sizeof(preload_too_long) - 1);
 	preload_floor = fd_floor();
 	preload_state_load();
@@ -328,17 +242,6 @@ static void fds_make_stale(void)
 			map_fd(i, PRELOAD_HFD_STALE);
 }
 
-void *preload_next(void **slot, const char *name)
-{
-	void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-
-	if (!f) {
-		f = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(slot, f, __ATOMIC_RELEASE);
-	}
-	return f;
-}
-
 static bool fd_hidden(int fd)
 {
 	if (fd < 0)
@@ -391,11 +294,11 @@ static int fd_vacate(int fd)
 		return 0;
 	fd_hide(fd, false);
 	if (fd == preload_null) {
-		high = real.fcntl(fd, F_DUPFD_CLOEXEC, preload_floor);
+		high = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, preload_floor);
 		if (high < 0)
-			high = real.fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			high = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, 3);
 		if (high >= 0) {
-			real.close(fd);
+			REAL(close)(fd);
 			preload_null = high;
 		}
 	} else {
@@ -591,15 +494,15 @@ static int placeholder_open_tmp(void)
 		fd = mkostemp(path, O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		p = real.open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (p >= 0 && (real.fstat(fd, &a) < 0 || real.fstat(p, &b) < 0 ||
+		p = REAL(open)(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (p >= 0 && (REAL(fstat)(fd, &a) < 0 || REAL(fstat)(p, &b) < 0 ||
 			       a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
-			real.close(p);
+			REAL(close)(p);
 			p = -1;
 		}
-		real.fchmod(fd, 0);
-		real.unlinkat(AT_FDCWD, path, 0);
-		real.close(fd);
+		REAL(fchmod)(fd, 0);
+		REAL(unlinkat)(AT_FDCWD, path, 0);
+		REAL(close)(fd);
 		if (p >= 0)
 			return p;
 	}
@@ -623,10 +526,10 @@ static int placeholder_open(void)
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), p = -1;
 
 	if (fd >= 0) {
-		real.fchmod(fd, 0);
+		REAL(fchmod)(fd, 0);
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		p = real.open(path, O_PATH | O_CLOEXEC);
-		real.close(fd);
+		p = REAL(open)(path, O_PATH | O_CLOEXEC);
+		REAL(close)(fd);
 	}
 	return p >= 0 ? p : placeholder_open_tmp();
 }
@@ -642,9 +545,9 @@ static int placeholder_template(void)
 	fd = placeholder_open();
 	if (fd < 0)
 		return -1;
-	high = real.fcntl(fd, F_DUPFD_CLOEXEC, preload_floor);
+	high = REAL(fcntl)(fd, F_DUPFD_CLOEXEC, preload_floor);
 	if (high >= 0) {
-		real.close(fd);
+		REAL(close)(fd);
 		fd = high;
 	}
 	preload_null = fd;
@@ -657,10 +560,10 @@ static int placeholder_template(void)
 static int reserve_fd(int hfd, bool cloexec, int min)
 {
 	int tmpl = placeholder_template();
-	int gfd = tmpl < 0 ? -1 : real.fcntl(tmpl, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min);
+	int gfd = tmpl < 0 ? -1 : REAL(fcntl)(tmpl, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min);
 
 	if (gfd >= PRELOAD_FD_MAX) {
-		real.close(gfd);
+		REAL(close)(gfd);
 		errno = EMFILE;
 		return -1;
 	}
@@ -737,7 +640,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	va_end(ap);
 	if (host_at(dirfd, path, &hd, &hp))
 		return host_openat(hd, hp, flags, mode);
-	return real.openat(dirfd, path, flags, mode);
+	return REAL(openat)(dirfd, path, flags, mode);
 }
 
 EXPORT int open(const char *path, int flags, ...)
@@ -797,10 +700,10 @@ EXPORT int close(int fd)
 	int32_t r;
 
 	if (hfd < 0)
-		return fd_hidden(fd) ? fd_ebadf() : real.close(fd);
+		return fd_hidden(fd) ? fd_ebadf() : REAL(close)(fd);
 	LOCK();
 	r = host_unmap(fd, hfd);
-	real.close(fd);
+	REAL(close)(fd);
 	UNLOCK();
 	return (int)ret_errno(r);
 }
@@ -828,8 +731,8 @@ static int close_range_visible(unsigned first, unsigned last, int flags)
 			}
 		}
 		if (!found)
-			return real.close_range(lo, last, flags);
-		if (next > lo && real.close_range(lo, next - 1, flags) < 0)
+			return REAL(close_range)(lo, last, flags);
+		if (next > lo && REAL(close_range)(lo, next - 1, flags) < 0)
 			return -1;
 		lo = next + 1; /* a descriptor is an int: no overflow */
 	}
@@ -841,7 +744,7 @@ EXPORT int close_range(unsigned first, unsigned last, int flags)
 	int r;
 
 	preload_init();
-	if (!real.close_range) {
+	if (!REAL(close_range)) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -870,7 +773,7 @@ EXPORT ssize_t read(int fd, void *buf, size_t count)
 	int64_t r;
 
 	if (hfd < 0)
-		return real.read(fd, buf, count);
+		return REAL(read)(fd, buf, count);
 	LOCK();
 	r = host_get() ? vmrpc_host_read(preload_host, hfd, buf, count) : -errno;
 	UNLOCK();
@@ -883,7 +786,7 @@ EXPORT ssize_t write(int fd, const void *buf, size_t count)
 	int64_t r;
 
 	if (hfd < 0)
-		return real.write(fd, buf, count);
+		return REAL(write)(fd, buf, count);
 	LOCK();
 	r = host_get() ? vmrpc_host_write(preload_host, hfd, buf, count) : -errno;
 	UNLOCK();
@@ -896,7 +799,7 @@ EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t off)
 	int64_t r;
 
 	if (hfd < 0)
-		return real.pread(fd, buf, count, off);
+		return REAL(pread)(fd, buf, count, off);
 	LOCK();
 	r = host_get() ? vmrpc_host_pread(preload_host, hfd, buf, count, off) : -errno;
 	UNLOCK();
@@ -911,7 +814,7 @@ EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
 	int64_t r;
 
 	if (hfd < 0)
-		return real.pwrite(fd, buf, count, off);
+		return REAL(pwrite)(fd, buf, count, off);
 	LOCK();
 	r = host_get() ? vmrpc_host_pwrite(preload_host, hfd, buf, count, off) : -errno;
 	UNLOCK();
@@ -927,7 +830,7 @@ EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	int64_t r;
 
 	if (hfd < 0)
-		return real.readv(fd, iov, iovcnt);
+		return REAL(readv)(fd, iov, iovcnt);
 	LOCK();
 	r = host_get() ? vmrpc_host_readv(preload_host, hfd, iov, iovcnt) : -errno;
 	UNLOCK();
@@ -940,7 +843,7 @@ EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	int64_t r;
 
 	if (hfd < 0)
-		return real.writev(fd, iov, iovcnt);
+		return REAL(writev)(fd, iov, iovcnt);
 	LOCK();
 	r = host_get() ? vmrpc_host_writev(preload_host, hfd, iov, iovcnt) : -errno;
 	UNLOCK();
@@ -953,7 +856,7 @@ EXPORT off_t lseek(int fd, off_t off, int whence)
 	int64_t r;
 
 	if (hfd < 0)
-		return real.lseek(fd, off, whence);
+		return REAL(lseek)(fd, off, whence);
 	LOCK();
 	r = host_get() ? hostfs_lseek(&preload_host->fs, hfd, off, whence) : -errno;
 	UNLOCK();
@@ -971,7 +874,7 @@ EXPORT ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off, s
 		errno = ENOSYS;
 		return -1;
 	}
-	return real.copy_file_range(in, in_off, out, out_off, len, flags);
+	return REAL(copy_file_range)(in, in_off, out, out_off, len, flags);
 }
 
 EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
@@ -980,7 +883,7 @@ EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 		errno = EINVAL;
 		return -1;
 	}
-	return real.sendfile(out, in, off, count);
+	return REAL(sendfile)(out, in, off, count);
 }
 
 EXPORT ssize_t sendfile64(int out, int in, off_t *off, size_t count)
@@ -990,7 +893,7 @@ EXPORT int posix_fadvise(int fd, off_t off, off_t len, int advice)
 {
 	if (host_fd(fd) >= 0)
 		return 0; /* advice only */
-	return real.posix_fadvise(fd, off, len, advice);
+	return REAL(posix_fadvise)(fd, off, len, advice);
 }
 
 EXPORT int posix_fadvise64(int fd, off_t off, off_t len, int advice)
@@ -1031,7 +934,7 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 		hd = hfd;
 		hp = "";
 	} else if (!host_at(dirfd, path, &hd, &hp)) {
-		return real.fstatat(dirfd, path, st, flags);
+		return REAL(fstatat)(dirfd, path, st, flags);
 	}
 	LOCK();
 	r = host_get() ? hostfs_fstatat(&preload_host->fs, hd, hp, flags, &hs) : -errno;
@@ -1069,7 +972,7 @@ EXPORT int lstat64(const char *path, struct stat64 *st)
 EXPORT int fstat(int fd, struct stat *st)
 {
 	if (host_fd(fd) < 0)
-		return real.fstat(fd, st);
+		return REAL(fstat)(fd, st);
 	return fstatat(fd, "", st, AT_EMPTY_PATH);
 }
 
@@ -1181,7 +1084,7 @@ EXPORT int statfs(const char *path, struct statfs *st)
 	int hd;
 
 	if (!host_at(AT_FDCWD, path, &hd, &hp))
-		return real.statfs(path, st);
+		return REAL(statfs)(path, st);
 	return host_statfs(hd, hp, st, NULL);
 }
 
@@ -1189,7 +1092,7 @@ EXPORT int fstatfs(int fd, struct statfs *st)
 {
 	int hfd = host_fd(fd);
 
-	return hfd < 0 ? real.fstatfs(fd, st) : host_statfs(hfd, "", st, NULL);
+	return hfd < 0 ? REAL(fstatfs)(fd, st) : host_statfs(hfd, "", st, NULL);
 }
 
 EXPORT int statvfs(const char *path, struct statvfs *st)
@@ -1198,7 +1101,7 @@ EXPORT int statvfs(const char *path, struct statvfs *st)
 	int hd;
 
 	if (!host_at(AT_FDCWD, path, &hd, &hp))
-		return real.statvfs(path, st);
+		return REAL(statvfs)(path, st);
 	return host_statfs(hd, hp, NULL, st);
 }
 
@@ -1206,7 +1109,7 @@ EXPORT int fstatvfs(int fd, struct statvfs *st)
 {
 	int hfd = host_fd(fd);
 
-	return hfd < 0 ? real.fstatvfs(fd, st) : host_statfs(hfd, "", NULL, st);
+	return hfd < 0 ? REAL(fstatvfs)(fd, st) : host_statfs(hfd, "", NULL, st);
 }
 
 /* Programs built with _FILE_OFFSET_BITS=64 (df, stat) call these; on
@@ -1251,7 +1154,7 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct s
 		hd = hfd;
 		hp = "";
 	} else if (!host_at(dirfd, path, &hd, &hp)) {
-		return real.statx(dirfd, path, flags, mask, stx);
+		return REAL(statx)(dirfd, path, flags, mask, stx);
 	}
 	LOCK();
 	r = host_get() ? hostfs_statx(&preload_host->fs, hd, hp, flags, mask, &hs) : -errno;
@@ -1288,7 +1191,7 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
-		return real.faccessat(dirfd, path, mode, flags);
+		return REAL(faccessat)(dirfd, path, mode, flags);
 	LOCK();
 	r = host_get() ? hostfs_faccessat(&preload_host->fs, hd, hp, mode, flags) : -errno;
 	UNLOCK();
@@ -1315,7 +1218,7 @@ EXPORT int fsync(int fd)
 	int32_t r;
 
 	if (hfd < 0)
-		return real.fsync(fd);
+		return REAL(fsync)(fd);
 	LOCK();
 	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, false) : -errno;
 	UNLOCK();
@@ -1328,7 +1231,7 @@ EXPORT int fdatasync(int fd)
 	int32_t r;
 
 	if (hfd < 0)
-		return real.fdatasync(fd);
+		return REAL(fdatasync)(fd);
 	LOCK();
 	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, true) : -errno;
 	UNLOCK();
@@ -1341,7 +1244,7 @@ EXPORT int ftruncate(int fd, off_t len)
 	int32_t r;
 
 	if (hfd < 0)
-		return real.ftruncate(fd, len);
+		return REAL(ftruncate)(fd, len);
 	LOCK();
 	r = host_get() ? hostfs_ftruncate(&preload_host->fs, hfd, len) : -errno;
 	UNLOCK();
@@ -1356,7 +1259,7 @@ EXPORT int truncate(const char *path, off_t len)
 	int32_t r;
 
 	if (!host_path(path, &hp))
-		return real.truncate(path, len);
+		return REAL(truncate)(path, len);
 	LOCK();
 	r = host_get() ? hostfs_truncate(&preload_host->fs, hp, len) : -errno;
 	UNLOCK();
@@ -1383,7 +1286,7 @@ static int host_dup(int hfd, bool cloexec, int min, int exact)
 			return -1;
 		}
 		/* exact is not the template: dup3() vacated it. */
-		gfd = real.dup3(tmpl, exact, cloexec ? O_CLOEXEC : 0);
+		gfd = REAL(dup3)(tmpl, exact, cloexec ? O_CLOEXEC : 0);
 		if (gfd < 0) {
 			int e = errno;
 			hostfs_close(&preload_host->fs, nh);
@@ -1409,7 +1312,7 @@ EXPORT int dup(int fd)
 	int hfd = host_fd(fd), r;
 
 	if (hfd < 0)
-		return fd_hidden(fd) ? fd_ebadf() : real.dup(fd);
+		return fd_hidden(fd) ? fd_ebadf() : REAL(dup)(fd);
 	LOCK();
 	r = host_get() ? host_dup(hfd, false, 0, -1) : -1;
 	UNLOCK();
@@ -1422,7 +1325,7 @@ EXPORT int dup3(int fd, int newfd, int flags)
 
 	if (fd_hidden(fd))
 		return fd_ebadf();
-	if (fd_hidden(newfd) && fd != newfd && (hfd >= 0 || real.fcntl(fd, F_GETFD) >= 0)) {
+	if (fd_hidden(newfd) && fd != newfd && (hfd >= 0 || REAL(fcntl)(fd, F_GETFD) >= 0)) {
 		LOCK();
 		r = fd_vacate(newfd);
 		UNLOCK();
@@ -1430,14 +1333,14 @@ EXPORT int dup3(int fd, int newfd, int flags)
 			return -1;
 	}
 	if (hfd < 0 && prev < 0)
-		return real.dup3(fd, newfd, flags);
+		return REAL(dup3)(fd, newfd, flags);
 	if (fd == newfd) {
 		errno = EINVAL;
 		return -1;
 	}
 	LOCK();
 	if (hfd < 0) { /* a guest fd onto a host fd: the host fd goes */
-		r = real.dup3(fd, newfd, flags);
+		r = REAL(dup3)(fd, newfd, flags);
 		if (r >= 0)
 			host_unmap(newfd, prev);
 	} else {
@@ -1450,7 +1353,7 @@ EXPORT int dup3(int fd, int newfd, int flags)
 EXPORT int dup2(int fd, int newfd)
 {
 	if (fd == newfd) /* valid and unchanged, as dup2 says */
-		return host_fd(fd) >= 0 ? fd : fd_hidden(fd) ? fd_ebadf() : real.dup2(fd, newfd);
+		return host_fd(fd) >= 0 ? fd : fd_hidden(fd) ? fd_ebadf() : REAL(dup2)(fd, newfd);
 	return dup3(fd, newfd, 0);
 }
 
@@ -1466,7 +1369,7 @@ static int host_fcntl(int fd, int hfd, int cmd, void *argp, long arg)
 		return host_get() ? host_dup(hfd, cmd == F_DUPFD_CLOEXEC, (int)arg, -1) : -1;
 	case F_GETFD:
 	case F_SETFD:
-		return real.fcntl(fd, cmd, arg); /* close-on-exec is the placeholder's */
+		return REAL(fcntl)(fd, cmd, arg); /* close-on-exec is the placeholder's */
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
@@ -1506,7 +1409,7 @@ EXPORT int fcntl(int fd, int cmd, ...)
 	argp = va_arg(ap, void *);
 	va_end(ap);
 	if (hfd < 0)
-		return fd_hidden(fd) ? fd_ebadf() : real.fcntl(fd, cmd, argp);
+		return fd_hidden(fd) ? fd_ebadf() : REAL(fcntl)(fd, cmd, argp);
 	LOCK();
 	r = host_fcntl(fd, hfd, cmd, argp, (long)(intptr_t)argp);
 	UNLOCK();
@@ -1528,7 +1431,7 @@ EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
 	int32_t r;
 
 	if (!ho && !hn)
-		return real.renameat2(olddirfd, oldpath, newdirfd, newpath, flags);
+		return REAL(renameat2)(olddirfd, oldpath, newdirfd, newpath, flags);
 	if (ho != hn) {
 		errno = EXDEV;
 		return -1;
@@ -1558,7 +1461,7 @@ EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *n
 	int32_t r;
 
 	if (!ho && !hn)
-		return real.linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+		return REAL(linkat)(olddirfd, oldpath, newdirfd, newpath, flags);
 	if (ho != hn) {
 		errno = EXDEV;
 		return -1;
@@ -1581,7 +1484,7 @@ EXPORT int unlinkat(int dirfd, const char *path, int flags)
 	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
-		return real.unlinkat(dirfd, path, flags);
+		return REAL(unlinkat)(dirfd, path, flags);
 	LOCK();
 	r = host_get() ? hostfs_unlinkat(&preload_host->fs, hd, hp, flags) : -errno;
 	UNLOCK();
@@ -1603,7 +1506,7 @@ EXPORT int remove(const char *path)
 	const char *hp;
 
 	if (!host_path(path, &hp))
-		return real.remove(path);
+		return REAL(remove)(path);
 	if (unlink(path) == 0)
 		return 0;
 	return errno == EISDIR ? rmdir(path) : -1;
@@ -1616,7 +1519,7 @@ EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
 	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
-		return real.mkdirat(dirfd, path, mode);
+		return REAL(mkdirat)(dirfd, path, mode);
 	LOCK();
 	r = host_get() ? hostfs_mkdirat(&preload_host->fs, hd, hp, mode) : -errno;
 	UNLOCK();
@@ -1636,7 +1539,7 @@ EXPORT int symlinkat(const char *target, int dirfd, const char *path)
 	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
-		return real.symlinkat(target, dirfd, path);
+		return REAL(symlinkat)(target, dirfd, path);
 	LOCK();
 	r = host_get() ? hostfs_symlinkat(&preload_host->fs, target, hd, hp) : -errno;
 	UNLOCK();
@@ -1655,7 +1558,7 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 	int64_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
-		return real.readlinkat(dirfd, path, buf, size);
+		return REAL(readlinkat)(dirfd, path, buf, size);
 	LOCK();
 	r = host_get() ? hostfs_readlinkat(&preload_host->fs, hd, hp, buf, size) : -errno;
 	UNLOCK();
@@ -1674,7 +1577,7 @@ EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
-		return real.fchmodat(dirfd, path, mode, flags);
+		return REAL(fchmodat)(dirfd, path, mode, flags);
 	LOCK();
 	r = host_get() ? hostfs_fchmodat(&preload_host->fs, hd, hp, mode, flags) : -errno;
 	UNLOCK();
@@ -1693,7 +1596,7 @@ EXPORT int lchmod(const char *path, mode_t mode)
 	const char *hp;
 
 	if (!host_path(path, &hp))
-		return real.lchmod(path, mode);
+		return REAL(lchmod)(path, mode);
 	return fchmodat(AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW);
 }
 
@@ -1703,7 +1606,7 @@ EXPORT int fchmod(int fd, mode_t mode)
 	int32_t r;
 
 	if (hfd < 0)
-		return real.fchmod(fd, mode);
+		return REAL(fchmod)(fd, mode);
 	LOCK();
 	r = host_get() ? hostfs_fchmod(&preload_host->fs, hfd, mode) : -errno;
 	UNLOCK();
@@ -1717,7 +1620,7 @@ EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags
 	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
-		return real.fchownat(dirfd, path, uid, gid, flags);
+		return REAL(fchownat)(dirfd, path, uid, gid, flags);
 	LOCK();
 	r = host_get() ? hostfs_fchownat(&preload_host->fs, hd, hp, uid, gid, flags) : -errno;
 	UNLOCK();
@@ -1740,7 +1643,7 @@ EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 	int32_t r;
 
 	if (hfd < 0)
-		return real.fchown(fd, uid, gid);
+		return REAL(fchown)(fd, uid, gid);
 	LOCK();
 	r = host_get() ? hostfs_fchown(&preload_host->fs, hfd, uid, gid) : -errno;
 	UNLOCK();
@@ -1770,7 +1673,7 @@ EXPORT int utimensat(int dirfd, const char *path, const struct timespec ts[2], i
 		return (int)ret_errno(r);
 	}
 	if (!host_at(dirfd, path, &hd, &hp))
-		return real.utimensat(dirfd, path, ts, flags);
+		return REAL(utimensat)(dirfd, path, ts, flags);
 	LOCK();
 	r = host_get() ? hostfs_utimensat(&preload_host->fs, hd, hp, t, flags) : -errno;
 	UNLOCK();
@@ -1784,7 +1687,7 @@ EXPORT int futimens(int fd, const struct timespec ts[2])
 	int32_t r;
 
 	if (hfd < 0)
-		return real.futimens(fd, ts);
+		return REAL(futimens)(fd, ts);
 	times_to(t, ts);
 	LOCK();
 	r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -errno;
@@ -1817,7 +1720,7 @@ EXPORT int chdir(const char *path)
 	int32_t r;
 
 	if (!host_path(path, &hp)) {
-		int g = real.chdir(path);
+		int g = REAL(chdir)(path);
 		if (g == 0)
 			cwd_set_guest();
 		return g;
@@ -1851,7 +1754,7 @@ EXPORT int fchdir(int fd)
 	int32_t r;
 
 	if (hfd < 0) {
-		int g = real.fchdir(fd);
+		int g = REAL(fchdir)(fd);
 		if (g == 0)
 			cwd_set_guest();
 		return g;
@@ -1872,7 +1775,7 @@ EXPORT char *getcwd(char *buf, size_t size)
 	int32_t r;
 
 	if (!preload_cwd_host)
-		return real.getcwd(buf, size);
+		return REAL(getcwd)(buf, size);
 	LOCK();
 	if (preload_cwd_pending) {
 		/* Not taken up (yet) after an id change: where it was, as a
@@ -1952,7 +1855,7 @@ EXPORT DIR *fdopendir(int fd)
 	struct stat st;
 
 	if (host_fd(fd) < 0)
-		return real.fdopendir(fd);
+		return REAL(fdopendir)(fd);
 	if (fstat(fd, &st) < 0)
 		return NULL;
 	if (!S_ISDIR(st.st_mode)) {
@@ -1969,7 +1872,7 @@ EXPORT DIR *opendir(const char *path)
 	int fd;
 
 	if (!host_path(path, &hp))
-		return real.opendir(path);
+		return REAL(opendir)(path);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
@@ -2018,14 +1921,14 @@ EXPORT struct dirent64 *readdir64(DIR *dir)
 {
 	struct host_dir *d = host_dir_find(dir);
 
-	return d ? host_readdir(d) : real.readdir64(dir);
+	return d ? host_readdir(d) : REAL(readdir64)(dir);
 }
 
 EXPORT struct dirent *readdir(DIR *dir)
 {
 	struct host_dir *d = host_dir_find(dir);
 
-	return d ? (struct dirent *)host_readdir(d) : real.readdir(dir);
+	return d ? (struct dirent *)host_readdir(d) : REAL(readdir)(dir);
 }
 
 EXPORT int closedir(DIR *dir)
@@ -2044,7 +1947,7 @@ EXPORT int closedir(DIR *dir)
 	}
 	UNLOCK();
 	if (!d)
-		return real.closedir(dir);
+		return REAL(closedir)(dir);
 	fd = d->gfd;
 	free(d);
 	return close(fd);
@@ -2054,7 +1957,7 @@ EXPORT int dirfd(DIR *dir)
 {
 	struct host_dir *d = host_dir_find(dir);
 
-	return d ? d->gfd : real.dirfd(dir);
+	return d ? d->gfd : REAL(dirfd)(dir);
 }
 
 EXPORT void rewinddir(DIR *dir)
@@ -2062,7 +1965,7 @@ EXPORT void rewinddir(DIR *dir)
 	struct host_dir *d = host_dir_find(dir);
 
 	if (!d) {
-		real.rewinddir(dir);
+		REAL(rewinddir)(dir);
 		return;
 	}
 	lseek(d->gfd, 0, SEEK_SET);
@@ -2169,7 +2072,7 @@ EXPORT int fileno(FILE *f)
 	int fd = host_stream_fd(f);
 
 	preload_init();
-	return fd >= 0 ? fd : real.fileno(f);
+	return fd >= 0 ? fd : REAL(fileno)(f);
 }
 
 EXPORT int fileno_unlocked(FILE *f)
@@ -2177,7 +2080,7 @@ EXPORT int fileno_unlocked(FILE *f)
 	int fd = host_stream_fd(f);
 
 	preload_init();
-	return fd >= 0 ? fd : real.fileno_unlocked(f);
+	return fd >= 0 ? fd : REAL(fileno_unlocked)(f);
 }
 
 static int fopen_flags(const char *mode)
@@ -2212,7 +2115,7 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 	int flags, fd;
 
 	if (!host_path(path, &hp))
-		return real.fopen(path, mode);
+		return REAL(fopen)(path, mode);
 	flags = fopen_flags(mode);
 	if (flags < 0) {
 		errno = EINVAL;
@@ -2232,7 +2135,7 @@ EXPORT FILE *fopen64(const char *path, const char *mode) __attribute__((alias("f
 EXPORT FILE *fdopen(int fd, const char *mode)
 {
 	if (host_fd(fd) < 0)
-		return real.fdopen(fd, mode);
+		return REAL(fdopen)(fd, mode);
 	return host_fdopen(fd, mode);
 }
 
@@ -2286,20 +2189,17 @@ static char *host_realpath(const char *hpath, char *resolved)
 
 EXPORT char *realpath(const char *path, char *resolved)
 {
-	char *(*next)(const char *, char *);
 	const char *hp;
 
 	if (!is_null(path) && *path && host_path(path, &hp))
 		return host_realpath(hp, resolved);
-	next = (char *(*)(const char *, char *))dlsym(RTLD_NEXT, "realpath");
-	return next(path, resolved);
+	return REAL(realpath)(path, resolved);
 }
 
 char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
 
 EXPORT char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen)
 {
-	char *(*next)(const char *, char *, size_t);
 	const char *hp;
 
 	if (!is_null(path) && *path && host_path(path, &hp)) {
@@ -2307,8 +2207,7 @@ EXPORT char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen
 			abort(); /* what glibc's fortify check does */
 		return host_realpath(hp, resolved);
 	}
-	next = (char *(*)(const char *, char *, size_t))dlsym(RTLD_NEXT, "__realpath_chk");
-	return next(path, resolved, resolvedlen);
+	return REAL(__realpath_chk)(path, resolved, resolvedlen);
 }
 
 EXPORT char *canonicalize_file_name(const char *path)
@@ -2341,7 +2240,7 @@ EXPORT pid_t fork(void)
 		prep = vmrpc_host_fork_prepare(preload_host, &f);
 	if (prep < 0 && preload_host && preload_cwd_host && !preload_cwd_pending)
 		cwd_r = hostfs_getcwd(&preload_host->fs, cwd, sizeof(cwd));
-	pid = real.fork();
+	pid = REAL(fork)();
 	if (pid == 0) {
 		pthread_mutex_init(&preload_lock, NULL);
 		pthread_mutex_init(&preload_streams_lock, NULL);
@@ -2407,7 +2306,7 @@ static char *preload_state_make(void)
 	p = s + len;
 	for (int i = 0; i < PRELOAD_FD_MAX; i++) {
 		int hfd = host_fd(i);
-		if (hfd < 0 || (real.fcntl(i, F_GETFD) & FD_CLOEXEC))
+		if (hfd < 0 || (REAL(fcntl)(i, F_GETFD) & FD_CLOEXEC))
 			continue;
 		p += snprintf(p, size - (size_t)(p - s), ",%d=%d", i, hfd);
 	}
@@ -2438,16 +2337,14 @@ static char **preload_env_with_state(char *const envp[], char *state)
 
 typedef int (*exec_fn)(const char *, char *const[], char *const[]);
 
-/* Call libc's name (execve or execvpe) with our state in the environment. */
-static int exec_with_state(const char *name, const char *path, char *const argv[],
+/* Call libc's next (execve or execvpe) with our state in the environment. */
+static int exec_with_state(exec_fn next, const char *path, char *const argv[],
 			   char *const envp[])
 {
-	exec_fn next;
 	char *state, **env;
 	int r, e;
 
 	preload_init();
-	next = (exec_fn)dlsym(RTLD_NEXT, name);
 	LOCK();
 	state = preload_state_make();
 	UNLOCK();
@@ -2462,7 +2359,7 @@ static int exec_with_state(const char *name, const char *path, char *const argv[
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return exec_with_state("execve", path, argv, envp);
+	return exec_with_state(REAL(execve), path, argv, envp);
 }
 
 extern char **environ;
@@ -2474,7 +2371,7 @@ EXPORT int execv(const char *path, char *const argv[])
 
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	return exec_with_state("execvpe", file, argv, envp);
+	return exec_with_state(REAL(execvpe), file, argv, envp);
 }
 
 EXPORT int execvp(const char *file, char *const argv[])

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "preload_libc.h"
 #include "vmrpc/hostcall.h"
 
 /* A libc function the shim replaces for every program. */
@@ -44,9 +45,6 @@ bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path)
 struct vmrpc_host *host_get(void);
 /* A host call's result to libc's convention: r, or -1 with errno -r. */
 long ret_errno(int64_t r);
-/* libc's name, the definition after the shim's, looked up once into
- * *slot. */
-void *preload_next(void **slot, const char *name);
 
 /* The process's uids or gids changed (lock held): its shadow serves the
  * old ones. Detach: the channel and the shadow go, every host descriptor

@@ -17,12 +17,6 @@
 /* A blocking flock polls, from 1 ms doubling to this, between tries. */
 #define FLOCK_POLL_MAX_NS 50000000L
 
-static void *next_flock, *next_fallocate, *next_posix_fallocate;
-
-typedef int (*flock_fn)(int, int);
-typedef int (*fallocate_fn)(int, int, off_t, off_t);
-typedef int (*posix_fallocate_fn)(int, off_t, off_t);
-
 static int32_t host_flock_once(int hfd, int op)
 {
 	int32_t r;
@@ -46,7 +40,7 @@ EXPORT int flock(int fd, int op)
 	int32_t r;
 
 	if (hfd < 0)
-		return ((flock_fn)preload_next(&next_flock, "flock"))(fd, op);
+		return REAL(flock)(fd, op);
 	for (;;) {
 		r = host_flock_once(hfd, op | LOCK_NB);
 		if (r != -EWOULDBLOCK || (op & LOCK_NB))
@@ -64,8 +58,7 @@ EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
 	int32_t r;
 
 	if (hfd < 0)
-		return ((fallocate_fn)preload_next(&next_fallocate, "fallocate"))(fd, mode, offset,
-										  len);
+		return REAL(fallocate)(fd, mode, offset, len);
 	LOCK();
 	r = host_get() ? hostfs_fallocate(&preload_host->fs, hfd, mode, offset, len) : -errno;
 	UNLOCK();
@@ -84,8 +77,7 @@ EXPORT int posix_fallocate(int fd, off_t offset, off_t len)
 	int32_t r;
 
 	if (hfd < 0)
-		return ((posix_fallocate_fn)preload_next(&next_posix_fallocate,
-							 "posix_fallocate"))(fd, offset, len);
+		return REAL(posix_fallocate)(fd, offset, len);
 	LOCK();
 	r = host_get() ? hostfs_posix_fallocate(&preload_host->fs, hfd, offset, len) : -errno;
 	UNLOCK();

@@ -16,20 +16,6 @@
 #include "hostfs_caller.h"
 #include "preload.h"
 
-static void *next_getxattr, *next_lgetxattr, *next_fgetxattr;
-static void *next_setxattr, *next_lsetxattr, *next_fsetxattr;
-static void *next_listxattr, *next_llistxattr, *next_flistxattr;
-static void *next_removexattr, *next_lremovexattr, *next_fremovexattr;
-
-typedef ssize_t (*getxattr_fn)(const char *, const char *, void *, size_t);
-typedef ssize_t (*fgetxattr_fn)(int, const char *, void *, size_t);
-typedef int (*setxattr_fn)(const char *, const char *, const void *, size_t, int);
-typedef int (*fsetxattr_fn)(int, const char *, const void *, size_t, int);
-typedef ssize_t (*listxattr_fn)(const char *, char *, size_t);
-typedef ssize_t (*flistxattr_fn)(int, char *, size_t);
-typedef int (*removexattr_fn)(const char *, const char *);
-typedef int (*fremovexattr_fn)(int, const char *);
-
 /* A host path for the path variants: not "" (which the IDL reads as "the
  * descriptor"; the kernel says ENOENT, and so does libc's call). */
 static bool xattr_host_path(const char *path, const char **ret_path)
@@ -124,8 +110,7 @@ EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t 
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((getxattr_fn)preload_next(&next_getxattr, "getxattr"))(path, name, value,
-									       size);
+		return REAL(getxattr)(path, name, value, size);
 	return host_getxattr(AT_FDCWD, hp, 0, name, value, size);
 }
 
@@ -134,8 +119,7 @@ EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((getxattr_fn)preload_next(&next_lgetxattr, "lgetxattr"))(path, name, value,
-										 size);
+		return REAL(lgetxattr)(path, name, value, size);
 	return host_getxattr(AT_FDCWD, hp, AT_SYMLINK_NOFOLLOW, name, value, size);
 }
 
@@ -144,8 +128,7 @@ EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
 	int hfd = host_fd(fd);
 
 	if (hfd < 0)
-		return ((fgetxattr_fn)preload_next(&next_fgetxattr, "fgetxattr"))(fd, name, value,
-										  size);
+		return REAL(fgetxattr)(fd, name, value, size);
 	return host_getxattr(hfd, "", 0, name, value, size);
 }
 
@@ -155,8 +138,7 @@ EXPORT int setxattr(const char *path, const char *name, const void *value, size_
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((setxattr_fn)preload_next(&next_setxattr, "setxattr"))(path, name, value,
-									       size, flags);
+		return REAL(setxattr)(path, name, value, size, flags);
 	return host_setxattr(AT_FDCWD, hp, 0, name, value, size, flags);
 }
 
@@ -166,8 +148,7 @@ EXPORT int lsetxattr(const char *path, const char *name, const void *value, size
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((setxattr_fn)preload_next(&next_lsetxattr, "lsetxattr"))(path, name, value,
-										 size, flags);
+		return REAL(lsetxattr)(path, name, value, size, flags);
 	return host_setxattr(AT_FDCWD, hp, AT_SYMLINK_NOFOLLOW, name, value, size, flags);
 }
 
@@ -176,8 +157,7 @@ EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, i
 	int hfd = host_fd(fd);
 
 	if (hfd < 0)
-		return ((fsetxattr_fn)preload_next(&next_fsetxattr, "fsetxattr"))(fd, name, value,
-										  size, flags);
+		return REAL(fsetxattr)(fd, name, value, size, flags);
 	return host_setxattr(hfd, "", 0, name, value, size, flags);
 }
 
@@ -186,8 +166,7 @@ EXPORT ssize_t listxattr(const char *path, char *list, size_t size)
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((listxattr_fn)preload_next(&next_listxattr, "listxattr"))(path, list,
-										  size);
+		return REAL(listxattr)(path, list, size);
 	return host_listxattr(AT_FDCWD, hp, 0, list, size);
 }
 
@@ -196,8 +175,7 @@ EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((listxattr_fn)preload_next(&next_llistxattr, "llistxattr"))(path, list,
-										    size);
+		return REAL(llistxattr)(path, list, size);
 	return host_listxattr(AT_FDCWD, hp, AT_SYMLINK_NOFOLLOW, list, size);
 }
 
@@ -206,8 +184,7 @@ EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 	int hfd = host_fd(fd);
 
 	if (hfd < 0)
-		return ((flistxattr_fn)preload_next(&next_flistxattr, "flistxattr"))(fd, list,
-										     size);
+		return REAL(flistxattr)(fd, list, size);
 	return host_listxattr(hfd, "", 0, list, size);
 }
 
@@ -216,8 +193,7 @@ EXPORT int removexattr(const char *path, const char *name)
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((removexattr_fn)preload_next(&next_removexattr, "removexattr"))(path,
-											name);
+		return REAL(removexattr)(path, name);
 	return host_removexattr(AT_FDCWD, hp, 0, name);
 }
 
@@ -226,8 +202,7 @@ EXPORT int lremovexattr(const char *path, const char *name)
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((removexattr_fn)preload_next(&next_lremovexattr, "lremovexattr"))(path,
-											  name);
+		return REAL(lremovexattr)(path, name);
 	return host_removexattr(AT_FDCWD, hp, AT_SYMLINK_NOFOLLOW, name);
 }
 
@@ -236,7 +211,6 @@ EXPORT int fremovexattr(int fd, const char *name)
 	int hfd = host_fd(fd);
 
 	if (hfd < 0)
-		return ((fremovexattr_fn)preload_next(&next_fremovexattr, "fremovexattr"))(fd,
-											   name);
+		return REAL(fremovexattr)(fd, name);
 	return host_removexattr(hfd, "", 0, name);
 }
