@@ -597,28 +597,21 @@ int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int fl
 
 /* ---- open and close ----------------------------------------------------- */
 
-static int host_openat(int hdirfd, const char *hpath, int flags, mode_t mode)
+/* Open a host file and give it a guest descriptor (lock held, attached):
+ * the guest descriptor, or -errno. */
+static int64_t host_openat(int hdirfd, const char *hpath, int flags, mode_t mode)
 {
-	struct vmrpc_host *h;
-	int32_t hfd;
-	int gfd = -1;
+	int32_t hfd = hostfs_openat(&preload_host->fs, hdirfd, hpath, flags & ~O_CLOEXEC, mode);
+	int gfd, e;
 
-	LOCK();
-	h = host_get();
-	if (h) {
-		hfd = hostfs_openat(&h->fs, hdirfd, hpath, flags & ~O_CLOEXEC, mode);
-		if (hfd >= 0) {
-			gfd = reserve_fd(hfd, flags & O_CLOEXEC, 0);
-			if (gfd < 0) {
-				int e = errno;
-				hostfs_close(&h->fs, hfd);
-				errno = e;
-			}
-		} else {
-			ret_errno(hfd);
-		}
+	if (hfd < 0)
+		return hfd;
+	gfd = reserve_fd(hfd, flags & O_CLOEXEC, 0);
+	if (gfd < 0) {
+		e = errno;
+		hostfs_close(&preload_host->fs, hfd);
+		return -e;
 	}
-	UNLOCK();
 	return gfd;
 }
 
@@ -639,7 +632,7 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	mode = open_mode(flags, ap);
 	va_end(ap);
 	if (host_at(dirfd, path, &hd, &hp))
-		return host_openat(hd, hp, flags, mode);
+		return (int)ret_errno(HOST_CALL(host_openat(hd, hp, flags, mode)));
 	return REAL(openat)(dirfd, path, flags, mode);
 }
 
@@ -770,40 +763,28 @@ EXPORT void closefrom(int low)
 EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
 	int hfd = host_fd(fd);
-	int64_t r;
 
 	if (hfd < 0)
 		return REAL(read)(fd, buf, count);
-	LOCK();
-	r = host_get() ? vmrpc_host_read(preload_host, hfd, buf, count) : -errno;
-	UNLOCK();
-	return ret_errno(r);
+	return ret_errno(HOST_CALL(vmrpc_host_read(preload_host, hfd, buf, count)));
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
 	int hfd = host_fd(fd);
-	int64_t r;
 
 	if (hfd < 0)
 		return REAL(write)(fd, buf, count);
-	LOCK();
-	r = host_get() ? vmrpc_host_write(preload_host, hfd, buf, count) : -errno;
-	UNLOCK();
-	return ret_errno(r);
+	return ret_errno(HOST_CALL(vmrpc_host_write(preload_host, hfd, buf, count)));
 }
 
 EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t off)
 {
 	int hfd = host_fd(fd);
-	int64_t r;
 
 	if (hfd < 0)
 		return REAL(pread)(fd, buf, count, off);
-	LOCK();
-	r = host_get() ? vmrpc_host_pread(preload_host, hfd, buf, count, off) : -errno;
-	UNLOCK();
-	return ret_errno(r);
+	return ret_errno(HOST_CALL(vmrpc_host_pread(preload_host, hfd, buf, count, off)));
 }
 
 EXPORT ssize_t pread64(int fd, void *buf, size_t count, off_t off) __attribute__((alias("pread")));
@@ -811,14 +792,10 @@ EXPORT ssize_t pread64(int fd, void *buf, size_t count, off_t off) __attribute__
 EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
 {
 	int hfd = host_fd(fd);
-	int64_t r;
 
 	if (hfd < 0)
 		return REAL(pwrite)(fd, buf, count, off);
-	LOCK();
-	r = host_get() ? vmrpc_host_pwrite(preload_host, hfd, buf, count, off) : -errno;
-	UNLOCK();
-	return ret_errno(r);
+	return ret_errno(HOST_CALL(vmrpc_host_pwrite(preload_host, hfd, buf, count, off)));
 }
 
 EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off_t off)
@@ -827,40 +804,28 @@ EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off_t off)
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	int hfd = host_fd(fd);
-	int64_t r;
 
 	if (hfd < 0)
 		return REAL(readv)(fd, iov, iovcnt);
-	LOCK();
-	r = host_get() ? vmrpc_host_readv(preload_host, hfd, iov, iovcnt) : -errno;
-	UNLOCK();
-	return ret_errno(r);
+	return ret_errno(HOST_CALL(vmrpc_host_readv(preload_host, hfd, iov, iovcnt)));
 }
 
 EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	int hfd = host_fd(fd);
-	int64_t r;
 
 	if (hfd < 0)
 		return REAL(writev)(fd, iov, iovcnt);
-	LOCK();
-	r = host_get() ? vmrpc_host_writev(preload_host, hfd, iov, iovcnt) : -errno;
-	UNLOCK();
-	return ret_errno(r);
+	return ret_errno(HOST_CALL(vmrpc_host_writev(preload_host, hfd, iov, iovcnt)));
 }
 
 EXPORT off_t lseek(int fd, off_t off, int whence)
 {
 	int hfd = host_fd(fd);
-	int64_t r;
 
 	if (hfd < 0)
 		return REAL(lseek)(fd, off, whence);
-	LOCK();
-	r = host_get() ? hostfs_lseek(&preload_host->fs, hfd, off, whence) : -errno;
-	UNLOCK();
-	return ret_errno(r);
+	return ret_errno(HOST_CALL(hostfs_lseek(&preload_host->fs, hfd, off, whence)));
 }
 
 EXPORT off_t lseek64(int fd, off_t off, int whence) __attribute__((alias("lseek")));
@@ -927,7 +892,7 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 	struct hostfs_stat hs;
 	const char *hp;
 	int hd, hfd = host_fd(dirfd);
-	int32_t r;
+	int64_t r;
 
 	/* fstatat(fd, "", st, AT_EMPTY_PATH) is fstat(fd). */
 	if (hfd >= 0 && !is_null(path) && !*path && (flags & AT_EMPTY_PATH)) {
@@ -936,9 +901,7 @@ EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 	} else if (!host_at(dirfd, path, &hd, &hp)) {
 		return REAL(fstatat)(dirfd, path, st, flags);
 	}
-	LOCK();
-	r = host_get() ? hostfs_fstatat(&preload_host->fs, hd, hp, flags, &hs) : -errno;
-	UNLOCK();
+	r = HOST_CALL(hostfs_fstatat(&preload_host->fs, hd, hp, flags, &hs));
 	if (r == 0)
 		stat_to(st, &hs);
 	return (int)ret_errno(r);
@@ -1066,11 +1029,9 @@ static void statvfs_to(struct statvfs *d, const struct hostfs_statfs *s)
 static int host_statfs(int hd, const char *hp, struct statfs *sfs, struct statvfs *svfs)
 {
 	struct hostfs_statfs hs;
-	int32_t r;
+	int64_t r;
 
-	LOCK();
-	r = host_get() ? hostfs_statfs(&preload_host->fs, hd, hp, &hs) : -errno;
-	UNLOCK();
+	r = HOST_CALL(hostfs_statfs(&preload_host->fs, hd, hp, &hs));
 	if (r == 0 && sfs)
 		statfs_to(sfs, &hs);
 	if (r == 0 && svfs)
@@ -1148,7 +1109,7 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct s
 	struct hostfs_statx hs;
 	const char *hp;
 	int hd, hfd = host_fd(dirfd);
-	int32_t r;
+	int64_t r;
 
 	if (hfd >= 0 && !is_null(path) && !*path && (flags & AT_EMPTY_PATH)) {
 		hd = hfd;
@@ -1156,9 +1117,7 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct s
 	} else if (!host_at(dirfd, path, &hd, &hp)) {
 		return REAL(statx)(dirfd, path, flags, mask, stx);
 	}
-	LOCK();
-	r = host_get() ? hostfs_statx(&preload_host->fs, hd, hp, flags, mask, &hs) : -errno;
-	UNLOCK();
+	r = HOST_CALL(hostfs_statx(&preload_host->fs, hd, hp, flags, mask, &hs));
 	if (r == 0) {
 		memset(stx, 0, sizeof(*stx));
 		stx->stx_mask = hs.mask;
@@ -1188,14 +1147,10 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	const char *hp;
 	int hd;
-	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
 		return REAL(faccessat)(dirfd, path, mode, flags);
-	LOCK();
-	r = host_get() ? hostfs_faccessat(&preload_host->fs, hd, hp, mode, flags) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_faccessat(&preload_host->fs, hd, hp, mode, flags)));
 }
 
 EXPORT int access(const char *path, int mode)
@@ -1215,40 +1170,28 @@ EXPORT int eaccess(const char *path, int mode) __attribute__((alias("euidaccess"
 EXPORT int fsync(int fd)
 {
 	int hfd = host_fd(fd);
-	int32_t r;
 
 	if (hfd < 0)
 		return REAL(fsync)(fd);
-	LOCK();
-	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, false) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_fsync(&preload_host->fs, hfd, false)));
 }
 
 EXPORT int fdatasync(int fd)
 {
 	int hfd = host_fd(fd);
-	int32_t r;
 
 	if (hfd < 0)
 		return REAL(fdatasync)(fd);
-	LOCK();
-	r = host_get() ? hostfs_fsync(&preload_host->fs, hfd, true) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_fsync(&preload_host->fs, hfd, true)));
 }
 
 EXPORT int ftruncate(int fd, off_t len)
 {
 	int hfd = host_fd(fd);
-	int32_t r;
 
 	if (hfd < 0)
 		return REAL(ftruncate)(fd, len);
-	LOCK();
-	r = host_get() ? hostfs_ftruncate(&preload_host->fs, hfd, len) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_ftruncate(&preload_host->fs, hfd, len)));
 }
 
 EXPORT int ftruncate64(int fd, off_t len) __attribute__((alias("ftruncate")));
@@ -1256,42 +1199,37 @@ EXPORT int ftruncate64(int fd, off_t len) __attribute__((alias("ftruncate")));
 EXPORT int truncate(const char *path, off_t len)
 {
 	const char *hp;
-	int32_t r;
 
 	if (!host_path(path, &hp))
 		return REAL(truncate)(path, len);
-	LOCK();
-	r = host_get() ? hostfs_truncate(&preload_host->fs, hp, len) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_truncate(&preload_host->fs, hp, len)));
 }
 
 EXPORT int truncate64(const char *path, off_t len) __attribute__((alias("truncate")));
 
-/* A new guest fd for a dup of host fd hfd (lock held). */
-static int host_dup(int hfd, bool cloexec, int min, int exact)
+/* A new guest fd for a dup of host fd hfd (lock held, attached): the
+ * lowest free one at or above min, or exact; or -errno. */
+static int64_t host_dup(int hfd, bool cloexec, int min, int exact)
 {
 	int32_t nh = hostfs_dup(&preload_host->fs, hfd);
-	int gfd;
+	int gfd, e;
 
 	if (nh < 0)
-		return (int)ret_errno(nh);
+		return nh;
 	if (exact >= 0) {
 		int tmpl = placeholder_template();
 		int prev = host_fd(exact);
 
 		if (tmpl < 0 || exact >= PRELOAD_FD_MAX) {
 			hostfs_close(&preload_host->fs, nh);
-			errno = tmpl < 0 ? EMFILE : EBADF;
-			return -1;
+			return tmpl < 0 ? -EMFILE : -EBADF;
 		}
 		/* exact is not the template: dup3() vacated it. */
 		gfd = REAL(dup3)(tmpl, exact, cloexec ? O_CLOEXEC : 0);
 		if (gfd < 0) {
-			int e = errno;
+			e = errno;
 			hostfs_close(&preload_host->fs, nh);
-			errno = e;
-			return -1;
+			return -e;
 		}
 		if (prev >= 0 && prev != PRELOAD_HFD_STALE) /* dup2 onto a host fd closes it */
 			hostfs_close(&preload_host->fs, prev);
@@ -1300,23 +1238,20 @@ static int host_dup(int hfd, bool cloexec, int min, int exact)
 	}
 	gfd = reserve_fd(nh, cloexec, min);
 	if (gfd < 0) {
-		int e = errno;
+		e = errno;
 		hostfs_close(&preload_host->fs, nh);
-		errno = e;
+		return -e;
 	}
 	return gfd;
 }
 
 EXPORT int dup(int fd)
 {
-	int hfd = host_fd(fd), r;
+	int hfd = host_fd(fd);
 
 	if (hfd < 0)
 		return fd_hidden(fd) ? fd_ebadf() : REAL(dup)(fd);
-	LOCK();
-	r = host_get() ? host_dup(hfd, false, 0, -1) : -1;
-	UNLOCK();
-	return r;
+	return (int)ret_errno(HOST_CALL(host_dup(hfd, false, 0, -1)));
 }
 
 EXPORT int dup3(int fd, int newfd, int flags)
@@ -1338,14 +1273,13 @@ EXPORT int dup3(int fd, int newfd, int flags)
 		errno = EINVAL;
 		return -1;
 	}
+	if (hfd >= 0)
+		return (int)ret_errno(HOST_CALL(host_dup(hfd, flags & O_CLOEXEC, 0, newfd)));
+	/* A guest fd onto a host fd: the host fd goes. */
 	LOCK();
-	if (hfd < 0) { /* a guest fd onto a host fd: the host fd goes */
-		r = REAL(dup3)(fd, newfd, flags);
-		if (r >= 0)
-			host_unmap(newfd, prev);
-	} else {
-		r = host_get() ? host_dup(hfd, flags & O_CLOEXEC, 0, newfd) : -1;
-	}
+	r = REAL(dup3)(fd, newfd, flags);
+	if (r >= 0)
+		host_unmap(newfd, prev);
 	UNLOCK();
 	return r;
 }
@@ -1357,43 +1291,41 @@ EXPORT int dup2(int fd, int newfd)
 	return dup3(fd, newfd, 0);
 }
 
-static int host_fcntl(int fd, int hfd, int cmd, void *argp, long arg)
+/* A record lock of host descriptor hfd (lock held, attached): 0 or
+ * -errno. */
+static int64_t host_fcntl_lock(int hfd, int cmd, struct flock *fl)
 {
-	struct hostfs_flock hl;
-	struct flock *fl = argp;
-	int32_t r;
+	struct hostfs_flock hl = { .type = fl->l_type, .whence = fl->l_whence,
+				   .start = fl->l_start, .len = fl->l_len, .pid = fl->l_pid };
+	int32_t r = hostfs_fcntl_lock(&preload_host->fs, hfd, cmd, &hl);
 
+	if (r == 0) {
+		fl->l_type = hl.type;
+		fl->l_whence = hl.whence;
+		fl->l_start = hl.start;
+		fl->l_len = hl.len;
+		fl->l_pid = hl.pid;
+	}
+	return r;
+}
+
+/* fcntl cmd of host descriptor hfd (lock held, attached): its result, or
+ * -errno. */
+static int64_t host_fcntl(int hfd, int cmd, void *argp, long arg)
+{
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		return host_get() ? host_dup(hfd, cmd == F_DUPFD_CLOEXEC, (int)arg, -1) : -1;
-	case F_GETFD:
-	case F_SETFD:
-		return REAL(fcntl)(fd, cmd, arg); /* close-on-exec is the placeholder's */
+		return host_dup(hfd, cmd == F_DUPFD_CLOEXEC, (int)arg, -1);
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:
 	case F_OFD_GETLK:
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
-		if (!host_get())
-			return -1;
-		hl = (struct hostfs_flock){ .type = fl->l_type, .whence = fl->l_whence,
-					    .start = fl->l_start, .len = fl->l_len,
-					    .pid = fl->l_pid };
-		r = hostfs_fcntl_lock(&preload_host->fs, hfd, cmd, &hl);
-		if (r == 0) {
-			fl->l_type = hl.type;
-			fl->l_whence = hl.whence;
-			fl->l_start = hl.start;
-			fl->l_len = hl.len;
-			fl->l_pid = hl.pid;
-		}
-		return (int)ret_errno(r);
+		return host_fcntl_lock(hfd, cmd, argp);
 	default:
-		if (!host_get())
-			return -1;
-		return (int)ret_errno(hostfs_fcntl(&preload_host->fs, hfd, cmd, arg));
+		return hostfs_fcntl(&preload_host->fs, hfd, cmd, arg);
 	}
 }
 
@@ -1410,10 +1342,15 @@ EXPORT int fcntl(int fd, int cmd, ...)
 	va_end(ap);
 	if (hfd < 0)
 		return fd_hidden(fd) ? fd_ebadf() : REAL(fcntl)(fd, cmd, argp);
-	LOCK();
-	r = host_fcntl(fd, hfd, cmd, argp, (long)(intptr_t)argp);
-	UNLOCK();
-	return r;
+	if (cmd == F_GETFD || cmd == F_SETFD) {
+		/* Close-on-exec is the placeholder's; under the lock, as exec
+		 * reads it (preload_state_make()). */
+		LOCK();
+		r = REAL(fcntl)(fd, cmd, (long)(intptr_t)argp);
+		UNLOCK();
+		return r;
+	}
+	return (int)ret_errno(HOST_CALL(host_fcntl(hfd, cmd, argp, (long)(intptr_t)argp)));
 }
 
 EXPORT int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
@@ -1428,7 +1365,6 @@ EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
 	int hod, hnd;
 	bool ho = host_at(olddirfd, oldpath, &hod, &hold);
 	bool hn = host_at(newdirfd, newpath, &hnd, &hnew);
-	int32_t r;
 
 	if (!ho && !hn)
 		return REAL(renameat2)(olddirfd, oldpath, newdirfd, newpath, flags);
@@ -1436,10 +1372,8 @@ EXPORT int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
 		errno = EXDEV;
 		return -1;
 	}
-	LOCK();
-	r = host_get() ? hostfs_renameat(&preload_host->fs, hod, hold, hnd, hnew, flags) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(
+		HOST_CALL(hostfs_renameat(&preload_host->fs, hod, hold, hnd, hnew, flags)));
 }
 
 EXPORT int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)
@@ -1458,7 +1392,6 @@ EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *n
 	int hod, hnd;
 	bool ho = host_at(olddirfd, oldpath, &hod, &hold);
 	bool hn = host_at(newdirfd, newpath, &hnd, &hnew);
-	int32_t r;
 
 	if (!ho && !hn)
 		return REAL(linkat)(olddirfd, oldpath, newdirfd, newpath, flags);
@@ -1466,10 +1399,8 @@ EXPORT int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *n
 		errno = EXDEV;
 		return -1;
 	}
-	LOCK();
-	r = host_get() ? hostfs_linkat(&preload_host->fs, hod, hold, hnd, hnew, flags) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(
+		HOST_CALL(hostfs_linkat(&preload_host->fs, hod, hold, hnd, hnew, flags)));
 }
 
 EXPORT int link(const char *oldpath, const char *newpath)
@@ -1481,14 +1412,10 @@ EXPORT int unlinkat(int dirfd, const char *path, int flags)
 {
 	const char *hp;
 	int hd;
-	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
 		return REAL(unlinkat)(dirfd, path, flags);
-	LOCK();
-	r = host_get() ? hostfs_unlinkat(&preload_host->fs, hd, hp, flags) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_unlinkat(&preload_host->fs, hd, hp, flags)));
 }
 
 EXPORT int unlink(const char *path)
@@ -1516,14 +1443,10 @@ EXPORT int mkdirat(int dirfd, const char *path, mode_t mode)
 {
 	const char *hp;
 	int hd;
-	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
 		return REAL(mkdirat)(dirfd, path, mode);
-	LOCK();
-	r = host_get() ? hostfs_mkdirat(&preload_host->fs, hd, hp, mode) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_mkdirat(&preload_host->fs, hd, hp, mode)));
 }
 
 EXPORT int mkdir(const char *path, mode_t mode)
@@ -1536,14 +1459,10 @@ EXPORT int symlinkat(const char *target, int dirfd, const char *path)
 {
 	const char *hp;
 	int hd;
-	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
 		return REAL(symlinkat)(target, dirfd, path);
-	LOCK();
-	r = host_get() ? hostfs_symlinkat(&preload_host->fs, target, hd, hp) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_symlinkat(&preload_host->fs, target, hd, hp)));
 }
 
 EXPORT int symlink(const char *target, const char *path)
@@ -1555,14 +1474,10 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 {
 	const char *hp;
 	int hd;
-	int64_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
 		return REAL(readlinkat)(dirfd, path, buf, size);
-	LOCK();
-	r = host_get() ? hostfs_readlinkat(&preload_host->fs, hd, hp, buf, size) : -errno;
-	UNLOCK();
-	return ret_errno(r);
+	return ret_errno(HOST_CALL(hostfs_readlinkat(&preload_host->fs, hd, hp, buf, size)));
 }
 
 EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
@@ -1574,14 +1489,10 @@ EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 {
 	const char *hp;
 	int hd;
-	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
 		return REAL(fchmodat)(dirfd, path, mode, flags);
-	LOCK();
-	r = host_get() ? hostfs_fchmodat(&preload_host->fs, hd, hp, mode, flags) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_fchmodat(&preload_host->fs, hd, hp, mode, flags)));
 }
 
 EXPORT int chmod(const char *path, mode_t mode)
@@ -1603,28 +1514,21 @@ EXPORT int lchmod(const char *path, mode_t mode)
 EXPORT int fchmod(int fd, mode_t mode)
 {
 	int hfd = host_fd(fd);
-	int32_t r;
 
 	if (hfd < 0)
 		return REAL(fchmod)(fd, mode);
-	LOCK();
-	r = host_get() ? hostfs_fchmod(&preload_host->fs, hfd, mode) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_fchmod(&preload_host->fs, hfd, mode)));
 }
 
 EXPORT int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
 	const char *hp;
 	int hd;
-	int32_t r;
 
 	if (!host_at(dirfd, path, &hd, &hp))
 		return REAL(fchownat)(dirfd, path, uid, gid, flags);
-	LOCK();
-	r = host_get() ? hostfs_fchownat(&preload_host->fs, hd, hp, uid, gid, flags) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(
+		HOST_CALL(hostfs_fchownat(&preload_host->fs, hd, hp, uid, gid, flags)));
 }
 
 EXPORT int chown(const char *path, uid_t uid, gid_t gid)
@@ -1640,14 +1544,10 @@ EXPORT int lchown(const char *path, uid_t uid, gid_t gid)
 EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 {
 	int hfd = host_fd(fd);
-	int32_t r;
 
 	if (hfd < 0)
 		return REAL(fchown)(fd, uid, gid);
-	LOCK();
-	r = host_get() ? hostfs_fchown(&preload_host->fs, hfd, uid, gid) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_fchown(&preload_host->fs, hfd, uid, gid)));
 }
 
 static void times_to(struct hostfs_timespec t[2], const struct timespec *ts)
@@ -1663,36 +1563,24 @@ EXPORT int utimensat(int dirfd, const char *path, const struct timespec ts[2], i
 	struct hostfs_timespec t[2];
 	const char *hp;
 	int hd, hfd = host_fd(dirfd);
-	int32_t r;
 
 	times_to(t, ts);
-	if (is_null(path) && hfd >= 0) { /* futimens() is utimensat(fd, NULL, ...) */
-		LOCK();
-		r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -errno;
-		UNLOCK();
-		return (int)ret_errno(r);
-	}
+	if (is_null(path) && hfd >= 0) /* futimens() is utimensat(fd, NULL, ...) */
+		return (int)ret_errno(HOST_CALL(hostfs_futimens(&preload_host->fs, hfd, t)));
 	if (!host_at(dirfd, path, &hd, &hp))
 		return REAL(utimensat)(dirfd, path, ts, flags);
-	LOCK();
-	r = host_get() ? hostfs_utimensat(&preload_host->fs, hd, hp, t, flags) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_utimensat(&preload_host->fs, hd, hp, t, flags)));
 }
 
 EXPORT int futimens(int fd, const struct timespec ts[2])
 {
 	struct hostfs_timespec t[2];
 	int hfd = host_fd(fd);
-	int32_t r;
 
 	if (hfd < 0)
 		return REAL(futimens)(fd, ts);
 	times_to(t, ts);
-	LOCK();
-	r = host_get() ? hostfs_futimens(&preload_host->fs, hfd, t) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(hostfs_futimens(&preload_host->fs, hfd, t)));
 }
 
 /* ---- working directory ------------------------------------------------- */
@@ -1717,7 +1605,7 @@ EXPORT int chdir(const char *path)
 {
 	bool pending = false, lost = false;
 	const char *hp;
-	int32_t r;
+	int64_t r;
 
 	if (!host_path(path, &hp)) {
 		int g = REAL(chdir)(path);
@@ -1734,7 +1622,7 @@ EXPORT int chdir(const char *path)
 		lost = preload_cwd_lost;
 		cwd_settle(preload_cwd_host);
 	}
-	r = host_get() ? hostfs_chdir(&preload_host->fs, hp) : -errno;
+	r = HOST_CALL_LOCKED(hostfs_chdir(&preload_host->fs, hp));
 	if (r == 0) {
 		cwd_settle(true);
 	} else if (hp[0] == '/') {
@@ -1748,10 +1636,19 @@ EXPORT int chdir(const char *path)
 	return (int)ret_errno(r);
 }
 
+/* Into host directory hfd (lock held, attached): 0 or -errno. */
+static int64_t host_fchdir(int hfd)
+{
+	int32_t r = hostfs_fchdir(&preload_host->fs, hfd);
+
+	if (r == 0)
+		cwd_settle(true);
+	return r;
+}
+
 EXPORT int fchdir(int fd)
 {
 	int hfd = host_fd(fd);
-	int32_t r;
 
 	if (hfd < 0) {
 		int g = REAL(fchdir)(fd);
@@ -1759,12 +1656,7 @@ EXPORT int fchdir(int fd)
 			cwd_set_guest();
 		return g;
 	}
-	LOCK();
-	r = host_get() ? hostfs_fchdir(&preload_host->fs, hfd) : -errno;
-	if (r == 0)
-		cwd_settle(true);
-	UNLOCK();
-	return (int)ret_errno(r);
+	return (int)ret_errno(HOST_CALL(host_fchdir(hfd)));
 }
 
 /* In a host directory: the prefix and the shadow's working directory. */
@@ -1772,7 +1664,7 @@ EXPORT char *getcwd(char *buf, size_t size)
 {
 	char path[PATH_MAX];
 	size_t need;
-	int32_t r;
+	int64_t r;
 
 	if (!preload_cwd_host)
 		return REAL(getcwd)(buf, size);
@@ -1784,7 +1676,7 @@ EXPORT char *getcwd(char *buf, size_t size)
 		r = preload_cwd_want[0] ? 0 : -ENOENT;
 		snprintf(path, sizeof(path), "%s", preload_cwd_want);
 	} else {
-		r = host_get() ? hostfs_getcwd(&preload_host->fs, path, sizeof(path)) : -errno;
+		r = HOST_CALL_LOCKED(hostfs_getcwd(&preload_host->fs, path, sizeof(path)));
 	}
 	UNLOCK();
 	if (ret_errno(r) < 0)
@@ -1892,10 +1784,7 @@ static struct dirent64 *host_readdir(struct host_dir *d)
 	if (d->pos >= d->len) {
 		int saved = errno;
 
-		LOCK();
-		r = host_get() ? hostfs_getdents(&preload_host->fs, hfd, d->buf, sizeof(d->buf))
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_getdents(&preload_host->fs, hfd, d->buf, sizeof(d->buf)));
 		if (r <= 0) {
 			if (r < 0)
 				ret_errno(r);
@@ -2143,28 +2032,28 @@ EXPORT FILE *fdopen(int fd, const char *mode)
 
 /* glibc's realpath resolves with internal calls no preload reaches. A host
  * path is resolved by the host's kernel instead: the shadow opens it
- * O_PATH and reads its own /proc/self/fd link, three host calls. */
-static char *host_realpath(const char *hpath, char *resolved)
+ * O_PATH and reads its own /proc/self/fd link, three host calls (lock
+ * held, attached): the name's length in buf, or -errno. */
+static int64_t host_resolve(const char *hpath, char buf[PATH_MAX])
 {
-	char buf[PATH_MAX], link[64];
-	size_t plen = preload_prefix_len;
-	int32_t fd;
+	char link[64];
+	int32_t fd = hostfs_openat(&preload_host->fs, AT_FDCWD, hpath, O_PATH, 0);
 	int64_t n;
 
-	LOCK();
-	if (!host_get()) {
-		n = -errno;
-	} else {
-		fd = hostfs_openat(&preload_host->fs, AT_FDCWD, hpath, O_PATH, 0);
-		n = fd;
-		if (fd >= 0) {
-			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-			n = hostfs_readlinkat(&preload_host->fs, AT_FDCWD, link, buf,
-					      sizeof(buf) - 1);
-			hostfs_close(&preload_host->fs, fd);
-		}
-	}
-	UNLOCK();
+	if (fd < 0)
+		return fd;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = hostfs_readlinkat(&preload_host->fs, AT_FDCWD, link, buf, PATH_MAX - 1);
+	hostfs_close(&preload_host->fs, fd);
+	return n;
+}
+
+static char *host_realpath(const char *hpath, char *resolved)
+{
+	char buf[PATH_MAX];
+	size_t plen = preload_prefix_len;
+	int64_t n = HOST_CALL(host_resolve(hpath, buf));
+
 	if (n < 0) {
 		ret_errno(n);
 		return NULL;

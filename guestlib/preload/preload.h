@@ -10,6 +10,7 @@
 #ifndef GUESTLIB_PRELOAD_H
 #define GUESTLIB_PRELOAD_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,6 +46,21 @@ bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path)
 struct vmrpc_host *host_get(void);
 /* A host call's result to libc's convention: r, or -1 with errno -r. */
 long ret_errno(int64_t r);
+
+/* One host call: call, an expression on preload_host, evaluated with the
+ * lock held and the host context attached (host_get()). Its value, which
+ * is -errno on failure, or -errno from host_get() if there is no host
+ * context; ret_errno() makes it libc's convention. Every routed wrapper
+ * makes its host call through this, so none can forget the lock or the
+ * attach. HOST_CALL_LOCKED: the same for a caller that holds the lock. */
+#define HOST_CALL_LOCKED(call) (host_get() ? (call) : -errno)
+#define HOST_CALL(call) host_call_unlock((LOCK(), HOST_CALL_LOCKED(call)))
+
+static inline int64_t host_call_unlock(int64_t r)
+{
+	UNLOCK();
+	return r;
+}
 
 /* The process's uids or gids changed (lock held): its shadow serves the
  * old ones. Detach: the channel and the shadow go, every host descriptor

@@ -47,11 +47,8 @@ static ssize_t host_getxattr(int hfd, const char *hp, int flags, const char *nam
 	if (size > HOSTFS_XATTR_SIZE_MAX)
 		size = HOSTFS_XATTR_SIZE_MAX; /* as the kernel does */
 	if (r == 0) {
-		LOCK();
-		r = host_get() ? hostfs_getxattr(&preload_host->fs, hfd, hp, flags, name, value,
-						 size, &len)
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_getxattr(&preload_host->fs, hfd, hp, flags, name, value, size,
+					      &len));
 	}
 	return ret_errno(r);
 }
@@ -66,11 +63,8 @@ static int host_setxattr(int hfd, const char *hp, int flags, const char *name,
 	if (r == 0 && size > HOSTFS_XATTR_SIZE_MAX)
 		r = -E2BIG;
 	if (r == 0) {
-		LOCK();
-		r = host_get() ? hostfs_setxattr(&preload_host->fs, hfd, hp, flags, name, value,
-						 size, xflags)
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_setxattr(&preload_host->fs, hfd, hp, flags, name, value, size,
+					      xflags));
 	}
 	return (int)ret_errno(r);
 }
@@ -83,11 +77,8 @@ static ssize_t host_listxattr(int hfd, const char *hp, int flags, char *list, si
 	if (size > HOSTFS_XATTR_LIST_MAX)
 		size = HOSTFS_XATTR_LIST_MAX;
 	if (r == 0) {
-		LOCK();
-		r = host_get() ? hostfs_listxattr(&preload_host->fs, hfd, hp, flags, list, size,
-						  &len)
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_listxattr(&preload_host->fs, hfd, hp, flags, list, size,
+					       &len));
 	}
 	return ret_errno(r);
 }
@@ -97,10 +88,7 @@ static int host_removexattr(int hfd, const char *hp, int flags, const char *name
 	int64_t r = xattr_name_check(name);
 
 	if (r == 0) {
-		LOCK();
-		r = host_get() ? hostfs_removexattr(&preload_host->fs, hfd, hp, flags, name)
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_removexattr(&preload_host->fs, hfd, hp, flags, name));
 	}
 	return (int)ret_errno(r);
 }
