@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The LD_PRELOAD shim's private interface between its files. preload.c
- * keeps the shim's state (the host context, the descriptor table, the
- * working directory) and the helpers every wrapper needs; preload_*.c are
- * families of wrappers built on them, each of the shape "is it a host path
- * or descriptor? then, under the lock, one host call; its -errno to errno".
- * Nothing here is exported from the library.
+ * The LD_PRELOAD shim's internal header: what its files share. Nothing
+ * here is exported from the library (hidden, so the files reach each
+ * other's variables directly, not through the GOT).
+ *
+ * Every routed wrapper has one shape: route (host_fd(), host_path() or
+ * host_at(): a host descriptor or path?), else libc's own (REAL()); a
+ * host one makes its host call through HOST_CALL() (lock, attach, call,
+ * unlock) and gives the result to libc's convention with ret_errno():
+ *
+ *	int hfd = host_fd(fd);
+ *
+ *	if (hfd < 0)
+ *		return REAL(fsync)(fd);
+ *	return (int)ret_errno(HOST_CALL(hostfs_fsync(&preload_host->fs, hfd, false)));
  */
 #ifndef GUESTLIB_PRELOAD_H
 #define GUESTLIB_PRELOAD_H
@@ -21,6 +29,23 @@
 /* A libc function the shim replaces for every program. */
 #define EXPORT __attribute__((visibility("default")))
 
+#pragma GCC visibility push(hidden)
+
+/* ---- preload.c: start-up ------------------------------------------------- */
+
+extern bool preload_ready;
+void preload_setup(void);
+
+/* Before anything routes: other libraries' constructors (libselinux's, in
+ * ls) may run before ours and already call open(). */
+static inline void preload_init(void)
+{
+	if (!__atomic_load_n(&preload_ready, __ATOMIC_ACQUIRE))
+		preload_setup();
+}
+
+/* ---- the host context ------------------------------------------------------ */
+
 /* One host call at a time per process: its threads share one channel. */
 extern pthread_mutex_t preload_lock;
 #define LOCK() pthread_mutex_lock(&preload_lock)
@@ -30,16 +55,6 @@ extern pthread_mutex_t preload_lock;
  * host_get()). */
 extern struct vmrpc_host *preload_host;
 
-/* The host descriptor behind guest descriptor gfd, or -1 for a guest
- * descriptor. A host descriptor whose host context went (a uid change, a
- * fork without a shadow) maps to a number no shadow has, so every routed
- * call on it fails with EBADF. */
-int host_fd(int gfd);
-/* Is path a host path? Then *ret_path is the host's path (the prefix
- * stripped; relative paths stay relative to the shadow's cwd). */
-bool host_path(const char *path, const char **ret_path);
-/* The same for an *at() call: true with the host's dirfd and path. */
-bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path);
 /* The host context, attached on first use (lock held). NULL with errno
  * set if there is none: EIO for a transport failure, EACCES while the
  * process's real and effective ids differ (preload_ids.c). */
@@ -68,8 +83,68 @@ static inline int64_t host_call_unlock(int64_t r)
  * (as the new ids) and takes up the host working directory again by path
  * (relative host paths meanwhile resolve against that path). */
 void host_ids_changed(void);
+
+/* ---- preload_fdtable.c: the descriptor table ------------------------------- */
+
+#define PRELOAD_FD_MAX 65536
+/* The host fd of a host descriptor whose host context went: larger than
+ * any descriptor a kernel hands out (fs.nr_open is at most 2^30), so the
+ * shadow answers every call on it with EBADF. */
+#define PRELOAD_HFD_STALE (INT32_MAX - 1)
+
+/* Guest fd -> host fd + 1 (0: a guest fd). */
+extern int preload_fds[PRELOAD_FD_MAX];
+
+/* The host descriptor behind guest descriptor gfd, or -1 for a guest
+ * descriptor. A host descriptor whose host context went (a uid change, a
+ * fork without a shadow) maps to a number no shadow has, so every routed
+ * call on it fails with EBADF. Inline: every descriptor wrapper asks. */
+static inline int host_fd(int gfd)
+{
+	preload_init();
+	if (gfd < 0 || gfd >= PRELOAD_FD_MAX)
+		return -1;
+	return __atomic_load_n(&preload_fds[gfd], __ATOMIC_ACQUIRE) - 1;
+}
+
+/* Where the shim's own descriptors go (start-up). */
+void fds_init(void);
+/* Map guest fd gfd to host fd hfd (-1: a guest fd again). */
+void map_fd(int gfd, int hfd);
+/* The host context went: every host descriptor turns stale. */
+void fds_make_stale(void);
+/* Is fd one of the shim's own? The program's calls on it are EBADF
+ * (fd_ebadf(): -1 with errno EBADF). */
+bool fd_hidden(int fd);
+int fd_ebadf(void);
+/* Move the region's descriptors out of the way and hide them, or show
+ * them again before the region goes (lock held). */
+void fds_hide_region(struct vmrpc_host *h, bool hide);
+/* A dup2 onto hidden fd's number: move ours away (lock held). */
+int fd_vacate(int fd);
+/* The placeholder template, -1 if there is none (lock held). */
+int placeholder_template(void);
+/* A guest number for host fd hfd, at or above min (lock held). */
+int reserve_fd(int hfd, bool cloexec, int min);
+/* Forget gfd and close host fd hfd behind it (lock held): 0 or -errno. */
+int host_unmap(int gfd, int hfd);
+/* close_range(2) of what the program can see (lock held). */
+int close_range_visible(unsigned first, unsigned last, int flags);
+
+/* ---- routing ------------------------------------------------------------- */
+
+/* Is path a host path? Then *ret_path is the host's path (the prefix
+ * stripped; relative paths stay relative to the shadow's cwd). */
+bool host_path(const char *path, const char **ret_path);
+/* The same for an *at() call: true with the host's dirfd and path. */
+bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path);
+
+/* ---- preload_ids.c: uid and gid changes ---------------------------------- */
+
 /* 0 if the process's real, effective and file-system ids agree (a new
- * shadow would run as them), else -EACCES (preload_ids.c). */
+ * shadow would run as them), else -EACCES. */
 int preload_ids_ok(void);
+
+#pragma GCC visibility pop
 
 #endif /* GUESTLIB_PRELOAD_H */
