@@ -47,7 +47,6 @@
 #include "preload.h"
 #include "vmrpc/hostcall.h"
 
-#define PRELOAD_PREFIX_MAX 256
 #define PRELOAD_DIRBUF 32768
 
 /* ---- state --------------------------------------------------------------- */
@@ -55,24 +54,6 @@
 pthread_mutex_t preload_lock = PTHREAD_MUTEX_INITIALIZER;
 struct vmrpc_host *preload_host; /* attached on first use */
 static int preload_attach_err;
-static char preload_prefix[PRELOAD_PREFIX_MAX] = "/host";
-static size_t preload_prefix_len = 5;
-static bool preload_cwd_host; /* the working directory is a host directory */
-/* The host working directory by path, while the shadow is not in it
- * (pending): the host context went (an id change, a fork without a
- * shadow) while the working directory was a host directory. A new shadow
- * starts elsewhere, and relative paths must not silently mean that: they
- * are resolved as preload_cwd_want/PATH, which fails as a lookup from that
- * directory would (EACCES, ENOENT), and the next attach takes the
- * directory up (chdir). If the new ids cannot enter it, it stays pending
- * (lost: not tried again). "" if the old shadow could not even name it (it
- * was removed): relative paths are ENAMETOOLONG. Changed with the lock
- * held. */
-static bool preload_cwd_pending, preload_cwd_lost;
-static char preload_cwd_want[PATH_MAX];
-/* A string longer than any host path (PATH_MAX + 1 bytes, filled in by
- * preload_init()): a stub refuses it with ENAMETOOLONG before any call. */
-static char preload_too_long[PATH_MAX + 2];
 bool preload_ready;
 
 /* From $VMRPC_HOST_STATE (an exec'd image): the channel to take up. */
@@ -133,17 +114,10 @@ static void preload_state_load(void)
 /* preload_init()'s first time. Idempotent, so a race only repeats it. */
 void preload_setup(void)
 {
-	const char *p = getenv("VMRPC_HOST_PREFIX");
-
-	memset(preload_too_long, 'x', sizeof(preload_too_long) - 1);
+	cwd_init();
 	fds_init();
 	preload_state_load();
-	if (p && p[0] == '/' && strlen(p) < sizeof(preload_prefix)) {
-		strcpy(preload_prefix, p);
-		preload_prefix_len = strlen(p);
-		while (preload_prefix_len > 1 && preload_prefix[preload_prefix_len - 1] == '/')
-			preload_prefix[--preload_prefix_len] = '\0';
-	}
+	route_init();
 	__atomic_store_n(&preload_ready, true, __ATOMIC_RELEASE);
 }
 
@@ -181,21 +155,6 @@ __attribute__((constructor)) static void preload_ctor(void)
 	preload_stdio();
 }
 
-/* Take the pending host working directory up in a new shadow (lock held,
- * attached). */
-static void host_cwd_take_up(void)
-{
-	int32_t r;
-
-	if (!preload_cwd_pending || preload_cwd_lost)
-		return;
-	r = preload_cwd_want[0] ? hostfs_chdir(&preload_host->fs, preload_cwd_want) : -ENOENT;
-	if (r == 0)
-		__atomic_store_n(&preload_cwd_pending, false, __ATOMIC_RELEASE);
-	else
-		preload_cwd_lost = true;
-}
-
 /* A fresh attach (lock held): as the process's ids are now, into the
  * host working directory it had, if any. */
 static void host_attach(void)
@@ -215,7 +174,7 @@ static void host_attach(void)
 	preload_host_uid = getuid();
 	preload_host_gid = getgid();
 	fds_hide_region(preload_host, true);
-	host_cwd_take_up();
+	cwd_take_up();
 }
 
 /* An exec'd image takes up the channel its previous image had (lock
@@ -283,72 +242,6 @@ long ret_errno(int64_t r)
 		return (long)r;
 	errno = r < -4095 ? EIO : (int)-r;
 	return -1;
-}
-
-/* A relative host path while the shadow is not in the working directory
- * (preload_cwd_pending): preload_cwd_want/PATH instead, in one of two
- * buffers of the calling thread (rename and link take two paths). One too
- * long to be a path stays too long (truncated past PATH_MAX). */
-static const char *cwd_pending_join(const char *path)
-{
-	static __thread char *bufs[2];
-	static __thread unsigned turn;
-	char **b = &bufs[turn++ & 1];
-
-	if (!preload_cwd_want[0])
-		return preload_too_long; /* a directory nobody can name */
-	if (!*b && !(*b = malloc(sizeof(preload_too_long))))
-		return preload_too_long;
-	snprintf(*b, sizeof(preload_too_long), "%s/%s", preload_cwd_want, path);
-	return *b;
-}
-
-bool host_path(const char *path, const char **ret_path)
-{
-	preload_init();
-	if (!path)
-		return false;
-	if (path[0] != '/') {
-		*ret_path = path;
-		if (preload_cwd_host && __atomic_load_n(&preload_cwd_pending, __ATOMIC_ACQUIRE))
-			*ret_path = cwd_pending_join(path);
-		return preload_cwd_host;
-	}
-	if (strncmp(path, preload_prefix, preload_prefix_len) != 0)
-		return false;
-	if (path[preload_prefix_len] == '\0') {
-		*ret_path = "/";
-		return true;
-	}
-	if (path[preload_prefix_len] != '/')
-		return false;
-	*ret_path = path + preload_prefix_len;
-	return true;
-}
-
-bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path)
-{
-	int h;
-
-	if (!path)
-		return false;
-	if (path[0] == '/' || dirfd == AT_FDCWD) {
-		*ret_dirfd = AT_FDCWD;
-		return host_path(path, ret_path);
-	}
-	h = host_fd(dirfd);
-	if (h < 0)
-		return false;
-	*ret_dirfd = h;
-	*ret_path = path;
-	return true;
-}
-
-/* Whether p is NULL, for arguments glibc declares nonnull but the kernel
- * accepts NULL for (utimensat's path): out of line, so the check stays. */
-static __attribute__((noinline)) bool is_null(const void *p)
-{
-	return p == NULL;
 }
 
 /* libc symbols this file defines that no header declares. */
@@ -1307,124 +1200,6 @@ EXPORT int futimens(int fd, const struct timespec ts[2])
 		return REAL(futimens)(fd, ts);
 	times_to(t, ts);
 	return (int)ret_errno(HOST_CALL(hostfs_futimens(&preload_host->fs, hfd, t)));
-}
-
-/* ---- working directory ------------------------------------------------- */
-
-/* The shadow is in the working directory (host is true), or it is a guest
- * directory: nothing to take up any more (lock held). */
-static void cwd_settle(bool host)
-{
-	preload_cwd_host = host;
-	__atomic_store_n(&preload_cwd_pending, false, __ATOMIC_RELEASE);
-	preload_cwd_lost = false;
-}
-
-static void cwd_set_guest(void)
-{
-	LOCK();
-	cwd_settle(false);
-	UNLOCK();
-}
-
-EXPORT int chdir(const char *path)
-{
-	bool pending = false, lost = false;
-	const char *hp;
-	int64_t r;
-
-	if (!host_path(path, &hp)) {
-		int g = REAL(chdir)(path);
-		if (g == 0)
-			cwd_set_guest();
-		return g;
-	}
-	LOCK();
-	/* An absolute path leaves a working directory still to be taken up
-	 * (and attaching to go there need not take it up first); a relative
-	 * one starts from it. */
-	if (hp[0] == '/') {
-		pending = preload_cwd_pending;
-		lost = preload_cwd_lost;
-		cwd_settle(preload_cwd_host);
-	}
-	r = HOST_CALL_LOCKED(hostfs_chdir(&preload_host->fs, hp));
-	if (r == 0) {
-		cwd_settle(true);
-	} else if (hp[0] == '/') {
-		/* Still where it was: if that is to be taken up, it still is. */
-		preload_cwd_pending = pending;
-		preload_cwd_lost = lost;
-		if (preload_host)
-			host_cwd_take_up();
-	}
-	UNLOCK();
-	return (int)ret_errno(r);
-}
-
-/* Into host directory hfd (lock held, attached): 0 or -errno. */
-static int64_t host_fchdir(int hfd)
-{
-	int32_t r = hostfs_fchdir(&preload_host->fs, hfd);
-
-	if (r == 0)
-		cwd_settle(true);
-	return r;
-}
-
-EXPORT int fchdir(int fd)
-{
-	int hfd = host_fd(fd);
-
-	if (hfd < 0) {
-		int g = REAL(fchdir)(fd);
-		if (g == 0)
-			cwd_set_guest();
-		return g;
-	}
-	return (int)ret_errno(HOST_CALL(host_fchdir(hfd)));
-}
-
-/* In a host directory: the prefix and the shadow's working directory. */
-EXPORT char *getcwd(char *buf, size_t size)
-{
-	char path[PATH_MAX];
-	size_t need;
-	int64_t r;
-
-	if (!preload_cwd_host)
-		return REAL(getcwd)(buf, size);
-	LOCK();
-	if (preload_cwd_pending) {
-		/* Not taken up (yet) after an id change: where it was, as a
-		 * process whose ids cannot enter its working directory still
-		 * learns its name. "": the old shadow could not name it. */
-		r = preload_cwd_want[0] ? 0 : -ENOENT;
-		snprintf(path, sizeof(path), "%s", preload_cwd_want);
-	} else {
-		r = HOST_CALL_LOCKED(hostfs_getcwd(&preload_host->fs, path, sizeof(path)));
-	}
-	UNLOCK();
-	if (ret_errno(r) < 0)
-		return NULL;
-	need = preload_prefix_len + (strcmp(path, "/") ? strlen(path) : 0) + 1;
-	if (!buf) {
-		size = size > need ? size : need;
-		buf = malloc(size);
-		if (!buf)
-			return NULL;
-	}
-	if (size < need) {
-		errno = ERANGE;
-		return NULL;
-	}
-	snprintf(buf, size, "%s%s", preload_prefix, strcmp(path, "/") ? path : "");
-	return buf;
-}
-
-EXPORT char *get_current_dir_name(void)
-{
-	return getcwd(NULL, 0);
 }
 
 /* ---- directories ---------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #define GUESTLIB_PRELOAD_H
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -131,13 +132,42 @@ int host_unmap(int gfd, int hfd);
 /* close_range(2) of what the program can see (lock held). */
 int close_range_visible(unsigned first, unsigned last, int flags);
 
-/* ---- routing ------------------------------------------------------------- */
+/* ---- preload_route.c: host path or guest path? ---------------------------- */
 
+#define PRELOAD_PREFIX_MAX 256
+/* The host prefix (/host), its length without a trailing slash. */
+extern char preload_prefix[PRELOAD_PREFIX_MAX];
+extern size_t preload_prefix_len;
+
+/* The prefix from the environment (start-up). */
+void route_init(void);
 /* Is path a host path? Then *ret_path is the host's path (the prefix
  * stripped; relative paths stay relative to the shadow's cwd). */
 bool host_path(const char *path, const char **ret_path);
 /* The same for an *at() call: true with the host's dirfd and path. */
 bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path);
+/* Whether p is NULL, for arguments glibc declares nonnull but the kernel
+ * accepts NULL for (utimensat's path): out of line, so the check stays. */
+bool is_null(const void *p);
+
+/* ---- preload_cwd.c: the working directory ---------------------------------- */
+
+/* The working directory is a host directory. */
+extern bool preload_cwd_host;
+/* It is, by path, still to be taken up by a new shadow (pending), which
+ * could not (lost); want is that path (preload_cwd.c says more). Changed
+ * with the lock held. */
+extern bool preload_cwd_pending, preload_cwd_lost;
+extern char preload_cwd_want[PATH_MAX];
+
+/* The too-long path relative paths become in a directory nobody can name
+ * (start-up). */
+void cwd_init(void);
+/* Take the pending working directory up in a new shadow (lock held,
+ * attached). */
+void cwd_take_up(void);
+/* Relative host path while the working directory is pending: want/path. */
+const char *cwd_pending_join(const char *path);
 
 /* ---- preload_ids.c: uid and gid changes ---------------------------------- */
 
