@@ -35,7 +35,7 @@
 /* ---- preload.c: start-up ------------------------------------------------- */
 
 extern bool preload_ready;
-void preload_setup(void);
+__attribute__((cold)) void preload_setup(void);
 
 /* Before anything routes: other libraries' constructors (libselinux's, in
  * ls) may run before ours and already call open(). */
@@ -45,7 +45,7 @@ static inline void preload_init(void)
 		preload_setup();
 }
 
-/* ---- the host context ------------------------------------------------------ */
+/* ---- preload_host.c: the host context ------------------------------------ */
 
 /* One host call at a time per process: its threads share one channel. */
 extern pthread_mutex_t preload_lock;
@@ -55,13 +55,34 @@ extern pthread_mutex_t preload_lock;
 /* The host context while attached (read with the lock held, after
  * host_get()). */
 extern struct vmrpc_host *preload_host;
+/* An exec'd image's channel to take up, from $VMRPC_HOST_STATE
+ * (preload_exec.c), and the real ids it was attached with. */
+extern bool preload_adopt;
+extern uint32_t preload_adopt_chan;
+extern uint64_t preload_adopt_nonce;
+extern uid_t preload_host_uid;
+extern gid_t preload_host_gid;
+
+__attribute__((cold)) struct vmrpc_host *host_get_attach(void);
 
 /* The host context, attached on first use (lock held). NULL with errno
  * set if there is none: EIO for a transport failure, EACCES while the
- * process's real and effective ids differ (preload_ids.c). */
-struct vmrpc_host *host_get(void);
-/* A host call's result to libc's convention: r, or -1 with errno -r. */
-long ret_errno(int64_t r);
+ * process's real and effective ids differ (preload_ids.c). Inline: once
+ * attached, a host call pays no call for it. */
+static inline struct vmrpc_host *host_get(void)
+{
+	return preload_host ? preload_host : host_get_attach();
+}
+
+/* A host call's result to libc's convention: r, or -1 with errno -r (EIO
+ * for what is no errno). */
+static inline long ret_errno(int64_t r)
+{
+	if (r >= 0)
+		return (long)r;
+	errno = r < -4095 ? EIO : (int)-r;
+	return -1;
+}
 
 /* One host call: call, an expression on preload_host, evaluated with the
  * lock held and the host context attached (host_get()). Its value, which

@@ -126,7 +126,7 @@ extern bool preload_libc_ready;
 
 /* Fill preload_libc. Idempotent: two threads that race only look the
  * same names up twice. */
-void preload_libc_resolve(void);
+__attribute__((cold)) void preload_libc_resolve(void);
 
 /* The table, resolved on first use: other libraries' constructors (libselinux's, in ls) may
  * call a wrapper before the shim's constructor ran. */
