@@ -51,57 +51,12 @@
 
 bool preload_ready;
 
-#define PRELOAD_STATE_VAR "VMRPC_HOST_STATE"
-
-/* "CHAN:NONCE:CWDHOST:UID:GID,GFD=HFD,GFD=HFD...>PATH" written by execve() below,
- * or "none,GFD=HFD...>PATH" without a host context. Only descriptors that
- * are still open (their placeholders survived the exec, so they were not
- * close-on-exec) are mapped again. ">PATH": the working directory is the
- * host directory PATH, which the shadow is not in (preload_cwd_pending). */
-static void preload_state_load(void)
-{
-	const char *s = getenv(PRELOAD_STATE_VAR);
-	unsigned long long nonce;
-	unsigned chan, uid, gid;
-	int cwd, n, gfd, hfd;
-
-	if (!s)
-		return;
-	if (!strncmp(s, "none", 4)) {
-		n = 4;
-	} else if (sscanf(s, "%u:%llx:%d:%u:%u%n", &chan, &nonce, &cwd, &uid, &gid, &n) == 5) {
-		preload_adopt = true;
-		preload_adopt_chan = chan;
-		preload_adopt_nonce = nonce;
-		preload_cwd_host = cwd == 1;
-		preload_host_uid = uid;
-		preload_host_gid = gid;
-	} else {
-		return;
-	}
-	s += n;
-	while (*s == ':' || *s == ',') {
-		int k;
-		if (sscanf(s + 1, "%d=%d%n", &gfd, &hfd, &k) != 2)
-			break;
-		if (gfd >= 0 && gfd < PRELOAD_FD_MAX && hfd >= 0 && REAL(fcntl)(gfd, F_GETFD) >= 0)
-			__atomic_store_n(&preload_fds[gfd], hfd + 1, __ATOMIC_RELEASE);
-		s += 1 + k;
-	}
-	if (*s == '>' && strlen(s + 1) < PATH_MAX) {
-		strcpy(preload_cwd_want, s + 1);
-		preload_cwd_host = preload_cwd_pending = true;
-		/* A shadow that has been asked and could not take it up. */
-		preload_cwd_lost = preload_adopt;
-	}
-}
-
 /* preload_init()'s first time. Idempotent, so a race only repeats it. */
 void preload_setup(void)
 {
 	cwd_init();
 	fds_init();
-	preload_state_load();
+	exec_state_load();
 	route_init();
 	__atomic_store_n(&preload_ready, true, __ATOMIC_RELEASE);
 }
@@ -1273,6 +1228,12 @@ struct host_stream {
 
 /* Its own lock: fileno() must not wait for a host call in progress. */
 static pthread_mutex_t preload_streams_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A fork's child: the lock is free (no other thread of it holds it). */
+void stdio_fork_child(void)
+{
+	pthread_mutex_init(&preload_streams_lock, NULL);
+}
 static struct host_stream *preload_streams;
 
 static ssize_t cookie_read(void *c, char *buf, size_t n)
@@ -1499,175 +1460,4 @@ EXPORT char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen
 EXPORT char *canonicalize_file_name(const char *path)
 {
 	return realpath(path, NULL);
-}
-
-/* ---- fork ------------------------------------------------------------------ */
-
-/* The child gets a fork of the shadow, with the host descriptors and the
- * working directory as they were. If that cannot be prepared (a VM, no
- * room), the child starts without host state: its host descriptors are
- * gone (EBADF) and its first host call attaches a new shadow, which takes
- * up the host working directory by path. */
-EXPORT pid_t fork(void)
-{
-	struct vmrpc_host_fork f = { 0 };
-	char cwd[PATH_MAX];
-	int prep = -1;
-	int32_t cwd_r = -ENOENT;
-	pid_t pid;
-
-	preload_init();
-	LOCK();
-	/* An exec'd image takes its channel up lazily; it must be ours before
-	 * the fork, or the child would take up the parent's channel. */
-	if (!preload_host && preload_adopt)
-		host_get();
-	if (preload_host)
-		prep = vmrpc_host_fork_prepare(preload_host, &f);
-	if (prep < 0 && preload_host && preload_cwd_host && !preload_cwd_pending)
-		cwd_r = hostfs_getcwd(&preload_host->fs, cwd, sizeof(cwd));
-	pid = REAL(fork)();
-	if (pid == 0) {
-		pthread_mutex_init(&preload_lock, NULL);
-		pthread_mutex_init(&preload_streams_lock, NULL);
-		if (prep == 0) {
-			vmrpc_host_fork_child(preload_host, &f);
-		} else if (preload_host) {
-			/* The parent's handle: vmrpc_host_detach only frees a copy. */
-			fds_hide_region(preload_host, false);
-			vmrpc_host_detach(preload_host);
-			preload_host = NULL;
-			fds_make_stale();
-			if (preload_cwd_host && !preload_cwd_pending) {
-				snprintf(preload_cwd_want, sizeof(preload_cwd_want), "%s",
-					 cwd_r == 0 ? cwd : "");
-				preload_cwd_pending = true;
-			}
-		}
-		return 0;
-	}
-	if (prep == 0) {
-		if (pid > 0)
-			vmrpc_host_fork_parent(preload_host, &f, pid);
-		else
-			vmrpc_host_fork_abort(preload_host, &f);
-	}
-	UNLOCK();
-	return pid;
-}
-
-/* ---- exec ---------------------------------------------------------------- */
-
-/* execve() keeps the process, its channel and its shadow: the new image's
- * shim takes them up again from $VMRPC_HOST_STATE, with the host
- * descriptors whose placeholders survive the exec (not close-on-exec) and
- * the working directory. (libc's execv, execvp and execl* call execve
- * internally, where no preload reaches: they are wrapped too.) */
-static char *preload_state_make(void)
-{
-	bool cwd = preload_cwd_host && preload_cwd_pending;
-	size_t size = 128 + PATH_MAX, len;
-	int n_fds = 0;
-	char *s, *p;
-
-	for (int i = 0; i < PRELOAD_FD_MAX; i++)
-		if (preload_fds[i])
-			n_fds++;
-	/* Without a host context only stale descriptors and a working
-	 * directory to take up can be left to pass on. */
-	if (!preload_host && !n_fds && !cwd)
-		return NULL;
-	size += (size_t)n_fds * 24;
-	s = malloc(size);
-	if (!s)
-		return NULL;
-	if (preload_host)
-		len = (size_t)snprintf(s, size, "%s=%u:%llx:%d:%u:%u", PRELOAD_STATE_VAR,
-				       vmrpc_chan_index(preload_host->guest.chan),
-				       (unsigned long long)vmrpc_chan_nonce(preload_host->guest.chan),
-				       preload_cwd_host ? 1 : 0, (unsigned)preload_host_uid,
-				       (unsigned)preload_host_gid);
-	else
-		len = (size_t)snprintf(s, size, "%s=none", PRELOAD_STATE_VAR);
-	p = s + len;
-	for (int i = 0; i < PRELOAD_FD_MAX; i++) {
-		int hfd = host_fd(i);
-		if (hfd < 0 || (REAL(fcntl)(i, F_GETFD) & FD_CLOEXEC))
-			continue;
-		p += snprintf(p, size - (size_t)(p - s), ",%d=%d", i, hfd);
-	}
-	if (cwd)
-		snprintf(p, size - (size_t)(p - s), ">%s", preload_cwd_want);
-	return s;
-}
-
-/* envp without any VMRPC_HOST_STATE, plus ours (malloc'd; NULL: use envp). */
-static char **preload_env_with_state(char *const envp[], char *state)
-{
-	size_t n = 0, k = 0;
-	char **e;
-
-	while (envp && envp[n])
-		n++;
-	e = malloc((n + 2) * sizeof(*e));
-	if (!e)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], PRELOAD_STATE_VAR "=", sizeof(PRELOAD_STATE_VAR)) != 0)
-			e[k++] = envp[i];
-	if (state)
-		e[k++] = state;
-	e[k] = NULL;
-	return e;
-}
-
-typedef int (*exec_fn)(const char *, char *const[], char *const[]);
-
-/* Call libc's next (execve or execvpe) with our state in the environment. */
-static int exec_with_state(exec_fn next, const char *path, char *const argv[],
-			   char *const envp[])
-{
-	char *state, **env;
-	int r, e;
-
-	preload_init();
-	LOCK();
-	state = preload_state_make();
-	UNLOCK();
-	env = preload_env_with_state(envp, state);
-	r = next(path, argv, env ? env : envp);
-	e = errno;
-	free(env);
-	free(state);
-	errno = e;
-	return r;
-}
-
-EXPORT int execve(const char *path, char *const argv[], char *const envp[])
-{
-	return exec_with_state(REAL(execve), path, argv, envp);
-}
-
-extern char **environ;
-
-EXPORT int execv(const char *path, char *const argv[])
-{
-	return execve(path, argv, environ);
-}
-
-EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
-{
-	return exec_with_state(REAL(execvpe), file, argv, envp);
-}
-
-EXPORT int execvp(const char *file, char *const argv[])
-{
-	return execvpe(file, argv, environ);
-}
-
-/* vfork() as fork(): a vfork child that execs would otherwise leave its
- * parent's channel behind. fork() is always a valid vfork(). */
-EXPORT pid_t vfork(void)
-{
-	return fork();
 }

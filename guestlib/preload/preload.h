@@ -99,6 +99,9 @@ static inline int64_t host_call_unlock(int64_t r)
 	return r;
 }
 
+/* Let the host context go (lock held): every host descriptor turns
+ * stale. */
+void host_drop(void);
 /* The process's uids or gids changed (lock held): its shadow serves the
  * old ones. Detach: the channel and the shadow go, every host descriptor
  * fails with EBADF from now on, and the next host call attaches afresh
@@ -189,6 +192,21 @@ void cwd_init(void);
 void cwd_take_up(void);
 /* Relative host path while the working directory is pending: want/path. */
 const char *cwd_pending_join(const char *path);
+/* The shadow is in the host working directory, and one that goes must
+ * name it (hostfs_getcwd()) for cwd_leave_shadow(): the next shadow takes
+ * it up by that path (lock held). */
+bool cwd_in_shadow(void);
+void cwd_leave_shadow(int32_t r, const char *path);
+
+/* ---- preload_exec.c: what survives an exec -------------------------------- */
+
+/* Take up what the previous image left in $VMRPC_HOST_STATE (start-up). */
+void exec_state_load(void);
+
+/* ---- preload_stdio.c: stdio streams of host files ------------------------- */
+
+/* A fork's child: the streams' lock starts free. */
+void stdio_fork_child(void);
 
 /* ---- preload_ids.c: uid and gid changes ---------------------------------- */
 

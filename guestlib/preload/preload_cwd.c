@@ -53,6 +53,22 @@ const char *cwd_pending_join(const char *path)
 	return *b;
 }
 
+/* The working directory is a host directory the shadow is in (lock held):
+ * a shadow that goes must name it for the next. */
+bool cwd_in_shadow(void)
+{
+	return preload_cwd_host && !preload_cwd_pending;
+}
+
+/* The shadow that was in the working directory goes (lock held): the next
+ * takes it up by the path the old one gave (r == 0), or it has no name
+ * (it was removed). */
+void cwd_leave_shadow(int32_t r, const char *path)
+{
+	snprintf(preload_cwd_want, sizeof(preload_cwd_want), "%s", r == 0 ? path : "");
+	preload_cwd_pending = true;
+}
+
 /* Take the pending host working directory up in a new shadow (lock held,
  * attached). */
 void cwd_take_up(void)

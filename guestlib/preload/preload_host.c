@@ -6,7 +6,6 @@
  * threads share its shadow as they share its descriptors.
  */
 #include <limits.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include "hostfs_caller.h"
@@ -82,6 +81,16 @@ struct vmrpc_host *host_get_attach(void)
 	return preload_host;
 }
 
+/* Let the host context go (lock held): the region's descriptors are
+ * shown again to go with it, and every host descriptor turns stale. */
+void host_drop(void)
+{
+	fds_hide_region(preload_host, false);
+	vmrpc_host_detach(preload_host);
+	preload_host = NULL;
+	fds_make_stale();
+}
+
 /* Detach: the channel and the shadow go, every host descriptor turns
  * stale, and the host working directory, if it is one, is to be taken up
  * by the next attach. */
@@ -93,16 +102,9 @@ void host_ids_changed(void)
 	if (!preload_host && preload_adopt)
 		host_adopt();
 	if (preload_host) {
-		if (preload_cwd_host && !preload_cwd_pending) {
-			int32_t r = hostfs_getcwd(&preload_host->fs, cwd, sizeof(cwd));
-
-			snprintf(preload_cwd_want, sizeof(preload_cwd_want), "%s", r == 0 ? cwd : "");
-			preload_cwd_pending = true;
-		}
-		fds_hide_region(preload_host, false);
-		vmrpc_host_detach(preload_host);
-		preload_host = NULL;
-		fds_make_stale();
+		if (cwd_in_shadow())
+			cwd_leave_shadow(hostfs_getcwd(&preload_host->fs, cwd, sizeof(cwd)), cwd);
+		host_drop();
 	}
 	/* The next attach gets its own attempt, and its own verdict on the
 	 * working directory. */
