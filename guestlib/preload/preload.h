@@ -205,6 +205,9 @@ void exec_state_load(void);
 
 /* ---- preload_stdio.c: stdio streams of host files ------------------------- */
 
+/* stdin, stdout and stderr over host calls where they are host files
+ * (the constructor of an exec'd image). */
+void stdio_on_host_files(void);
 /* A fork's child: the streams' lock starts free. */
 void stdio_fork_child(void);
 

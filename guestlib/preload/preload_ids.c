@@ -19,8 +19,8 @@
  *
  * Changes no wrapper sees (a raw syscall(), a statically linked su) are
  * caught when the process next execs a program with the shim: the exec
- * state carries the ids the channel was attached with (preload.c,
- * host_adopt()).
+ * state carries the ids the channel was attached with (preload_exec.c;
+ * preload_host.c, host_adopt()).
  */
 #include <errno.h>
 #include <grp.h>
