@@ -109,7 +109,7 @@ void host_drop(void);
  * (relative host paths meanwhile resolve against that path). */
 void host_ids_changed(void);
 
-/* ---- preload_fdtable.c: the descriptor table ------------------------------- */
+/* ---- preload_fdtable.c: the descriptor table ----------------------------- */
 
 #define PRELOAD_FD_MAX 65536
 /* The host fd of a host descriptor whose host context went: larger than
@@ -156,7 +156,7 @@ int host_unmap(int gfd, int hfd);
 /* close_range(2) of what the program can see (lock held). */
 int close_range_visible(unsigned first, unsigned last, int flags);
 
-/* ---- preload_route.c: host path or guest path? ---------------------------- */
+/* ---- preload_route.c: host path or guest path? --------------------------- */
 
 #define PRELOAD_PREFIX_MAX 256
 /* The host prefix (/host), its length without a trailing slash. */
@@ -174,7 +174,7 @@ bool host_at(int dirfd, const char *path, int *ret_dirfd, const char **ret_path)
  * accepts NULL for (utimensat's path): out of line, so the check stays. */
 bool is_null(const void *p);
 
-/* ---- preload_cwd.c: the working directory ---------------------------------- */
+/* ---- preload_cwd.c: the working directory -------------------------------- */
 
 /* The working directory is a host directory. */
 extern bool preload_cwd_host;
@@ -184,8 +184,8 @@ extern bool preload_cwd_host;
 extern bool preload_cwd_pending, preload_cwd_lost;
 extern char preload_cwd_want[PATH_MAX];
 
-/* The too-long path relative paths become in a directory nobody can name
- * (start-up). */
+/* Fill in the path, too long for any host call, that relative paths
+ * become while the working directory has no name (start-up). */
 void cwd_init(void);
 /* Take the pending working directory up in a new shadow (lock held,
  * attached). */
@@ -198,12 +198,12 @@ const char *cwd_pending_join(const char *path);
 bool cwd_in_shadow(void);
 void cwd_leave_shadow(int32_t r, const char *path);
 
-/* ---- preload_exec.c: what survives an exec -------------------------------- */
+/* ---- preload_exec.c: what survives an exec ------------------------------- */
 
 /* Take up what the previous image left in $VMRPC_HOST_STATE (start-up). */
 void exec_state_load(void);
 
-/* ---- preload_stdio.c: stdio streams of host files ------------------------- */
+/* ---- preload_stdio.c: stdio streams of host files ------------------------ */
 
 /* stdin, stdout and stderr over host calls where they are host files
  * (the constructor of an exec'd image). */
