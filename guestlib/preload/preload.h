@@ -138,9 +138,23 @@ void fds_init(void);
 void map_fd(int gfd, int hfd);
 /* The host context went: every host descriptor turns stale. */
 void fds_make_stale(void);
+/* The shim's own descriptors, -1 where there is none. */
+#define PRELOAD_HIDDEN_MAX 4
+extern int preload_hidden[PRELOAD_HIDDEN_MAX];
+
 /* Is fd one of the shim's own? The program's calls on it are EBADF
- * (fd_ebadf(): -1 with errno EBADF). */
-bool fd_hidden(int fd);
+ * (fd_ebadf(): -1 with errno EBADF). Inline: close, dup and fcntl of
+ * every guest descriptor ask. */
+static inline bool fd_hidden(int fd)
+{
+	if (fd < 0)
+		return false;
+	for (int i = 0; i < PRELOAD_HIDDEN_MAX; i++)
+		if (__atomic_load_n(&preload_hidden[i], __ATOMIC_RELAXED) == fd)
+			return true;
+	return false;
+}
+
 int fd_ebadf(void);
 /* Move the region's descriptors out of the way and hide them, or show
  * them again before the region goes (lock held). */

@@ -32,8 +32,7 @@ int preload_fds[PRELOAD_FD_MAX];
  * dup3 or fcntl of one is EBADF, and a dup2 onto one's number first moves
  * it away (as a robust LD_PRELOAD library does). Changed with the lock
  * held; read without it. */
-#define PRELOAD_HIDDEN_MAX 4
-static int preload_hidden[PRELOAD_HIDDEN_MAX] = { -1, -1, -1, -1 };
+int preload_hidden[PRELOAD_HIDDEN_MAX] = { -1, -1, -1, -1 };
 static int preload_floor = 10;
 /* The placeholder template (placeholder_template()), duplicated for every
  * placeholder: one fcntl instead of an open and a close. */
@@ -64,16 +63,6 @@ void fds_make_stale(void)
 	for (int i = 0; i < PRELOAD_FD_MAX; i++)
 		if (preload_fds[i])
 			map_fd(i, PRELOAD_HFD_STALE);
-}
-
-bool fd_hidden(int fd)
-{
-	if (fd < 0)
-		return false;
-	for (int i = 0; i < PRELOAD_HIDDEN_MAX; i++)
-		if (__atomic_load_n(&preload_hidden[i], __ATOMIC_RELAXED) == fd)
-			return true;
-	return false;
 }
 
 static void fd_hide(int fd, bool hide)
