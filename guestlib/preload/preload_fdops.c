@@ -17,22 +17,6 @@
 /* A blocking flock polls, from 1 ms doubling to this, between tries. */
 #define FLOCK_POLL_MAX_NS 50000000L
 
-static void *next_flock, *next_fallocate, *next_posix_fallocate;
-
-typedef int (*flock_fn)(int, int);
-typedef int (*fallocate_fn)(int, int, off_t, off_t);
-typedef int (*posix_fallocate_fn)(int, off_t, off_t);
-
-static int32_t host_flock_once(int hfd, int op)
-{
-	int32_t r;
-
-	LOCK();
-	r = host_get() ? hostfs_flock(&preload_host->fs, hfd, op) : -errno;
-	UNLOCK();
-	return r;
-}
-
 /* A blocking flock in the shadow would hold the channel (every other
  * thread's host calls) until the lock is free, and no signal of the guest
  * could interrupt it: flock -w, or a program's SIGALRM, would wait
@@ -43,12 +27,12 @@ EXPORT int flock(int fd, int op)
 {
 	struct timespec wait = { 0, 1000000L };
 	int hfd = host_fd(fd);
-	int32_t r;
+	int64_t r;
 
 	if (hfd < 0)
-		return ((flock_fn)preload_next(&next_flock, "flock"))(fd, op);
+		return REAL(flock)(fd, op);
 	for (;;) {
-		r = host_flock_once(hfd, op | LOCK_NB);
+		r = HOST_CALL(hostfs_flock(&preload_host->fs, hfd, op | LOCK_NB));
 		if (r != -EWOULDBLOCK || (op & LOCK_NB))
 			return (int)ret_errno(r);
 		if (nanosleep(&wait, NULL) < 0 && errno == EINTR)
@@ -61,15 +45,11 @@ EXPORT int flock(int fd, int op)
 EXPORT int fallocate(int fd, int mode, off_t offset, off_t len)
 {
 	int hfd = host_fd(fd);
-	int32_t r;
 
 	if (hfd < 0)
-		return ((fallocate_fn)preload_next(&next_fallocate, "fallocate"))(fd, mode, offset,
-										  len);
-	LOCK();
-	r = host_get() ? hostfs_fallocate(&preload_host->fs, hfd, mode, offset, len) : -errno;
-	UNLOCK();
-	return (int)ret_errno(r);
+		return REAL(fallocate)(fd, mode, offset, len);
+	return (int)ret_errno(
+		HOST_CALL(hostfs_fallocate(&preload_host->fs, hfd, mode, offset, len)));
 }
 
 EXPORT int fallocate64(int fd, int mode, off_t offset, off_t len)
@@ -81,16 +61,13 @@ EXPORT int fallocate64(int fd, int mode, off_t offset, off_t len)
 EXPORT int posix_fallocate(int fd, off_t offset, off_t len)
 {
 	int hfd = host_fd(fd), saved = errno;
-	int32_t r;
+	int64_t r;
 
 	if (hfd < 0)
-		return ((posix_fallocate_fn)preload_next(&next_posix_fallocate,
-							 "posix_fallocate"))(fd, offset, len);
-	LOCK();
-	r = host_get() ? hostfs_posix_fallocate(&preload_host->fs, hfd, offset, len) : -errno;
-	UNLOCK();
+		return REAL(posix_fallocate)(fd, offset, len);
+	r = HOST_CALL(hostfs_posix_fallocate(&preload_host->fs, hfd, offset, len));
 	errno = saved;
-	return r >= 0 ? 0 : r >= -4095 ? -r : EIO;
+	return r >= 0 ? 0 : r >= -4095 ? (int)-r : EIO;
 }
 
 EXPORT int posix_fallocate64(int fd, off_t offset, off_t len)

@@ -8,8 +8,9 @@
  * does (__chk_fail() when the count is larger than the object) and calls
  * the shim's function, which routes host paths and descriptors and passes
  * the rest to libc. (__open_2 and friends and __realpath_chk are with
- * their families in preload.c; fortified stdio, __fread_chk and the like,
- * reads a host file's stream through the shim's stream functions.)
+ * their families in preload_open.c and preload_realpath.c; fortified
+ * stdio, __fread_chk and the like, reads a host file's stream through the
+ * shim's stream functions.)
  */
 #include <stddef.h>
 #include <sys/types.h>

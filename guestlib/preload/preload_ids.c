@@ -19,8 +19,8 @@
  *
  * Changes no wrapper sees (a raw syscall(), a statically linked su) are
  * caught when the process next execs a program with the shim: the exec
- * state carries the ids the channel was attached with (preload.c,
- * host_adopt()).
+ * state carries the ids the channel was attached with (preload_exec.c;
+ * preload_host.c, host_adopt()).
  */
 #include <errno.h>
 #include <grp.h>
@@ -30,14 +30,6 @@
 #include <unistd.h>
 
 #include "preload.h"
-
-static void *next_setuid, *next_seteuid, *next_setreuid, *next_setresuid;
-static void *next_setgid, *next_setegid, *next_setregid, *next_setresgid;
-static void *next_setgroups, *next_setfsuid, *next_setfsgid;
-
-typedef int (*set1_fn)(unsigned);
-typedef int (*set2_fn)(unsigned, unsigned);
-typedef int (*set3_fn)(unsigned, unsigned, unsigned);
 
 _Static_assert(sizeof(uid_t) == sizeof(unsigned) && sizeof(gid_t) == sizeof(unsigned),
 	       "uid_t and gid_t are unsigned int");
@@ -54,74 +46,75 @@ static int ids_changed(int r)
 	return r;
 }
 
-static int set1(void **slot, const char *name, unsigned a)
+/* libc's setter f, with the lock held across the change. */
+static int set1(int (*f)(unsigned), unsigned a)
 {
 	int r;
 
 	LOCK();
-	r = ids_changed(((set1_fn)preload_next(slot, name))(a));
+	r = ids_changed(f(a));
 	UNLOCK();
 	return r;
 }
 
-static int set2(void **slot, const char *name, unsigned a, unsigned b)
+static int set2(int (*f)(unsigned, unsigned), unsigned a, unsigned b)
 {
 	int r;
 
 	LOCK();
-	r = ids_changed(((set2_fn)preload_next(slot, name))(a, b));
+	r = ids_changed(f(a, b));
 	UNLOCK();
 	return r;
 }
 
-static int set3(void **slot, const char *name, unsigned a, unsigned b, unsigned c)
+static int set3(int (*f)(unsigned, unsigned, unsigned), unsigned a, unsigned b, unsigned c)
 {
 	int r;
 
 	LOCK();
-	r = ids_changed(((set3_fn)preload_next(slot, name))(a, b, c));
+	r = ids_changed(f(a, b, c));
 	UNLOCK();
 	return r;
 }
 
 EXPORT int setuid(uid_t uid)
 {
-	return set1(&next_setuid, "setuid", uid);
+	return set1(REAL(setuid), uid);
 }
 
 EXPORT int seteuid(uid_t euid)
 {
-	return set1(&next_seteuid, "seteuid", euid);
+	return set1(REAL(seteuid), euid);
 }
 
 EXPORT int setreuid(uid_t ruid, uid_t euid)
 {
-	return set2(&next_setreuid, "setreuid", ruid, euid);
+	return set2(REAL(setreuid), ruid, euid);
 }
 
 EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid)
 {
-	return set3(&next_setresuid, "setresuid", ruid, euid, suid);
+	return set3(REAL(setresuid), ruid, euid, suid);
 }
 
 EXPORT int setgid(gid_t gid)
 {
-	return set1(&next_setgid, "setgid", gid);
+	return set1(REAL(setgid), gid);
 }
 
 EXPORT int setegid(gid_t egid)
 {
-	return set1(&next_setegid, "setegid", egid);
+	return set1(REAL(setegid), egid);
 }
 
 EXPORT int setregid(gid_t rgid, gid_t egid)
 {
-	return set2(&next_setregid, "setregid", rgid, egid);
+	return set2(REAL(setregid), rgid, egid);
 }
 
 EXPORT int setresgid(gid_t rgid, gid_t egid, gid_t sgid)
 {
-	return set3(&next_setresgid, "setresgid", rgid, egid, sgid);
+	return set3(REAL(setresgid), rgid, egid, sgid);
 }
 
 EXPORT int setgroups(size_t n, const gid_t *groups)
@@ -129,17 +122,15 @@ EXPORT int setgroups(size_t n, const gid_t *groups)
 	int r;
 
 	LOCK();
-	r = ids_changed(((int (*)(size_t, const gid_t *))preload_next(&next_setgroups,
-								      "setgroups"))(n, groups));
+	r = ids_changed(REAL(setgroups)(n, groups));
 	UNLOCK();
 	return r;
 }
 
 /* setfsuid and setfsgid return the previous id and never fail: asking
  * with an invalid id (-1) changes nothing and tells the current one. */
-static int setfs(void **slot, const char *name, unsigned id)
+static int setfs(int (*f)(unsigned), unsigned id)
 {
-	set1_fn f = (set1_fn)preload_next(slot, name);
 	int prev;
 
 	LOCK();
@@ -152,25 +143,23 @@ static int setfs(void **slot, const char *name, unsigned id)
 
 EXPORT int setfsuid(uid_t fsuid)
 {
-	return setfs(&next_setfsuid, "setfsuid", fsuid);
+	return setfs(REAL(setfsuid), fsuid);
 }
 
 EXPORT int setfsgid(gid_t fsgid)
 {
-	return setfs(&next_setfsgid, "setfsgid", fsgid);
+	return setfs(REAL(setfsgid), fsgid);
 }
 
 int preload_ids_ok(void)
 {
-	set1_fn fsuid = (set1_fn)preload_next(&next_setfsuid, "setfsuid");
-	set1_fn fsgid = (set1_fn)preload_next(&next_setfsgid, "setfsgid");
 	uid_t ruid, euid, suid;
 	gid_t rgid, egid, sgid;
 
 	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
 		return -errno;
-	if (euid != ruid || (uid_t)fsuid((unsigned)-1) != ruid || egid != rgid ||
-	    (gid_t)fsgid((unsigned)-1) != rgid)
+	if (euid != ruid || (uid_t)REAL(setfsuid)((uid_t)-1) != ruid || egid != rgid ||
+	    (gid_t)REAL(setfsgid)((gid_t)-1) != rgid)
 		return -EACCES;
 	return 0;
 }

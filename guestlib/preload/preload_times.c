@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The timeval and utimbuf forms of setting file times: utime, utimes,
- * lutimes, futimes, futimesat. glibc implements each with an internal
- * utimensat no preload reaches, so on a host path they acted on the
- * guest's /host/..., and on a host descriptor on its placeholder. Here
- * each converts its times exactly as glibc does (no range check of its
- * own: the kernel's of the nanoseconds decides) and calls the shim's
- * utimensat or futimens, which route host paths and descriptors and pass
- * everything else to libc's.
+ * Setting file times: utimensat and futimens, one host call each; and the
+ * timeval and utimbuf forms, utime, utimes, lutimes, futimes, futimesat.
+ * glibc implements each of those with an internal utimensat no preload
+ * reaches, so on a host path they acted on the guest's /host/..., and on
+ * a host descriptor on its placeholder. Here each converts its times
+ * exactly as glibc does (no range check of its own: the kernel's of the
+ * nanoseconds decides) and calls the shim's utimensat or futimens, which
+ * route host paths and descriptors and pass everything else to libc's.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -15,7 +15,41 @@
 #include <sys/time.h>
 #include <utime.h>
 
+#include "hostfs_caller.h"
 #include "preload.h"
+
+static void times_to(struct hostfs_timespec t[2], const struct timespec *ts)
+{
+	for (int i = 0; i < 2; i++) {
+		t[i].sec = ts ? ts[i].tv_sec : 0;
+		t[i].nsec = ts ? ts[i].tv_nsec : UTIME_NOW;
+	}
+}
+
+EXPORT int utimensat(int dirfd, const char *path, const struct timespec ts[2], int flags)
+{
+	struct hostfs_timespec t[2];
+	const char *hp;
+	int hd, hfd = host_fd(dirfd);
+
+	times_to(t, ts);
+	if (is_null(path) && hfd >= 0) /* futimens() is utimensat(fd, NULL, ...) */
+		return (int)ret_errno(HOST_CALL(hostfs_futimens(&preload_host->fs, hfd, t)));
+	if (!host_at(dirfd, path, &hd, &hp))
+		return REAL(utimensat)(dirfd, path, ts, flags);
+	return (int)ret_errno(HOST_CALL(hostfs_utimensat(&preload_host->fs, hd, hp, t, flags)));
+}
+
+EXPORT int futimens(int fd, const struct timespec ts[2])
+{
+	struct hostfs_timespec t[2];
+	int hfd = host_fd(fd);
+
+	if (hfd < 0)
+		return REAL(futimens)(fd, ts);
+	times_to(t, ts);
+	return (int)ret_errno(HOST_CALL(hostfs_futimens(&preload_host->fs, hfd, t)));
+}
 
 /* NULL (the current time for both) stays NULL. */
 static const struct timespec *times_from_timeval(struct timespec ts[2],

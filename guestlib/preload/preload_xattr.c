@@ -16,20 +16,6 @@
 #include "hostfs_caller.h"
 #include "preload.h"
 
-static void *next_getxattr, *next_lgetxattr, *next_fgetxattr;
-static void *next_setxattr, *next_lsetxattr, *next_fsetxattr;
-static void *next_listxattr, *next_llistxattr, *next_flistxattr;
-static void *next_removexattr, *next_lremovexattr, *next_fremovexattr;
-
-typedef ssize_t (*getxattr_fn)(const char *, const char *, void *, size_t);
-typedef ssize_t (*fgetxattr_fn)(int, const char *, void *, size_t);
-typedef int (*setxattr_fn)(const char *, const char *, const void *, size_t, int);
-typedef int (*fsetxattr_fn)(int, const char *, const void *, size_t, int);
-typedef ssize_t (*listxattr_fn)(const char *, char *, size_t);
-typedef ssize_t (*flistxattr_fn)(int, char *, size_t);
-typedef int (*removexattr_fn)(const char *, const char *);
-typedef int (*fremovexattr_fn)(int, const char *);
-
 /* A host path for the path variants: not "" (which the IDL reads as "the
  * descriptor"; the kernel says ENOENT, and so does libc's call). */
 static bool xattr_host_path(const char *path, const char **ret_path)
@@ -61,11 +47,8 @@ static ssize_t host_getxattr(int hfd, const char *hp, int flags, const char *nam
 	if (size > HOSTFS_XATTR_SIZE_MAX)
 		size = HOSTFS_XATTR_SIZE_MAX; /* as the kernel does */
 	if (r == 0) {
-		LOCK();
-		r = host_get() ? hostfs_getxattr(&preload_host->fs, hfd, hp, flags, name, value,
-						 size, &len)
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_getxattr(&preload_host->fs, hfd, hp, flags, name, value, size,
+					      &len));
 	}
 	return ret_errno(r);
 }
@@ -80,11 +63,8 @@ static int host_setxattr(int hfd, const char *hp, int flags, const char *name,
 	if (r == 0 && size > HOSTFS_XATTR_SIZE_MAX)
 		r = -E2BIG;
 	if (r == 0) {
-		LOCK();
-		r = host_get() ? hostfs_setxattr(&preload_host->fs, hfd, hp, flags, name, value,
-						 size, xflags)
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_setxattr(&preload_host->fs, hfd, hp, flags, name, value, size,
+					      xflags));
 	}
 	return (int)ret_errno(r);
 }
@@ -97,11 +77,8 @@ static ssize_t host_listxattr(int hfd, const char *hp, int flags, char *list, si
 	if (size > HOSTFS_XATTR_LIST_MAX)
 		size = HOSTFS_XATTR_LIST_MAX;
 	if (r == 0) {
-		LOCK();
-		r = host_get() ? hostfs_listxattr(&preload_host->fs, hfd, hp, flags, list, size,
-						  &len)
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_listxattr(&preload_host->fs, hfd, hp, flags, list, size,
+					       &len));
 	}
 	return ret_errno(r);
 }
@@ -111,10 +88,7 @@ static int host_removexattr(int hfd, const char *hp, int flags, const char *name
 	int64_t r = xattr_name_check(name);
 
 	if (r == 0) {
-		LOCK();
-		r = host_get() ? hostfs_removexattr(&preload_host->fs, hfd, hp, flags, name)
-			       : -errno;
-		UNLOCK();
+		r = HOST_CALL(hostfs_removexattr(&preload_host->fs, hfd, hp, flags, name));
 	}
 	return (int)ret_errno(r);
 }
@@ -124,8 +98,7 @@ EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t 
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((getxattr_fn)preload_next(&next_getxattr, "getxattr"))(path, name, value,
-									       size);
+		return REAL(getxattr)(path, name, value, size);
 	return host_getxattr(AT_FDCWD, hp, 0, name, value, size);
 }
 
@@ -134,8 +107,7 @@ EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((getxattr_fn)preload_next(&next_lgetxattr, "lgetxattr"))(path, name, value,
-										 size);
+		return REAL(lgetxattr)(path, name, value, size);
 	return host_getxattr(AT_FDCWD, hp, AT_SYMLINK_NOFOLLOW, name, value, size);
 }
 
@@ -144,8 +116,7 @@ EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size)
 	int hfd = host_fd(fd);
 
 	if (hfd < 0)
-		return ((fgetxattr_fn)preload_next(&next_fgetxattr, "fgetxattr"))(fd, name, value,
-										  size);
+		return REAL(fgetxattr)(fd, name, value, size);
 	return host_getxattr(hfd, "", 0, name, value, size);
 }
 
@@ -155,8 +126,7 @@ EXPORT int setxattr(const char *path, const char *name, const void *value, size_
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((setxattr_fn)preload_next(&next_setxattr, "setxattr"))(path, name, value,
-									       size, flags);
+		return REAL(setxattr)(path, name, value, size, flags);
 	return host_setxattr(AT_FDCWD, hp, 0, name, value, size, flags);
 }
 
@@ -166,8 +136,7 @@ EXPORT int lsetxattr(const char *path, const char *name, const void *value, size
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((setxattr_fn)preload_next(&next_lsetxattr, "lsetxattr"))(path, name, value,
-										 size, flags);
+		return REAL(lsetxattr)(path, name, value, size, flags);
 	return host_setxattr(AT_FDCWD, hp, AT_SYMLINK_NOFOLLOW, name, value, size, flags);
 }
 
@@ -176,8 +145,7 @@ EXPORT int fsetxattr(int fd, const char *name, const void *value, size_t size, i
 	int hfd = host_fd(fd);
 
 	if (hfd < 0)
-		return ((fsetxattr_fn)preload_next(&next_fsetxattr, "fsetxattr"))(fd, name, value,
-										  size, flags);
+		return REAL(fsetxattr)(fd, name, value, size, flags);
 	return host_setxattr(hfd, "", 0, name, value, size, flags);
 }
 
@@ -186,8 +154,7 @@ EXPORT ssize_t listxattr(const char *path, char *list, size_t size)
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((listxattr_fn)preload_next(&next_listxattr, "listxattr"))(path, list,
-										  size);
+		return REAL(listxattr)(path, list, size);
 	return host_listxattr(AT_FDCWD, hp, 0, list, size);
 }
 
@@ -196,8 +163,7 @@ EXPORT ssize_t llistxattr(const char *path, char *list, size_t size)
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((listxattr_fn)preload_next(&next_llistxattr, "llistxattr"))(path, list,
-										    size);
+		return REAL(llistxattr)(path, list, size);
 	return host_listxattr(AT_FDCWD, hp, AT_SYMLINK_NOFOLLOW, list, size);
 }
 
@@ -206,8 +172,7 @@ EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 	int hfd = host_fd(fd);
 
 	if (hfd < 0)
-		return ((flistxattr_fn)preload_next(&next_flistxattr, "flistxattr"))(fd, list,
-										     size);
+		return REAL(flistxattr)(fd, list, size);
 	return host_listxattr(hfd, "", 0, list, size);
 }
 
@@ -216,8 +181,7 @@ EXPORT int removexattr(const char *path, const char *name)
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((removexattr_fn)preload_next(&next_removexattr, "removexattr"))(path,
-											name);
+		return REAL(removexattr)(path, name);
 	return host_removexattr(AT_FDCWD, hp, 0, name);
 }
 
@@ -226,8 +190,7 @@ EXPORT int lremovexattr(const char *path, const char *name)
 	const char *hp;
 
 	if (!xattr_host_path(path, &hp))
-		return ((removexattr_fn)preload_next(&next_lremovexattr, "lremovexattr"))(path,
-											  name);
+		return REAL(lremovexattr)(path, name);
 	return host_removexattr(AT_FDCWD, hp, AT_SYMLINK_NOFOLLOW, name);
 }
 
@@ -236,7 +199,6 @@ EXPORT int fremovexattr(int fd, const char *name)
 	int hfd = host_fd(fd);
 
 	if (hfd < 0)
-		return ((fremovexattr_fn)preload_next(&next_fremovexattr, "fremovexattr"))(fd,
-											   name);
+		return REAL(fremovexattr)(fd, name);
 	return host_removexattr(hfd, "", 0, name);
 }
