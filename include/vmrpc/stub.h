@@ -34,7 +34,10 @@ struct vmrpc_wire_str {
 	uint32_t len;
 	uint32_t reserved;
 };
-_Static_assert(sizeof(struct vmrpc_wire_str) == 16, "wire string");
+VMRPC_ABI_SIZE(vmrpc_wire_str, 16);
+VMRPC_ABI_FIELD(vmrpc_wire_str, off, 0, 8);
+VMRPC_ABI_FIELD(vmrpc_wire_str, len, 8, 4);
+VMRPC_ABI_FIELD(vmrpc_wire_str, reserved, 12, 4);
 _Static_assert(sizeof(bool) == 1, "bool travels as one byte");
 _Static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE 754 binary32 and binary64");
 
