@@ -577,7 +577,8 @@ uint64_t chan_buf_off(const struct vmrpc_chan *ch, const void *p, uint64_t len)
 	const uint8_t *q = p;
 	uint64_t off;
 
-	if (q < ch->arena.base + ch->user_lo || q >= ch->arena.base + ch->arena.end)
+	if (q < (const uint8_t *)region_off_to_ptr(&ch->arena, ch->user_lo) ||
+	    q >= (const uint8_t *)region_off_to_ptr(&ch->arena, ch->arena.end))
 		return 0;
 	off = region_ptr_to_off(&ch->arena, p);
 	for (size_t i = 0; i < ch->n_bufs; i++) {
