@@ -15,55 +15,23 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "guestd_config.h"
+#include "ini.h"
 #include "user.h"
 
 #define GDCONF_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define GDCONF_DEFAULT_MAX_COMMANDS 32u
 
-struct gdconf_parser {
-	const char *path;
-	unsigned line;
-	char *err;
-	size_t err_size;
-};
-
-static int __attribute__((format(printf, 2, 3)))
-gdconf_error(struct gdconf_parser *p, const char *fmt, ...)
-{
-	char msg[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(p->err, p->err_size, "%s:%u: %s", p->path, p->line, msg);
-	return -EINVAL;
-}
-
-static char *gdconf_trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static int gdconf_add(struct gdconf_parser *p, char **list, size_t *n, size_t max,
-		      const char *key, char *v)
+static int gdconf_add(struct ini *p, char **list, size_t *n, size_t max, const char *key,
+		      char *v)
 {
 	if (*n == max) {
 		free(v);
-		return gdconf_error(p, "%s: at most %zu entries", key, max);
+		return ini_error(p, "%s: at most %zu entries", key, max);
 	}
 	if (!v)
 		return -ENOMEM;
@@ -72,29 +40,31 @@ static int gdconf_add(struct gdconf_parser *p, char **list, size_t *n, size_t ma
 }
 
 /* A directory or file that must exist now: its canonical path. */
-static int gdconf_add_real(struct gdconf_parser *p, char **list, size_t *n, size_t max,
-			   const char *key, const char *v)
+static int gdconf_add_real(struct ini *p, char **list, size_t *n, size_t max, const char *key,
+			   const char *v)
 {
 	char *real;
 
 	if (v[0] != '/')
-		return gdconf_error(p, "%s: '%s' is not an absolute path", key, v);
+		return ini_error(p, "%s: '%s' is not an absolute path", key, v);
 	real = realpath(v, NULL);
 	if (!real)
-		return gdconf_error(p, "%s: %s: %s", key, v, strerror(errno));
+		return ini_error(p, "%s: %s: %s", key, v, strerror(errno));
 	return gdconf_add(p, list, n, max, key, real);
 }
 
-static int gdconf_user(struct gdconf_parser *p, struct gdconf *c, const char *v)
+static int gdconf_user(struct ini *p, struct gdconf *c, const char *v)
 {
 	if (user_parse(v, &c->uid, &c->gid) < 0)
-		return gdconf_error(p, "user: no user '%s' (a user name or a numeric uid)", v);
+		return ini_error(p, "user: no user '%s' (a user name or a numeric uid)", v);
 	c->have_user = 1;
 	return 0;
 }
 
-static int gdconf_set(struct gdconf_parser *p, struct gdconf *c, const char *key, const char *v)
+/* ini.h's handler: one "key = value" (guestd.conf has no sections). */
+static int gdconf_set(struct ini *p, const char *section, const char *key, const char *v)
 {
+	struct gdconf *c = p->user;
 	char *end;
 	unsigned long n;
 
@@ -106,8 +76,8 @@ static int gdconf_set(struct gdconf_parser *p, struct gdconf *c, const char *key
 		if (v[0] == '/')
 			return gdconf_add_real(p, c->exec, &c->n_exec, GDCONF_LIST_MAX, key, v);
 		if (strchr(v, '/'))
-			return gdconf_error(p, "exec: '%s' is neither a name nor an absolute "
-					    "path", v);
+			return ini_error(p, "exec: '%s' is neither a name nor an absolute path",
+					 v);
 		return gdconf_add(p, c->exec, &c->n_exec, GDCONF_LIST_MAX, key, strdup(v));
 	}
 	if (!strcmp(key, "file-read"))
@@ -119,7 +89,7 @@ static int gdconf_set(struct gdconf_parser *p, struct gdconf *c, const char *key
 		return gdconf_add_real(p, c->modules, &c->n_modules, GDCONF_MODULES_MAX, key, v);
 	if (!strcmp(key, "env")) {
 		if (!strchr(v, '=') || v[0] == '=')
-			return gdconf_error(p, "env: '%s' is not NAME=VALUE", v);
+			return ini_error(p, "env: '%s' is not NAME=VALUE", v);
 		return gdconf_add(p, c->env, &c->n_env, GDCONF_LIST_MAX, key, strdup(v));
 	}
 	if (!strcmp(key, "path")) {
@@ -133,20 +103,22 @@ static int gdconf_set(struct gdconf_parser *p, struct gdconf *c, const char *key
 		errno = 0;
 		n = strtoul(v, &end, 10);
 		if (errno || end == v || *end || n == 0 || n > 4096)
-			return gdconf_error(p, "max-commands: '%s' is not a number from 1 to 4096",
-					    v);
+			return ini_error(p, "max-commands: '%s' is not a number from 1 to 4096",
+					 v);
 		c->max_commands = (unsigned)n;
 		return 0;
 	}
-	return gdconf_error(p, "unknown key '%s'", key);
+	return ini_error(p, "unknown key '%s'", key);
 }
 
 int gdconf_load(const char *path, struct gdconf *c, char *err, size_t err_size)
 {
-	struct gdconf_parser p = { .path = path, .err = err, .err_size = err_size };
-	char buf[4096];
-	FILE *f;
-	int ret = 0;
+	/* No sections: a line starting with '[' is a "key = value" like any
+	 * other (and so, without a '=', an error). */
+	struct ini p = {
+		.path = path, .handler = gdconf_set, .user = c, .err = err, .err_size = err_size,
+	};
+	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->max_commands = GDCONF_DEFAULT_MAX_COMMANDS;
@@ -155,31 +127,7 @@ int gdconf_load(const char *path, struct gdconf *c, char *err, size_t err_size)
 		return -ENOMEM;
 	if (!path)
 		return 0;
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		snprintf(err, err_size, "%s: %s", path, strerror(errno));
-		gdconf_free(c);
-		return ret;
-	}
-	while (ret == 0 && fgets(buf, sizeof(buf), f)) {
-		char *line = buf, *eq, *hash;
-
-		p.line++;
-		if ((hash = strchr(line, '#')))
-			*hash = '\0';
-		line = gdconf_trim(line);
-		if (!*line)
-			continue;
-		eq = strchr(line, '=');
-		if (!eq) {
-			ret = gdconf_error(&p, "expected 'key = value'");
-			break;
-		}
-		*eq = '\0';
-		ret = gdconf_set(&p, c, gdconf_trim(line), gdconf_trim(eq + 1));
-	}
-	fclose(f);
+	ret = ini_parse(&p);
 	if (ret < 0)
 		gdconf_free(c);
 	return ret;
