@@ -236,6 +236,30 @@ struct vmrpc_service {
  * region. One call at a time per channel. */
 VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **ret_chan);
 
+/* ---- string lists and writes: what programs on both sides repeat ------- */
+
+/* A list of strings in a call (an argv, an environment): the n strings back
+ * to back, each with its NUL; no count inside, no padding; no list is zero
+ * bytes. The count travels beside it. */
+
+/* Pack the n strings of v (NULL when n is 0) into one buffer: *ret_buf
+ * (malloc'd; free() it) and its length, *ret_len. -ENOMEM; -EOVERFLOW if
+ * the length does not fit a size_t. */
+VMRPC_API int vmrpc_strv_pack(char *const *v, size_t n, char **ret_buf, size_t *ret_len);
+
+/* Check and split the len bytes at buf, which a peer says hold n strings.
+ * A private copy is made first (the peer may rewrite shared memory
+ * meanwhile); it must hold exactly n NULs, the last byte one of them (no
+ * bytes for n 0). *ret_v: n pointers into the copy and a NULL, all in one
+ * allocation (free() it). -EINVAL when the bytes are not n strings,
+ * -ENOMEM. */
+VMRPC_API int vmrpc_strv_unpack(const void *buf, size_t len, size_t n, char ***ret_v);
+
+/* write() all len bytes of buf to fd, again after EINTR and short writes.
+ * 0, or -errno of the write that failed (-EPIPE for a closed pipe, with
+ * SIGPIPE ignored); some bytes may have been written. */
+VMRPC_API int vmrpc_write_all(int fd, const void *buf, size_t len);
+
 
 #ifdef __cplusplus
 }
