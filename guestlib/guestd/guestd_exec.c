@@ -277,38 +277,6 @@ void gx_shutdown(void)
 
 /* ---- exec_start --------------------------------------------------------- */
 
-/* Split a private copy of n NUL-terminated strings: exactly n NULs, the last
- * byte one of them. */
-static int gx_split(char *buf, uint32_t len, uint32_t n, uint32_t max, char ***ret)
-{
-	char **v;
-	uint32_t k = 0;
-
-	if (n > max || (n && (len == 0 || buf[len - 1] != '\0')))
-		return -EINVAL;
-	if (!n && len)
-		return -EINVAL;
-	v = calloc((size_t)n + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (uint32_t off = 0; off < len; k++) {
-		size_t l = strlen(buf + off);
-
-		if (k == n) {
-			free(v);
-			return -EINVAL;
-		}
-		v[k] = buf + off;
-		off += (uint32_t)l + 1;
-	}
-	if (k != n) {
-		free(v);
-		return -EINVAL;
-	}
-	*ret = v;
-	return 0;
-}
-
 /* A name: the first executable file in the policy's path. */
 static int gx_resolve(const char *name, char *buf, size_t size)
 {
@@ -495,7 +463,7 @@ static int32_t gx_exec_start(void *ctx, const void *argv_wire, uint32_t argv_len
 			     uint32_t flags, uint32_t timeout_ms, uint64_t *handle)
 {
 	struct gx_chan *gc = ctx;
-	char *abuf = NULL, *ebuf = NULL, **argv = NULL, **env = NULL, **envp = NULL;
+	char **argv = NULL, **env = NULL, **envp = NULL;
 	char path[PATH_MAX], *path_entry = NULL;
 	struct gx_sess *s = NULL;
 	uint32_t n_env = 0;
@@ -507,21 +475,22 @@ static int32_t gx_exec_start(void *ctx, const void *argv_wire, uint32_t argv_len
 	}
 	if (argc == 0 || flags & ~(GUESTEXEC_STDIN_PIPE | GUESTEXEC_MERGE_STDERR))
 		return -EINVAL;
-	/* Private copies: the host may rewrite the arena while we parse. */
-	abuf = malloc((size_t)argv_len + 1);
-	ebuf = malloc((size_t)env_len + 1);
-	if (!abuf || !ebuf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	memcpy(abuf, argv_wire, argv_len);
-	memcpy(ebuf, env_wire, env_len);
-	err = gx_split(abuf, argv_len, argc, GX_ARGC_MAX, &argv);
+	/* vmrpc_strv_unpack() parses private copies: the host may rewrite the
+	 * arena meanwhile. The environment's count is its NULs, counted in the
+	 * arena: the copy is checked against it, so a host that rewrites them
+	 * meanwhile only gets -EINVAL. */
+	if (argc > GX_ARGC_MAX)
+		return -EINVAL;
+	err = vmrpc_strv_unpack(argv_wire, argv_len, argc, &argv);
 	if (err < 0)
 		goto out;
 	for (uint32_t i = 0; i < env_len; i++)
-		n_env += ebuf[i] == '\0';
-	err = gx_split(ebuf, env_len, n_env, GX_ENVC_MAX, &env);
+		n_env += ((const char *)env_wire)[i] == '\0';
+	if (n_env > GX_ENVC_MAX) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = vmrpc_strv_unpack(env_wire, env_len, n_env, &env);
 	if (err < 0)
 		goto out;
 	err = gx_resolve(argv[0], path, sizeof(path));
@@ -586,8 +555,6 @@ out:
 	free(path_entry);
 	free(argv);
 	free(env);
-	free(abuf);
-	free(ebuf);
 	return err;
 }
 

@@ -77,45 +77,6 @@ static int cli_open(const char *vm, uint32_t timeout_ms, struct vmrpc_chan **ret
 	return err;
 }
 
-/* Lay n strings out back to back, each with its NUL. */
-static char *cli_pack(char *const *v, size_t n, uint32_t *ret_len)
-{
-	size_t len = 0, off = 0;
-	char *buf;
-
-	for (size_t i = 0; i < n; i++)
-		len += strlen(v[i]) + 1;
-	if (len > UINT32_MAX)
-		return NULL;
-	buf = malloc(len ? len : 1);
-	if (!buf)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(v[i]) + 1;
-
-		memcpy(buf + off, v[i], l);
-		off += l;
-	}
-	*ret_len = (uint32_t)len;
-	return buf;
-}
-
-static int cli_write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Forward our stdin to the guest command over a channel of its own. */
 static void *cli_stdin_thread(void *arg)
 {
@@ -187,7 +148,8 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 	struct vmrpc_chan *ch;
 	struct vmrpc_binding b;
 	char *args = NULL, *envs = NULL;
-	uint32_t args_len, env_len, flags = 0;
+	size_t args_len = 0, env_len = 0;
+	uint32_t flags = 0;
 	size_t size;
 	pthread_t t, in_thread;
 	int have_in = 0, code;
@@ -204,9 +166,10 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 	sigaddset(&run.sigs, SIGHUP);
 	sigaddset(&run.sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &run.sigs, NULL);
-	args = cli_pack(argv, argc, &args_len);
-	envs = cli_pack(env, n_env, &env_len);
-	if (!args || !envs) {
+	err = vmrpc_strv_pack(argv, argc, &args, &args_len);
+	if (err == 0)
+		err = vmrpc_strv_pack(env, n_env, &envs, &env_len);
+	if (err < 0 || args_len > UINT32_MAX || env_len > UINT32_MAX) {
 		fprintf(stderr, "%s: arguments too large\n", cli_name);
 		return CLI_EXIT_FAIL;
 	}
@@ -214,8 +177,8 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 		return CLI_EXIT_FAIL;
 	if (!no_stdin && !cli_stdin_is_null())
 		flags |= GUESTEXEC_STDIN_PIPE;
-	err = guestexec_exec_start(&b, args, args_len, (uint32_t)argc, envs, env_len, cwd, flags,
-				   timeout_ms, &run.handle);
+	err = guestexec_exec_start(&b, args, (uint32_t)args_len, (uint32_t)argc, envs,
+				   (uint32_t)env_len, cwd, flags, timeout_ms, &run.handle);
 	free(args);
 	free(envs);
 	if (err < 0) {
@@ -271,7 +234,7 @@ static int cli_run_command(const char *vm, char **argv, size_t argc, char **env,
 		/* A closed stdout kills us with SIGPIPE, like the command would
 		 * have died; hostd then reclaims the channel and guestd kills
 		 * the command. */
-		err = cli_write_all(stream == GUESTEXEC_STREAM_STDOUT ? 1 : 2, buf, (size_t)n);
+		err = vmrpc_write_all(stream == GUESTEXEC_STREAM_STDOUT ? 1 : 2, buf, (size_t)n);
 		if (err < 0) {
 			fprintf(stderr, "%s: writing output: %s\n", cli_name, strerror(-err));
 			code = CLI_EXIT_FAIL;

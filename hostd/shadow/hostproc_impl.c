@@ -19,6 +19,7 @@
 #include "hostfs_impl.h"
 #include "shadow_fds.h"
 #include "shadow_fork.h"
+#include "vmrpc/vmrpc.h"
 
 #define HOSTPROC_CHILDREN_MAX 64
 #define HOSTPROC_ARGS_MAX 4096
@@ -46,43 +47,14 @@ static int32_t hostproc_do_pipe(void *ctx, int32_t flags, int32_t *rfd, int32_t 
 	return 0;
 }
 
-/* Split a private copy of n NUL-terminated strings packed in len bytes
- * into a NULL-terminated vector (both malloc'd). The copy is made before
- * anything is checked: the guest can rewrite the arena meanwhile. */
-static int hostproc_strings(const void *packed, uint32_t len, uint32_t n, char **ret_copy,
-			    char ***ret_vec)
+/* n strings packed in len bytes, as a NULL-terminated vector (one malloc'd
+ * block): vmrpc_strv_unpack() copies them before it checks them, since the
+ * guest can rewrite the arena meanwhile. Our limits first: -E2BIG. */
+static int hostproc_strings(const void *packed, uint32_t len, uint32_t n, char ***ret_vec)
 {
-	char *copy, **vec, *p;
-
 	if (len > HOSTPROC_STRINGS_MAX || n > HOSTPROC_ARGS_MAX || (n == 0) != (len == 0))
 		return -E2BIG;
-	copy = malloc(len ? len : 1);
-	vec = calloc(n + 1, sizeof(*vec));
-	if (!copy || !vec) {
-		free(copy);
-		free(vec);
-		return -ENOMEM;
-	}
-	memcpy(copy, packed, len);
-	p = copy;
-	for (uint32_t i = 0; i < n; i++) {
-		char *end = memchr(p, '\0', (size_t)(copy + len - p));
-		if (!end) {
-			free(copy);
-			free(vec);
-			return -EINVAL;
-		}
-		vec[i] = p;
-		p = end + 1;
-	}
-	if (p != copy + len) {
-		free(copy);
-		free(vec);
-		return -EINVAL;
-	}
-	*ret_copy = copy;
-	*ret_vec = vec;
-	return 0;
+	return vmrpc_strv_unpack(packed, len, n, ret_vec);
 }
 
 /* Check a descriptor the program gets as its stdin, stdout or stderr. */
@@ -147,7 +119,7 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 				 int32_t stderr_fd)
 {
 	const int32_t fds[3] = { stdin_fd, stdout_fd, stderr_fd };
-	char *acopy = NULL, *ecopy = NULL, **av = NULL, **ev = NULL;
+	char **av = NULL, **ev = NULL;
 	int slot = -1, err, report[2], child_err;
 	pid_t pid = -1, shadow;
 
@@ -161,10 +133,10 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 	for (int i = 0; i < 3; i++)
 		if (hostproc_stdio_ok(fds[i]) < 0)
 			return -EBADF;
-	err = hostproc_strings(argv, argv_len, argc, &acopy, &av);
+	err = hostproc_strings(argv, argv_len, argc, &av);
 	if (err < 0)
 		return err;
-	err = hostproc_strings(envp, env_len, envc, &ecopy, &ev);
+	err = hostproc_strings(envp, env_len, envc, &ev);
 	if (err < 0)
 		goto out_args;
 	if (pipe2(report, O_CLOEXEC) < 0) {
@@ -197,10 +169,8 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 	if (!err)
 		hostproc_children[slot] = pid;
 out_env:
-	free(ecopy);
 	free(ev);
 out_args:
-	free(acopy);
 	free(av);
 	return err < 0 ? err : pid;
 }
