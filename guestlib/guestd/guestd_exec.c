@@ -37,6 +37,7 @@
 
 #include "guestd_exec.h"
 #include "log.h"
+#include "spawn_exec.h"
 #include "vmrpc/vmrpc.h"
 
 #define GX_ARGC_MAX 4096u
@@ -352,38 +353,28 @@ static char **gx_build_env(char **caller, uint32_t n_caller, char *path_entry)
 	return envp;
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void __attribute__((noreturn))
-gx_child(const char *path, char **argv, char **envp, const char *cwd, int in, int out,
-	 int err, int report)
+/* What the child needs: its stdio and directory; its user is the policy's. */
+struct gx_child {
+	int in, out, err;
+	const char *cwd;
+};
+
+/* In the child, its signals reset (spawn_exec): a session of its own, so
+ * that a kill reaches the whole command; stdio; the policy's user; the
+ * directory. */
+static int gx_child_setup(void *arg)
 {
-	sigset_t none;
-	int e;
+	const struct gx_child *c = arg;
 
 	setsid();
-	/* guestd killed outright takes its commands along: the forking
-	 * thread serves the command's channel and ends only with it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-		goto fail;
+	if (dup2(c->in, 0) < 0 || dup2(c->out, 1) < 0 || dup2(c->err, 2) < 0)
+		return 1;
 	if (gx_conf->have_user &&
 	    (setgroups(0, NULL) < 0 || setgid(gx_conf->gid) < 0 || setuid(gx_conf->uid) < 0))
-		goto fail;
-	if (chdir(cwd) < 0)
-		goto fail;
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (report != 3 && (dup2(report, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0))
-		goto fail;
-	syscall(SYS_close_range, 4, ~0u, 0);
-	execve(path, argv, envp);
-fail:
-	e = errno;
-	if (write(3, &e, sizeof(e)) < 0) {
-		/* the parent sees EOF and a status of 127 */
-	}
-	_exit(127);
+		return 1;
+	if (chdir(c->cwd) < 0)
+		return 1;
+	return 0;
 }
 
 static int gx_pipe(int fds[2], bool parent_reads)
@@ -407,9 +398,9 @@ static void gx_close_pair(int fds[2])
 static int gx_spawn(struct gx_sess *s, const char *path, char **argv, char **envp,
 		    const char *cwd, uint32_t flags)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
-	int e = 0, err;
-	ssize_t n;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct gx_child child = { .cwd = cwd };
+	int err;
 
 	if ((flags & GUESTEXEC_STDIN_PIPE) ? (err = gx_pipe(in, false)) < 0
 	    : (in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ? (err = -errno) < 0 : 0)
@@ -418,30 +409,21 @@ static int gx_spawn(struct gx_sess *s, const char *path, char **argv, char **env
 		goto fail;
 	if (!(flags & GUESTEXEC_MERGE_STDERR) && (err = gx_pipe(errp, true)) < 0)
 		goto fail;
-	if (pipe2(rep, O_CLOEXEC) < 0) {
-		err = -errno;
-		goto fail;
-	}
-	s->pid = fork();
+	child.in = in[0];
+	child.out = out[1];
+	child.err = errp[1] >= 0 ? errp[1] : out[1];
+	/* guestd killed outright takes its commands along: the forking
+	 * thread serves the command's channel and ends only with it. The
+	 * command gets stdin, stdout and stderr, nothing else. */
+	s->pid = spawn_exec(&(struct spawn_exec){ .path = path, .argv = argv, .envp = envp,
+						  .die_with_parent = true,
+						  .setup = gx_child_setup, .arg = &child,
+						  .close_from = 3 },
+			    &s->pidfd, NULL);
 	if (s->pid < 0) {
-		err = -errno;
+		err = s->pid;
 		goto fail;
 	}
-	if (s->pid == 0)
-		gx_child(path, argv, envp, cwd, in[0], out[1], errp[1] >= 0 ? errp[1] : out[1],
-			 rep[1]);
-	close(rep[1]);
-	rep[1] = -1;
-	s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
-	n = read(rep[0], &e, sizeof(e)); /* EOF: exec succeeded */
-	if (n == (ssize_t)sizeof(e) || s->pidfd < 0) {
-		err = n == (ssize_t)sizeof(e) ? -e : -errno;
-		waitpid(s->pid, NULL, 0);
-		if (s->pidfd >= 0)
-			close(s->pidfd);
-		goto fail;
-	}
-	close(rep[0]);
 	s->in_fd = in[1];
 	s->out_fd = out[0];
 	s->err_fd = errp[0];
@@ -454,7 +436,6 @@ fail:
 	gx_close_pair(in);
 	gx_close_pair(out);
 	gx_close_pair(errp);
-	gx_close_pair(rep);
 	return err;
 }
 

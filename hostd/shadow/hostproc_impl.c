@@ -12,13 +12,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "hostfs_impl.h"
 #include "shadow_fds.h"
 #include "shadow_fork.h"
+#include "spawn_exec.h"
 #include "vmrpc/vmrpc.h"
 
 #define HOSTPROC_CHILDREN_MAX 64
@@ -65,52 +65,34 @@ static int hostproc_stdio_ok(int fd)
 	return shadow_fd_guest_ok(fd) && fcntl(fd, F_GETFD) >= 0 ? 0 : -EBADF;
 }
 
-/* In the child: stdio first moved out of the way of 0-2 (any of them may
- * name another's target), then dup2'd into place (which clears
- * close-on-exec), then exec. An error goes back on report. */
-static void __attribute__((noreturn)) hostproc_child(const char *path, char **av, char **ev,
-						     const char *cwd, const int32_t fds[3],
-						     pid_t shadow, int report)
+/* What the child needs: its stdio and directory. */
+struct hostproc_child {
+	const int32_t *fds; /* stdin, stdout, stderr: the shadow's, or -1 */
+	const char *cwd;
+};
+
+/* In the child, its signals reset and tied to the shadow (spawn_exec): its
+ * own process group; stdio first moved out of the way of 0-2 (any of them
+ * may name another's target), then dup2'd into place (which clears
+ * close-on-exec); then its directory. */
+static int hostproc_child_setup(void *arg)
 {
-	int moved[3], err;
-	sigset_t none;
+	const struct hostproc_child *c = arg;
+	int moved[3];
 
-	/* Die with the shadow, which dies with hostd: the shadow's cgroup is
-	 * killed with it anyway, but a hostd killed with SIGKILL kills
-	 * nothing, and without cgroups this ends at least the program. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		goto fail;
-	if (getppid() != shadow) /* gone already: nobody reads report */
-		_exit(127);
-
-	/* Ignored signals stay ignored across exec: hostd ignores SIGPIPE
-	 * (so the shadow does), and `yes | head -1` must still end yes. */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
 	for (int i = 0; i < 3; i++) {
-		moved[i] = fds[i] == -1 ? open("/dev/null", O_RDWR | O_CLOEXEC)
-					: fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		moved[i] = c->fds[i] == -1 ? open("/dev/null", O_RDWR | O_CLOEXEC)
+					   : fcntl(c->fds[i], F_DUPFD_CLOEXEC, 10);
 		if (moved[i] < 0)
-			goto fail;
+			return 1;
 	}
 	for (int i = 0; i < 3; i++)
 		if (dup2(moved[i], i) < 0)
-			goto fail;
-	if (*cwd && chdir(cwd) < 0)
-		goto fail;
-	if (strchr(path, '/'))
-		execve(path, av, ev);
-	else
-		execvpe(path, av, ev);
-fail:
-	err = errno;
-	if (write(report, &err, sizeof(err)) < 0)
-		_exit(127);
-	_exit(127);
+			return 1;
+	if (*c->cwd && chdir(c->cwd) < 0)
+		return 1;
+	return 0;
 }
 
 static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, uint32_t argv_len,
@@ -119,9 +101,10 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 				 int32_t stderr_fd)
 {
 	const int32_t fds[3] = { stdin_fd, stdout_fd, stderr_fd };
+	struct hostproc_child child = { .fds = fds, .cwd = cwd };
 	char **av = NULL, **ev = NULL;
-	int slot = -1, err, report[2], child_err;
-	pid_t pid = -1, shadow;
+	int slot = -1, err;
+	pid_t pid;
 
 	if (argc == 0 || !*path)
 		return -EINVAL;
@@ -139,36 +122,18 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 	err = hostproc_strings(envp, env_len, envc, &ev);
 	if (err < 0)
 		goto out_args;
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		err = -errno;
-		goto out_env;
-	}
-	shadow = getpid();
-	pid = fork();
-	if (pid == 0) {
-		close(report[0]);
-		hostproc_child(path, av, ev, cwd, fds, shadow, report[1]);
-	}
-	err = pid < 0 ? -errno : 0;
-	close(report[1]);
-	/* EOF: the exec worked (the pipe was close-on-exec). A cancel's
-	 * signal must not pass for that: the child's report is read whole. */
-	if (pid > 0) {
-		ssize_t n;
-
-		do
-			n = read(report[0], &child_err, sizeof(child_err));
-		while (n < 0 && errno == EINTR);
-		if (n == (ssize_t)sizeof(child_err)) {
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			err = -child_err;
-		}
-	}
-	close(report[0]);
+	/* Die with the shadow, which dies with hostd: the shadow's cgroup is
+	 * killed with it anyway, but a hostd killed with SIGKILL kills
+	 * nothing, and without cgroups this ends at least the program. Its
+	 * descriptors: the three it is given (the shadow's are close-on-exec). */
+	pid = spawn_exec(&(struct spawn_exec){ .path = path, .argv = av, .envp = ev,
+					       .search = true, .die_with_parent = true,
+					       .setup = hostproc_child_setup, .arg = &child,
+					       .close_from = -1 },
+			 NULL, NULL);
+	err = pid < 0 ? pid : 0;
 	if (!err)
 		hostproc_children[slot] = pid;
-out_env:
 	free(ev);
 out_args:
 	free(av);
