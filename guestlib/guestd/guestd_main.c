@@ -60,6 +60,7 @@ struct guestd {
 	int vm; /* an ivshmem region: poll, and watch guest callers */
 	int watch_callers;
 	struct gdconf conf;
+	struct gx_server gx; /* guestexec: the policy and the commands */
 	struct services modules;
 	size_t n_svcs;
 	struct gd_chan *ch;
@@ -298,7 +299,7 @@ static void guestd_mark_stale(struct guestd *g, const uint64_t boot_id[2])
 /* Sleep until hostd rings guest_bell (or, in a VM, the next look). */
 static void guestd_wait(struct guestd *g, uint32_t seen, uint64_t *backoff)
 {
-	int ms = gx_enforce_timeouts();
+	int ms = gx_enforce_timeouts(&g->gx);
 	struct timespec ts;
 	uint64_t ns;
 
@@ -345,7 +346,7 @@ static int guestd_setup(struct guestd *g, const char *region, const char *config
 		log_err("%s", msg);
 		return err;
 	}
-	gx_init(&g->conf);
+	gx_init(&g->gx, &g->conf);
 	err = services_load_modules(&g->modules, (const char *const *)g->conf.modules,
 				    g->conf.n_modules, msg, sizeof(msg));
 	if (err < 0) {
@@ -375,7 +376,7 @@ static int guestd_setup(struct guestd *g, const char *region, const char *config
 		return -ENOMEM;
 	for (uint32_t i = 0; i < g->n_channels; i++) {
 		g->ch[i].watch_fd = -1;
-		err = gx_chan_init(&g->ch[i].gx, i);
+		err = gx_chan_init(&g->ch[i].gx, &g->gx, i);
 		if (err < 0)
 			return err;
 	}
@@ -473,7 +474,7 @@ int main(int argc, char **argv)
 		/* Tell its host caller now rather than at its next liveness check. */
 		vmrpc_guestd_chan_mark_dead(g.region, i);
 	}
-	gx_shutdown();
+	gx_shutdown(&g.gx);
 	__atomic_store_n(&g.hdr->guestd_pid, 0, __ATOMIC_RELEASE);
 	for (uint32_t i = 0; i < g.n_channels; i++) {
 		close(g.ch[i].gx.cancel_fd);
