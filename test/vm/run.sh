@@ -203,6 +203,10 @@ host_turn() { # the host makes its guest-sourced calls; its last one lets us go 
 	echo "VMTEST ready for the host"
 	wait_for "the host's guest-sourced calls did not finish" 120 test -e /tmp/host-done &&
 		echo "VMTEST ok: the host's guest-sourced calls ran"
+	# and the host has its answer: powering off before guestd replied
+	# would leave the host's last call unanswered
+	wait_for "the host did not get its last answer" 60 \
+		env VMRPC_REGION=\$bell hostcat-static $hostdir/host-done-$mode
 }
 holds=0
 hold() { # hold REGION: a guest caller left in a host call that never returns
@@ -391,6 +395,7 @@ guest_sourced_calls() {
 	out_is "guest-run over ivshmem-plain" "over plain"
 	say "guest-sourced: over ivshmem-plain"
 	grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- touch /tmp/host-done
+	touch "$hostdir/host-done-full"
 }
 
 head -c 1M /dev/urandom >"$shm-junk"
@@ -431,6 +436,7 @@ wait_console reboot "VMTEST ready for the host"
 grun 0 /dev/null "$vmrpc" guest-run "$work/vmp.host.sock" -- echo after the reboot
 out_is "guest-run over ivshmem-plain after the reboot" "after the reboot"
 grun 0 /dev/null "$vmrpc" guest-run "$work/vmp.host.sock" -- touch /tmp/host-done
+touch "$hostdir/host-done-reboot"
 boot_finish reboot
 wait_log 1 "vm 'vmp': channel $stale detached: caller pid $left gone with the guest's previous boot, shadow pid [0-9]* reaped"
 say "the new boot id reclaimed plain channel $stale of the previous boot"
