@@ -10,7 +10,7 @@
 #   bench/stubgen_compile.sh [STUBGEN] [N] [R]
 set -euo pipefail
 
-stubgen=${1:-build/stubgen/vmrpc-stubgen}
+stubgen=${1:-build/bin/vmrpc-stubgen}
 n=${2:-10000}
 runs=${3:-5}
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -19,7 +19,6 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ini.h"
 #include "user.h"
 #include "vmrpc/vmrpc.h"
 
@@ -35,30 +35,14 @@
 #define CONFIG_SHM_SIZE_MAX (1ull << 40)
 
 struct config_parser {
-	const char *path;
-	unsigned line;
-	char *err;
-	size_t err_size;
+	struct ini ini; /* the file, the line, the message */
+	struct config *cfg;
 	/* group, applied after user whatever their order in the file */
 	int group_set[CONFIG_VMS_MAX];
 	gid_t group[CONFIG_VMS_MAX];
 };
 
-static int __attribute__((format(printf, 2, 3)))
-config_error(struct config_parser *p, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (p->line)
-		snprintf(p->err, p->err_size, "%s:%u: %s", p->path, p->line, msg);
-	else
-		snprintf(p->err, p->err_size, "%s: %s", p->path, msg);
-	return -EINVAL;
-}
+#define config_error(p, ...) ini_error(&(p)->ini, __VA_ARGS__)
 
 int config_parse_size(const char *s, uint64_t max, uint64_t *ret)
 {
@@ -93,18 +77,6 @@ int config_parse_limit(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
-}
-
-static char *config_trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
 }
 
 static int config_number(struct config_parser *p, const char *key, const char *v, uint64_t min,
@@ -191,9 +163,9 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 
 	if (!strcmp(key, "transport")) {
 		if (!strcmp(v, "ivshmem-doorbell"))
-			vm->transport = SERVER_IVSHMEM_DOORBELL;
+			vm->transport = VMRPC_TRANSPORT_IVSHMEM_DOORBELL;
 		else if (!strcmp(v, "ivshmem-plain"))
-			vm->transport = SERVER_IVSHMEM_PLAIN;
+			vm->transport = VMRPC_TRANSPORT_IVSHMEM_PLAIN;
 		else
 			return config_error(p, "transport: '%s' is neither ivshmem-doorbell nor "
 					    "ivshmem-plain", v);
@@ -275,19 +247,17 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 	return 0;
 }
 
-static int config_section(struct config_parser *p, struct config *cfg, char *line)
+/* "[vm NAME]" (the parser checked the brackets; blanks are gone). */
+static int config_section(struct config_parser *p, struct config *cfg, const char *name)
 {
-	char *end = strchr(line, ']'), *name;
 	struct server_opts *vm;
 	char buf[PATH_MAX];
 
-	if (!end || config_trim(end + 1)[0])
-		return config_error(p, "a section is '[vm NAME]'");
-	*end = '\0';
-	name = config_trim(line + 1);
 	if (strncmp(name, "vm", 2) || !isspace((unsigned char)name[2]))
 		return config_error(p, "unknown section '[%s]' (only '[vm NAME]')", name);
-	name = config_trim(name + 2);
+	name += 2;
+	while (isspace((unsigned char)*name))
+		name++;
 	if (vmrpc_region_path(name, NULL, buf, sizeof(buf)) == -EINVAL)
 		return config_error(p, "'%s' is not a VM name (1 to 64 of A-Z a-z 0-9 _ . -, "
 				    "not starting with '.')", name);
@@ -298,11 +268,23 @@ static int config_section(struct config_parser *p, struct config *cfg, char *lin
 		return config_error(p, "more than %d VMs", CONFIG_VMS_MAX);
 	vm = &cfg->vm[cfg->n_vms++];
 	*vm = (struct server_opts){
-		.transport = SERVER_IVSHMEM_DOORBELL,
+		.transport = VMRPC_TRANSPORT_IVSHMEM_DOORBELL,
 		.limits = { .nofile = 1024 },
 	};
 	vm->name = strdup(name);
 	return vm->name ? 0 : -ENOMEM;
+}
+
+/* ini.h's handler: a section, or a key of the last one. */
+static int config_line(struct ini *ini, const char *section, const char *key, const char *value)
+{
+	struct config_parser *p = ini->user;
+
+	if (!key)
+		return config_section(p, p->cfg, section);
+	if (!p->cfg->n_vms)
+		return config_error(p, "'%s' before the first '[vm NAME]'", key);
+	return config_set(p, p->cfg, key, value);
 }
 
 /* Everything one VM needs, and defaults for the rest. */
@@ -312,19 +294,19 @@ static int config_check_vm(struct config_parser *p, struct config *cfg, size_t i
 	uint32_t cs = vm->chan_size ? vm->chan_size : CONFIG_DEFAULT_CHAN_SIZE;
 	uint64_t fit;
 
-	if (!vm->shm_path && vm->transport == SERVER_IVSHMEM_PLAIN)
+	if (!vm->shm_path && vm->transport == VMRPC_TRANSPORT_IVSHMEM_PLAIN)
 		return config_error(p, "VM '%s': shm-file is missing (transport ivshmem-plain)",
 				    vm->name);
-	if (vm->shm_path && vm->transport == SERVER_IVSHMEM_DOORBELL)
+	if (vm->shm_path && vm->transport == VMRPC_TRANSPORT_IVSHMEM_DOORBELL)
 		return config_error(p, "VM '%s': shm-file is only for transport ivshmem-plain "
 				    "(an ivshmem-doorbell VM's region is a sealed memfd QEMU "
 				    "receives on its socket)", vm->name);
 	if (!vm->shm_size)
 		return config_error(p, "VM '%s': shm-size is missing", vm->name);
-	if (vm->transport == SERVER_IVSHMEM_DOORBELL && !vm->socket_path)
+	if (vm->transport == VMRPC_TRANSPORT_IVSHMEM_DOORBELL && !vm->socket_path)
 		return config_error(p, "VM '%s': socket is missing (transport ivshmem-doorbell)",
 				    vm->name);
-	if (vm->transport == SERVER_IVSHMEM_PLAIN && vm->socket_path)
+	if (vm->transport == VMRPC_TRANSPORT_IVSHMEM_PLAIN && vm->socket_path)
 		return config_error(p, "VM '%s': socket is only for transport ivshmem-doorbell",
 				    vm->name);
 	fit = vm->shm_size > VMRPC_HDR_SIZE ? (vm->shm_size - VMRPC_HDR_SIZE) / cs : 0;
@@ -367,46 +349,16 @@ static int config_check_vm(struct config_parser *p, struct config *cfg, size_t i
 
 int config_load(const char *path, struct config *cfg, char *err, size_t err_size)
 {
-	struct config_parser p = { .path = path, .err = err, .err_size = err_size };
-	char *line = NULL, *s, *eq;
-	size_t cap = 0;
-	FILE *f;
-	int ret = 0;
+	struct config_parser p = {
+		.ini = { .path = path, .section_form = "[vm NAME]", .handler = config_line,
+			 .err = err, .err_size = err_size },
+		.cfg = cfg,
+	};
+	int ret;
 
 	memset(cfg, 0, sizeof(*cfg));
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		snprintf(err, err_size, "%s: %s", path, strerror(errno));
-		return ret;
-	}
-	while (ret == 0 && getline(&line, &cap, f) >= 0) {
-		p.line++;
-		s = strchr(line, '#');
-		if (s)
-			*s = '\0';
-		s = config_trim(line);
-		if (!*s)
-			continue;
-		if (*s == '[') {
-			ret = config_section(&p, cfg, s);
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (!eq) {
-			ret = config_error(&p, "expected 'key = value'");
-			continue;
-		}
-		*eq = '\0';
-		if (!cfg->n_vms) {
-			ret = config_error(&p, "'%s' before the first '[vm NAME]'", config_trim(s));
-			continue;
-		}
-		ret = config_set(&p, cfg, config_trim(s), config_trim(eq + 1));
-	}
-	free(line);
-	fclose(f);
-	p.line = 0;
+	p.ini.user = &p;
+	ret = ini_parse(&p.ini);
 	if (ret == 0 && cfg->n_vms == 0)
 		ret = config_error(&p, "no '[vm NAME]' section");
 	for (size_t i = 0; ret == 0 && i < cfg->n_vms; i++)

@@ -5,28 +5,28 @@
 #ifndef HOSTD_SERVER_H
 #define HOSTD_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroup.h"
 #include "spawn.h"
+#include "vmrpc_private.h"
 
 #define SERVER_MODULES_MAX 16
 #define SERVER_GUEST_CALLERS_MAX 32
 
-enum server_transport {
-	SERVER_LOOPBACK,         /* <runtime dir>/NAME.region + datagram doorbell */
-	SERVER_IVSHMEM_PLAIN,    /* a VM's shm file; QEMU maps it itself; no doorbell */
-	SERVER_IVSHMEM_DOORBELL, /* a VM's shm file, served to QEMU on an ivshmem socket */
-};
-
 struct server_opts {
 	const char *name;           /* region name (loopback) or VM name */
-	enum server_transport transport;
+	enum vmrpc_transport transport; /* loopback: <runtime dir>/NAME.region and a
+					 * datagram doorbell; ivshmem-doorbell: a
+					 * sealed region served to QEMU on an
+					 * ivshmem socket; ivshmem-plain: a VM's
+					 * shm file QEMU maps itself */
 	const char *shm_path;       /* ivshmem: the shared-memory file */
 	uint64_t shm_size;          /* ivshmem: its size (a power of two) */
 	const char *socket_path;    /* ivshmem-doorbell: QEMU's chardev socket */
-	int have_ids;               /* ivshmem: shadows run as uid:gid below */
+	bool have_ids;              /* ivshmem: shadows run as uid:gid below */
 	uid_t uid;
 	gid_t gid;
 	uint32_t n_channels;        /* 0: libvmrpc's default */

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "vmrpc_private.h"
+
 /* Limits a shadow runs under (0: leave the inherited one). */
 struct shadow_limits {
 	uint64_t nofile;
@@ -31,7 +33,7 @@ struct shadow_spec {
 	int verbose;
 	int bell_fd;                /* ivshmem-doorbell: the channel's eventfd, the
 				     * shadow's SHADOW_FD_BELL; else -1 */
-	const char *wake;           /* the shadow's --wake: NULL (futex), "eventfd", "poll" */
+	enum vmrpc_transport transport; /* how the shadow sleeps and wakes its caller */
 	const char *doorbell;       /* loopback: hostd's doorbell socket, for the
 				     * FORK_READY of a forked shadow; else NULL */
 	const struct cgroup_group *cgroup; /* joined before anything else; NULL: none */

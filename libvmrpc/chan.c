@@ -34,8 +34,8 @@ static int chan_claim(struct vmrpc_region *r, uint32_t *ret_index)
 {
 	for (uint32_t i = 0; i < r->n_channels; i++) {
 		struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
-		if (sync_load(&c->ctl.state) == VMRPC_CHAN_FREE &&
-		    sync_cas(&c->ctl.state, VMRPC_CHAN_FREE, VMRPC_CHAN_CLAIMED)) {
+		if (vmrpc_ctl_state(&c->ctl) == VMRPC_CHAN_FREE &&
+		    vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_FREE, VMRPC_CHAN_CLAIMED)) {
 			*ret_index = i;
 			return 0;
 		}
@@ -50,7 +50,7 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
 
 	for (;;) {
-		uint32_t st = sync_load_acquire(&ctl->state);
+		uint32_t st = vmrpc_ctl_state(ctl);
 		uint64_t now;
 		int err;
 
@@ -58,8 +58,8 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 		case VMRPC_CHAN_ATTACHED:
 			return 0;
 		case VMRPC_CHAN_REFUSED:
-			err = __atomic_load_n(&ctl->attach_error, __ATOMIC_RELAXED);
-			sync_cas(&ctl->state, VMRPC_CHAN_REFUSED, VMRPC_CHAN_FREE);
+			err = vmrpc_ctl_error(ctl);
+			vmrpc_ctl_move(ctl, VMRPC_CHAN_REFUSED, VMRPC_CHAN_FREE);
 			return err < 0 && err > -VMRPC_ELAST ? err : -VMRPC_EREFUSED;
 		case VMRPC_CHAN_CLAIMED:
 			break;
@@ -69,7 +69,7 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 		now = sync_now_ns();
 		if (now >= deadline) {
 			/* Take the claim back, unless hostd answered meanwhile. */
-			if (sync_cas(&ctl->state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
+			if (vmrpc_ctl_move(ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
 				return -VMRPC_ENOHOSTD;
 			continue;
 		}
@@ -89,7 +89,7 @@ static struct vmrpc_chan *chan_host_new(struct vmrpc_region *r, uint32_t index)
 	ch->hdr = vmrpc_region_chan(r, index);
 	/* hostd changes the generation only when it frees a channel, so the
 	 * one read right after our claim is ours. */
-	ch->generation = sync_load_acquire(&ch->hdr->ctl.generation);
+	ch->generation = vmrpc_ctl_generation(&ch->hdr->ctl);
 	ch->owner = getpid();
 	ch->live_state = VMRPC_CHAN_ATTACHED;
 	ch->conn_fd = -1;
@@ -107,24 +107,24 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 	uint32_t index;
 	int err = chan_claim(r, &index);
 
-	if (err == -VMRPC_ENOCHAN && !r->regs)
+	if (err == -VMRPC_ENOCHAN)
 		region_ring(r, VMRPC_DOORBELL_NOCHAN, 0, 0, 0);
 	if (err < 0)
 		return err;
 	ch = chan_host_new(r, index);
 	if (!ch) {
-		sync_cas(&vmrpc_region_chan(r, index)->ctl.state, VMRPC_CHAN_CLAIMED,
-			 VMRPC_CHAN_FREE);
+		vmrpc_ctl_move(&vmrpc_region_chan(r, index)->ctl, VMRPC_CHAN_CLAIMED,
+			       VMRPC_CHAN_FREE);
 		return -ENOMEM;
 	}
 	ch->nonce = chan_random_nonce();
 	if (parent)
 		memcpy(ch->hdr->args, parent, sizeof(*parent));
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
-	__atomic_store_n(&ch->hdr->ctl.attach_nonce, ch->nonce, __ATOMIC_RELEASE);
+	vmrpc_ctl_set_owner(&ch->hdr->ctl, ch->owner);
+	vmrpc_ctl_set_nonce(&ch->hdr->ctl, ch->nonce);
 	err = region_ring(r, op, ch->index, ch->nonce, timeout_ms);
 	if (err < 0) {
-		sync_cas(&ch->hdr->ctl.state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
+		vmrpc_ctl_move(&ch->hdr->ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
 		free(ch);
 		return err;
 	}
@@ -160,8 +160,8 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 void chan_ready(struct vmrpc_chan *ch)
 {
 	ch->seq = 0;
-	region_chan_arena(ch->region, ch->index, &ch->arena_start, &ch->arena_end);
-	ch->user_lo = ch->arena_end;
+	region_chan_arena(ch->region, ch->index, &ch->arena);
+	ch->user_lo = ch->arena.end;
 	spin_init(&ch->spin);
 }
 
@@ -174,7 +174,7 @@ VMRPC_API int vmrpc_chan_fork_claim(struct vmrpc_chan *parent, struct vmrpc_chan
 
 	/* A VM's hostd cannot see guest processes, and a guest-sourced
 	 * channel's callee is no shadow of hostd's. */
-	if (r->regs || r->bell_fd < 0 || parent->gsrc)
+	if (!r->transport->host_pids || !r->transport->ring || parent->gsrc)
 		return -EOPNOTSUPP;
 	/* hostd reads the parent's channel index in the claim's args block. */
 	err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH_FORK, &parent->index,
@@ -213,14 +213,14 @@ static int chan_wait_handover(struct vmrpc_chan *ch, pid_t pid, int timeout_ms)
 	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
 
 	for (;;) {
-		uint32_t seen = sync_load_acquire(&ctl->handover_pid), st;
+		uint32_t seen = vmrpc_ctl_handover(ctl), st;
 		uint64_t now;
 
 		if (seen == (uint32_t)pid)
 			return 0;
 		/* Torn down (the child was not ours, or died): nothing to wait for. */
-		st = sync_load_acquire(&ctl->state);
-		if (sync_load_acquire(&ctl->generation) != ch->generation ||
+		st = vmrpc_ctl_state(ctl);
+		if (vmrpc_ctl_generation(ctl) != ch->generation ||
 		    (st != VMRPC_CHAN_ATTACHED && st != VMRPC_CHAN_DEAD &&
 		     st != VMRPC_CHAN_DETACHING))
 			return -VMRPC_ERESET;
@@ -237,7 +237,7 @@ VMRPC_API int vmrpc_chan_fork_handover(struct vmrpc_chan *ch, pid_t pid)
 {
 	int err;
 
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)pid);
+	vmrpc_ctl_set_owner(&ch->hdr->ctl, pid);
 	err = region_ring(ch->region, VMRPC_DOORBELL_HANDOVER, ch->index, ch->nonce,
 			  CHAN_DETACH_RING_MS);
 	if (err == 0)
@@ -254,7 +254,7 @@ VMRPC_API void vmrpc_chan_fork_adopt(struct vmrpc_chan *ch)
 	 * not have yet: a child that execs at once must find the channel its
 	 * own (vmrpc_chan_adopt checks owner_pid), or it loses its host
 	 * descriptors (sh -c 'head <&3' printed nothing now and then). */
-	sync_store(&ch->hdr->ctl.owner_pid, (uint32_t)ch->owner);
+	vmrpc_ctl_set_owner(&ch->hdr->ctl, ch->owner);
 }
 
 VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
@@ -267,7 +267,7 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	/* A fork claim never attached: take it back and tell hostd. */
 	if (ch->forking) {
 		if (getpid() == ch->owner &&
-		    sync_cas(&ctl->state, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
+		    vmrpc_ctl_move(ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
 			region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
 				    CHAN_DETACH_RING_MS);
 		else if (getpid() == ch->owner)
@@ -291,9 +291,9 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 	}
 	/* Only a channel that is still ours: after a reset it belongs to hostd,
 	 * and a forked child's inherited handle belongs to its parent. */
-	if (getpid() == ch->owner && sync_load_acquire(&ctl->generation) == ch->generation &&
-	    (sync_cas(&ctl->state, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DETACHING) ||
-	     sync_cas(&ctl->state, VMRPC_CHAN_DEAD, VMRPC_CHAN_DETACHING)))
+	if (getpid() == ch->owner && vmrpc_ctl_generation(ctl) == ch->generation &&
+	    (vmrpc_ctl_move(ctl, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DETACHING) ||
+	     vmrpc_ctl_move(ctl, VMRPC_CHAN_DEAD, VMRPC_CHAN_DETACHING)))
 		/* If hostd cannot take it, it reclaims the channel when we exit. */
 		region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
 			    CHAN_DETACH_RING_MS);
@@ -308,11 +308,11 @@ VMRPC_API int vmrpc_chan_adopt(struct vmrpc_region *r, uint32_t index, uint64_t 
 	struct vmrpc_chan *ch;
 	uint32_t seq;
 
-	if (!h || r->regs)
+	if (!h || !r->transport->host_pids)
 		return -EINVAL;
-	if (sync_load_acquire(&h->ctl.state) != VMRPC_CHAN_ATTACHED ||
-	    sync_load(&h->ctl.owner_pid) != (uint32_t)getpid() ||
-	    __atomic_load_n(&h->ctl.attach_nonce, __ATOMIC_ACQUIRE) != nonce)
+	if (vmrpc_ctl_state(&h->ctl) != VMRPC_CHAN_ATTACHED ||
+	    vmrpc_ctl_owner(&h->ctl) != getpid() ||
+	    vmrpc_ctl_nonce(&h->ctl) != nonce)
 		return -ESTALE;
 	seq = sync_load_acquire(&h->req.req_seq);
 	if (sync_load_acquire(&h->rep.rep_seq) != seq)
@@ -369,27 +369,14 @@ VMRPC_API int vmrpc_bind(struct vmrpc_chan *ch, const struct vmrpc_iface *iface,
 /* Exited, reaped or not: a pidfd polls readable at exit, where kill(pid, 0)
  * still finds the zombie of a shadow nobody has reaped yet (its hostd was
  * killed, and its new parent has not reaped it). */
-static int chan_pid_exited(pid_t pid)
-{
-	struct pollfd p = { .events = POLLIN };
-	int dead;
-
-	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p.fd < 0)
-		return errno == ESRCH;
-	dead = poll(&p, 1, 0) > 0;
-	close(p.fd);
-	return dead;
-}
-
 /* Why we are still waiting, from the channel's words alone (no system
  * call): an error if the reply can no longer come. */
 static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
 {
 	struct vmrpc_chan_hdr *c = ch->hdr;
-	uint32_t st = sync_load_acquire(&c->ctl.state);
+	uint32_t st = vmrpc_ctl_state(&c->ctl);
 
-	if (sync_load(&c->ctl.generation) != ch->generation)
+	if (vmrpc_ctl_generation(&c->ctl) != ch->generation)
 		return -VMRPC_ERESET;
 	if (st == VMRPC_CHAN_DEAD)
 		return -VMRPC_EPEERDIED;
@@ -400,34 +387,11 @@ static int chan_check_words(struct vmrpc_chan *ch, uint32_t seq)
 	return 0;
 }
 
-/* Loopback: the callee is a host process we can see. Its hostd marks the
- * channel DEAD when it dies, but a hostd killed with SIGKILL cannot, and its
- * shadows die with it. Costs system calls: only after a sleep timed out.
- * A guest cannot see host pids (callee_pid is 0 there): it relies on hostd
- * alone, and a restarted hostd resets the channel (-VMRPC_ERESET). */
-static int chan_check_callee(struct vmrpc_chan *ch)
-{
-	uint32_t pid = sync_load(&ch->hdr->ctl.callee_pid);
-	const volatile uint64_t *boot;
-
-	if (ch->region->regs)
-		return 0;
-	/* A guest callee in a VM: its pid means nothing here, but a guest
-	 * that rebooted took guestd, and this channel's callee, with it. */
-	if (ch->gsrc_vm) {
-		boot = vmrpc_region_hdr(ch->region)->guest_boot_id;
-		return boot[0] != ch->boot_id[0] || boot[1] != ch->boot_id[1] ? -VMRPC_ERESET
-									   : 0;
-	}
-
-	return pid && chan_pid_exited((pid_t)pid) ? -VMRPC_EPEERDIED : 0;
-}
-
 static int chan_check_alive(struct vmrpc_chan *ch, uint32_t seq)
 {
 	int err = chan_check_words(ch, seq);
 
-	return err < 0 ? err : chan_check_callee(ch);
+	return err < 0 ? err : ch->region->transport->check_callee(ch);
 }
 
 static int64_t chan_reply(struct vmrpc_chan_hdr *c)
@@ -448,11 +412,11 @@ static int chan_publish(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t met
 		return ch->broken;
 	/* Reset or dead while we were idle: the channel may be another
 	 * caller's by now, so do not publish into it. */
-	if (sync_load_acquire(&c->ctl.generation) != ch->generation) {
+	if (vmrpc_ctl_generation(&c->ctl) != ch->generation) {
 		ch->broken = -VMRPC_ERESET;
 		return ch->broken;
 	}
-	st = sync_load_acquire(&c->ctl.state);
+	st = vmrpc_ctl_state(&c->ctl);
 	if (st != ch->live_state) {
 		ch->broken = st == VMRPC_CHAN_DEAD ? -VMRPC_EPEERDIED : -VMRPC_ERESET;
 		return ch->broken;
@@ -555,7 +519,7 @@ static int64_t chan_wait_reply(struct vmrpc_chan *ch)
 			chan_cancel(ch, seq);
 		}
 		if (slept == -ETIMEDOUT && sync_load_acquire(&c->rep.rep_seq) != seq) {
-			err = chan_check_callee(ch);
+			err = ch->region->transport->check_callee(ch);
 			if (err < 0)
 				goto fail;
 		}
@@ -610,12 +574,15 @@ int chan_drain(struct vmrpc_chan *ch)
 
 uint64_t chan_buf_off(const struct vmrpc_chan *ch, const void *p, uint64_t len)
 {
-	const unsigned char *base = ch->region->base, *q = p;
+	const uint8_t *q = p;
+	uint64_t off;
 
-	if (q < base + ch->user_lo || q >= base + ch->arena_end)
+	if (q < (const uint8_t *)region_off_to_ptr(&ch->arena, ch->user_lo) ||
+	    q >= (const uint8_t *)region_off_to_ptr(&ch->arena, ch->arena.end))
 		return 0;
+	off = region_ptr_to_off(&ch->arena, p);
 	for (size_t i = 0; i < ch->n_bufs; i++) {
-		uint64_t off = (uint64_t)(q - base), b = ch->bufs[i].off;
+		uint64_t b = ch->bufs[i].off;
 
 		if (off >= b && off - b <= ch->bufs[i].len && len <= ch->bufs[i].len - (off - b))
 			return off;
@@ -628,7 +595,7 @@ VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *ch, size_t len, void **ret
 	uint64_t need = ((uint64_t)len + CHAN_BUF_ALIGN - 1) & ~(uint64_t)(CHAN_BUF_ALIGN - 1);
 	size_t i;
 
-	if (len == 0 || len > ch->arena_end - ch->arena_start)
+	if (len == 0 || len > ch->arena.end - ch->arena.start)
 		return -EINVAL;
 	if (ch->n_bufs == ch->cap_bufs) {
 		size_t cap = ch->cap_bufs ? ch->cap_bufs * 2 : 8;
@@ -642,8 +609,8 @@ VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *ch, size_t len, void **ret
 	/* Highest gap first (bufs are sorted by offset): keep the kept
 	 * buffers packed at the top and the calls' space below them large. */
 	for (i = ch->n_bufs + 1; i-- > 0;) {
-		uint64_t hi = i == ch->n_bufs ? ch->arena_end : ch->bufs[i].off;
-		uint64_t lo = i == 0 ? ch->arena_start : ch->bufs[i - 1].off + ch->bufs[i - 1].len;
+		uint64_t hi = i == ch->n_bufs ? ch->arena.end : ch->bufs[i].off;
+		uint64_t lo = i == 0 ? ch->arena.start : ch->bufs[i - 1].off + ch->bufs[i - 1].len;
 		uint64_t off;
 
 		if (hi - lo < need)
@@ -655,7 +622,7 @@ VMRPC_API int vmrpc_chan_buf_alloc(struct vmrpc_chan *ch, size_t len, void **ret
 		ch->bufs[i] = (struct chan_buf){ .off = off, .len = need };
 		ch->n_bufs++;
 		ch->user_lo = ch->bufs[0].off;
-		*ret_ptr = ch->region->base + off;
+		*ret_ptr = region_off_to_ptr(&ch->arena, off);
 		return 0;
 	}
 	return -VMRPC_E2BIG;
@@ -667,13 +634,13 @@ VMRPC_API void vmrpc_chan_buf_free(struct vmrpc_chan *ch, void *ptr)
 
 	if (!ptr)
 		return;
-	off = (uint64_t)((unsigned char *)ptr - ch->region->base);
+	off = region_ptr_to_off(&ch->arena, ptr);
 	for (size_t i = 0; i < ch->n_bufs; i++) {
 		if (ch->bufs[i].off != off)
 			continue;
 		memmove(&ch->bufs[i], &ch->bufs[i + 1], (ch->n_bufs - i - 1) * sizeof(*ch->bufs));
 		ch->n_bufs--;
-		ch->user_lo = ch->n_bufs ? ch->bufs[0].off : ch->arena_end;
+		ch->user_lo = ch->n_bufs ? ch->bufs[0].off : ch->arena.end;
 		return;
 	}
 }

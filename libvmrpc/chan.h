@@ -18,7 +18,7 @@ struct vmrpc_chan {
 	pid_t owner;         /* the process that attached; a forked child is not it */
 	uint32_t seq;        /* last req_seq published */
 	uint64_t nonce;
-	uint64_t arena_start, arena_end; /* region offsets */
+	struct vmrpc_arena arena;
 	int broken; /* the error that ended this channel's usefulness, or 0 */
 	uint64_t timeout_ns; /* bound on one call's wait for its reply; 0: none */
 	bool woke_callee;    /* the last publish had to wake the callee */
@@ -29,7 +29,7 @@ struct vmrpc_chan {
 	 * offset, at the top of the arena; calls allocate below user_lo. */
 	struct chan_buf *bufs;
 	size_t n_bufs, cap_bufs;
-	uint64_t user_lo; /* region offset: lowest kept buffer, or arena_end */
+	uint64_t user_lo; /* region offset: lowest kept buffer, or arena.end */
 	/* The state in which calls flow: ATTACHED for a host call, SERVED for
 	 * a guest-sourced call (vmrpc_vm_open). */
 	uint32_t live_state;
@@ -37,7 +37,6 @@ struct vmrpc_chan {
 	 * the channel, and the region this handle mapped and owns. */
 	int gsrc;
 	int conn_fd;
-	int gsrc_vm;           /* the callee is in a VM: no host pid to watch */
 	uint64_t boot_id[2];   /* guest_boot_id when opened */
 };
 

@@ -29,7 +29,7 @@ VMRPC_API int vmrpc_outcall_alloc(struct vmrpc_outcall *call, uint64_t len, uint
 				  void **ret_ptr)
 {
 	struct vmrpc_chan *ch = call->chan;
-	uint64_t room = ch->user_lo - ch->arena_start; /* kept buffers sit above */
+	uint64_t room = ch->user_lo - ch->arena.start; /* kept buffers sit above */
 	uint64_t off = call->arena_used;
 
 	if (len > room - off)
@@ -37,8 +37,8 @@ VMRPC_API int vmrpc_outcall_alloc(struct vmrpc_outcall *call, uint64_t len, uint
 	call->arena_used = (off + len + OUTCALL_ALIGN - 1) & ~(uint64_t)(OUTCALL_ALIGN - 1);
 	if (call->arena_used > room)
 		call->arena_used = room;
-	*ret_off = ch->arena_start + off;
-	*ret_ptr = ch->region->base + ch->arena_start + off;
+	*ret_off = ch->arena.start + off;
+	*ret_ptr = region_off_to_ptr(&ch->arena, ch->arena.start + off);
 	return 0;
 }
 
@@ -115,10 +115,9 @@ VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, uint64_t off, ui
 	const char *src, *nul;
 	size_t len;
 
-	if (off < ch->arena_start || off > ch->arena_end || room > ch->arena_end - off ||
-	    room == 0)
+	if (!arena_holds(&ch->arena, off, room) || room == 0)
 		return -EPROTO;
-	src = (const char *)ch->region->base + off;
+	src = region_off_to_ptr(&ch->arena, off);
 	/* Check before writing buf, which stays untouched on failure. The
 	 * callee may still rewrite the slot: copy len bytes and write the NUL
 	 * ourselves, so buf holds a terminated string whatever it does. */

@@ -15,21 +15,11 @@
 #include "region.h"
 #include "sync.h"
 
-#define REGION_DEFAULT_CHANNELS 32u
-#define REGION_DEFAULT_CHAN_SIZE (256u << 10)
 /* How long vmrpc_region_open() waits for hostd to hand over a sealed region. */
 #define REGION_OPEN_TIMEOUT_MS 5000
-/* What a sealed region's seals must include: nobody may change its size. */
-#define REGION_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
 
-/* hostd's answer on a sealed region's socket, with the region's descriptor
- * (SCM_RIGHTS) when err is 0. Host-local: never in the region. */
-struct region_reply {
-	int32_t err;
-	uint32_t reserved;
-};
 
-static int region_name_valid(const char *name)
+int region_name_valid(const char *name)
 {
 	size_t n = 0;
 
@@ -46,7 +36,7 @@ static int region_name_valid(const char *name)
 	return 1;
 }
 
-static int region_runtime_dir(char *buf, size_t size)
+int region_runtime_dir(char *buf, size_t size)
 {
 	const char *d = getenv("VMRPC_RUNTIME_DIR");
 	int n;
@@ -79,7 +69,7 @@ VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf,
 }
 
 /* Geometry that fits a mapping of size bytes. */
-static int region_geometry_ok(uint32_t n, uint32_t cs, uint64_t size)
+int region_geometry_ok(uint32_t n, uint32_t cs, uint64_t size)
 {
 	return n > 0 && n <= VMRPC_CHAN_MAX && cs >= VMRPC_CHAN_MIN_SIZE &&
 	       cs <= VMRPC_CHAN_MAX_SIZE && cs % 4096 == 0 &&
@@ -87,7 +77,7 @@ static int region_geometry_ok(uint32_t n, uint32_t cs, uint64_t size)
 }
 
 /* Check a mapped header against the file size and copy the geometry. */
-static int region_validate(struct vmrpc_region *r)
+int region_validate(struct vmrpc_region *r)
 {
 	const struct vmrpc_region_hdr *h = (const void *)r->base;
 	uint64_t magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
@@ -105,7 +95,7 @@ static int region_validate(struct vmrpc_region *r)
 	return 0;
 }
 
-static struct vmrpc_region *region_alloc(const char *name)
+struct vmrpc_region *region_alloc(const char *name)
 {
 	struct vmrpc_region *r = calloc(1, sizeof(*r));
 
@@ -114,12 +104,13 @@ static struct vmrpc_region *region_alloc(const char *name)
 	r->fd = -1;
 	r->lock_fd = -1;
 	r->bell_fd = -1;
+	r->transport = &transport_shared;
 	if (name)
 		snprintf(r->name, sizeof(r->name), "%s", name);
 	return r;
 }
 
-static int region_map(struct vmrpc_region *r)
+int region_map(struct vmrpc_region *r)
 {
 	struct stat st;
 	void *p;
@@ -138,7 +129,7 @@ static int region_map(struct vmrpc_region *r)
 
 /* Map fd. With n == 0, the geometry is the header's (checked); else it must
  * be exactly n channels of cs bytes, and the header is not read for it. */
-static int region_open_fd(int fd, uint32_t n, uint32_t cs, struct vmrpc_region **ret_region)
+int region_open_fd(int fd, uint32_t n, uint32_t cs, struct vmrpc_region **ret_region)
 {
 	struct vmrpc_region *r = region_alloc(NULL);
 	int err;
@@ -173,14 +164,6 @@ fail:
 VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region)
 {
 	return region_open_fd(fd, 0, 0, ret_region);
-}
-
-VMRPC_API int vmrpc_region_open_fd_geometry(int fd, uint32_t n_channels, uint32_t chan_size,
-					    struct vmrpc_region **ret_region)
-{
-	if (n_channels == 0)
-		return -EINVAL;
-	return region_open_fd(fd, n_channels, chan_size, ret_region);
 }
 
 /* A sealed region: ask for it on its socket. One message comes back. */
@@ -271,279 +254,13 @@ VMRPC_API int vmrpc_region_open(const char *name, struct vmrpc_region **ret_regi
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	/* The doorbell socket, made now so that threads attaching channels
 	 * at once share it without a lock. */
-	err = region_bell_open(r);
+	err = transport_loopback_open(r);
 	if (err < 0) {
 		vmrpc_region_close(r);
 		return err;
 	}
 	*ret_region = r;
 	return 0;
-}
-
-/* Reset every channel of an adopted region: the shadows of the previous
- * hostd are gone, so whoever still holds a channel must reattach. */
-static void region_reset_channels(struct vmrpc_region *r)
-{
-	for (uint32_t i = 0; i < r->n_channels; i++)
-		vmrpc_host_chan_free(r, i);
-}
-
-/* Adopt a mapped region whose geometry matched: mappings of the old host
- * side stay valid, and whoever still holds a channel must reattach. */
-static void region_adopt(struct vmrpc_region *r)
-{
-	struct vmrpc_region_hdr *h = (void *)r->base;
-
-	__atomic_add_fetch(&h->generation, 1, __ATOMIC_RELEASE);
-	h->hostd_pid = (uint32_t)getpid();
-	region_reset_channels(r);
-}
-
-/* Write a new header into a zeroed mapping. */
-static void region_init(struct vmrpc_region *r, uint32_t n, uint32_t cs, uint64_t size)
-{
-	struct vmrpc_region_hdr *h = (void *)r->base;
-
-	h->abi_version = VMRPC_ABI_VERSION;
-	h->hdr_size = VMRPC_HDR_SIZE;
-	h->region_size = size;
-	h->generation = 1;
-	h->n_channels = n;
-	h->chan_size = cs;
-	h->chan_off = VMRPC_HDR_SIZE;
-	h->hostd_pid = (uint32_t)getpid();
-	__atomic_store_n(&h->magic, VMRPC_MAGIC, __ATOMIC_RELEASE);
-	r->n_channels = n;
-	r->chan_size = cs;
-}
-
-/* Whether the mapped region r is a vmrpc region of exactly this geometry. */
-static int region_same(struct vmrpc_region *r, uint32_t n, uint32_t cs, uint64_t size)
-{
-	return r->size == size && region_validate(r) == 0 && r->n_channels == n &&
-	       r->chan_size == cs;
-}
-
-static int region_runtime_mkdir(void)
-{
-	char dir[PATH_MAX];
-	int err = region_runtime_dir(dir, sizeof(dir));
-
-	if (err < 0)
-		return err;
-	return mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-/* A sealed region: adopt_fd if it is one of this geometry, else a new
- * memfd. Either way its size can never change again. */
-static int region_create_sealed(struct vmrpc_region *r, uint32_t n, uint32_t cs,
-				uint64_t size, int adopt_fd)
-{
-	char path[PATH_MAX];
-	int err, seals;
-
-	err = vmrpc_region_path(r->name, ".lock", path, sizeof(path));
-	if (err < 0)
-		goto out;
-	err = region_runtime_mkdir();
-	if (err < 0)
-		goto out;
-	/* One host side per name: the lock lives as long as the region. */
-	r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (r->lock_fd < 0 || flock(r->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		goto out;
-	}
-	r->sealed = 1;
-	if (adopt_fd >= 0) {
-		seals = fcntl(adopt_fd, F_GET_SEALS);
-		r->fd = adopt_fd;
-		adopt_fd = -1;
-		if (seals >= 0 && (seals & REGION_SEALS) == REGION_SEALS && region_map(r) == 0 &&
-		    region_same(r, n, cs, size)) {
-			region_adopt(r);
-			return 0;
-		}
-		if (r->base)
-			munmap(r->base, r->size);
-		r->base = NULL;
-		close(r->fd);
-	}
-	r->fd = memfd_create("vmrpc-region", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (r->fd < 0 || ftruncate(r->fd, (off_t)size) < 0 ||
-	    fcntl(r->fd, F_ADD_SEALS, REGION_SEALS | F_SEAL_SEAL) < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = region_map(r);
-	if (err == 0)
-		region_init(r, n, cs, size);
-out:
-	if (adopt_fd >= 0)
-		close(adopt_fd);
-	return err;
-}
-
-/* A region file: path, adopted if it has this geometry, else replaced. */
-static int region_create_file(struct vmrpc_region *r, const char *path, uint32_t n,
-			      uint32_t cs, uint64_t size)
-{
-	int err;
-
-	r->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, r->mode);
-	if (r->fd < 0)
-		return -errno;
-	/* One host side per region: the lock lives as long as the fd. */
-	if (flock(r->fd, LOCK_EX | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK ? -EBUSY : -errno;
-	err = region_map(r);
-	if (err == 0 && region_same(r, n, cs, size)) {
-		if (fchmod(r->fd, r->mode) < 0)
-			return -errno;
-		region_adopt(r);
-		return 0;
-	}
-	if (r->base) {
-		munmap(r->base, r->size);
-		r->base = NULL;
-	}
-	/* A region with other geometry may still be mapped by old callers:
-	 * resizing it under them would SIGBUS them, so replace the file. */
-	if (err != -VMRPC_EMAGIC || r->size != 0) {
-		/* Unlink while still holding the old file's lock, so a second
-		 * hostd cannot slip in between. */
-		int old_fd = r->fd;
-
-		if (unlink(path) < 0 && errno != ENOENT)
-			return -errno;
-		r->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, r->mode);
-		close(old_fd);
-		if (r->fd < 0)
-			return errno == EEXIST ? -EBUSY : -errno;
-		if (flock(r->fd, LOCK_EX | LOCK_NB) < 0)
-			return errno == EWOULDBLOCK ? -EBUSY : -errno;
-	}
-	/* A short leftover file is reused in place: drop its bytes first, so
-	 * no old n_ifaces or registry entry survives into the new header. */
-	if (fchmod(r->fd, r->mode) < 0 || ftruncate(r->fd, 0) < 0 ||
-	    ftruncate(r->fd, (off_t)size) < 0)
-		return -errno;
-	err = region_map(r);
-	if (err == 0)
-		region_init(r, n, cs, size);
-	return err;
-}
-
-VMRPC_API int vmrpc_region_create(const char *name, const struct vmrpc_region_opts *opts,
-				  struct vmrpc_region **ret_region)
-{
-	static const struct vmrpc_region_opts none;
-	const struct vmrpc_region_opts *o = opts ? opts : &none;
-	uint32_t n = o->n_channels ? o->n_channels : REGION_DEFAULT_CHANNELS;
-	uint32_t cs = o->chan_size ? o->chan_size : REGION_DEFAULT_CHAN_SIZE;
-	int adopt_fd = (o->flags & VMRPC_REGION_ADOPT) ? o->adopt_fd : -1;
-	char path[PATH_MAX];
-	struct vmrpc_region *r = NULL;
-	uint64_t size;
-	int err = -EINVAL;
-
-	if (n > VMRPC_CHAN_MAX || cs < VMRPC_CHAN_MIN_SIZE || cs > VMRPC_CHAN_MAX_SIZE ||
-	    cs % 4096 || !region_name_valid(name) ||
-	    (o->flags & ~(VMRPC_REGION_SEALED | VMRPC_REGION_ADOPT)) ||
-	    ((o->flags & VMRPC_REGION_SEALED) && o->path) ||
-	    ((o->flags & VMRPC_REGION_ADOPT) && !(o->flags & VMRPC_REGION_SEALED)))
-		goto fail;
-	size = (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs;
-	if (o->size) {
-		if (o->size < size || o->size % 4096 || o->size > SIZE_MAX)
-			goto fail;
-		size = o->size;
-	}
-	r = region_alloc(name);
-	if (!r) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	r->mode = o->mode ? o->mode : 0600;
-	if (o->flags & VMRPC_REGION_SEALED) {
-		err = region_create_sealed(r, n, cs, size, adopt_fd);
-		adopt_fd = -1;
-	} else if (o->path) {
-		err = snprintf(path, sizeof(path), "%s", o->path) >= (int)sizeof(path)
-			      ? -ENAMETOOLONG
-			      : region_create_file(r, path, n, cs, size);
-	} else {
-		err = vmrpc_region_path(name, ".region", path, sizeof(path));
-		if (err == 0)
-			err = region_runtime_mkdir();
-		if (err == 0)
-			err = region_create_file(r, path, n, cs, size);
-	}
-	if (err < 0)
-		goto fail;
-	r->host = 1;
-	*ret_region = r;
-	return 0;
-fail:
-	if (adopt_fd >= 0)
-		close(adopt_fd);
-	vmrpc_region_close(r);
-	return err;
-}
-
-VMRPC_API int vmrpc_region_listen(struct vmrpc_region *r, int *ret_fd)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, err;
-
-	if (!r->host || !r->sealed)
-		return -EINVAL;
-	err = vmrpc_region_path(r->name, ".region", a.sun_path, sizeof(a.sun_path));
-	if (err < 0)
-		return err;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	/* We hold the name's lock: whatever is here is a dead host side's. */
-	if (lstat(a.sun_path, &st) == 0 && (S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode)))
-		unlink(a.sun_path);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(a.sun_path, r->mode) < 0 ||
-	    listen(fd, 64) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	*ret_fd = fd;
-	return 0;
-}
-
-VMRPC_API int vmrpc_region_serve(struct vmrpc_region *r, int listen_fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct region_reply rep = { 0 };
-	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), err = 0;
-
-	if (fd < 0)
-		return errno == EWOULDBLOCK || errno == ECONNABORTED ? -EAGAIN : -errno;
-	memset(&ctl, 0, sizeof(ctl));
-	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &r->fd, sizeof(int));
-	/* A peer that does not read costs it the region, never our time. */
-	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(rep))
-		err = -errno;
-	close(fd);
-	return err;
 }
 
 VMRPC_API void vmrpc_region_close(struct vmrpc_region *r)
@@ -556,10 +273,8 @@ VMRPC_API void vmrpc_region_close(struct vmrpc_region *r)
 		close(r->fd);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
-	if (r->bell_fd >= 0)
-		close(r->bell_fd);
-	if (r->regs)
-		munmap(r->regs, r->regs_size);
+	if (r->transport->close)
+		r->transport->close(r);
 	free(r);
 }
 
@@ -618,11 +333,13 @@ VMRPC_API struct vmrpc_chan_hdr *vmrpc_region_chan(struct vmrpc_region *r, uint3
 	return (struct vmrpc_chan_hdr *)(r->base + VMRPC_HDR_SIZE + (size_t)i * r->chan_size);
 }
 
-void region_chan_arena(const struct vmrpc_region *r, uint32_t i, uint64_t *ret_start,
-		       uint64_t *ret_end)
+void region_chan_arena(const struct vmrpc_region *r, uint32_t i, struct vmrpc_arena *ret_arena)
 {
 	uint64_t chan = (uint64_t)VMRPC_HDR_SIZE + (uint64_t)i * r->chan_size;
 
-	*ret_start = chan + VMRPC_ARENA_OFF;
-	*ret_end = chan + r->chan_size;
+	*ret_arena = (struct vmrpc_arena){
+		.base = r->base,
+		.start = chan + VMRPC_ARENA_OFF,
+		.end = chan + r->chan_size,
+	};
 }

@@ -2,10 +2,15 @@
 #ifndef VMRPC_REGION_H
 #define VMRPC_REGION_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/un.h>
 
+#include "transport.h"
 #include "vmrpc/vmrpc.h"
 
 #define REGION_NAME_MAX 64
@@ -15,66 +20,104 @@
 struct vmrpc_region {
 	int fd;
 	int lock_fd; /* a sealed region's <name>.lock, flock()ed; else -1 */
-	int sealed;  /* a memfd whose size cannot change (VMRPC_REGION_SEALED) */
+	bool sealed; /* a memfd whose size cannot change (VMRPC_REGION_SEALED) */
 	uint32_t mode; /* host side: the mode for its socket and files */
 	uint8_t *base;
 	size_t size;
 	uint32_t n_channels;
 	uint32_t chan_size;
-	int host;    /* made by vmrpc_region_create: this side owns the region */
-	int bell_fd; /* caller side: unconnected datagram socket, or -1 */
+	bool host;   /* made by vmrpc_hostd_region_create: this side owns the region */
+	int bell_fd; /* transport_loopback: unconnected datagram socket, or -1 */
 	struct sockaddr_un bell_addr;
 	char name[REGION_NAME_MAX + 1];
-	/* Guest side of ivshmem: the device's registers (BAR0), or NULL. A
-	 * guest cannot be woken by a host futex, so its waits poll instead. */
-	uint8_t *regs;
-	size_t regs_size;
-	/* Host side of a VM's region, mapped by a host caller of guest-sourced
-	 * calls: the callee is in the guest, whose kernel cannot wake a host
-	 * futex, so waits poll with backoff. */
-	int remote;
+	/* How this side reaches the other (transport.h); the transport's state: */
+	const struct region_transport *transport;
+	uint8_t *regs; /* transport_ivshmem: the device's registers (BAR0) */
 };
 
-/* The ivshmem peer id hostd takes on its socket, and the Doorbell vectors
- * the guest rings: vector 0 for attach and detach, 1 + i for channel i. */
-#define REGION_IVSHMEM_HOST_PEER 0u
-#define REGION_IVSHMEM_VEC_CONTROL 0u
-#define REGION_IVSHMEM_VEC_CHAN(i) (1u + (i))
+/* What a sealed region's seals must include: nobody may change its size. */
+#define REGION_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
 
-/* Arena of channel i as region offsets: [*ret_start, *ret_end). */
-void region_chan_arena(const struct vmrpc_region *r, uint32_t i, uint64_t *ret_start,
-		       uint64_t *ret_end);
+/* hostd's answer on a sealed region's socket, with the region's descriptor
+ * (SCM_RIGHTS) when err is 0. Host-local: never in the region. */
+struct region_reply {
+	int32_t err;
+	uint32_t reserved;
+};
 
-/* Caller side: make the doorbell socket (vmrpc_region_open does). */
-int region_bell_open(struct vmrpc_region *r);
+/* Shared by the caller side (region.c) and hostd's (private/hostd_region.c). */
+int region_name_valid(const char *name);
+int region_runtime_dir(char *buf, size_t size);
+/* Geometry that fits a mapping of size bytes. */
+int region_geometry_ok(uint32_t n, uint32_t cs, uint64_t size);
+/* Check a mapped header against the file size and copy the geometry. */
+int region_validate(struct vmrpc_region *r);
+struct vmrpc_region *region_alloc(const char *name);
+/* Map r->fd whole: r->base and r->size. */
+int region_map(struct vmrpc_region *r);
+/* Map fd (duplicated). With n == 0, the geometry is the header's (checked);
+ * else it must be exactly n channels of cs bytes, and the header is not
+ * read for it. */
+int region_open_fd(int fd, uint32_t n, uint32_t cs, struct vmrpc_region **ret_region);
 
-/* Send one doorbell from the caller side, waiting at most timeout_ms for
- * room in hostd's queue: 0, or -VMRPC_ENOHOSTD when nobody takes it. */
-int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t chan_index, uint64_t nonce,
-		int timeout_ms);
+/* ---- offsets and pointers: the one translation ---------------------------
+ * Offsets travel between the sides; pointers never do. Every offset that
+ * comes from the other side becomes a pointer here, after the one bounds
+ * check, and every pointer into the region becomes an offset here. */
 
-/* Guest side of ivshmem: write (hostd's peer id << 16 | vector) to the
- * Doorbell register, which raises hostd's eventfd for that vector. */
-void region_ivshmem_ring(struct vmrpc_region *r, uint32_t vector);
+/* A channel's arena: [start, end) as region offsets. */
+struct vmrpc_arena {
+	uint8_t *base; /* the region's mapping */
+	uint64_t start, end;
+};
 
-/* Wake the callee of channel i, asleep on *req_seq: a futex wake on
- * loopback, the channel's Doorbell vector in an ivshmem guest. */
-void region_wake_callee(struct vmrpc_region *r, uint32_t i, uint32_t *req_seq);
+/* Arena of channel i of r. */
+void region_chan_arena(const struct vmrpc_region *r, uint32_t i, struct vmrpc_arena *ret_arena);
 
-/* Caller side: sleep while *word == seen, at most timeout_ns. On loopback a
- * futex wait; in an ivshmem guest, where the host cannot wake a guest
- * futex, a sleep of *backoff_ns that doubles (up to a bound) on each call:
- * the caller looks again when it ends. Returns 0, -ETIMEDOUT, or -EINTR
- * when a signal handler ran. */
-int region_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen, uint64_t timeout_ns,
-		uint64_t *backoff_ns);
+/* Does [off, off + len) lie inside the arena? Checked without overflow:
+ * any off and len the other side writes are safe to pass. */
+static inline bool arena_holds(const struct vmrpc_arena *a, uint64_t off, uint64_t len)
+{
+	return off >= a->start && off <= a->end && len <= a->end - off;
+}
+
+/* The pointer for region offset off (checked by the caller). */
+static inline void *region_off_to_ptr(const struct vmrpc_arena *a, uint64_t off)
+{
+	return a->base + off;
+}
+
+/* The region offset of p, a pointer into the region. */
+static inline uint64_t region_ptr_to_off(const struct vmrpc_arena *a, const void *p)
+{
+	return (uint64_t)((const uint8_t *)p - a->base);
+}
+
+/* <runtime dir>/<name>.sock of region r. */
+int doorbell_addr(struct vmrpc_region *r, struct sockaddr_un *ret_addr);
+
+/* The caller side's transport calls (transport.h): */
+static inline int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t i, uint64_t nonce,
+			      int timeout_ms)
+{
+	/* a region mapped from a descriptor has no doorbell */
+	return r->transport->ring ? r->transport->ring(r, op, i, nonce, timeout_ms) : -EINVAL;
+}
+
+static inline void region_wake_callee(struct vmrpc_region *r, uint32_t i, uint32_t *req_seq)
+{
+	r->transport->wake_callee(r, i, req_seq);
+}
+
+static inline int region_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen,
+			      uint64_t timeout_ns, uint64_t *backoff_ns)
+{
+	return r->transport->wait(r, word, seen, timeout_ns, backoff_ns);
+}
 
 /* Look up iface in the host registry (guest == 0) or in guestd's
  * (guest == 1); see vmrpc_region_lookup(). */
 int registry_lookup(struct vmrpc_region *r, const struct vmrpc_iface *iface, int guest,
 		    uint32_t *ret_slot);
-
-/* The first backoff of region_wait() in a guest. */
-#define REGION_POLL_FIRST_NS 20000u
 
 #endif /* VMRPC_REGION_H */

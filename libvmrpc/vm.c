@@ -97,10 +97,10 @@ static int vm_wait_served(struct vmrpc_chan *ch, int timeout_ms)
 	uint64_t deadline = sync_now_ns() + (uint64_t)timeout_ms * 1000000u, backoff = 0;
 
 	for (;;) {
-		uint32_t st = sync_load_acquire(&ctl->state);
+		uint32_t st = vmrpc_ctl_state(ctl);
 		uint64_t now;
 
-		if (sync_load(&ctl->generation) != ch->generation)
+		if (vmrpc_ctl_generation(ctl) != ch->generation)
 			return -VMRPC_ERESET;
 		if (st == VMRPC_CHAN_SERVED)
 			return 0;
@@ -144,14 +144,14 @@ VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **
 		err = -EPROTO;
 		goto fail_region;
 	}
-	r->remote = !!(rep.flags & VMRPC_GSRC_VM);
+	if (rep.flags & VMRPC_GSRC_VM)
+		r->transport = &transport_vm;
 	ch->region = r;
 	ch->index = rep.chan_index;
 	ch->hdr = vmrpc_region_chan(r, ch->index);
 	ch->generation = rep.generation;
 	ch->owner = getpid();
 	ch->gsrc = 1;
-	ch->gsrc_vm = r->remote;
 	ch->conn_fd = fd;
 	ch->live_state = VMRPC_CHAN_SERVED;
 	err = vm_wait_served(ch, timeout_ms);

@@ -182,6 +182,16 @@ const char *idl_type_kind_name(enum idl_type_kind kind)
 	}
 }
 
+/* The inverse of idl_type_kind_name(), so that each spelling is written
+ * once. */
+enum idl_type_kind idl_type_kind_of_name(const char *name)
+{
+	for (int k = IDL_TYPE_VOID; k <= IDL_TYPE_BUFFER; k++)
+		if (strcmp(name, idl_type_kind_name((enum idl_type_kind)k)) == 0)
+			return (enum idl_type_kind)k;
+	return IDL_TYPE_UNRESOLVED;
+}
+
 uint32_t idl_type_size(const struct idl_type *t)
 {
 	switch (t->kind) {

@@ -63,7 +63,7 @@ struct idl_expr {
 enum idl_type_kind {
 	IDL_TYPE_UNRESOLVED = 0, /* parsed, not yet resolved by sema */
 	IDL_TYPE_INVALID,        /* sema reported an error about it */
-	IDL_TYPE_VOID,
+	IDL_TYPE_VOID, /* VOID .. BUFFER, the built-ins, stay contiguous: idl_type_kind_of_name() */
 	IDL_TYPE_BOOL,
 	IDL_TYPE_INT8, /* INT8 .. UINT64 stay contiguous: idl_type_is_integer() */
 	IDL_TYPE_INT16,
@@ -286,6 +286,9 @@ uint32_t idl_scalar_size(enum idl_type_kind kind);
 /* The IDL spelling of a built-in kind: "int32", "string", ...; NULL for the
  * others. */
 const char *idl_type_kind_name(enum idl_type_kind kind);
+/* The built-in kind a name spells ("int32" -> IDL_TYPE_INT32);
+ * IDL_TYPE_UNRESOLVED for any other name. */
+enum idl_type_kind idl_type_kind_of_name(const char *name);
 
 /* Size and alignment of a value of a resolved type laid out inline: in a
  * struct, an args or a results block. A string inline is char[bound + 1]. */

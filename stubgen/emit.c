@@ -120,6 +120,14 @@ void emit_upper(struct idl_buf *out, const char *name)
 		idl_buf_putc(out, (char)toupper((unsigned char)*p));
 }
 
+void emit_method_id(struct idl_buf *out, const struct idl_iface *iface,
+		    const struct idl_method *m)
+{
+	emit_upper(out, iface->name);
+	idl_buf_puts(out, "_METHOD_");
+	emit_upper(out, m->name);
+}
+
 const char *emit_ctype(enum idl_type_kind kind)
 {
 	switch (kind) {
@@ -181,19 +189,11 @@ void emit_list_release(struct emit_list *list)
 void emit_list_add(struct emit_list *list, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	idl_buf_vprintf(&list->text, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		fputs("vmrpc-stubgen: out of memory\n", stderr);
-		exit(1);
-	}
-	idl_buf_put(&list->text, s, (size_t)n);
 	idl_buf_putc(&list->text, '\n');
-	free(s);
 }
 
 void emit_declarator(struct idl_buf *out, const struct idl_type *t, const char *declarator)
@@ -360,6 +360,27 @@ void emit_wrapped(struct idl_buf *out, int indent, const char *head,
 	}
 	idl_buf_puts(out, tail);
 	idl_buf_putc(out, '\n');
+}
+
+void emit_signature(struct idl_buf *out, int indent, const struct idl_method *m,
+		    const char *first, const char *tail, const char *fmt, ...)
+{
+	struct emit_list params;
+	struct idl_buf head;
+	va_list ap;
+
+	emit_list_init(&params);
+	idl_buf_init(&head);
+	emit_list_add(&params, "%s", first);
+	emit_params(&params, m);
+	idl_buf_printf(&head, "%s ", emit_ret_ctype(m));
+	va_start(ap, fmt);
+	idl_buf_vprintf(&head, fmt, ap);
+	va_end(ap);
+	idl_buf_putc(&head, '(');
+	emit_wrapped(out, indent, idl_buf_str(&head), &params, tail);
+	idl_buf_release(&head);
+	emit_list_release(&params);
 }
 
 /* ---- output files ---------------------------------------------------------- */

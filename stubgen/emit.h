@@ -61,6 +61,9 @@ void emit_doc(struct idl_buf *out, const char *doc, int indent);
 
 /* name in upper case. */
 void emit_upper(struct idl_buf *out, const char *name);
+/* The C name of a method's id: <IFACE>_METHOD_<METHOD>. */
+void emit_method_id(struct idl_buf *out, const struct idl_iface *iface,
+		    const struct idl_method *m);
 
 /* The C type of a built-in scalar: "int32_t", "bool", "double". */
 const char *emit_ctype(enum idl_type_kind kind);
@@ -111,6 +114,13 @@ void emit_params(struct emit_list *list, const struct idl_method *m);
  */
 void emit_wrapped(struct idl_buf *out, int indent, const char *head,
 		  const struct emit_list *items, const char *tail);
+
+/* A method's C function head, wrapped as emit_wrapped() does: "RET
+ * DECLARATOR(first, " and emit_params()'s parameters, then tail. fmt makes
+ * the declarator: the function's name, or "(*name)" for an ops member. */
+__attribute__((format(printf, 6, 7)))
+void emit_signature(struct idl_buf *out, int indent, const struct idl_method *m,
+		    const char *first, const char *tail, const char *fmt, ...);
 
 void emit_tabs(struct idl_buf *out, int n);
 

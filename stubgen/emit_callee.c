@@ -16,18 +16,8 @@
 
 static void emit_ops_member(const struct idl_method *m, struct idl_buf *out)
 {
-	struct emit_list params;
-	struct idl_buf head;
-
-	emit_list_init(&params);
-	idl_buf_init(&head);
-	emit_list_add(&params, "void *ctx");
-	emit_params(&params, m);
-	idl_buf_printf(&head, "%s (*%s)(", emit_ret_ctype(m), m->name);
 	emit_doc(out, m->doc, 1);
-	emit_wrapped(out, 1, idl_buf_str(&head), &params, ");");
-	idl_buf_release(&head);
-	emit_list_release(&params);
+	emit_signature(out, 1, m, "void *ctx", ");", "(*%s)", m->name);
 }
 
 static void emit_callee_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)
@@ -320,9 +310,7 @@ static void emit_callee_c(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 	idl_buf_puts(out, "\tswitch (call->method) {\n");
 	for (const struct idl_method *m = iface->methods; m; m = m->next) {
 		idl_buf_puts(out, "\tcase ");
-		emit_upper(out, name);
-		idl_buf_puts(out, "_METHOD_");
-		emit_upper(out, m->name);
+		emit_method_id(out, iface, m);
 		idl_buf_printf(out, ":\n\t\treturn %s_serve_%s(ops, ctx, call);\n", name,
 			       m->name);
 	}

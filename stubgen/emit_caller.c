@@ -17,17 +17,8 @@
 static void emit_prototype(const struct idl_emit_ctx *ctx, const struct idl_method *m,
 			   const char *tail, struct idl_buf *out)
 {
-	struct emit_list params;
-	struct idl_buf head;
-
-	emit_list_init(&params);
-	idl_buf_init(&head);
-	emit_list_add(&params, "const struct vmrpc_binding *binding");
-	emit_params(&params, m);
-	idl_buf_printf(&head, "%s %s_%s(", emit_ret_ctype(m), ctx->iface->name, m->name);
-	emit_wrapped(out, 0, idl_buf_str(&head), &params, tail);
-	idl_buf_release(&head);
-	emit_list_release(&params);
+	emit_signature(out, 0, m, "const struct vmrpc_binding *binding", tail, "%s_%s",
+		       ctx->iface->name, m->name);
 }
 
 static void emit_caller_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)
@@ -262,14 +253,6 @@ static void emit_unmarshal(const struct idl_method *m, struct idl_buf *out)
 	}
 }
 
-static void emit_method_id(const struct idl_emit_ctx *ctx, const struct idl_method *m,
-			   struct idl_buf *out)
-{
-	emit_upper(out, ctx->iface->name);
-	idl_buf_puts(out, "_METHOD_");
-	emit_upper(out, m->name);
-}
-
 static void emit_stub(const struct idl_emit_ctx *ctx, const struct idl_method *m,
 		      struct idl_buf *out)
 {
@@ -285,12 +268,12 @@ static void emit_stub(const struct idl_emit_ctx *ctx, const struct idl_method *m
 		emit_marshal(m, out);
 	if (m->oneway) {
 		idl_buf_puts(out, "\treturn vmrpc_outcall_send(&call, ");
-		emit_method_id(ctx, m, out);
+		emit_method_id(out, ctx->iface, m);
 		idl_buf_printf(out, ", %s);\n}\n", args_len);
 		return;
 	}
 	idl_buf_puts(out, "\tret = vmrpc_outcall_invoke(&call, ");
-	emit_method_id(ctx, m, out);
+	emit_method_id(out, ctx->iface, m);
 	idl_buf_printf(out, ", %s);\n", args_len);
 	emit_status_check(m, out);
 	emit_unmarshal(m, out);

@@ -75,9 +75,7 @@ static void emit_common_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 		for (const struct idl_method *m = iface->methods; m; m = m->next) {
 			emit_doc(out, m->doc, 1);
 			idl_buf_putc(out, '\t');
-			emit_upper(out, iface->name);
-			idl_buf_puts(out, "_METHOD_");
-			emit_upper(out, m->name);
+			emit_method_id(out, iface, m);
 			idl_buf_printf(out, " = %u,\n", m->id);
 		}
 		idl_buf_puts(out, "};\n\n");

@@ -67,6 +67,15 @@ static void emit_const(const struct idl_decl *d, struct idl_buf *out)
 	idl_buf_printf(out, " /* %s */\n\n", idl_type_kind_name(d->value.kind));
 }
 
+/* The C name of an enum value: <STEM>_<ENUM>_<VALUE>. */
+static void emit_enum_value(struct idl_buf *out, const struct idl_decl *d,
+			    const struct idl_enumerator *e)
+{
+	emit_upper(out, d->cname);
+	idl_buf_putc(out, '_');
+	emit_upper(out, e->name);
+}
+
 static void emit_enum(const struct idl_decl *d, struct idl_buf *out)
 {
 	emit_doc(out, d->doc, 0);
@@ -74,9 +83,7 @@ static void emit_enum(const struct idl_decl *d, struct idl_buf *out)
 	for (const struct idl_enumerator *e = d->enumerators; e; e = e->next) {
 		emit_doc(out, e->doc, 1);
 		idl_buf_putc(out, '\t');
-		emit_upper(out, d->cname);
-		idl_buf_putc(out, '_');
-		emit_upper(out, e->name);
+		emit_enum_value(out, d, e);
 		if (e->value == INT32_MIN)
 			idl_buf_puts(out, " = -INT32_MAX - 1,\n");
 		else
@@ -101,9 +108,7 @@ static void emit_enum(const struct idl_decl *d, struct idl_buf *out)
 		if (seen)
 			continue;
 		idl_buf_puts(out, "\tcase ");
-		emit_upper(out, d->cname);
-		idl_buf_putc(out, '_');
-		emit_upper(out, e->name);
+		emit_enum_value(out, d, e);
 		idl_buf_puts(out, ":\n");
 	}
 	idl_buf_puts(out, "\t\treturn true;\n\tdefault:\n\t\treturn false;\n\t}\n}\n\n");

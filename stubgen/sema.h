@@ -21,10 +21,7 @@
 int idl_sema(struct idl_unit *unit, struct idl_diag *diag);
 
 /* The canonical text of a resolved interface, the input of its signature
- * hash; appended to out. */
+ * hash (idl_fnv1a64(), symtab.h); appended to out. */
 void idl_canonical_text(const struct idl_iface *iface, struct idl_buf *out);
-
-/* FNV-1a, 64 bits. */
-uint64_t idl_fnv1a64(const void *data, size_t len);
 
 #endif /* IDL_SEMA_H */

@@ -55,21 +55,29 @@ void idl_buf_putc(struct idl_buf *buf, char c)
 	idl_buf_put(buf, &c, 1);
 }
 
-void idl_buf_printf(struct idl_buf *buf, const char *fmt, ...)
+void idl_buf_vprintf(struct idl_buf *buf, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	/* once to measure, once to write */
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
 	if (n <= 0)
 		return;
 	buf_reserve(buf, (size_t)n);
-	va_start(ap, fmt);
 	vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	buf->len += (size_t)n;
+}
+
+void idl_buf_printf(struct idl_buf *buf, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	idl_buf_vprintf(buf, fmt, ap);
+	va_end(ap);
 }
 
 const char *idl_buf_str(const struct idl_buf *buf)

@@ -3,6 +3,7 @@
 #ifndef IDL_STRBUF_H
 #define IDL_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct idl_buf {
@@ -18,6 +19,8 @@ void idl_buf_puts(struct idl_buf *buf, const char *s);
 void idl_buf_putc(struct idl_buf *buf, char c);
 __attribute__((format(printf, 2, 3)))
 void idl_buf_printf(struct idl_buf *buf, const char *fmt, ...);
+__attribute__((format(printf, 2, 0)))
+void idl_buf_vprintf(struct idl_buf *buf, const char *fmt, va_list ap);
 /* The contents, "" when empty. */
 const char *idl_buf_str(const struct idl_buf *buf);
 

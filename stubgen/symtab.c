@@ -24,12 +24,13 @@ void idl_symtab_release(struct idl_symtab *t)
 	idl_symtab_init(t);
 }
 
-static uint64_t sym_hash(const char *key)
+uint64_t idl_fnv1a64(const void *data, size_t len)
 {
+	const unsigned char *p = data;
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	for (; *key; key++) {
-		h ^= (unsigned char)*key;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
 		h *= 0x100000001b3ULL;
 	}
 	return h;
@@ -38,7 +39,7 @@ static uint64_t sym_hash(const char *key)
 /* The slot holding key, or the empty slot where it would go. */
 static struct idl_sym *sym_find(const struct idl_symtab *t, const char *key)
 {
-	size_t mask = t->cap - 1, i = (size_t)sym_hash(key) & mask;
+	size_t mask = t->cap - 1, i = (size_t)idl_fnv1a64(key, strlen(key)) & mask;
 
 	while (t->slots[i].key && strcmp(t->slots[i].key, key) != 0)
 		i = (i + 1) & mask;

@@ -8,6 +8,7 @@
 #define IDL_SYMTAB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct idl_sym;
 
@@ -26,5 +27,9 @@ void *idl_symtab_put(struct idl_symtab *t, const char *key, void *value);
 
 /* The value of key, or NULL. */
 void *idl_symtab_get(const struct idl_symtab *t, const char *key);
+
+/* FNV-1a, 64 bits: the table's hash, and the interface signature hash
+ * (docs/idl.md), which must never change. */
+uint64_t idl_fnv1a64(const void *data, size_t len);
 
 #endif /* IDL_SYMTAB_H */

@@ -17,20 +17,6 @@
 
 static char buf[128 << 10];
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int hostcat_file(const struct vmrpc_binding *hc, const char *path)
 {
 	int64_t n;
@@ -43,7 +29,7 @@ static int hostcat_file(const struct vmrpc_binding *hc, const char *path)
 		return 1;
 	}
 	while ((n = hostcalls_read(hc, fd, buf, sizeof(buf))) > 0) {
-		err = write_all(STDOUT_FILENO, buf, (size_t)n);
+		err = vmrpc_write_all(STDOUT_FILENO, buf, (size_t)n);
 		if (err < 0) {
 			fprintf(stderr, "hostcat: stdout: %s\n", strerror(-err));
 			break;

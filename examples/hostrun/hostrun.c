@@ -69,40 +69,6 @@ struct stream {
 	int guest_eof;
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Pack n strings as NUL-terminated strings, one after the other. */
-static char *pack(char *const *v, int n, uint32_t *ret_len)
-{
-	size_t len = 0, at = 0;
-	char *p;
-
-	for (int i = 0; i < n; i++)
-		len += strlen(v[i]) + 1;
-	if (len > HOSTPROC_STRINGS_MAX)
-		return NULL;
-	p = malloc(len ? len : 1);
-	for (int i = 0; p && i < n; i++) {
-		size_t l = strlen(v[i]) + 1;
-		memcpy(p + at, v[i], l);
-		at += l;
-	}
-	*ret_len = (uint32_t)len;
-	return p;
-}
-
 static void host_close(struct vmrpc_host *h, struct stream *s)
 {
 	if (s->hfd >= 0)
@@ -128,7 +94,7 @@ static int pump_out(struct vmrpc_host *h, struct stream *s, char *buf)
 		host_close(h, s);
 		return 1;
 	}
-	err = write_all(s->gfd, buf, (size_t)n);
+	err = vmrpc_write_all(s->gfd, buf, (size_t)n);
 	if (err < 0) {
 		/* Our reader is gone (EPIPE) or the descriptor fails: the
 		 * program's next write meets a closed pipe, as it would here. */
@@ -234,8 +200,8 @@ int main(int argc, char **argv)
 	int nenv = 0, c, status = 0, all_env = 0;
 	const char *dir = "";
 	struct stream in = { .gfd = 0 }, out = { .gfd = 1 }, err = { .gfd = 2 };
-	char *packed_argv, *packed_env, *buf = hostrun_out_buf;
-	uint32_t argv_len, env_len;
+	char *packed_argv = NULL, *packed_env = NULL, *buf = hostrun_out_buf;
+	size_t argv_len = 0, env_len = 0;
 	struct vmrpc_host *h;
 	int32_t p[3][2], pid, r;
 	unsigned idle_us = HOSTRUN_IDLE_MIN_US;
@@ -278,12 +244,13 @@ int main(int argc, char **argv)
 		memcpy(envsrc + n, env + 1, sizeof(char *) * (size_t)(nenv - 1));
 		nenv = n + nenv - 1;
 	}
-	packed_argv = pack(argv + optind, argc - optind, &argv_len);
-	packed_env = pack(envsrc, nenv, &env_len);
+	r = vmrpc_strv_pack(argv + optind, (size_t)(argc - optind), &packed_argv, &argv_len);
+	if (r == 0)
+		r = vmrpc_strv_pack(envsrc, (size_t)nenv, &packed_env, &env_len);
 	in.buf = hostrun_in_buf;
 	if (envsrc != env)
 		free(envsrc);
-	if (!packed_argv || !packed_env) {
+	if (r < 0 || argv_len > HOSTPROC_STRINGS_MAX || env_len > HOSTPROC_STRINGS_MAX) {
 		fprintf(stderr, "hostrun: arguments or environment too large (at most %u bytes)\n",
 			HOSTPROC_STRINGS_MAX);
 		free(packed_argv);
@@ -321,9 +288,9 @@ int main(int argc, char **argv)
 		sigaction(hostrun_forwarded[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	pid = hostproc_spawn(&h->proc, argv[optind], packed_argv, argv_len,
-			     (uint32_t)(argc - optind), packed_env, env_len, (uint32_t)nenv, dir,
-			     p[0][0], p[1][1], p[2][1]);
+	pid = hostproc_spawn(&h->proc, argv[optind], packed_argv, (uint32_t)argv_len,
+			     (uint32_t)(argc - optind), packed_env, (uint32_t)env_len,
+			     (uint32_t)nenv, dir, p[0][0], p[1][1], p[2][1]);
 	free(packed_argv);
 	free(packed_env);
 	/* The program has its ends; ours are the others. */

@@ -111,6 +111,96 @@ struct vmrpc_chan_ctl {
 	uint8_t pad[VMRPC_CACHELINE - 36];
 };
 
+/* Typed access to the control line's words, with the memory order each
+ * needs. Every side reads the other's words only through these, and copies
+ * what it reads before it trusts it. */
+static inline enum vmrpc_chan_state vmrpc_ctl_state(const struct vmrpc_chan_ctl *c)
+{
+	return (enum vmrpc_chan_state)__atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
+}
+
+/* Move the state from one value to another, atomically: 1, or 0 when the
+ * state was not from (someone else moved it first). */
+static inline int vmrpc_ctl_move(struct vmrpc_chan_ctl *c, enum vmrpc_chan_state from,
+				 enum vmrpc_chan_state to)
+{
+	uint32_t expected = (uint32_t)from;
+
+	return __atomic_compare_exchange_n(&c->state, &expected, (uint32_t)to, 0,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Publish a state no one else may move (hostd freeing a channel). */
+static inline void vmrpc_ctl_set_state(struct vmrpc_chan_ctl *c, enum vmrpc_chan_state st)
+{
+	__atomic_store_n(&c->state, (uint32_t)st, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t vmrpc_ctl_generation(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->generation, __ATOMIC_ACQUIRE);
+}
+
+static inline int32_t vmrpc_ctl_owner(const struct vmrpc_chan_ctl *c)
+{
+	return (int32_t)__atomic_load_n(&c->owner_pid, __ATOMIC_ACQUIRE);
+}
+
+static inline void vmrpc_ctl_set_owner(struct vmrpc_chan_ctl *c, int32_t pid)
+{
+	__atomic_store_n(&c->owner_pid, (uint32_t)pid, __ATOMIC_RELAXED);
+}
+
+static inline int32_t vmrpc_ctl_callee(const struct vmrpc_chan_ctl *c)
+{
+	return (int32_t)__atomic_load_n(&c->callee_pid, __ATOMIC_RELAXED);
+}
+
+static inline void vmrpc_ctl_set_callee(struct vmrpc_chan_ctl *c, int32_t pid)
+{
+	__atomic_store_n(&c->callee_pid, (uint32_t)pid, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t vmrpc_ctl_nonce(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->attach_nonce, __ATOMIC_ACQUIRE);
+}
+
+static inline void vmrpc_ctl_set_nonce(struct vmrpc_chan_ctl *c, uint64_t nonce)
+{
+	__atomic_store_n(&c->attach_nonce, nonce, __ATOMIC_RELEASE);
+}
+
+static inline int32_t vmrpc_ctl_error(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->attach_error, __ATOMIC_RELAXED);
+}
+
+static inline void vmrpc_ctl_set_error(struct vmrpc_chan_ctl *c, int32_t err)
+{
+	__atomic_store_n(&c->attach_error, err, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t vmrpc_ctl_kind(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->kind, __ATOMIC_RELAXED);
+}
+
+static inline void vmrpc_ctl_set_kind(struct vmrpc_chan_ctl *c, uint32_t kind)
+{
+	__atomic_store_n(&c->kind, kind, __ATOMIC_RELAXED);
+}
+
+static inline int32_t vmrpc_ctl_handover(const struct vmrpc_chan_ctl *c)
+{
+	return (int32_t)__atomic_load_n(&c->handover_pid, __ATOMIC_ACQUIRE);
+}
+
+static inline void vmrpc_ctl_set_handover(struct vmrpc_chan_ctl *c, int32_t pid)
+{
+	__atomic_store_n(&c->handover_pid, (uint32_t)pid, __ATOMIC_RELEASE);
+}
+
 #define VMRPC_CHAN_KIND_HOSTCALL 0u /* guest caller, host callee (a shadow) */
 #define VMRPC_CHAN_KIND_GSRC 1u     /* host caller, guest callee (guestd) */
 
@@ -187,6 +277,15 @@ struct vmrpc_doorbell_msg {
 	uint64_t nonce;      /* must equal ctl.attach_nonce */
 };
 
+/* ivshmem-doorbell: the peer id hostd takes on its ivshmem socket, and the
+ * Doorbell vectors a guest rings (QEMU's ivshmem spec: the Doorbell register
+ * takes peer id << 16 | vector): vector 0 when something waits in the
+ * region for hostd (a claim, a detach, a cancel), 1 + i when channel i's
+ * callee may sleep. QEMU needs vectors = 1 + the number of channels. */
+#define VMRPC_IVSHMEM_HOST_PEER 0u
+#define VMRPC_IVSHMEM_VEC_CONTROL 0u
+#define VMRPC_IVSHMEM_VEC_CHAN(i) (1u + (i))
+
 /* Guest-sourced calls: hostd's answer to a host program that connected to
  * the VM's host-caller socket (SOCK_SEQPACKET; <runtime dir>/<name>.host.sock
  * by default). With err == 0 it carries the region's fd (SCM_RIGHTS). The
@@ -202,43 +301,119 @@ struct vmrpc_gsrc_reply {
 #define VMRPC_GSRC_VM 0x1u /* the guest is a VM: its pids are not host pids, and
 			    * nothing it does wakes a host futex (poll) */
 
-_Static_assert(sizeof(struct vmrpc_gsrc_reply) == 16, "guest-sourced reply");
-_Static_assert(sizeof(struct vmrpc_reg_entry) == 64, "registry entry");
-_Static_assert(offsetof(struct vmrpc_reg_entry, version) == 40, "reg.version");
-_Static_assert(offsetof(struct vmrpc_reg_entry, sig_hash) == 48, "reg.sig_hash");
-_Static_assert(sizeof(struct vmrpc_region_hdr) == VMRPC_HDR_SIZE, "region header");
-_Static_assert(offsetof(struct vmrpc_region_hdr, abi_version) == 8, "hdr.abi_version");
-_Static_assert(offsetof(struct vmrpc_region_hdr, region_size) == 16, "hdr.region_size");
-_Static_assert(offsetof(struct vmrpc_region_hdr, generation) == 24, "hdr.generation");
-_Static_assert(offsetof(struct vmrpc_region_hdr, n_channels) == 28, "hdr.n_channels");
-_Static_assert(offsetof(struct vmrpc_region_hdr, chan_size) == 32, "hdr.chan_size");
-_Static_assert(offsetof(struct vmrpc_region_hdr, chan_off) == 36, "hdr.chan_off");
-_Static_assert(offsetof(struct vmrpc_region_hdr, n_ifaces) == 40, "hdr.n_ifaces");
-_Static_assert(offsetof(struct vmrpc_region_hdr, hostd_pid) == 44, "hdr.hostd_pid");
-_Static_assert(offsetof(struct vmrpc_region_hdr, guest_boot_id) == 48, "hdr.boot_id");
-_Static_assert(offsetof(struct vmrpc_region_hdr, guest_bell) == 64, "hdr.guest_bell");
-_Static_assert(offsetof(struct vmrpc_region_hdr, guest_n_ifaces) == 68, "hdr.guest_n_ifaces");
-_Static_assert(offsetof(struct vmrpc_region_hdr, guestd_pid) == 72, "hdr.guestd_pid");
-_Static_assert(offsetof(struct vmrpc_region_hdr, registry) == VMRPC_CACHELINE, "hdr.registry");
-_Static_assert(offsetof(struct vmrpc_region_hdr, guest_registry) == 2176, "hdr.guest_registry");
-_Static_assert(sizeof(struct vmrpc_chan_ctl) == VMRPC_CACHELINE, "chan ctl line");
-_Static_assert(offsetof(struct vmrpc_chan_ctl, attach_nonce) == 16, "ctl.attach_nonce");
-_Static_assert(offsetof(struct vmrpc_chan_ctl, attach_error) == 24, "ctl.attach_error");
-_Static_assert(offsetof(struct vmrpc_chan_ctl, kind) == 28, "ctl.kind");
-_Static_assert(offsetof(struct vmrpc_chan_ctl, handover_pid) == 32, "ctl.handover_pid");
-_Static_assert(sizeof(struct vmrpc_chan_req) == VMRPC_CACHELINE, "chan req line");
-_Static_assert(offsetof(struct vmrpc_chan_req, iface_slot) == 8, "req.iface_slot");
-_Static_assert(offsetof(struct vmrpc_chan_req, args_len) == 16, "req.args_len");
-_Static_assert(offsetof(struct vmrpc_chan_req, cancel_seq) == 24, "req.cancel_seq");
-_Static_assert(sizeof(struct vmrpc_chan_rep) == VMRPC_CACHELINE, "chan rep line");
-_Static_assert(offsetof(struct vmrpc_chan_rep, status) == 8, "rep.status");
-_Static_assert(offsetof(struct vmrpc_chan_rep, res_len) == 16, "rep.res_len");
-_Static_assert(offsetof(struct vmrpc_chan_hdr, req) == 128, "chan.req");
-_Static_assert(offsetof(struct vmrpc_chan_hdr, rep) == 256, "chan.rep");
-_Static_assert(offsetof(struct vmrpc_chan_hdr, args) == 512, "chan.args");
-_Static_assert(offsetof(struct vmrpc_chan_hdr, results) == 1536, "chan.results");
-_Static_assert(sizeof(struct vmrpc_chan_hdr) == 2048, "chan header");
-_Static_assert(sizeof(struct vmrpc_doorbell_msg) == 16, "doorbell message");
-_Static_assert(offsetof(struct vmrpc_doorbell_msg, nonce) == 8, "doorbell.nonce");
+/* ---- the layout, checked where it is defined -----------------------------
+ * Every size and offset both sides depend on, asserted at compile time in
+ * every program that includes this header: a change to the layout that is
+ * not a new ABI version does not build. */
+#define VMRPC_ABI_SIZE(type, size) _Static_assert(sizeof(struct type) == (size), #type)
+#define VMRPC_ABI_AT(type, field, off) \
+	_Static_assert(offsetof(struct type, field) == (off), #type "." #field)
+#define VMRPC_ABI_FIELD(type, field, off, size)                                     \
+	VMRPC_ABI_AT(type, field, off);                                              \
+	_Static_assert(sizeof(((struct type *)0)->field) == (size), #type "." #field " size")
+
+_Static_assert(VMRPC_ABI_VERSION == 2, "ABI version");
+_Static_assert(VMRPC_CACHELINE == 128 && VMRPC_HDR_SIZE == 4096, "lines and header");
+_Static_assert(VMRPC_REG_MAX == 32 && VMRPC_GREG_MAX == 16 && VMRPC_REG_NAME_MAX == 40,
+	       "registries");
+_Static_assert(VMRPC_CHAN_MAX == 1024 && VMRPC_CHAN_MIN_SIZE == 8192 &&
+		       VMRPC_CHAN_MAX_SIZE == (64u << 20),
+	       "channel limits");
+_Static_assert(VMRPC_ARGS_SIZE == 1024 && VMRPC_RESULTS_SIZE == 512, "blocks");
+_Static_assert(VMRPC_CHAN_FREE == 0 && VMRPC_CHAN_CLAIMED == 1 && VMRPC_CHAN_ATTACHED == 2 &&
+		       VMRPC_CHAN_DETACHING == 3 && VMRPC_CHAN_DEAD == 4 &&
+		       VMRPC_CHAN_REFUSED == 5 && VMRPC_CHAN_OFFERED == 6 &&
+		       VMRPC_CHAN_SERVED == 7 && VMRPC_CHAN_RELEASED == 8,
+	       "channel states");
+_Static_assert(VMRPC_DOORBELL_ATTACH == 1 && VMRPC_DOORBELL_DETACH == 2 &&
+		       VMRPC_DOORBELL_GUESTD == 3 && VMRPC_DOORBELL_ATTACH_FORK == 4 &&
+		       VMRPC_DOORBELL_FORK_READY == 5 && VMRPC_DOORBELL_HANDOVER == 6 &&
+		       VMRPC_DOORBELL_NOCHAN == 7 && VMRPC_DOORBELL_CANCEL == 8,
+	       "doorbell ops");
+_Static_assert(VMRPC_REQ_ONEWAY == 1 && VMRPC_CHAN_KIND_HOSTCALL == 0 &&
+		       VMRPC_CHAN_KIND_GSRC == 1 && VMRPC_GSRC_VM == 1,
+	       "flags and kinds");
+
+VMRPC_ABI_SIZE(vmrpc_reg_entry, 64);
+VMRPC_ABI_FIELD(vmrpc_reg_entry, name, 0, VMRPC_REG_NAME_MAX);
+VMRPC_ABI_FIELD(vmrpc_reg_entry, version, 40, 4);
+VMRPC_ABI_FIELD(vmrpc_reg_entry, n_methods, 44, 4);
+VMRPC_ABI_FIELD(vmrpc_reg_entry, sig_hash, 48, 8);
+VMRPC_ABI_FIELD(vmrpc_reg_entry, flags, 56, 4);
+VMRPC_ABI_FIELD(vmrpc_reg_entry, reserved, 60, 4);
+
+VMRPC_ABI_SIZE(vmrpc_region_hdr, VMRPC_HDR_SIZE);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, magic, 0, 8);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, abi_version, 8, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, hdr_size, 12, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, region_size, 16, 8);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, generation, 24, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, n_channels, 28, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, chan_size, 32, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, chan_off, 36, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, n_ifaces, 40, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, hostd_pid, 44, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, guest_boot_id, 48, 16);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, guest_bell, 64, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, guest_n_ifaces, 68, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, guestd_pid, 72, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, reserved0, 76, 4);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, registry, VMRPC_CACHELINE, VMRPC_REG_MAX * 64);
+VMRPC_ABI_FIELD(vmrpc_region_hdr, guest_registry, VMRPC_CACHELINE + VMRPC_REG_MAX * 64,
+		VMRPC_GREG_MAX * 64);
+VMRPC_ABI_AT(vmrpc_region_hdr, pad1, VMRPC_CACHELINE + (VMRPC_REG_MAX + VMRPC_GREG_MAX) * 64);
+
+VMRPC_ABI_SIZE(vmrpc_chan_ctl, VMRPC_CACHELINE);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, state, 0, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, generation, 4, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, owner_pid, 8, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, callee_pid, 12, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, attach_nonce, 16, 8);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, attach_error, 24, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, kind, 28, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, handover_pid, 32, 4);
+
+VMRPC_ABI_SIZE(vmrpc_chan_req, VMRPC_CACHELINE);
+VMRPC_ABI_FIELD(vmrpc_chan_req, req_seq, 0, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_req, caller_waiting, 4, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_req, iface_slot, 8, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_req, method, 12, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_req, args_len, 16, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_req, flags, 20, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_req, cancel_seq, 24, 4);
+
+VMRPC_ABI_SIZE(vmrpc_chan_rep, VMRPC_CACHELINE);
+VMRPC_ABI_FIELD(vmrpc_chan_rep, rep_seq, 0, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_rep, callee_waiting, 4, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_rep, status, 8, 8);
+VMRPC_ABI_FIELD(vmrpc_chan_rep, res_len, 16, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_rep, reserved, 20, 4);
+
+/* Each of the three lines the two sides write owns a whole 128-byte line
+ * pair: the control line (host and caller), the request line (caller) and
+ * the reply line (callee) never share one, and a full line of padding
+ * keeps the args block off the reply line's adjacent-line prefetch. */
+VMRPC_ABI_SIZE(vmrpc_chan_hdr, 2048);
+VMRPC_ABI_AT(vmrpc_chan_hdr, ctl, 0);
+VMRPC_ABI_AT(vmrpc_chan_hdr, req, VMRPC_CACHELINE);
+VMRPC_ABI_AT(vmrpc_chan_hdr, rep, 2 * VMRPC_CACHELINE);
+VMRPC_ABI_AT(vmrpc_chan_hdr, pad, 3 * VMRPC_CACHELINE);
+VMRPC_ABI_FIELD(vmrpc_chan_hdr, args, 4 * VMRPC_CACHELINE, VMRPC_ARGS_SIZE);
+VMRPC_ABI_FIELD(vmrpc_chan_hdr, results, 4 * VMRPC_CACHELINE + VMRPC_ARGS_SIZE,
+		VMRPC_RESULTS_SIZE);
+_Static_assert(VMRPC_ARENA_OFF == 2048 && VMRPC_ARENA_OFF % VMRPC_CACHELINE == 0,
+	       "the arena starts on a line after the results");
+_Static_assert(VMRPC_CHAN_MIN_SIZE > VMRPC_ARENA_OFF, "the smallest channel has an arena");
+
+VMRPC_ABI_SIZE(vmrpc_doorbell_msg, 16);
+VMRPC_ABI_FIELD(vmrpc_doorbell_msg, op, 0, 4);
+VMRPC_ABI_FIELD(vmrpc_doorbell_msg, chan_index, 4, 4);
+VMRPC_ABI_FIELD(vmrpc_doorbell_msg, nonce, 8, 8);
+
+VMRPC_ABI_SIZE(vmrpc_gsrc_reply, 16);
+VMRPC_ABI_FIELD(vmrpc_gsrc_reply, err, 0, 4);
+VMRPC_ABI_FIELD(vmrpc_gsrc_reply, chan_index, 4, 4);
+VMRPC_ABI_FIELD(vmrpc_gsrc_reply, generation, 8, 4);
+VMRPC_ABI_FIELD(vmrpc_gsrc_reply, flags, 12, 4);
 
 #endif /* VMRPC_ABI_H */

@@ -34,7 +34,10 @@ struct vmrpc_wire_str {
 	uint32_t len;
 	uint32_t reserved;
 };
-_Static_assert(sizeof(struct vmrpc_wire_str) == 16, "wire string");
+VMRPC_ABI_SIZE(vmrpc_wire_str, 16);
+VMRPC_ABI_FIELD(vmrpc_wire_str, off, 0, 8);
+VMRPC_ABI_FIELD(vmrpc_wire_str, len, 8, 4);
+VMRPC_ABI_FIELD(vmrpc_wire_str, reserved, 12, 4);
 _Static_assert(sizeof(bool) == 1, "bool travels as one byte");
 _Static_assert(sizeof(float) == 4 && sizeof(double) == 8, "IEEE 754 binary32 and binary64");
 
@@ -107,14 +110,16 @@ VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, uint64_t off,
 
 /* One call being served. args is a private, 16-byte-aligned snapshot taken
  * before the dispatch; results points into the channel. */
+struct vmrpc_arena;
+
 struct vmrpc_incall {
 	uint32_t method;
 	uint32_t args_len;
 	const void *args;
 	void *results;
 	uint32_t res_len; /* set by the skeleton: bytes of results written */
-	/* private to libvmrpc */
-	struct vmrpc_callee *callee;
+	/* private to libvmrpc: the channel's arena, where offsets point */
+	const struct vmrpc_arena *arena;
 };
 
 /* A pointer to [off, off+len) inside the channel's arena, or -EFAULT.

@@ -56,31 +56,6 @@ VMRPC_API const char *vmrpc_strerror(int err);
 
 struct vmrpc_region;
 
-struct vmrpc_region_opts {
-	uint32_t n_channels; /* 0: default 32 */
-	uint32_t chan_size;  /* 0: default 256 KiB; multiple of 4096 */
-	uint32_t mode;       /* 0: default 0600; mode of the region file (of the
-			      * socket a sealed region is served on) and of the
-			      * doorbell socket */
-	uint32_t flags;      /* VMRPC_REGION_* */
-	uint64_t size;       /* 0: what the channels need; else the region's size, at
-			      * least that (an ivshmem BAR is a power of two) */
-	const char *path;    /* NULL: <runtime dir>/<name>.region; else this file
-			      * (a VM's shared-memory file). Not with SEALED. */
-	int adopt_fd;        /* with VMRPC_REGION_ADOPT: a sealed region an earlier
-			      * host side made (systemd's fd store); taken over */
-};
-
-/* A sealed region: anonymous memory (a memfd) whose size nobody can change,
- * not even a caller holding its descriptor, so no mapper can be made to
- * fault. It has no file: vmrpc_region_listen() serves it on a socket at
- * <runtime dir>/<name>.region, where vmrpc_region_open() asks for it. A lock
- * file <name>.lock keeps a second host side off the name. */
-#define VMRPC_REGION_SEALED 0x1u
-/* With SEALED: take over opts->adopt_fd if it is a sealed vmrpc region of
- * the same geometry (generation + 1, every channel reset, as for a file);
- * else it is closed and a new region made. The descriptor is consumed. */
-#define VMRPC_REGION_ADOPT 0x2u
 
 /* Resolve "<runtime dir>/<name><suffix>". The runtime dir is
  * $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.
@@ -88,14 +63,6 @@ struct vmrpc_region_opts {
 VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf,
 				size_t size);
 
-/* Host side: create the region file NAME.region, or opts->path (or adopt an
- * existing one with the same geometry, bumping its generation and resetting
- * every channel), give it opts->mode, map it, and lock it: a second create
- * on the same file gets -EBUSY while this region is open. With
- * VMRPC_REGION_SEALED, a sealed memfd instead (see above). */
-VMRPC_API int vmrpc_region_create(const char *name,
-				  const struct vmrpc_region_opts *opts,
-				  struct vmrpc_region **ret_region);
 
 /* Guest side, loopback transport: map the region NAME served by hostd and
  * check its magic, ABI version and geometry. <runtime dir>/NAME.region is
@@ -107,20 +74,7 @@ VMRPC_API int vmrpc_region_open(const char *name, struct vmrpc_region **ret_regi
  * hostd). Checks like vmrpc_region_open(). Does not take ownership of fd. */
 VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region);
 
-/* Like vmrpc_region_open_fd(), for a callee that was told the region's
- * geometry by its host side (a shadow, by hostd): the mapping must have
- * exactly n_channels channels of chan_size bytes, and the header's own
- * geometry words, which a guest can rewrite, are never used. */
-VMRPC_API int vmrpc_region_open_fd_geometry(int fd, uint32_t n_channels, uint32_t chan_size,
-					    struct vmrpc_region **ret_region);
 
-/* Host side of a sealed region: listen on <runtime dir>/NAME.region
- * (SOCK_SEQPACKET, non-blocking, close-on-exec; its mode is the region's),
- * replacing a stale socket there. -EINVAL for a region that is not sealed. */
-VMRPC_API int vmrpc_region_listen(struct vmrpc_region *region, int *ret_fd);
-/* Accept one connection on listen_fd and send it the region: 0, -EAGAIN
- * when none is pending. Never blocks on the peer. */
-VMRPC_API int vmrpc_region_serve(struct vmrpc_region *region, int listen_fd);
 
 /* Guest side, ivshmem transports: map the region in an ivshmem device's
  * shared memory (shm_fd: its BAR2, e.g. sysfs resource2) and its registers
@@ -169,9 +123,6 @@ struct vmrpc_iface {
 	const char *const *method_names; /* n_methods entries */
 };
 
-/* Host side: write the registry; slot i serves ifaces[i]. */
-VMRPC_API int vmrpc_region_publish(struct vmrpc_region *region,
-				   const struct vmrpc_iface *const *ifaces, size_t n);
 
 /* Find iface by name; -VMRPC_ENOIFACE if absent, -VMRPC_ESIGNATURE if the
  * version, the number of methods or the signature hash differs. */
@@ -271,89 +222,7 @@ struct vmrpc_service {
 	void *ctx;
 };
 
-struct vmrpc_callee;
 
-/* Serve channel chan_index of region. The caller of this function is trusted
- * to have attached the channel (hostd did). */
-VMRPC_API int vmrpc_callee_open(struct vmrpc_region *region, uint32_t chan_index,
-				struct vmrpc_callee **ret_callee);
-VMRPC_API void vmrpc_callee_close(struct vmrpc_callee *callee);
-VMRPC_API void vmrpc_callee_set_spin(struct vmrpc_callee *callee, uint32_t max_ns);
-
-/* How a callee sleeps once its spin runs out, which depends on how its
- * caller can wake it. */
-enum vmrpc_wake {
-	VMRPC_WAKE_FUTEX = 0, /* loopback (the default): the caller futex-wakes req_seq */
-	VMRPC_WAKE_EVENTFD,   /* ivshmem-doorbell: the guest rings the channel's vector,
-			       * which makes fd (an eventfd hostd passed on) readable */
-	VMRPC_WAKE_POLL,      /* ivshmem-plain: nothing can wake it; it sleeps with
-			       * backoff (20 us doubling to 10 ms) and looks again */
-};
-
-/* Choose how the callee sleeps; fd is used only by VMRPC_WAKE_EVENTFD and
- * stays the caller's to close, after vmrpc_callee_close(). */
-VMRPC_API int vmrpc_callee_set_wake(struct vmrpc_callee *callee, enum vmrpc_wake how, int fd);
-
-/* Serve calls until vmrpc_callee_stop() (from a signal handler or another
- * thread). svcs[i] answers registry slot i. A bad request gets an error
- * reply and serving goes on. Returns 0 after a stop. */
-VMRPC_API int vmrpc_callee_serve(struct vmrpc_callee *callee,
-				 const struct vmrpc_service *svcs, size_t n_svcs);
-/* Async-signal-safe. */
-VMRPC_API void vmrpc_callee_stop(struct vmrpc_callee *callee);
-
-/* ---- the host side's channel management (hostd, and tests acting as it) */
-
-/* Bind the region's loopback doorbell socket <runtime dir>/<name>.sock
- * (SOCK_DGRAM, SO_PASSCRED, non-blocking, close-on-exec), replacing a stale
- * socket file. Only for a region from vmrpc_region_create() (else -EPERM). */
-VMRPC_API int vmrpc_doorbell_listen(struct vmrpc_region *region, int *ret_fd);
-
-/* One received doorbell with the sender's kernel-verified credentials. */
-struct vmrpc_doorbell {
-	struct vmrpc_doorbell_msg msg;
-	pid_t pid;
-	uid_t uid;
-	gid_t gid;
-	int fds[2]; /* descriptors that came with it (a forked shadow's FORK_READY
-		     * brings two), else -1: the receiver's to close */
-};
-
-/* Receive one doorbell: 0, -EAGAIN when none is queued, -EPROTO for a
- * malformed datagram (it is consumed, and anything it carried closed). */
-VMRPC_API int vmrpc_doorbell_recv(int fd, struct vmrpc_doorbell *ret_bell);
-
-/* 0 if bell is an attach doorbell whose channel is CLAIMED by exactly the
- * sender the kernel names (owner_pid) with the same nonce; -ESTALE if not
- * (an old or forged doorbell: ignore it), -EINVAL for a bad index. */
-VMRPC_API int vmrpc_host_claim_check(struct vmrpc_region *region,
-				     const struct vmrpc_doorbell *bell);
-
-/* Channel transitions only the host side makes. attach: CLAIMED -> ATTACHED
- * (the callee may start serving before it: the sequence words are zero since
- * the channel was freed, and attach leaves them alone); refuse: CLAIMED -> REFUSED with err; mark_dead:
- * ATTACHED -> DEAD; free: any -> FREE with generation + 1 and zeroed
- * sequence words. Each wakes every sleeper. attach, refuse and mark_dead
- * return -ESTALE when the channel is not in the state they move it from
- * (the caller gave up its claim, or is detaching). */
-VMRPC_API int vmrpc_host_chan_attach(struct vmrpc_region *region, uint32_t i,
-				     pid_t callee_pid);
-VMRPC_API int vmrpc_host_chan_refuse(struct vmrpc_region *region, uint32_t i, int err);
-VMRPC_API int vmrpc_host_chan_mark_dead(struct vmrpc_region *region, uint32_t i);
-VMRPC_API int vmrpc_host_chan_free(struct vmrpc_region *region, uint32_t i);
-/* Tell the parent of a fork that channel i's handover to child is done
- * (ctl.handover_pid): vmrpc_chan_fork_handover() waits for it. */
-VMRPC_API int vmrpc_host_chan_handed_over(struct vmrpc_region *region, uint32_t i, pid_t child);
-
-/* Guest-sourced channels, on behalf of a host caller. offer: FREE ->
- * OFFERED (-EBUSY if the channel is not FREE: a guest caller claimed it),
- * with the host caller's pid in owner_pid, and rings guestd (guest_bell).
- * reclaim: the host caller is gone: -> DETACHING and rings guestd; returns 0
- * when guestd had not taken the channel yet (free it now), 1 when it must
- * first see guestd's RELEASED. */
-VMRPC_API int vmrpc_host_chan_offer(struct vmrpc_region *region, uint32_t i,
-				    pid_t caller_pid);
-VMRPC_API int vmrpc_host_chan_reclaim(struct vmrpc_region *region, uint32_t i);
 
 /* ---- guest-sourced calls: the host caller ------------------------------ */
 
@@ -367,29 +236,30 @@ VMRPC_API int vmrpc_host_chan_reclaim(struct vmrpc_region *region, uint32_t i);
  * region. One call at a time per channel. */
 VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **ret_chan);
 
-/* ---- guest-sourced calls: the guest agent ------------------------------ */
+/* ---- string lists and writes: what programs on both sides repeat ------- */
 
-/* guestd: write the guest registry (the interfaces it serves to host
- * callers); slot i serves ifaces[i]. -E2BIG above VMRPC_GREG_MAX. */
-VMRPC_API int vmrpc_region_publish_guest(struct vmrpc_region *region,
-					 const struct vmrpc_iface *const *ifaces, size_t n);
+/* A list of strings in a call (an argv, an environment): the n strings back
+ * to back, each with its NUL; no count inside, no padding; no list is zero
+ * bytes. The count travels beside it. */
 
-/* Channel transitions only the guest agent makes. accept: OFFERED ->
- * SERVED, with callee_pid = getpid(), waking the host caller; release:
- * DETACHING -> RELEASED (it stopped serving; ring hostd afterwards);
- * mark_dead: SERVED -> DEAD (a channel a previous guestd served); detach:
- * ATTACHED or DEAD -> DETACHING for a guest caller that died, as its own
- * library would have done (ring hostd afterwards). -ESTALE when the channel
- * is not in a state they move it from. */
-VMRPC_API int vmrpc_guest_chan_accept(struct vmrpc_region *region, uint32_t i);
-VMRPC_API int vmrpc_guest_chan_release(struct vmrpc_region *region, uint32_t i);
-VMRPC_API int vmrpc_guest_chan_mark_dead(struct vmrpc_region *region, uint32_t i);
-VMRPC_API int vmrpc_guest_chan_detach(struct vmrpc_region *region, uint32_t i);
+/* Pack the n strings of v (NULL when n is 0) into one buffer: *ret_buf
+ * (malloc'd; free() it) and its length, *ret_len. -ENOMEM; -EOVERFLOW if
+ * the length does not fit a size_t. */
+VMRPC_API int vmrpc_strv_pack(char *const *v, size_t n, char **ret_buf, size_t *ret_len);
 
-/* guestd: tell hostd to look at the region (released channels, detached
- * ones, a new boot id): a doorbell datagram on loopback, vector 0 in a VM.
- * 0, or -VMRPC_ENOHOSTD. */
-VMRPC_API int vmrpc_region_ring_host(struct vmrpc_region *region);
+/* Check and split the len bytes at buf, which a peer says hold n strings.
+ * A private copy is made first (the peer may rewrite shared memory
+ * meanwhile); it must hold exactly n NULs, the last byte one of them (no
+ * bytes for n 0). *ret_v: n pointers into the copy and a NULL, all in one
+ * allocation (free() it). -EINVAL when the bytes are not n strings,
+ * -ENOMEM. */
+VMRPC_API int vmrpc_strv_unpack(const void *buf, size_t len, size_t n, char ***ret_v);
+
+/* write() all len bytes of buf to fd, again after EINTR and short writes.
+ * 0, or -errno of the write that failed (-EPIPE for a closed pipe, with
+ * SIGPIPE ignored); some bytes may have been written. */
+VMRPC_API int vmrpc_write_all(int fd, const void *buf, size_t len);
+
 
 #ifdef __cplusplus
 }

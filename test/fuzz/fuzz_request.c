@@ -149,7 +149,7 @@ static uint8_t out_byte(uint64_t i)
 }
 
 /* Write every byte of an out buffer in the arena, and the same into want. */
-static void write_all(void *p, uint64_t n)
+static void fill_out_buf(void *p, uint64_t n)
 {
 	uint8_t *q = p, *w = want + (q - F.base);
 
@@ -249,7 +249,7 @@ static int64_t hc_read(void *ctx, int32_t fd, void *buf, uint64_t count)
 	op_enter();
 	CHECK(fd == a.fd && count == a.count);
 	check_arena_ptr(buf, a.buf_off, count);
-	write_all(buf, count);
+	fill_out_buf(buf, count);
 	return op_ret64();
 }
 
@@ -342,7 +342,7 @@ static int64_t calc_reverse(void *ctx, const void *data, void *rev, uint64_t n)
 	check_arena_ptr(data, a.data_off, n);
 	check_arena_ptr(rev, a.rev_off, n);
 	read_all(data, n);
-	write_all(rev, n);
+	fill_out_buf(rev, n);
 	return op_ret64();
 }
 
@@ -379,7 +379,7 @@ static void in_arena(const void *p, uint64_t off, uint64_t len)
 static void out_arena(void *p, uint64_t off, uint64_t len)
 {
 	check_arena_ptr(p, off, len);
-	write_all(p, len);
+	fill_out_buf(p, len);
 }
 
 /* An in struct or array the skeleton passes by pointer: a private copy of
@@ -1260,17 +1260,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	F.verbose = getenv("FUZZ_REQUEST_VERBOSE") || getenv("FUZZ_VERBOSE");
 	setenv("VMRPC_RUNTIME_DIR", dir, 1);
-	err = vmrpc_region_create("fuzz", &opts, &F.region);
+	err = vmrpc_hostd_region_create("fuzz", &opts, &F.region);
 	if (err < 0)
-		die("vmrpc_region_create", err);
+		die("vmrpc_hostd_region_create", err);
 	/* The mapping is all we need: leave nothing behind, even on a crash. */
 	snprintf(path, sizeof(path), "%s/fuzz.region", dir);
 	unlink(path);
 	rmdir(dir);
 	CHECK(vmrpc_region_size(F.region) == REGION_SIZE);
-	err = vmrpc_region_publish(F.region, ifaces, FUZZ_N_SLOTS);
+	err = vmrpc_hostd_region_publish(F.region, ifaces, FUZZ_N_SLOTS);
 	if (err < 0)
-		die("vmrpc_region_publish", err);
+		die("vmrpc_hostd_region_publish", err);
 
 	F.base = (uint8_t *)vmrpc_region_hdr(F.region);
 	F.chan = vmrpc_region_chan(F.region, FUZZ_CHAN);
@@ -1282,9 +1282,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 					  __ATOMIC_ACQUIRE));
 	F.chan->ctl.owner_pid = (uint32_t)getpid();
 	F.chan->ctl.attach_nonce = 0x0123456789abcdefull;
-	err = vmrpc_host_chan_attach(F.region, FUZZ_CHAN, getpid());
+	err = vmrpc_hostd_chan_attach(F.region, FUZZ_CHAN, getpid());
 	if (err < 0)
-		die("vmrpc_host_chan_attach", err);
+		die("vmrpc_hostd_chan_attach", err);
 	err = vmrpc_callee_open(F.region, FUZZ_CHAN, &F.callee);
 	if (err < 0)
 		die("vmrpc_callee_open", err);

@@ -14,6 +14,9 @@
 #   run.sh regen PREFIX GENERATOR  rebuilds of app/ run vmrpc-stubgen when an
 #                                  .idl changed and recompile only what the
 #                                  new stubs changed
+#   run.sh guest PREFIX            a guest-only build of vmrpc's tree, with
+#                                  PREFIX's vmrpc-stubgen and no liburing,
+#                                  flex or bison
 #
 # From the environment: VMRPC_SRC and VMRPC_BUILD (the tree and its build),
 # VMRPC_BINDIR, VMRPC_SBINDIR, VMRPC_LIBDIR, VMRPC_LIBEXECDIR (relative to
@@ -216,6 +219,25 @@ regen)
 	build "$tmp/8.log"
 	! grep -E "vmrpc-stubgen|Building|Linking" "$tmp/8.log" ||
 		fail "build after the import's edit did work; nothing had changed"
+	;;
+guest)
+	# A guest-only build (VMRPC_HOST=OFF, VMRPC_STUBGEN=OFF) configures and
+	# builds with neither liburing nor flex and bison to be found: the
+	# stubs come from the installed vmrpc-stubgen.
+	PKG_CONFIG_LIBDIR=$tmp/no-pkgconfig cmake -S "$VMRPC_SRC" -B "$tmp/guest" \
+		-DVMRPC_HOST=OFF -DVMRPC_STUBGEN=OFF -DVMRPC_STATIC_GUEST=OFF \
+		-DVMRPC_STUBGEN_EXECUTABLE="$prefix/$VMRPC_BINDIR/vmrpc-stubgen" \
+		-DCMAKE_DISABLE_FIND_PACKAGE_FLEX=ON -DCMAKE_DISABLE_FIND_PACKAGE_BISON=ON \
+		>"$tmp/configure.log" 2>&1 || { cat "$tmp/configure.log"; fail "configure"; }
+	cmake --build "$tmp/guest" -j2 >"$tmp/build.log" 2>&1 ||
+		{ cat "$tmp/build.log"; fail "build"; }
+	for f in lib/libvmrpc.so lib/libvmrpc-guest.so lib/libvmrpc-preload.so \
+		bin/vmrpc-guestd; do
+		[ -e "$tmp/guest/$f" ] || fail "a guest-only build made no $f"
+	done
+	for f in bin/vmrpc-hostd bin/vmrpc-shadow bin/vmrpc bin/vmrpc-stubgen; do
+		[ ! -e "$tmp/guest/$f" ] || fail "a guest-only build made $f"
+	done
 	;;
 *)
 	fail "unknown mode $mode"

@@ -96,7 +96,7 @@ static const struct vmrpc_service bounds_svc = {
 
 struct fixture {
 	struct vmrpc_region *host, *guest;
-	struct unit_host h;
+	struct standin_host h;
 	struct vmrpc_chan *ch, *other;
 	struct vmrpc_binding b;
 	uint64_t a0, a1;     /* our arena [a0, a1) */
@@ -117,13 +117,13 @@ static int fixture_setup(void **state)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	unit_region_create(N_CHANNELS, CHAN_SIZE, &f.host, &f.h.bell_fd);
-	assert_int_equal(vmrpc_region_publish(f.host, ifaces, 1), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(f.host, ifaces, 1), 0);
 	f.h.region = f.host;
-	f.h.mode = UNIT_HOST_ATTACH;
+	f.h.mode = STANDIN_HOST_ATTACH;
 	f.h.svcs = &bounds_svc;
 	f.h.n_svcs = 1;
 	f.h.callee_spin_ns = UINT32_MAX;
-	unit_host_start(&f.h);
+	assert_int_equal(standin_host_start(&f.h), 0);
 
 	assert_int_equal(vmrpc_region_open(UNIT_REGION, &f.guest), 0);
 	assert_int_equal(vmrpc_chan_open(f.guest, 2000, &f.ch), 0);
@@ -147,7 +147,7 @@ static int fixture_teardown(void **state)
 
 	vmrpc_chan_close(f->ch);
 	vmrpc_chan_close(f->other);
-	unit_host_stop(&f->h);
+	standin_host_stop(&f->h);
 	close(f->h.bell_fd);
 	vmrpc_region_close(f->guest);
 	vmrpc_region_close(f->host);

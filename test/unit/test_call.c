@@ -103,7 +103,7 @@ static void fixture_region(struct fixture *f, uint32_t n)
 	memset(f, 0, sizeof(*f));
 	f->bell_fd = -1;
 	unit_region_create(n, 16384, &f->host, &f->bell_fd);
-	assert_int_equal(vmrpc_region_publish(f->host, ifaces, 1), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(f->host, ifaces, 1), 0);
 	assert_int_equal(vmrpc_region_open(UNIT_REGION, &f->guest), 0);
 }
 
@@ -115,7 +115,8 @@ static int fixture_setup(void **state, uint32_t spin_ns)
 	if (unit_setup(state) < 0)
 		return -1;
 	fixture_region(f, 4);
-	f->child = unit_fork_callee(f->host, f->bell_fd, &echo_svc, 1, spin_ns);
+	assert_int_equal(standin_callee_fork(f->host, f->bell_fd, &echo_svc, 1, spin_ns, &f->child),
+			 0);
 	assert_int_equal(vmrpc_chan_open(f->guest, 5000, &f->ch), 0);
 	if (spin_ns != UINT32_MAX)
 		vmrpc_chan_set_spin(f->ch, spin_ns);
@@ -372,7 +373,7 @@ static void do_host_op(void *p)
 static void test_marked_dead(void **state)
 {
 	struct fixture *f = *state;
-	struct host_op h = { f, vmrpc_host_chan_mark_dead };
+	struct host_op h = { f, vmrpc_hostd_chan_mark_dead };
 	struct vmrpc_doorbell b;
 	struct unit_later l;
 	uint64_t t0 = unit_now_ns(), ms;
@@ -389,7 +390,7 @@ static void test_marked_dead(void **state)
 	vmrpc_chan_close(f->ch);
 	f->ch = NULL;
 	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_DETACHING);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 2000, &b), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 2000, &b), 0);
 	assert_int_equal(b.msg.op, VMRPC_DOORBELL_DETACH);
 	assert_int_equal(b.msg.chan_index, f->idx);
 }
@@ -397,7 +398,7 @@ static void test_marked_dead(void **state)
 static void test_reset(void **state)
 {
 	struct fixture *f = *state;
-	struct host_op h = { f, vmrpc_host_chan_free };
+	struct host_op h = { f, vmrpc_hostd_chan_free };
 	uint32_t gen = f->c->ctl.generation;
 	struct vmrpc_doorbell b;
 	struct unit_later l;
@@ -415,7 +416,7 @@ static void test_reset(void **state)
 	vmrpc_chan_close(f->ch);
 	f->ch = NULL;
 	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_FREE);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 200, &b), -ETIMEDOUT);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 200, &b), -ETIMEDOUT);
 }
 
 static void overwrite_req_seq(void *p)
@@ -513,7 +514,7 @@ static void test_open_no_answer(void **state)
 	assert_ptr_equal(ch, (void *)0x1);
 	assert_all_free(f->guest);
 	/* the doorbell did ring, for channel 0, with the caller's nonce */
-	assert_int_equal(unit_bell_wait(f->bell_fd, 0, &b), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 0, &b), 0);
 	assert_int_equal(b.msg.op, VMRPC_DOORBELL_ATTACH);
 	assert_int_equal(b.msg.chan_index, 0);
 	assert_true(b.msg.nonce == vmrpc_region_chan(f->guest, 0)->ctl.attach_nonce);
@@ -521,23 +522,23 @@ static void test_open_no_answer(void **state)
 	assert_int_equal(b.uid, getuid());
 	/* and the freed channel can be claimed again */
 	assert_int_equal(vmrpc_chan_open(f->guest, 100, &ch), -VMRPC_ENOHOSTD);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 0, &b), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 0, &b), 0);
 	assert_int_equal(b.msg.chan_index, 0);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 0, &b), -ETIMEDOUT);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 0, &b), -ETIMEDOUT);
 }
 
 static void refused(struct fixture *f, int host_err, int want)
 {
-	struct unit_host h = {
-		.region = f->host, .bell_fd = f->bell_fd, .mode = UNIT_HOST_REFUSE,
+	struct standin_host h = {
+		.region = f->host, .bell_fd = f->bell_fd, .mode = STANDIN_HOST_REFUSE,
 		.refuse_err = host_err,
 	};
 	struct vmrpc_chan *ch = (void *)0x1;
 	uint64_t t0 = unit_now_ns();
 
-	unit_host_start(&h);
+	assert_int_equal(standin_host_start(&h), 0);
 	assert_int_equal(vmrpc_chan_open(f->guest, 5000, &ch), want);
-	unit_host_stop(&h);
+	standin_host_stop(&h);
 	assert_true(ms_since(t0) < 2500); /* refused at once, not timed out */
 	assert_ptr_equal(ch, (void *)0x1);
 	assert_all_free(f->guest);
@@ -561,15 +562,15 @@ static void test_open_refused(void **state)
 static void test_no_free_channel(void **state)
 {
 	struct fixture *f = *state;
-	struct unit_host h = {
-		.region = f->host, .bell_fd = f->bell_fd, .mode = UNIT_HOST_ATTACH,
+	struct standin_host h = {
+		.region = f->host, .bell_fd = f->bell_fd, .mode = STANDIN_HOST_ATTACH,
 		.svcs = &echo_svc, .n_svcs = 1, .callee_spin_ns = UINT32_MAX,
 	};
 	struct vmrpc_chan *ch[4], *extra = (void *)0x1;
 	uint64_t t0;
 	int err;
 
-	unit_host_start(&h);
+	assert_int_equal(standin_host_start(&h), 0);
 	for (unsigned i = 0; i < 4; i++) {
 		assert_int_equal(vmrpc_chan_open(f->guest, 2000, &ch[i]), 0);
 		assert_int_equal(vmrpc_chan_index(ch[i]), i);
@@ -591,7 +592,7 @@ static void test_no_free_channel(void **state)
 	for (unsigned i = 0; i < 4; i++)
 		if (i != 2)
 			vmrpc_chan_close(ch[i]);
-	unit_host_stop(&h);
+	standin_host_stop(&h);
 }
 
 static void test_close_rings_detach(void **state)
@@ -621,7 +622,7 @@ static void test_close_rings_detach(void **state)
 		_exit(0);
 	}
 	close(pipefd[0]);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 5000, &attach), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 5000, &attach), 0);
 	assert_int_equal(attach.msg.op, VMRPC_DOORBELL_ATTACH);
 	assert_int_equal(attach.pid, caller);
 	assert_int_equal(attach.uid, getuid());
@@ -634,11 +635,11 @@ static void test_close_rings_detach(void **state)
 		assert_int_equal(c->ctl.owner_pid, (uint32_t)caller);
 		assert_true(c->ctl.attach_nonce == attach.msg.nonce);
 		assert_true(attach.msg.nonce != 0);
-		assert_int_equal(vmrpc_host_chan_attach(f->host, attach.msg.chan_index, getpid()),
+		assert_int_equal(vmrpc_hostd_chan_attach(f->host, attach.msg.chan_index, getpid()),
 				 0);
 		/* the caller's open returns; let it close */
 		assert_int_equal(write(pipefd[1], "x", 1), 1);
-		assert_int_equal(unit_bell_wait(f->bell_fd, 5000, &detach), 0);
+		assert_int_equal(standin_bell_wait(f->bell_fd, 5000, &detach), 0);
 		assert_int_equal(detach.msg.op, VMRPC_DOORBELL_DETACH);
 		assert_int_equal(detach.msg.chan_index, attach.msg.chan_index);
 		assert_true(detach.msg.nonce == attach.msg.nonce);
@@ -647,7 +648,7 @@ static void test_close_rings_detach(void **state)
 		assert_int_equal(detach.uid, getuid());
 		assert_int_equal(c->ctl.state, VMRPC_CHAN_DETACHING);
 		/* the host reclaims it */
-		assert_int_equal(vmrpc_host_chan_free(f->host, attach.msg.chan_index), 0);
+		assert_int_equal(vmrpc_hostd_chan_free(f->host, attach.msg.chan_index), 0);
 		assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
 	}
 	close(pipefd[1]);
@@ -661,12 +662,12 @@ static void test_close_rings_detach(void **state)
 static void test_reuse_after_detach(void **state)
 {
 	struct fixture *f = *state;
-	struct unit_host h = {
-		.region = f->host, .bell_fd = f->bell_fd, .mode = UNIT_HOST_ATTACH,
+	struct standin_host h = {
+		.region = f->host, .bell_fd = f->bell_fd, .mode = STANDIN_HOST_ATTACH,
 		.svcs = &echo_svc, .n_svcs = 1, .callee_spin_ns = UINT32_MAX,
 	};
 
-	unit_host_start(&h);
+	assert_int_equal(standin_host_start(&h), 0);
 	for (int round = 0; round < 3; round++) {
 		struct vmrpc_chan *ch;
 		struct vmrpc_binding b;
@@ -694,7 +695,7 @@ static void test_reuse_after_detach(void **state)
 		}
 		vmrpc_chan_close(ch);
 	}
-	unit_host_stop(&h);
+	standin_host_stop(&h);
 }
 
 /* Regression: a free channel keeps zeroed sequence words. hostd starts a
@@ -712,7 +713,7 @@ static void test_free_zeroes_sequence_words(void **state)
 	 * freed. A live one would go on to write callee_waiting. */
 	unit_kill_child(f->child);
 	f->child = 0;
-	assert_int_equal(vmrpc_host_chan_free(f->host, f->idx), 0);
+	assert_int_equal(vmrpc_hostd_chan_free(f->host, f->idx), 0);
 	assert_int_equal(f->c->ctl.state, VMRPC_CHAN_FREE);
 	assert_int_equal(f->c->req.req_seq, 0);
 	assert_int_equal(f->c->rep.rep_seq, 0);
@@ -728,7 +729,7 @@ static void test_mark_dead_only_attached(void **state)
 	struct vmrpc_chan_hdr *c = vmrpc_region_chan(f->host, 0);
 
 	assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
-	assert_int_equal(vmrpc_host_chan_mark_dead(f->host, 0), -ESTALE);
+	assert_int_equal(vmrpc_hostd_chan_mark_dead(f->host, 0), -ESTALE);
 	assert_int_equal(c->ctl.state, VMRPC_CHAN_FREE);
 }
 
@@ -739,7 +740,7 @@ static void test_listen_needs_owner(void **state)
 	struct fixture *f = *state;
 	int fd = -1;
 
-	assert_int_equal(vmrpc_doorbell_listen(f->guest, &fd), -EPERM);
+	assert_int_equal(vmrpc_hostd_doorbell_listen(f->guest, &fd), -EPERM);
 	assert_int_equal(fd, -1);
 }
 
@@ -790,14 +791,14 @@ static void *early_host(void *arg)
 	struct early_callee *e = arg;
 	struct vmrpc_doorbell b;
 
-	assert_int_equal(unit_bell_wait(e->f->bell_fd, 5000, &b), 0);
+	assert_int_equal(standin_bell_wait(e->f->bell_fd, 5000, &b), 0);
 	assert_int_equal(vmrpc_callee_open(e->f->host, b.msg.chan_index, &e->callee), 0);
 	vmrpc_callee_set_spin(e->callee, 0); /* straight to sleep */
 	assert_int_equal(pthread_create(&e->serve, NULL, early_serve, e), 0);
 	while (!__atomic_load_n(&vmrpc_region_chan(e->f->host, b.msg.chan_index)->rep.callee_waiting,
 				__ATOMIC_ACQUIRE))
 		unit_sleep_ms(1);
-	assert_int_equal(vmrpc_host_chan_attach(e->f->host, b.msg.chan_index, getpid()), 0);
+	assert_int_equal(vmrpc_hostd_chan_attach(e->f->host, b.msg.chan_index, getpid()), 0);
 	return NULL;
 }
 
@@ -814,7 +815,7 @@ static void *watchdog_main(void *arg)
 	struct pollfd p = { .fd = w->efd, .events = POLLIN };
 
 	if (poll(&p, 1, 5000) == 0)
-		vmrpc_host_chan_mark_dead(w->f->host, 0);
+		vmrpc_hostd_chan_mark_dead(w->f->host, 0);
 	return NULL;
 }
 
@@ -856,28 +857,28 @@ static void test_claim_check(void **state)
 
 	c->ctl.owner_pid = 4242;
 	c->ctl.attach_nonce = 0x1234;
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE); /* still FREE */
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -ESTALE); /* still FREE */
 	c->ctl.state = VMRPC_CHAN_CLAIMED;
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), 0);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), 0);
 	b.pid = 4243; /* someone else rang with the owner's nonce */
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -ESTALE);
 	b.pid = 4242;
 	b.msg.nonce = 0x1235; /* an old doorbell of the same owner */
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -ESTALE);
 	b.msg.nonce = 0x1234;
 	b.msg.op = VMRPC_DOORBELL_DETACH;
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -ESTALE);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -ESTALE);
 	b.msg.op = VMRPC_DOORBELL_ATTACH;
 	b.msg.chan_index = 4; /* the region has 4 channels */
-	assert_int_equal(vmrpc_host_claim_check(f->host, &b), -EINVAL);
+	assert_int_equal(vmrpc_hostd_claim_check(f->host, &b), -EINVAL);
 	c->ctl.state = VMRPC_CHAN_FREE;
 }
 
 /* ---- regressions ----------------------------------------------------- */
 
 /*
- * Regression (libvmrpc/host.c): vmrpc_host_chan_refuse and
- * vmrpc_host_chan_attach store the new state unconditionally, although the
+ * Regression (libvmrpc/host.c): vmrpc_hostd_chan_refuse and
+ * vmrpc_hostd_chan_attach store the new state unconditionally, although the
  * documented transitions are CLAIMED -> REFUSED and CLAIMED -> ATTACHED.
  * A caller whose attach timed out has already put the channel back to FREE;
  * hostd answering that stale doorbell late (a busy hostd, or one that
@@ -895,12 +896,12 @@ static void late_answer(struct fixture *f, int refuse)
 
 	/* the caller gives up before the host answers */
 	assert_int_equal(vmrpc_chan_open(f->guest, 100, &ch), -VMRPC_ENOHOSTD);
-	assert_int_equal(unit_bell_wait(f->bell_fd, 0, &b), 0);
+	assert_int_equal(standin_bell_wait(f->bell_fd, 0, &b), 0);
 	assert_int_equal(vmrpc_region_chan(f->host, b.msg.chan_index)->ctl.state,
 			 VMRPC_CHAN_FREE);
 	/* then the host answers the stale doorbell */
-	err = refuse ? vmrpc_host_chan_refuse(f->host, b.msg.chan_index, -VMRPC_EREFUSED)
-		     : vmrpc_host_chan_attach(f->host, b.msg.chan_index, getpid());
+	err = refuse ? vmrpc_hostd_chan_refuse(f->host, b.msg.chan_index, -VMRPC_EREFUSED)
+		     : vmrpc_hostd_chan_attach(f->host, b.msg.chan_index, getpid());
 	assert_true(err < 0); /* the channel was not CLAIMED */
 	assert_int_equal(vmrpc_region_chan(f->host, b.msg.chan_index)->ctl.state,
 			 VMRPC_CHAN_FREE);
@@ -952,7 +953,7 @@ static void test_next_call_after_callee_killed(void **state)
 static void test_next_call_after_dead(void **state)
 {
 	struct fixture *f = *state;
-	struct host_op h = { f, vmrpc_host_chan_mark_dead };
+	struct host_op h = { f, vmrpc_hostd_chan_mark_dead };
 	struct unit_later l;
 
 	unit_later_start(&l, 50, do_host_op, &h);
@@ -964,7 +965,7 @@ static void test_next_call_after_dead(void **state)
 static void test_next_call_after_reset(void **state)
 {
 	struct fixture *f = *state;
-	struct host_op h = { f, vmrpc_host_chan_free };
+	struct host_op h = { f, vmrpc_hostd_chan_free };
 	struct unit_later l;
 
 	unit_later_start(&l, 50, do_host_op, &h);
@@ -992,12 +993,12 @@ static void test_stale_handle_after_idle_reset(void **state)
 
 	assert_int_equal(call_sleep(f, 0), 0);
 	/* while the caller is idle, the host resets the channel ... */
-	assert_int_equal(vmrpc_host_chan_free(f->host, f->idx), 0);
+	assert_int_equal(vmrpc_hostd_chan_free(f->host, f->idx), 0);
 	/* ... and it goes to a new caller (here: claimed by hand) */
 	assert_true(__atomic_compare_exchange_n(&f->c->ctl.state, &(uint32_t){ VMRPC_CHAN_FREE },
 						VMRPC_CHAN_CLAIMED, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE));
-	assert_int_equal(vmrpc_host_chan_attach(f->host, f->idx, f->child), 0);
+	assert_int_equal(vmrpc_hostd_chan_attach(f->host, f->idx, f->child), 0);
 	new_owner_seq = f->c->req.req_seq;
 	/* the old handle must not reach it */
 	assert_int_equal(call_sleep(f, 0), -VMRPC_ERESET);

@@ -370,11 +370,11 @@ static void test_create_busy(void **state)
 
 	(void)state;
 	unit_region_create(2, 8192, &r1, NULL);
-	assert_int_equal(vmrpc_region_create(UNIT_REGION, NULL, &r2), -EBUSY);
+	assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, NULL, &r2), -EBUSY);
 	{
 		struct vmrpc_region_opts o = { .n_channels = 2, .chan_size = 8192 };
 
-		assert_int_equal(vmrpc_region_create(UNIT_REGION, &o, &r2), -EBUSY);
+		assert_int_equal(vmrpc_hostd_region_create(UNIT_REGION, &o, &r2), -EBUSY);
 	}
 	assert_ptr_equal(r2, (void *)0x1);
 	/* the first one is untouched */
@@ -413,7 +413,7 @@ static void test_registry_lookup(void **state)
 	/* nothing published yet */
 	assert_int_equal(vmrpc_region_lookup(guest, &iface_fs, &slot), -VMRPC_ENOIFACE);
 
-	assert_int_equal(vmrpc_region_publish(host, ifaces, 2), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(host, ifaces, 2), 0);
 	h = vmrpc_region_hdr(host);
 	assert_int_equal(h->n_ifaces, 2);
 	assert_string_equal(h->registry[0].name, "vmrpc.fs");
@@ -462,11 +462,11 @@ static void test_registry_lookup(void **state)
 
 	/* republishing replaces the table */
 	ifaces[0] = &iface_net;
-	assert_int_equal(vmrpc_region_publish(host, ifaces, 1), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(host, ifaces, 1), 0);
 	assert_int_equal(vmrpc_region_lookup(guest, &iface_net, &slot), 0);
 	assert_int_equal(slot, 0);
 	assert_int_equal(vmrpc_region_lookup(guest, &iface_fs, &slot), -VMRPC_ENOIFACE);
-	assert_int_equal(vmrpc_region_publish(host, ifaces, 0), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(host, ifaces, 0), 0);
 	assert_int_equal(vmrpc_region_lookup(guest, &iface_net, &slot), -VMRPC_ENOIFACE);
 
 	vmrpc_region_close(guest);
@@ -491,22 +491,22 @@ static void test_registry_publish_errors(void **state)
 		many[i].name = names[i];
 		ptrs[i] = &many[i];
 	}
-	assert_int_equal(vmrpc_region_publish(r, ptrs, VMRPC_REG_MAX + 1), -E2BIG);
+	assert_int_equal(vmrpc_hostd_region_publish(r, ptrs, VMRPC_REG_MAX + 1), -E2BIG);
 	assert_int_equal(vmrpc_region_hdr(r)->n_ifaces, 0);
-	assert_int_equal(vmrpc_region_publish(r, ptrs, VMRPC_REG_MAX), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(r, ptrs, VMRPC_REG_MAX), 0);
 	assert_int_equal(vmrpc_region_lookup(r, &many[VMRPC_REG_MAX - 1], &slot), 0);
 	assert_int_equal(slot, VMRPC_REG_MAX - 1);
 
 	/* duplicates are refused and leave the published table alone */
 	ptrs[1] = ptrs[0];
-	assert_int_equal(vmrpc_region_publish(r, ptrs, 2), -EEXIST);
+	assert_int_equal(vmrpc_hostd_region_publish(r, ptrs, 2), -EEXIST);
 	assert_int_equal(vmrpc_region_hdr(r)->n_ifaces, VMRPC_REG_MAX);
 	{
 		struct vmrpc_iface dup = many[0];
 
 		dup.sig_hash++;
 		ptrs[1] = &dup;
-		assert_int_equal(vmrpc_region_publish(r, ptrs, 2), -EEXIST);
+		assert_int_equal(vmrpc_hostd_region_publish(r, ptrs, 2), -EEXIST);
 	}
 
 	/* name length: 39 characters fit with their NUL, 40 do not */
@@ -518,12 +518,12 @@ static void test_registry_publish_errors(void **state)
 	n40.name = s40;
 	empty.name = "";
 	ptrs[0] = &n39;
-	assert_int_equal(vmrpc_region_publish(r, ptrs, 1), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(r, ptrs, 1), 0);
 	assert_int_equal(vmrpc_region_lookup(r, &n39, &slot), 0);
 	ptrs[0] = &n40;
-	assert_int_equal(vmrpc_region_publish(r, ptrs, 1), -EINVAL);
+	assert_int_equal(vmrpc_hostd_region_publish(r, ptrs, 1), -EINVAL);
 	ptrs[0] = &empty;
-	assert_int_equal(vmrpc_region_publish(r, ptrs, 1), -EINVAL);
+	assert_int_equal(vmrpc_hostd_region_publish(r, ptrs, 1), -EINVAL);
 	vmrpc_region_close(r);
 }
 

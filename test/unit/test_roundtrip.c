@@ -466,9 +466,11 @@ static int fixture_setup(void **state)
 	assert_true(sh != MAP_FAILED);
 	assert_int_equal(pipe(f->release), 0);
 	unit_region_create(4, CHAN_SIZE, &f->host, &f->bell_fd);
-	assert_int_equal(vmrpc_region_publish(f->host, ifaces, 1), 0);
+	assert_int_equal(vmrpc_hostd_region_publish(f->host, ifaces, 1), 0);
 	assert_int_equal(vmrpc_region_open(UNIT_REGION, &f->guest), 0);
-	f->child = unit_fork_callee(f->host, f->bell_fd, &callee_svc, 1, UINT32_MAX);
+	assert_int_equal(standin_callee_fork(f->host, f->bell_fd, &callee_svc, 1, STANDIN_SPIN_DEFAULT,
+					     &f->child),
+			 0);
 	assert_int_equal(vmrpc_chan_open(f->guest, 5000, &f->ch), 0);
 	assert_int_equal(rt_bind(f->ch, &f->b), 0);
 	f->idx = vmrpc_chan_index(f->ch);

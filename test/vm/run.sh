@@ -32,13 +32,13 @@
 set -euo pipefail
 
 build=$(cd "${1:?usage: test/vm/run.sh BUILD_DIR}" && pwd)
-hostd=$build/hostd/vmrpc-hostd
-vmrpc=$build/hostd/vmrpc
-service=$build/examples/calc_service.so
-guest_bins=("$build/test/vm/vmrpc-vm-guest" "$build/test/vm/vmrpc-vm-foreign"
-	    "$build/test/vm/vmrpc-vm-reclaim" "$build/guestlib/vmrpc-guestd-static"
-	    "$build/examples/calc-demo-static" "$build/examples/hostcat-static"
-	    "$build/examples/hostrun-static")
+hostd=$build/bin/vmrpc-hostd
+vmrpc=$build/bin/vmrpc
+service=$build/lib/calc_service.so
+guest_bins=("$build/bin/vmrpc-vm-guest" "$build/bin/vmrpc-vm-foreign"
+	    "$build/bin/vmrpc-vm-reclaim" "$build/bin/vmrpc-guestd-static"
+	    "$build/bin/calc-demo-static" "$build/bin/hostcat-static"
+	    "$build/bin/hostrun-static")
 boot_timeout=100 # seconds per boot; TCG boots in ~5 s, the tests take ~10 s
 run_timeout=60   # seconds per host command: a liveness bound, not a timing
 

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmrpc-guestd: the guest agent. It serves guest-sourced calls (a host
+ * program is the caller, guestd the callee: docs/guest-sourced.md), and in
+ * a VM it watches guest callers of host calls and detaches the channels of
+ * those that died, which hostd cannot see.
+ *
+ * One main thread scans the region whenever hostd rings guest_bell (a futex
+ * on loopback; in a VM, where no host wake reaches us, it polls with
+ * backoff) and one thread serves each channel guestd accepted.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guestd_config.h"
+#include "guestd_exec.h"
+#include "log.h"
+#include "services.h"
+#include "vmrpc/guest.h"
+#include "vmrpc_private.h"
+
+#define GUESTD_POLL_FIRST_NS (50u * 1000)
+#define GUESTD_POLL_MAX_NS (50u * 1000 * 1000)
+#define GUESTD_IDLE_MS 1000 /* loopback: look at timeouts at least this often */
+
+/* One channel as guestd sees it. */
+struct gd_chan {
+	int serving;
+	uint32_t generation; /* when accepted */
+	pthread_t thread;
+	struct vmrpc_callee *callee;
+	struct gx_chan gx;
+	struct vmrpc_service svcs[VMRPC_GREG_MAX];
+	size_t n_svcs;
+	/* watching a guest caller of host calls (in a VM) */
+	uint32_t watch_pid, watch_gen;
+	int watch_fd;
+	/* Attached by a guest caller of a previous boot (generation stale_gen):
+	 * its owner_pid names nothing in this boot, or worse, another process.
+	 * hostd reclaims it when it sees our boot id; we do not watch it. */
+	int stale;
+	uint32_t stale_gen;
+};
+
+struct guestd {
+	struct vmrpc_region *region;
+	struct vmrpc_region_hdr *hdr;
+	uint32_t n_channels;
+	int vm; /* an ivshmem region: poll, and watch guest callers */
+	int watch_callers;
+	struct gdconf conf;
+	struct gx_server gx; /* guestexec: the policy and the commands */
+	struct services modules;
+	size_t n_svcs;
+	struct gd_chan *ch;
+};
+
+static volatile sig_atomic_t guestd_stop;
+
+static void guestd_on_signal(int sig)
+{
+	guestd_stop = 1;
+}
+
+static void *guestd_serve(void *arg)
+{
+	struct gd_chan *c = arg;
+
+	vmrpc_callee_serve(c->callee, c->svcs, c->n_svcs);
+	return NULL;
+}
+
+static struct vmrpc_chan_hdr *gd_hdr(struct guestd *g, uint32_t i)
+{
+	return vmrpc_region_chan(g->region, i);
+}
+
+static uint32_t gd_load(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void guestd_accept(struct guestd *g, uint32_t i)
+{
+	struct gd_chan *c = &g->ch[i];
+	sigset_t all, old;
+	int err;
+
+	err = vmrpc_callee_open(g->region, i, &c->callee);
+	if (err < 0) {
+		log_err("channel %u: %s", i, vmrpc_strerror(err));
+		return;
+	}
+	if (g->vm)
+		/* no host wake reaches a guest: serve as on ivshmem-plain */
+		vmrpc_callee_set_transport(c->callee, VMRPC_TRANSPORT_IVSHMEM_PLAIN, -1);
+	c->generation = vmrpc_ctl_generation(&gd_hdr(g, i)->ctl);
+	if (vmrpc_guestd_chan_accept(g->region, i) < 0) { /* withdrawn meanwhile */
+		vmrpc_callee_close(c->callee);
+		return;
+	}
+	/* Registry slot k is service k: guestexec, then the modules'. */
+	c->svcs[0] = guestexec_service(&gx_ops, &c->gx);
+	for (size_t k = 1; k < g->n_svcs; k++)
+		c->svcs[k] = g->modules.svc[k - 1];
+	c->n_svcs = g->n_svcs;
+	/* Signals are for the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&c->thread, NULL, guestd_serve, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		log_err("channel %u: cannot start a thread: %s", i, strerror(err));
+		vmrpc_callee_close(c->callee);
+		vmrpc_guestd_chan_mark_dead(g->region, i);
+		return;
+	}
+	c->serving = 1;
+	log_info("channel %u: serving host caller pid %u", i,
+		 vmrpc_ctl_owner(&gd_hdr(g, i)->ctl));
+}
+
+/* Stop serving channel i: its thread, its calls, its commands. */
+static void guestd_stop_chan(struct guestd *g, uint32_t i)
+{
+	struct gd_chan *c = &g->ch[i];
+
+	vmrpc_callee_stop(c->callee);
+	gx_chan_cancel(&c->gx);
+	pthread_join(c->thread, NULL);
+	vmrpc_callee_close(c->callee);
+	c->callee = NULL;
+	gx_chan_release(&c->gx);
+	c->serving = 0;
+}
+
+/* A guest caller of host calls died without detaching: do what its library
+ * would have done. Only in a VM, where hostd cannot watch guest pids. */
+static int guestd_watch(struct guestd *g, uint32_t i, uint32_t st)
+{
+	struct gd_chan *c = &g->ch[i];
+	struct vmrpc_chan_hdr *h = gd_hdr(g, i);
+	uint32_t pid = vmrpc_ctl_owner(&h->ctl);
+	uint32_t gen = vmrpc_ctl_generation(&h->ctl);
+	struct pollfd p;
+
+	if ((st != VMRPC_CHAN_ATTACHED && st != VMRPC_CHAN_DEAD) ||
+	    vmrpc_ctl_kind(&h->ctl) != VMRPC_CHAN_KIND_HOSTCALL || !pid) {
+		if (c->watch_fd >= 0)
+			close(c->watch_fd);
+		c->watch_fd = -1;
+		c->watch_pid = 0;
+		return 0;
+	}
+	if (c->stale) {
+		if (gen == c->stale_gen)
+			return 0;
+		c->stale = 0;
+	}
+	if (c->watch_pid != pid || c->watch_gen != gen) {
+		if (c->watch_fd >= 0)
+			close(c->watch_fd);
+		c->watch_pid = pid;
+		c->watch_gen = gen;
+		c->watch_fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (c->watch_fd < 0 && errno != ESRCH)
+			return 0; /* cannot watch it (EMFILE): try again later */
+	}
+	if (c->watch_fd >= 0) {
+		p = (struct pollfd){ .fd = c->watch_fd, .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			return 0;
+		close(c->watch_fd);
+		c->watch_fd = -1;
+	}
+	if (vmrpc_guestd_chan_detach(g->region, i) < 0)
+		return 0;
+	log_info("channel %u: guest caller pid %u died attached; detached it", i, pid);
+	return 1;
+}
+
+/* One look at every channel. Returns whether hostd must look too. */
+static int guestd_scan(struct guestd *g, int first)
+{
+	int ring = 0;
+
+	for (uint32_t i = 0; i < g->n_channels; i++) {
+		struct vmrpc_chan_hdr *h = gd_hdr(g, i);
+		struct gd_chan *c = &g->ch[i];
+		uint32_t st = vmrpc_ctl_state(&h->ctl);
+		uint32_t gen = vmrpc_ctl_generation(&h->ctl);
+
+		if (c->serving && (st != VMRPC_CHAN_SERVED || gen != c->generation)) {
+			guestd_stop_chan(g, i);
+			if (st == VMRPC_CHAN_DETACHING && gen == c->generation &&
+			    vmrpc_guestd_chan_release(g->region, i) == 0) {
+				log_info("channel %u: host caller gone; released", i);
+				ring = 1;
+			} else {
+				log_info("channel %u: reset by hostd; stopped serving", i);
+			}
+			continue;
+		}
+		if (c->serving)
+			continue;
+		if (st == VMRPC_CHAN_OFFERED) {
+			guestd_accept(g, i);
+			continue;
+		}
+		/* Guest-sourced channels nobody here serves: a previous
+		 * guestd's (it cannot answer any more), or ones whose host
+		 * caller left before we served them. */
+		if (vmrpc_ctl_kind(&h->ctl) == VMRPC_CHAN_KIND_GSRC) {
+			if (first && vmrpc_guestd_chan_mark_dead(g->region, i) == 0)
+				log_info("channel %u: served by a previous guestd; marked dead", i);
+			if (st == VMRPC_CHAN_DETACHING && vmrpc_guestd_chan_release(g->region, i) == 0) {
+				log_info("channel %u: released (not served here)", i);
+				ring = 1;
+			}
+			continue;
+		}
+		if (g->watch_callers)
+			ring |= guestd_watch(g, i, st);
+	}
+	return ring;
+}
+
+static void guestd_ring(struct guestd *g)
+{
+	int err = vmrpc_guestd_ring_host(g->region);
+
+	if (err < 0)
+		log_warn("cannot ring hostd: %s", vmrpc_strerror(err));
+}
+
+/* This boot's id: the kernel's random boot_id, else random bytes. */
+static void guestd_boot_id(const char *forced, uint64_t ret[2])
+{
+	char text[64] = "", hex[33];
+	FILE *f;
+	size_t n = 0;
+
+	if (forced)
+		snprintf(text, sizeof(text), "%s", forced);
+	else if ((f = fopen("/proc/sys/kernel/random/boot_id", "re"))) {
+		if (!fgets(text, sizeof(text), f))
+			text[0] = '\0';
+		fclose(f);
+	}
+	for (const char *p = text; *p && n < 32; p++)
+		if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
+			hex[n++] = *p;
+	hex[n] = '\0';
+	if (n == 32) {
+		char half[17];
+
+		memcpy(half, hex, 16);
+		half[16] = '\0';
+		ret[0] = strtoull(half, NULL, 16);
+		ret[1] = strtoull(hex + 16, NULL, 16);
+	} else if (getrandom(ret, 2 * sizeof(uint64_t), 0) != 2 * sizeof(uint64_t)) {
+		ret[0] = (uint64_t)time(NULL);
+		ret[1] = (uint64_t)getpid();
+	}
+}
+
+/* A region that saw another boot of this guest (its boot id is known and
+ * not ours): the host-call channels attached now are that boot's. */
+static void guestd_mark_stale(struct guestd *g, const uint64_t boot_id[2])
+{
+	uint64_t old[2];
+
+	memcpy(old, (const void *)g->hdr->guest_boot_id, sizeof(old));
+	if ((!old[0] && !old[1]) || (old[0] == boot_id[0] && old[1] == boot_id[1]))
+		return;
+	for (uint32_t i = 0; i < g->n_channels; i++) {
+		struct vmrpc_chan_hdr *h = gd_hdr(g, i);
+		uint32_t st = vmrpc_ctl_state(&h->ctl);
+
+		if ((st == VMRPC_CHAN_ATTACHED || st == VMRPC_CHAN_DEAD) &&
+		    vmrpc_ctl_kind(&h->ctl) == VMRPC_CHAN_KIND_HOSTCALL) {
+			g->ch[i].stale = 1;
+			g->ch[i].stale_gen = vmrpc_ctl_generation(&h->ctl);
+		}
+	}
+}
+
+/* Sleep until hostd rings guest_bell (or, in a VM, the next look). */
+static void guestd_wait(struct guestd *g, uint32_t seen, uint64_t *backoff)
+{
+	int ms = gx_enforce_timeouts(&g->gx);
+	struct timespec ts;
+	uint64_t ns;
+
+	if (!g->vm) {
+		if (ms < 0 || ms > GUESTD_IDLE_MS)
+			ms = GUESTD_IDLE_MS;
+		if (g->watch_callers && ms > 100)
+			ms = 100;
+		ts = (struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+		syscall(SYS_futex, &g->hdr->guest_bell, FUTEX_WAIT, seen, &ts, NULL, 0);
+		return;
+	}
+	ns = *backoff ? *backoff : GUESTD_POLL_FIRST_NS;
+	*backoff = ns * 2 < GUESTD_POLL_MAX_NS ? ns * 2 : GUESTD_POLL_MAX_NS;
+	ts = (struct timespec){ .tv_sec = 0, .tv_nsec = (long)ns };
+	nanosleep(&ts, NULL);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vmrpc-guestd [OPTION...]\n"
+		"The vmrpc guest agent: serve guest-sourced calls (host programs calling\n"
+		"into this guest) under the policy of a configuration file, and reclaim\n"
+		"the channels of guest callers that died.\n"
+		"\n"
+		"  -r, --region NAME    the region: pci: (default in a VM), pci:ADDR, file:PATH,\n"
+		"                       or a loopback name (default: $VMRPC_REGION, else default)\n"
+		"  -c, --config FILE    the policy (default: none, which allows identity only)\n"
+		"      --watch-callers  detach dead guest callers even on loopback\n"
+		"      --boot-id HEX    use this boot id instead of the kernel's (tests)\n"
+		"  -v, --verbose        log more\n"
+		"  -h, --help           show this help\n");
+}
+
+static int guestd_setup(struct guestd *g, const char *region, const char *config)
+{
+	const struct vmrpc_iface *ifaces[VMRPC_GREG_MAX];
+	char msg[512];
+	int err;
+
+	err = gdconf_load(config, &g->conf, msg, sizeof(msg));
+	if (err < 0) {
+		log_err("%s", msg);
+		return err;
+	}
+	gx_init(&g->gx, &g->conf);
+	err = services_load_modules(&g->modules, (const char *const *)g->conf.modules,
+				    g->conf.n_modules, msg, sizeof(msg));
+	if (err < 0) {
+		log_err("cannot load service module: %s", msg);
+		return err;
+	}
+	/* guestexec first, then each module's interfaces, in order. */
+	g->n_svcs = 1 + g->modules.n;
+	if (g->n_svcs > VMRPC_GREG_MAX) {
+		log_err("at most %u interfaces in all", VMRPC_GREG_MAX);
+		return -E2BIG;
+	}
+	err = vmrpc_guest_region_open(region, &g->region);
+	if (err < 0) {
+		log_err("region %s: %s", region ? region : vmrpc_guest_default_region(),
+			vmrpc_strerror(err));
+		return err;
+	}
+	g->hdr = vmrpc_region_hdr(g->region);
+	g->n_channels = g->hdr->n_channels; /* checked at map time... */
+	if (g->n_channels > VMRPC_CHAN_MAX)
+		return -EPROTO;
+	g->vm = vmrpc_region_ivshmem_peer(g->region) >= 0;
+	g->watch_callers |= g->vm;
+	g->ch = calloc(g->n_channels, sizeof(*g->ch));
+	if (!g->ch)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < g->n_channels; i++) {
+		g->ch[i].watch_fd = -1;
+		err = gx_chan_init(&g->ch[i].gx, &g->gx, i);
+		if (err < 0)
+			return err;
+	}
+	ifaces[0] = &guestexec_iface;
+	for (size_t k = 1; k < g->n_svcs; k++)
+		ifaces[k] = g->modules.svc[k - 1].iface;
+	err = vmrpc_guestd_publish(g->region, ifaces, g->n_svcs);
+	if (err < 0) {
+		log_err("cannot publish the guest registry: %s", vmrpc_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "watch-callers", no_argument, NULL, 'w' },
+		{ "boot-id", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct guestd g = { 0 };
+	const char *region = NULL, *config = NULL, *boot = NULL;
+	struct sigaction sa = { .sa_handler = guestd_on_signal }; /* no SA_RESTART */
+	uint64_t boot_id[2], backoff = 0;
+	uint32_t seen;
+	int c, verbose = 0, err, first = 1;
+
+	while ((c = getopt_long(argc, argv, "r:c:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			region = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'w':
+			g.watch_callers = 1;
+			break;
+		case 'b':
+			boot = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("vmrpc-guestd", verbose);
+	err = guestd_setup(&g, region, config);
+	if (err < 0)
+		return 1;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	guestd_boot_id(boot, boot_id);
+	guestd_mark_stale(&g, boot_id);
+	__atomic_store_n(&g.hdr->guest_boot_id[0], boot_id[0], __ATOMIC_RELAXED);
+	__atomic_store_n(&g.hdr->guest_boot_id[1], boot_id[1], __ATOMIC_RELAXED);
+	__atomic_store_n(&g.hdr->guestd_pid, (uint32_t)getpid(), __ATOMIC_RELEASE);
+	log_info("serving %zu interfaces to host callers; boot id %016llx%016llx%s", g.n_svcs,
+		 (unsigned long long)boot_id[0], (unsigned long long)boot_id[1],
+		 g.vm ? "; in a VM: polling, watching guest callers" : "");
+	guestd_ring(&g);
+	while (!guestd_stop) {
+		seen = gd_load(&g.hdr->guest_bell);
+		if (guestd_scan(&g, first))
+			guestd_ring(&g);
+		first = 0;
+		if (gd_load(&g.hdr->guest_bell) != seen) {
+			backoff = 0;
+			continue;
+		}
+		guestd_wait(&g, seen, &backoff);
+		if (gd_load(&g.hdr->guest_bell) != seen)
+			backoff = 0;
+	}
+	log_info("stopping");
+	for (uint32_t i = 0; i < g.n_channels; i++) {
+		if (!g.ch[i].serving)
+			continue;
+		guestd_stop_chan(&g, i);
+		/* Tell its host caller now rather than at its next liveness check. */
+		vmrpc_guestd_chan_mark_dead(g.region, i);
+	}
+	gx_shutdown(&g.gx);
+	__atomic_store_n(&g.hdr->guestd_pid, 0, __ATOMIC_RELEASE);
+	for (uint32_t i = 0; i < g.n_channels; i++) {
+		close(g.ch[i].gx.cancel_fd);
+		if (g.ch[i].watch_fd >= 0)
+			close(g.ch[i].watch_fd);
+	}
+	free(g.ch);
+	vmrpc_region_close(g.region);
+	services_unload(&g.modules);
+	gdconf_free(&g.conf);
+	return 0;
+}
