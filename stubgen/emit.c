@@ -404,27 +404,12 @@ static bool file_has(const char *path, const struct idl_buf *content)
 	return same;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int idl_write_output(const char *dir, const char *name, const struct idl_buf *content)
 {
 	char *path = NULL, *tmp = NULL;
 	mode_t mask;
-	int fd, err;
+	FILE *f;
+	int fd, err = 0;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
@@ -441,13 +426,22 @@ int idl_write_output(const char *dir, const char *name, const struct idl_buf *co
 		err = -errno;
 		goto out_tmp;
 	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		goto out_tmp;
+	}
 	/* mkstemp makes the file 0600; give it the mode a plain create would. */
 	mask = umask(0);
 	umask(mask);
-	err = write_all(fd, idl_buf_str(content), content->len);
-	if (!err && fchmod(fd, 0666 & ~mask) < 0)
+	errno = 0;
+	if (fwrite(idl_buf_str(content), 1, content->len, f) != content->len || fflush(f) == EOF)
+		err = errno ? -errno : -EIO;
+	if (!err && fchmod(fileno(f), 0666 & ~mask) < 0)
 		err = -errno;
-	if (close(fd) < 0 && !err)
+	if (fclose(f) == EOF && !err)
 		err = -errno;
 	if (!err && rename(tmp, path) < 0)
 		err = -errno;

@@ -41,6 +41,7 @@
 #include "hostfs_callee.h"
 #include "hostnet_callee.h"
 #include "hostproc_callee.h"
+#include "standin.h"
 
 #define REGION_SIZE ((size_t)VMRPC_HDR_SIZE + (size_t)FUZZ_N_CHANNELS * FUZZ_CHAN_SIZE)
 #define CHAN_AT(field) (FUZZ_CHAN_OFF + offsetof(struct vmrpc_chan_hdr, field))
@@ -1282,12 +1283,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 					  __ATOMIC_ACQUIRE));
 	F.chan->ctl.owner_pid = (uint32_t)getpid();
 	F.chan->ctl.attach_nonce = 0x0123456789abcdefull;
-	err = vmrpc_hostd_chan_attach(F.region, FUZZ_CHAN, getpid());
+	err = standin_chan_attach(F.region, FUZZ_CHAN, getpid(), STANDIN_SPIN_DEFAULT, &F.callee);
 	if (err < 0)
-		die("vmrpc_hostd_chan_attach", err);
-	err = vmrpc_callee_open(F.region, FUZZ_CHAN, &F.callee);
-	if (err < 0)
-		die("vmrpc_callee_open", err);
+		die("standin_chan_attach", err);
 	memcpy(F.ctl, &F.chan->ctl, sizeof(F.ctl));
 
 	F.svcs[FUZZ_SLOT_HOSTCALLS] = hostcalls_service(&hc_ops, NULL);
