@@ -92,8 +92,10 @@ static int parse_arg_count(const char *opt, const char *s, uint64_t max, uint64_
 	return 0;
 }
 
-/* The shadow binary sits next to vmrpc-hostd in a build tree, and in
- * LIBEXECDIR once installed. */
+/* The shadow binary: next to vmrpc-hostd in a build tree; installed, at the
+ * same place relative to vmrpc-hostd as in the install (whatever prefix it
+ * went to: cmake --install --prefix DIR), else in the configured
+ * libexecdir. */
 static const char *default_shadow(char *buf, size_t size)
 {
 	char self[PATH_MAX];
@@ -101,8 +103,12 @@ static const char *default_shadow(char *buf, size_t size)
 
 	if (n > 0) {
 		self[n] = '\0';
-		snprintf(buf, size, "%s/vmrpc-shadow", dirname(self));
-		if (access(buf, X_OK) == 0)
+		dirname(self);
+		if (snprintf(buf, size, "%s/vmrpc-shadow", self) < (int)size &&
+		    access(buf, X_OK) == 0)
+			return buf;
+		if (snprintf(buf, size, "%s/%s/vmrpc-shadow", self, VMRPC_SHADOW_REL) < (int)size &&
+		    access(buf, X_OK) == 0)
 			return buf;
 	}
 	snprintf(buf, size, "%s/vmrpc-shadow", VMRPC_LIBEXECDIR);

@@ -16,7 +16,8 @@ run_suite() {
 	local name=$1; shift
 	local dir=$top/build-test-$name
 	echo "=== $name: configure and build"
-	cmake -S "$top" -B "$dir" -DVMRPC_WERROR=ON "$@" >"$dir.log" 2>&1 ||
+	cmake -S "$top" -B "$dir" -DVMRPC_WERROR=ON -DVMRPC_TESTS=ON -DVMRPC_BENCH=ON "$@" \
+		>"$dir.log" 2>&1 ||
 		{ cat "$dir.log"; return 1; }
 	cmake --build "$dir" -j"$jobs" >>"$dir.log" 2>&1 || { cat "$dir.log"; return 1; }
 	echo "=== $name: ctest"
