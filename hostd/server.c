@@ -141,11 +141,15 @@ static void server_arm_watchdog(struct server *s)
 static void server_update_status(struct server *s)
 {
 	char status[NOTIFY_STATUS_MAX], extra[96] = "";
+	uint32_t attached = s->n_shadows;
 
+	/* a caller's siblings are channels attached too (sibling.c) */
+	for (uint32_t i = 0; i < s->n_channels; i++)
+		attached += s->ch[i].n_sibs;
 	if (s->transport->status)
 		s->transport->status(s, extra, sizeof(extra));
 	snprintf(status, sizeof(status), "%s: %u of %u channels attached, %u guest-sourced%s%s%s",
-		 s->label, s->n_shadows, s->n_channels, s->n_gsrc, extra[0] ? ", " : "", extra,
+		 s->label, attached, s->n_channels, s->n_gsrc, extra[0] ? ", " : "", extra,
 		 s->draining ? "; draining" : "");
 	if (strcmp(status, s->status)) {
 		memcpy(s->status, status, sizeof(status));

@@ -212,7 +212,7 @@ static void test_notify_loopback(void **state)
 	const char *args[] = { "--loopback", ITEST_REGION, "--channels", "4", NULL };
 	char log[PATH_MAX];
 	struct vmrpc_region *r;
-	struct vmrpc_chan *ch;
+	struct vmrpc_chan *ch, *sib;
 	size_t at;
 	pid_t pid;
 
@@ -232,6 +232,11 @@ static void test_notify_loopback(void **state)
 	/* A caller attached is in STATUS=, and gone once it left. */
 	itest_assert_err(vmrpc_region_open(ITEST_REGION, &r), 0);
 	itest_assert_err(vmrpc_chan_open(r, 0, &ch), 0);
+	at = nrx_wait(&nrx, at, "STATUS=region 'it': 1 of 4 channels attached");
+	/* its sibling (served by the same shadow) is a channel attached too */
+	itest_assert_err(vmrpc_chan_open_sibling(ch, 0, &sib), 0);
+	at = nrx_wait(&nrx, at, "STATUS=region 'it': 2 of 4 channels attached");
+	vmrpc_chan_close(sib);
 	at = nrx_wait(&nrx, at, "STATUS=region 'it': 1 of 4 channels attached");
 	vmrpc_chan_close(ch);
 	vmrpc_region_close(r);
