@@ -148,6 +148,34 @@ int notify_stored_fd(const char *name)
 	return -1;
 }
 
+void notify_keep(int fd, const char *name)
+{
+	for (size_t i = 0; i < notify_n_stored; i++) {
+		if (!strcmp(notify_stored[i].name, name)) {
+			if (notify_stored[i].fd >= 0)
+				close(notify_stored[i].fd);
+			notify_stored[i].fd = fd;
+			return;
+		}
+	}
+	if (notify_n_stored < NOTIFY_STORED_MAX && strlen(name) < NOTIFY_FDNAME_MAX) {
+		snprintf(notify_stored[notify_n_stored].name, NOTIFY_FDNAME_MAX, "%s", name);
+		notify_stored[notify_n_stored++].fd = fd;
+	} else {
+		close(fd);
+	}
+}
+
+void notify_drop(const char *name)
+{
+	for (size_t i = 0; i < notify_n_stored; i++) {
+		if (!strcmp(notify_stored[i].name, name) && notify_stored[i].fd >= 0) {
+			close(notify_stored[i].fd);
+			notify_stored[i].fd = -1;
+		}
+	}
+}
+
 void notify_close_stored(void)
 {
 	for (size_t i = 0; i < notify_n_stored; i++)

@@ -44,6 +44,10 @@ void notify_watchdog(void);
 int notify_stored_fd(const char *name);
 /* Close every stored descriptor nobody took. */
 void notify_close_stored(void);
+/* The supervisor's copy of the store, for a VM's process it restarts: keep
+ * fd (now the store's) under name, replacing what was there; drop it. */
+void notify_keep(int fd, const char *name);
+void notify_drop(const char *name);
 
 /* ---- the supervisor's relay ---------------------------------------------- */
 /* In a VM's process: send everything to fd (a SOCK_SEQPACKET socket to the

@@ -29,6 +29,10 @@
 
 /* Processes at once: every VM, and as many draining ones. */
 #define SUP_PROCS_MAX (2 * CONFIG_VMS_MAX)
+/* A VM's process that fails is started again, up to this many times in
+ * SUP_RESTART_WINDOW_MS; then the VM stays down until the unit restarts. */
+#define SUP_RESTARTS_MAX 5
+#define SUP_RESTART_WINDOW_MS 60000
 
 struct sup_proc {
 	char name[72];
@@ -38,6 +42,8 @@ struct sup_proc {
 	bool draining;  /* it left the configuration */
 	bool pinged;    /* it pinged the watchdog since the last tick */
 	char status[NOTIFY_STATUS_MAX];
+	unsigned restarts;        /* its VM's restarts since window_ms */
+	uint64_t window_ms;
 };
 
 struct sup {
@@ -149,13 +155,56 @@ static void sup_on_relay(struct sup *s, struct sup_proc *p)
 		if (m.has_status)
 			memcpy(p->status, m.status, sizeof(p->status));
 		if (m.store_fd >= 0) {
+			/* To systemd, for the next unit start; and kept here, for
+			 * the VM's next process should this one fail. */
 			notify_fdstore(m.store_fd, m.store_name);
-			close(m.store_fd);
+			notify_keep(m.store_fd, m.store_name);
 		}
 	}
 	if (err == -EPIPE) { /* it is exiting: waitpid() says how */
 		close(p->relay);
 		p->relay = -1;
+	}
+}
+
+static uint64_t sup_now_ms(void);
+
+/* vm's process failed: start another, which adopts the region this one
+ * stored (so QEMU keeps its memory and callers reattach), unless it fails
+ * too often. */
+static void sup_restart(struct sup *s, const struct sup_proc *old)
+{
+	uint64_t now = sup_now_ms(), window = old->window_ms;
+	unsigned restarts = old->restarts;
+	char name[sizeof(old->name)];
+	struct sup_proc *p;
+	size_t i;
+
+	memcpy(name, old->name, sizeof(name));
+	for (i = 0; i < s->cfg->n_vms && strcmp(s->cfg->vm[i].name, name); i++)
+		;
+	if (i == s->cfg->n_vms)
+		return;
+	if (now - window > SUP_RESTART_WINDOW_MS) {
+		window = now;
+		restarts = 0;
+	}
+	if (restarts >= SUP_RESTARTS_MAX) {
+		log_err("vm '%s': its hostd failed %u times within %d s: not starting it again "
+			"until vmrpc-hostd restarts", name, restarts + 1,
+			SUP_RESTART_WINDOW_MS / 1000);
+		s->failed = 1;
+		return;
+	}
+	log_info("vm '%s': starting its hostd again", name);
+	if (sup_start(s, &s->cfg->vm[i]) < 0) {
+		s->failed = 1;
+		return;
+	}
+	p = sup_find(s, name, false);
+	if (p) {
+		p->restarts = restarts + 1;
+		p->window_ms = window;
 	}
 }
 
@@ -173,24 +222,28 @@ static void sup_reap(struct sup *s)
 				p = &s->proc[i];
 		if (!p)
 			continue;
-		if (!ok) {
+		if (!ok)
 			log_err("vm '%s': its hostd process %d failed (%s %d)", p->name, (int)pid,
 				WIFEXITED(status) ? "status" : "signal",
 				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-			s->failed = 1;
-		}
 		if (p->relay >= 0)
 			close(p->relay);
 		p->pid = 0;
 		p->relay = -1;
+		if (!ok && !p->draining && !s->stopping)
+			sup_restart(s, p);
+		else if (!ok)
+			s->failed = 1;
 		if (p->draining) {
 			char store[NOTIFY_FDNAME_MAX];
 			size_t i;
 
 			/* Its region is no one's now: let the fd store drop it. */
 			snprintf(store, sizeof(store), "region-%s", p->name);
-			if (!sup_find(s, p->name, false))
+			if (!sup_find(s, p->name, false)) {
 				notify_fdstore_remove(store);
+				notify_drop(store);
+			}
 			/* A VM added again while it drained starts now. */
 			for (i = 0; i < s->cfg->n_vms && strcmp(s->cfg->vm[i].name, p->name); i++)
 				;
@@ -336,8 +389,8 @@ int supervise(struct config *cfg, const char *path, const char *shadow_exe, int 
 			break;
 		}
 	}
-	/* Each VM's process took its stored region, if there was one. */
-	notify_close_stored();
+	/* The stored regions stay here too: a VM's process started again
+	 * (sup_restart) adopts its VM's, as after a restart of the unit. */
 	if (wd_ms)
 		next_tick = sup_now_ms() + wd_ms;
 	for (;;) {

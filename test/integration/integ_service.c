@@ -461,6 +461,125 @@ static void test_reload(void **state)
 	nrx_close(&nrx);
 }
 
+/* The process holding an flock(2) on path, from /proc/locks; 0 if none. */
+static pid_t flock_holder(const char *path)
+{
+	char *locks = itest_read_file("/proc/locks", NULL), *line;
+	struct stat st;
+	pid_t pid = 0;
+
+	assert_int_equal(stat(path, &st), 0);
+	for (line = locks; line && *line && !pid;) {
+		char *nl = strchr(line, '\n');
+		unsigned maj, min;
+		unsigned long long ino;
+		int p;
+
+		if (nl)
+			*nl = '\0';
+		if (strstr(line, "FLOCK") &&
+		    sscanf(strstr(line, "FLOCK"), "FLOCK %*s %*s %d %x:%x:%llu", &p, &maj, &min,
+			   &ino) == 4 &&
+		    ino == (unsigned long long)st.st_ino)
+			pid = p;
+		line = nl ? nl + 1 : NULL;
+	}
+	free(locks);
+	return pid;
+}
+
+/* A VM's process of the supervisor's other than those known; 0 if none. */
+static pid_t vm_proc_other_than(pid_t sup, const pid_t *known, int n_known)
+{
+	pid_t pids[8];
+	int n = vm_procs(sup, pids, 8);
+
+	for (int i = 0; i < n; i++) {
+		int seen = 0;
+
+		for (int j = 0; j < n_known; j++)
+			seen |= pids[i] == known[j];
+		if (!seen)
+			return pids[i];
+	}
+	return 0;
+}
+
+/* A VM's hostd process that dies is started again and adopts the VM's
+ * region (a doorbell VM's sealed memfd, which QEMU has mapped) from the
+ * supervisor's copy of the fd store; the other VM's process goes on. One
+ * that keeps failing is given up. */
+static void test_vm_restart(void **state)
+{
+	char conf[PATH_MAX], log[PATH_MAX], text[4 * PATH_MAX], want[128];
+	const char *args[] = { "--config", conf, NULL };
+	pid_t pid, a, b, again;
+	int n;
+
+	(void)state;
+	need_root();
+	nrx_open(&nrx);
+	snprintf(conf, sizeof(conf), "%s/hostd.conf", itest_dir());
+	snprintf(log, sizeof(log), "%s/hostd.log", itest_dir());
+	n = snprintf(text, sizeof(text),
+		     "[vm a]\nsocket = %s/a.sock\nshm-size = 4M\nchannels = 4\nuser = 65534\n",
+		     itest_dir());
+	vm_section(text + n, sizeof(text) - (size_t)n, "b", "");
+	itest_write_file(conf, text, strlen(text));
+	pid = hostd_spawn(args, 0, log);
+	nrx_wait(&nrx, 0, "READY=1");
+	wait_file_has(log, "vm 'a': serving");
+	wait_file_has(log, "vm 'b': serving");
+	/* a's process holds the flock on a's lock file (/proc/locks) */
+	snprintf(text, sizeof(text), "%s/a.lock", itest_rt_dir());
+	a = flock_holder(text);
+	assert_true(a > 0);
+	assert_int_equal(itest_proc_ppid(a), pid);
+	b = vm_proc_other_than(pid, &a, 1);
+	assert_true(b > 0);
+	assert_int_equal(kill(a, SIGKILL), 0);
+	snprintf(want, sizeof(want), "vm 'a': its hostd process %d failed (signal 9)", (int)a);
+	wait_file_has(log, want);
+	wait_file_has(log, "vm 'a': starting its hostd again");
+	wait_file_has(log, "vm 'a': adopted the region from the service manager's fd store");
+	for (uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS; !(again = vm_proc_other_than(pid, &b, 1));) {
+		if (itest_now_ms() > end)
+			fail_msg("vm 'a' has no hostd process again");
+		usleep(10000);
+	}
+	assert_true(again != a);
+	assert_int_equal(itest_proc_ppid(b), pid); /* b's went on */
+
+	/* Failing again and again: given up after 5 restarts in a minute. */
+	for (int i = 1; i <= 5; i++) {
+		pid_t now_a;
+
+		for (uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS;
+		     !(now_a = vm_proc_other_than(pid, &b, 1));) {
+			if (itest_now_ms() > end)
+				fail_msg("vm 'a' was not started again (%d)", i);
+			usleep(10000);
+		}
+		assert_int_equal(kill(now_a, SIGKILL), 0);
+		assert_int_equal(itest_wait_gone(now_a, ITEST_DEADLINE_MS), 0);
+	}
+	wait_file_has(log, "vm 'a': its hostd failed 6 times within 60 s: not starting it again");
+	usleep(200000);
+	assert_int_equal(vm_proc_other_than(pid, &b, 1), 0);
+	assert_int_equal(itest_proc_ppid(b), pid);
+
+	/* The unit's stop says it failed: a VM is down. */
+	{
+		int status;
+
+		assert_int_equal(kill(pid, SIGTERM), 0);
+		assert_int_equal(itest_wait_exit(pid, ITEST_DEADLINE_MS, &status), 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	}
+	nrx_assert_from(&nrx, pid);
+	nrx_close(&nrx);
+}
+
 /* ---- --check and conflicting options --------------------------------------- */
 
 static void expect_run(const char *const *args, int code, const char *out_has,
@@ -556,6 +675,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_notify_loopback, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_notify_config, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_reload, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_vm_restart, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_check, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_conflicting_options, itest_setup,
 						itest_teardown),
