@@ -72,10 +72,12 @@ int region_runtime_dirs(char (*dirs)[PATH_MAX], size_t max)
 	return (int)n;
 }
 
-/* Whether dir holds a file of region name: one a hostd made for it. */
+/* Whether dir holds a file of region name that a serving hostd made: its
+ * sockets, which it removes when it stops (not its lock file, which it
+ * leaves: a stale one must not hide the hostd serving elsewhere). */
 static int region_dir_has(const char *dir, const char *name)
 {
-	static const char *const suffixes[] = { ".region", ".sock", ".host.sock", ".lock" };
+	static const char *const suffixes[] = { ".region", ".sock", ".host.sock" };
 	char path[PATH_MAX];
 	struct stat st;
 

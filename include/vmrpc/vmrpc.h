@@ -59,8 +59,9 @@ struct vmrpc_region;
 
 /* Resolve "<runtime dir>/<name><suffix>". The runtime dir is
  * $VMRPC_RUNTIME_DIR if set; else the first of $XDG_RUNTIME_DIR/vmrpc,
- * /run/vmrpc (the systemd units') and /dev/shm/vmrpc that holds a file of
- * name; else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.
+ * /run/vmrpc (the systemd units') and /dev/shm/vmrpc that holds a socket
+ * of name (a hostd serving it); else $XDG_RUNTIME_DIR/vmrpc, else
+ * /dev/shm/vmrpc.
  * Names are [A-Za-z0-9_.-]{1,64} and do not start with '.'. */
 VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf,
 				size_t size);

@@ -277,6 +277,11 @@ static void test_runtime_dir_search(void **state)
 	pid = itest_spawn(argv, NULL, log);
 	setenv("VMRPC_RUNTIME_DIR", itest_rt_dir(), 1);
 	wait_file_has(log, "serving");
+	/* A lock file a stopped hostd of the user's left is no hostd. */
+	snprintf(want, sizeof(want), "%s/vmrpc", xdg);
+	assert_int_equal(mkdir(want, 0700), 0);
+	snprintf(want, sizeof(want), "%s/vmrpc/%s.lock", xdg, name);
+	itest_write_file(want, "", 0);
 	itest_child_start(&c, search_main, name);
 	itest_assert_err(itest_expect(&c), 0);
 	assert_int_equal(itest_child_wait(&c), 0);
