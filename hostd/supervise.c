@@ -191,7 +191,7 @@ static void sup_restart(struct sup *s, const struct sup_proc *old)
 	}
 	if (restarts >= SUP_RESTARTS_MAX) {
 		log_err("vm '%s': its hostd failed %u times within %d s: not starting it again "
-			"until vmrpc-hostd restarts", name, restarts + 1,
+			"until vmrpc-hostd reloads or restarts", name, restarts + 1,
 			SUP_RESTART_WINDOW_MS / 1000);
 		s->failed = 1;
 		return;
@@ -299,7 +299,14 @@ static void sup_reload(struct sup *s)
 			log_info("reload: vm '%s' added: starts once its previous hostd has "
 				 "drained", next.vm[j].name);
 		} else {
-			log_info("reload: vm '%s' added: starting", next.vm[j].name);
+			bool known = false;
+
+			for (size_t i = 0; i < s->cfg->n_vms && !known; i++)
+				known = !strcmp(s->cfg->vm[i].name, next.vm[j].name);
+			/* known: given up after failing (sup_restart); a reload
+			 * is how to try again */
+			log_info("reload: vm '%s' %s: starting", next.vm[j].name,
+				 known ? "is not running" : "added");
 			(void)sup_start(s, &next.vm[j]);
 		}
 	}
