@@ -15,8 +15,13 @@
 #ifndef VMRPC_ABI_H
 #define VMRPC_ABI_H
 
+#ifdef __KERNEL__ /* vmrpc.ko (guestlib/driver) reads the same layout */
+#include <linux/stddef.h>
+#include <linux/types.h>
+#else
 #include <stddef.h>
 #include <stdint.h>
+#endif
 
 #define VMRPC_MAGIC 0x31435052504d5676ULL /* "vVMPRPC1" little-endian */
 #define VMRPC_ABI_VERSION 2u
