@@ -30,8 +30,10 @@ static uint64_t chan_random_nonce(void)
 	return v | 1;
 }
 
-static int chan_claim(struct vmrpc_region *r, uint32_t *ret_index)
+int region_claim(struct vmrpc_region *r, uint32_t *ret_index)
 {
+	if (r->transport->claim)
+		return r->transport->claim(r, ret_index);
 	for (uint32_t i = 0; i < r->n_channels; i++) {
 		struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 		if (vmrpc_ctl_state(&c->ctl) == VMRPC_CHAN_FREE &&
@@ -105,7 +107,7 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 {
 	struct vmrpc_chan *ch;
 	uint32_t index;
-	int err = chan_claim(r, &index);
+	int err = region_claim(r, &index);
 
 	if (err == -VMRPC_ENOCHAN)
 		region_ring(r, VMRPC_DOORBELL_NOCHAN, 0, 0, 0);
@@ -115,6 +117,7 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 	if (!ch) {
 		vmrpc_ctl_move(&vmrpc_region_chan(r, index)->ctl, VMRPC_CHAN_CLAIMED,
 			       VMRPC_CHAN_FREE);
+		region_release(r, index);
 		return -ENOMEM;
 	}
 	ch->nonce = chan_random_nonce();
@@ -125,6 +128,7 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 	err = region_ring(r, op, ch->index, ch->nonce, timeout_ms);
 	if (err < 0) {
 		vmrpc_ctl_move(&ch->hdr->ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
+		region_release(r, ch->index);
 		free(ch);
 		return err;
 	}
@@ -148,6 +152,7 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 		err = chan_wait_attached(ch, timeout_ms);
 		if (err == 0)
 			break;
+		region_release(r, ch->index);
 		free(ch);
 		if (err != -EAGAIN || tries == CHAN_CLAIM_TRIES)
 			return err == -EAGAIN ? -VMRPC_ECORRUPT : err;
@@ -297,6 +302,7 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 		/* If hostd cannot take it, it reclaims the channel when we exit. */
 		region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
 			    CHAN_DETACH_RING_MS);
+	region_release(ch->region, ch->index);
 	free(ch->bufs);
 	free(ch);
 }
