@@ -181,6 +181,9 @@ void server_on_caller(struct server *s, uint32_t i);
 void server_on_doorbell(struct server *s, struct vmrpc_doorbell *b);
 /* The region's state words are a guest's claims: look at them (ivshmem). */
 void server_scan(struct server *s);
+/* A guest asleep in vmrpc.ko on channel i's words (or, for
+ * VMRPC_IVSHMEM_VEC_CONTROL, guestd on guest_bell) must look again. */
+void server_wake_guest(struct server *s, uint32_t vector);
 
 /* ---- guest_fork.c: a caller's fork (docs/hostcalls.md) ------------------- */
 void server_fork_claim(struct server *s, const struct vmrpc_doorbell *b);

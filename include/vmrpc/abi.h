@@ -305,6 +305,10 @@ struct vmrpc_gsrc_reply {
 
 #define VMRPC_GSRC_VM 0x1u /* the guest is a VM: its pids are not host pids, and
 			    * nothing it does wakes a host futex (poll) */
+#define VMRPC_GSRC_WAKE 0x2u /* a second fd follows the region's: the eventfd that
+			      * raises the channel's MSI-X vector in the guest,
+			      * where guestd sleeps in vmrpc.ko; the host caller
+			      * writes it after publishing when callee_waiting is 1 */
 
 /* ---- the layout, checked where it is defined -----------------------------
  * Every size and offset both sides depend on, asserted at compile time in
