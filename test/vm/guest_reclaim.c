@@ -62,11 +62,19 @@ static int reuse(const char *region, uint32_t want)
 	struct vmrpc_guest g;
 	struct vmrpc_chan_hdr *h;
 	time_t end = time(NULL) + RECLAIM_WAIT_S;
+	char sysfs[128];
 	int32_t pid;
 	uint32_t st;
 	int err;
 
-	err = vmrpc_guest_region_open(region, &r);
+	/* Through vmrpc.ko a caller sees only its own channel: watch channel
+	 * N's state through the sysfs mapping (as root), attach as usual. */
+	if (!strncmp(region, "pci:", 4)) {
+		snprintf(sysfs, sizeof(sysfs), "sysfs:%s", region + 4);
+		err = vmrpc_guest_region_open(sysfs, &r);
+	} else {
+		err = vmrpc_guest_region_open(region, &r);
+	}
 	if (err < 0 || !(h = vmrpc_region_chan(r, want))) {
 		printf("reuse: region %s, channel %u: %s\n", region, want, vmrpc_strerror(err));
 		return 1;
