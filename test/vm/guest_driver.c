@@ -19,13 +19,24 @@
  *       each call ("call": one host call; EOF: detach and exit). Lets the
  *       script unbind the device or rmmod the module while a channel is
  *       held.
+ *   vmrpc-vm-driver corrupt BDF
+ *       As root, with vmrpc.ko bound to PCI function BDF: write what a
+ *       hostile host (or a root process in the guest) could write into the
+ *       region through its sysfs mapping and check that the driver refuses
+ *       it with an error, never an oops (run.sh checks the kernel log): a
+ *       channel whose state word holds garbage is never claimed, and a
+ *       garbage state under a held channel is left as it is on close; a
+ *       header with a bad magic, ABI version or geometry is not bound (the
+ *       device is unbound and bound again for each), the intact one is.
  *   vmrpc-vm-driver bench REGION CALLS
  *       TCG figures (docs/benchmarks.md), not checks: the p50 of CALLS null
  *       calls (hostcalls.identity), and of the reply delay of a host call
  *       that blocks 10 ms on the host (hostnet.recv on a datagram socket
  *       with SO_RCVTIMEO 10 ms) beyond those 10 ms.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
@@ -36,6 +47,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -43,6 +55,7 @@
 
 #include "hostcalls_caller.h"
 #include "hostnet_caller.h"
+#include "vmrpc/abi.h"
 #include "vmrpc/dev.h"
 #include "vmrpc/guest.h"
 
@@ -272,6 +285,173 @@ static int idle(const char *region)
 	return 0;
 }
 
+/* ---- a corrupt region ------------------------------------------------ */
+
+#define SYSFS_PCI "/sys/bus/pci/devices/"
+#define SYSFS_DRV "/sys/bus/pci/drivers/vmrpc/"
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int is_bound(const char *bdf)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/vmrpc", bdf);
+	return access(path, F_OK) == 0;
+}
+
+/* The /dev node vmrpc.ko made for bdf. */
+static int dev_node(const char *bdf, char *buf, size_t size)
+{
+	char path[256];
+	struct dirent *d;
+	DIR *dir;
+	int err = -ENODEV;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/vmrpc", bdf);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)))
+		if (!strncmp(d->d_name, "vmrpc", 5)) {
+			snprintf(buf, size, "/dev/%.32s", d->d_name);
+			err = 0;
+			break;
+		}
+	closedir(dir);
+	return err;
+}
+
+/* Unbind bdf, store val into the 32- or 64-bit header field at off, bind
+ * again; the field is restored after. 1 when the driver refused to bind. */
+static int bind_with(const char *bdf, volatile uint8_t *shm, size_t off, int wide, uint64_t val)
+{
+	uint64_t old64 = 0;
+	uint32_t old32 = 0;
+	int bound;
+
+	(void)write_str(SYSFS_DRV "unbind", bdf);
+	if (wide) {
+		old64 = *(volatile uint64_t *)(shm + off);
+		*(volatile uint64_t *)(shm + off) = val;
+	} else {
+		old32 = *(volatile uint32_t *)(shm + off);
+		*(volatile uint32_t *)(shm + off) = (uint32_t)val;
+	}
+	(void)write_str(SYSFS_DRV "bind", bdf); /* fails when the probe does */
+	bound = is_bound(bdf);
+	(void)write_str(SYSFS_DRV "unbind", bdf);
+	if (wide)
+		*(volatile uint64_t *)(shm + off) = old64;
+	else
+		*(volatile uint32_t *)(shm + off) = old32;
+	return !bound;
+}
+
+static int corrupt(const char *bdf)
+{
+	char path[256], node[64];
+	struct vmrpc_region_hdr *h;
+	struct vmrpc_dev_claim claim;
+	struct stat st;
+	volatile uint32_t *state = NULL;
+	uint32_t n, cs, k;
+	uint8_t *shm;
+	int fd, dev;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "%s/resource2", bdf);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (!check(fd >= 0 && fstat(fd, &st) == 0, "open %s: %s", path, strerror(errno)))
+		return done();
+	shm = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!check(shm != MAP_FAILED, "mmap it read-write: %s", strerror(errno)))
+		return done();
+	h = (struct vmrpc_region_hdr *)shm;
+	n = h->n_channels;
+	cs = h->chan_size;
+	if (!check(is_bound(bdf) && dev_node(bdf, node, sizeof(node)) == 0 && n >= 2 &&
+			   n <= VMRPC_CHAN_MAX && (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs <=
+							  (uint64_t)st.st_size,
+		   "vmrpc.ko drives %s (%s), %u channels", bdf, node, n))
+		return done();
+
+	/* The highest FREE channel gets a state no caller may claim. */
+	for (k = n; k-- > 0;) {
+		state = &((struct vmrpc_chan_ctl *)(shm + VMRPC_HDR_SIZE + (size_t)k * cs))->state;
+		if (__atomic_compare_exchange_n(state, &(uint32_t){ VMRPC_CHAN_FREE }, 0xdeadbeefu,
+						0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+	}
+	if (!check(k < n, "a free channel to corrupt"))
+		return done();
+	{
+		int fds[VMRPC_CHAN_MAX], m = 0, got_k = 0, err = 0;
+
+		/* Claim every channel there is: never k. */
+		while (m < (int)n && (fds[m] = open(node, O_RDWR | O_CLOEXEC)) >= 0) {
+			err = try_ioctl(fds[m], VMRPC_DEV_CLAIM, &claim);
+			m++;
+			if (err < 0)
+				break;
+			got_k |= claim.index == k;
+		}
+		check(!got_k && err == -ENOSPC,
+		      "a channel whose state holds 0xdeadbeef is never claimed (%d claims, then %s)",
+		      m - 1, strerror(-err));
+		for (int i = 0; i < m; i++)
+			close(fds[i]);
+	}
+	*state = VMRPC_CHAN_FREE;
+
+	/* Garbage under a held channel: closing leaves it, and rings nothing. */
+	dev = open(node, O_RDWR | O_CLOEXEC);
+	if (check(dev >= 0 && try_ioctl(dev, VMRPC_DEV_CLAIM, &claim) == 0 && claim.index < n,
+		  "claim a channel")) {
+		state = &((struct vmrpc_chan_ctl *)(shm + VMRPC_HDR_SIZE +
+						    (size_t)claim.index * cs))->state;
+		*state = 0x7777u;
+		close(dev);
+		check(*state == 0x7777u,
+		      "a garbage state under a held channel is left alone on close (%#x)", *state);
+		*state = VMRPC_CHAN_FREE;
+	}
+
+	/* A bad header is never bound. */
+#define HDR(f) offsetof(struct vmrpc_region_hdr, f)
+	check(bind_with(bdf, shm, HDR(magic), 1, VMRPC_MAGIC ^ 1), "a bad magic is not bound");
+	check(bind_with(bdf, shm, HDR(abi_version), 0, VMRPC_ABI_VERSION + 1),
+	      "nor another ABI version");
+	check(bind_with(bdf, shm, HDR(hdr_size), 0, 64), "nor a header of another size");
+	check(bind_with(bdf, shm, HDR(chan_off), 0, 0), "nor channels inside the header");
+	check(bind_with(bdf, shm, HDR(region_size), 1, (uint64_t)st.st_size * 2),
+	      "nor a region larger than the BAR");
+	check(bind_with(bdf, shm, HDR(n_channels), 0, 0), "nor zero channels");
+	check(bind_with(bdf, shm, HDR(n_channels), 0, 0xffffffffu), "nor 2^32-1 channels");
+	check(bind_with(bdf, shm, HDR(n_channels), 0,
+			(uint32_t)(((uint64_t)st.st_size - VMRPC_HDR_SIZE) / cs + 1)),
+	      "nor more channels than the BAR holds");
+	check(bind_with(bdf, shm, HDR(chan_size), 0, 1), "nor channels of 1 byte");
+	check(bind_with(bdf, shm, HDR(chan_size), 0, cs + 1), "nor channels not page-sized");
+	check(bind_with(bdf, shm, HDR(chan_size), 0, 0x80000000u),
+	      "nor channels of 2 GiB (n * size overflows 32 bits)");
+#undef HDR
+	(void)write_str(SYSFS_DRV "bind", bdf);
+	check(is_bound(bdf), "the intact header is bound again");
+	munmap(shm, (size_t)st.st_size);
+	close(fd);
+	return done();
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -353,9 +533,11 @@ int main(int argc, char **argv)
 			       (gid_t)strtoul(argv[4], NULL, 10), (gid_t)strtoul(argv[5], NULL, 10));
 	if (argc == 3 && !strcmp(argv[1], "idle"))
 		return idle(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "corrupt"))
+		return corrupt(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "bench"))
 		return bench(argv[2], atoi(argv[3]) > 0 ? atoi(argv[3]) : 1000);
 	fprintf(stderr, "usage: vmrpc-vm-driver isolate DEV | nonroot REGION UID GID GROUP | "
-			"idle REGION | bench REGION CALLS\n");
+			"idle REGION | corrupt BDF | bench REGION CALLS\n");
 	return 2;
 }

@@ -104,6 +104,9 @@ cleanup() {
 		[ -s "$work/kmod.log" ] && { echo "----- vmrpc.ko's build:"; cat "$work/kmod.log"; }
 		echo "-----"
 	fi
+	# VMRPC_VM_LOGS=DIR keeps the consoles and hostd's log, pass or fail.
+	[ -n "${VMRPC_VM_LOGS:-}" ] && mkdir -p "$VMRPC_VM_LOGS" &&
+		cp "$work"/console-*.log "$work"/hostd.log "$VMRPC_VM_LOGS"/ 2>/dev/null
 	rm -rf "$work" "$shm"-*
 	exit $rc
 }
@@ -338,6 +341,8 @@ else
 		vmrpc-vm-driver isolate /dev/vmrpc0
 	check "calc-demo after the reload" 'add(40, 2) = 42' \\
 		env VMRPC_REGION=dev:/dev/vmrpc0 calc-demo-static vm
+	check "a corrupt region gets an error from the driver, never an oops" '0 failed' \\
+		vmrpc-vm-driver corrupt 0000:00:11.0
 	check "rmmod with no channel attached" 'unloaded' \\
 		sh -c 'rmmod vmrpc && echo unloaded'
 	check "the kernel logged no oops and no warning" 'clean' \\
