@@ -47,6 +47,7 @@ work=$(mktemp -d /tmp/vmrpc-vmbench.XXXXXX)
 hostd_pid= qemu_pid=
 cleanup() {
 	local rc=$?
+	set +e # a wait on a killed QEMU returns 137: go on cleaning up
 	[ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
 	[ -n "$hostd_pid" ] && kill -TERM "$hostd_pid" 2>/dev/null && wait "$hostd_pid" 2>/dev/null
 	[ $rc != 0 ] && [ -e "$work/console.log" ] && tr -d '\r' <"$work/console.log" | tail -n 60

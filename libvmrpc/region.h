@@ -112,7 +112,7 @@ static inline int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t i, u
 }
 
 /* Claim a FREE channel for this process, and let go of one. */
-int region_claim(struct vmrpc_region *r, uint32_t *ret_index);
+int region_claim(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index);
 
 static inline void region_release(struct vmrpc_region *r, uint32_t i)
 {

@@ -24,14 +24,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmrpc/abi.h"
+
 struct vmrpc_region;
 struct vmrpc_chan;
 
 struct region_transport {
 	const char *name;
-	/* Claim a FREE channel (FREE -> CLAIMED) for this process. NULL: scan
-	 * the region's state words (the whole region is mapped). */
-	int (*claim)(struct vmrpc_region *r, uint32_t *ret_index);
+	/* Claim a FREE channel (FREE -> how: CLAIMED, or CLAIMING for a
+	 * sibling) for this process. NULL: scan the region's state words (the
+	 * whole region is mapped). */
+	int (*claim)(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index);
 	/* This process lets go of channel i, whose words already say so (a
 	 * detach rung, a claim taken back). NULL: nothing to undo. */
 	void (*release)(struct vmrpc_region *r, uint32_t i);

@@ -98,9 +98,9 @@ static uint64_t dev_chan_off(const struct vmrpc_region *r, uint32_t i)
 }
 
 /* One open file per channel: the kernel claims a free one for it. */
-static int dev_claim(struct vmrpc_region *r, uint32_t *ret_index)
+static int dev_claim(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index)
 {
-	struct vmrpc_dev_claim c;
+	struct vmrpc_dev_claim c = { .state = (uint32_t)how };
 	int fd = open(r->dev_path, O_RDWR | O_CLOEXEC), err;
 	uint64_t off;
 

@@ -248,9 +248,16 @@ static void vmrpc_let_go(struct vmrpc_dev *d, struct vmrpc_file *f)
 {
 	struct vmrpc_chan_ctl *ctl = vmrpc_ctl(d, (u32)f->index);
 	u32 *st = &ctl->state;
+	u32 now = READ_ONCE(*st);
 
+	/* A claim given back must not leave its claim_parent behind: the
+	 * next claimant's claim would look like a sibling (as the library's
+	 * chan_give_back). Cleared only while the claim is still ours. */
+	if (now == VMRPC_CHAN_CLAIMING || now == VMRPC_CHAN_CLAIMED || now == VMRPC_CHAN_REFUSED)
+		WRITE_ONCE(ctl->claim_parent, 0);
 	if (cmpxchg(st, VMRPC_CHAN_ATTACHED, VMRPC_CHAN_DETACHING) == VMRPC_CHAN_ATTACHED ||
 	    cmpxchg(st, VMRPC_CHAN_DEAD, VMRPC_CHAN_DETACHING) == VMRPC_CHAN_DEAD ||
+	    cmpxchg(st, VMRPC_CHAN_CLAIMING, VMRPC_CHAN_FREE) == VMRPC_CHAN_CLAIMING ||
 	    cmpxchg(st, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE) == VMRPC_CHAN_CLAIMED ||
 	    cmpxchg(st, VMRPC_CHAN_REFUSED, VMRPC_CHAN_FREE) == VMRPC_CHAN_REFUSED)
 		vmrpc_ring(d, VMRPC_IVSHMEM_VEC_CONTROL);
@@ -273,15 +280,21 @@ static void vmrpc_file_let_go(struct vmrpc_file *f)
 	up_read(&d->lock);
 }
 
-/* Take the lowest channel that is FREE in the region and held by no file. */
+/* Take the lowest channel that is FREE in the region and held by no file,
+ * into CLAIMED, or CLAIMING for a sibling claim (abi.h). */
 static long vmrpc_ioctl_claim(struct vmrpc_file *f, void __user *arg)
 {
 	struct vmrpc_dev *d = f->dev;
-	struct vmrpc_dev_claim out = { 0 };
+	struct vmrpc_dev_claim out = { 0 }, in;
 	long err = -ENOSPC;
-	u32 i;
+	u32 i, how;
 
 	if (f->agent)
+		return -EINVAL;
+	if (copy_from_user(&in, arg, sizeof(in)))
+		return -EFAULT;
+	how = in.state ? in.state : VMRPC_CHAN_CLAIMED;
+	if (how != VMRPC_CHAN_CLAIMED && how != VMRPC_CHAN_CLAIMING)
 		return -EINVAL;
 	mutex_lock(&d->files_lock);
 	if (f->index >= 0) {
@@ -290,14 +303,14 @@ static long vmrpc_ioctl_claim(struct vmrpc_file *f, void __user *arg)
 	}
 	for (i = 0; i < d->n_channels; i++) {
 		if (d->chan[i].holder ||
-		    cmpxchg(&vmrpc_ctl(d, i)->state, VMRPC_CHAN_FREE, VMRPC_CHAN_CLAIMED) !=
-			    VMRPC_CHAN_FREE)
+		    cmpxchg(&vmrpc_ctl(d, i)->state, VMRPC_CHAN_FREE, how) != VMRPC_CHAN_FREE)
 			continue;
 		d->chan[i].holder = f;
 		atomic_set(&d->chan[i].events, 0);
 		f->index = (int)i;
 		f->owner = get_pid(task_tgid(current));
 		out.index = i;
+		out.state = how;
 		err = 0;
 		break;
 	}

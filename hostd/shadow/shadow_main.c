@@ -28,6 +28,7 @@
 #include "shadow_fork.h"
 #include "shadow_proto.h"
 #include "shadow_sandbox.h"
+#include "shadow_siblings.h"
 #include "vmrpc_private.h"
 
 struct shadow_args {
@@ -139,11 +140,6 @@ static int shadow_doorbell(const char *path)
 	return fd;
 }
 
-static void shadow_on_cancel(int sig)
-{
-	(void)sig; /* only to interrupt the system call under way: -EINTR */
-}
-
 static int shadow_ready(uint32_t chan)
 {
 	struct shadow_msg m = { .type = SHADOW_MSG_READY, .chan = chan };
@@ -242,9 +238,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	/* No SA_RESTART: hostd's cancel must end a blocked system call. */
-	sigaction(SHADOW_SIGNAL_CANCEL, &(struct sigaction){ .sa_handler = shadow_on_cancel },
-		  NULL);
+	/* Siblings, and hostd's cancel: a thread of its own (no SA_RESTART:
+	 * a cancel must end a blocked system call). */
+	err = shadow_siblings_start(region, a.transport, &services, (uint32_t)a.chan);
+	if (err < 0) {
+		fprintf(stderr, "vmrpc-shadow: cannot start its control thread: %s\n",
+			strerror(-err));
+		return 1;
+	}
 	err = shadow_ready((uint32_t)a.chan);
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: telling hostd it is ready: %s\n", strerror(-err));

@@ -5,8 +5,9 @@
  * device whose shared memory holds vmrpc's magic and ABI version).
  *
  * A caller opens the device once per channel: VMRPC_DEV_CLAIM takes a FREE
- * channel for this open file (compare-and-swap FREE -> CLAIMED, as a caller
- * on the sysfs mapping would), and from then on the file is that channel's:
+ * channel for this open file (compare-and-swap FREE -> CLAIMED, or CLAIMING
+ * for a sibling, as a caller on the sysfs mapping would), and from then on
+ * the file is that channel's:
  *
  *   mmap offset 0, at most VMRPC_HDR_SIZE bytes, read-only: the header and
  *     the registry;
@@ -22,8 +23,9 @@
  *     (a read returns the count as a uint64_t and clears it);
  *   VMRPC_DEV_RING writes the Doorbell: vector 0 (hostd) or the channel's;
  *   release (the last close), or the exit of the process that claimed it,
- *     gives the channel back: ATTACHED or DEAD -> DETACHING (CLAIMED or
- *     REFUSED -> FREE) and a ring of vector 0.
+ *     gives the channel back: ATTACHED or DEAD -> DETACHING (CLAIMING,
+ *     CLAIMED or REFUSED -> FREE, claim_parent cleared first) and a ring of
+ *     vector 0.
  *
  * VMRPC_DEV_AGENT (CAP_SYS_ADMIN; vmrpc-guestd) makes a file the agent's: it
  * may map the whole region read-write, wait on any word, ring any vector
@@ -57,10 +59,13 @@ struct vmrpc_dev_info {
 			      * it (ivshmem-plain) the wait is -EOPNOTSUPP and
 			      * callers poll */
 
-/* VMRPC_DEV_CLAIM: the channel this file now holds (CLAIMED). */
+/* VMRPC_DEV_CLAIM: in, the state to claim into: VMRPC_CHAN_CLAIMED (or
+ * 0), or VMRPC_CHAN_CLAIMING for a sibling, whose claimant writes
+ * claim_parent and then CLAIMED itself (abi.h); out, the channel this file
+ * now holds. */
 struct vmrpc_dev_claim {
 	uint32_t index;
-	uint32_t reserved;
+	uint32_t state;
 };
 
 /* VMRPC_DEV_WAIT: sleep while the 32-bit word at region offset `offset` is
@@ -85,7 +90,7 @@ struct vmrpc_dev_ring {
 
 #define VMRPC_DEV_IOC 0xb6
 #define VMRPC_DEV_INFO _IOR(VMRPC_DEV_IOC, 0, struct vmrpc_dev_info)
-#define VMRPC_DEV_CLAIM _IOR(VMRPC_DEV_IOC, 1, struct vmrpc_dev_claim)
+#define VMRPC_DEV_CLAIM _IOWR(VMRPC_DEV_IOC, 1, struct vmrpc_dev_claim)
 #define VMRPC_DEV_WAIT _IOW(VMRPC_DEV_IOC, 2, struct vmrpc_dev_wait)
 #define VMRPC_DEV_RING _IOW(VMRPC_DEV_IOC, 3, struct vmrpc_dev_ring)
 #define VMRPC_DEV_AGENT _IO(VMRPC_DEV_IOC, 4)

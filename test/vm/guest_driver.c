@@ -120,7 +120,7 @@ static int isolate(const char *dev)
 	struct vmrpc_guest g;
 	struct vmrpc_binding hc;
 	struct vmrpc_dev_info info;
-	struct vmrpc_dev_claim claim;
+	struct vmrpc_dev_claim claim = { 0 };
 	uint64_t off_a;
 	uint32_t a;
 	int32_t pid;
@@ -142,6 +142,11 @@ static int isolate(const char *dev)
 	off_a = VMRPC_HDR_SIZE + (uint64_t)a * info.chan_size;
 	err = try_map(fd, off_a, info.chan_size, PROT_READ);
 	check(err == -EACCES, "another open file cannot map channel %u: %s", a, strerror(-err));
+	claim.state = VMRPC_CHAN_ATTACHED;
+	err = try_ioctl(fd, VMRPC_DEV_CLAIM, &claim);
+	check(err == -EINVAL, "it cannot claim into a state of hostd's (ATTACHED): %s",
+	      strerror(-err));
+	claim.state = 0;
 	err = try_ioctl(fd, VMRPC_DEV_CLAIM, &claim);
 	check(err == 0 && claim.index != a, "it claims a channel of its own: %u", claim.index);
 	err = try_map(fd, off_a, info.chan_size, PROT_READ | PROT_WRITE);
@@ -201,6 +206,22 @@ static int isolate(const char *dev)
 	      "a forked child neither inherits nor can map its parent's channel (%#x)", status);
 	err = hostcalls_identity(&hc, &pid, NULL, NULL);
 	check(err == 0, "the parent's channel still serves it: %s", vmrpc_strerror(err));
+	/* A sibling: the kernel claims it into CLAIMING, the library names
+	 * its parent, hostd gives it to the same shadow. */
+	{
+		struct vmrpc_chan *sib = NULL;
+		struct vmrpc_binding hs;
+		int32_t spid = -1;
+
+		err = vmrpc_chan_open_sibling(g.chan, 0, &sib);
+		err = err < 0 ? err : hostcalls_bind(sib, &hs);
+		err = err < 0 ? err : hostcalls_identity(&hs, &spid, NULL, NULL);
+		check(err == 0 && spid == pid,
+		      "a sibling through the driver (channel %d) is served by the same shadow "
+		      "(pid %d, %d): %s", sib ? (int)vmrpc_chan_index(sib) : -1, spid, pid,
+		      vmrpc_strerror(err));
+		vmrpc_chan_close(sib);
+	}
 	vmrpc_guest_detach(&g);
 	return done();
 }
@@ -365,7 +386,7 @@ static int corrupt(const char *bdf)
 {
 	char path[256], node[64];
 	struct vmrpc_region_hdr *h;
-	struct vmrpc_dev_claim claim;
+	struct vmrpc_dev_claim claim = { 0 };
 	struct stat st;
 	volatile uint32_t *state = NULL;
 	uint32_t n, cs, k;
