@@ -62,6 +62,11 @@ cp "$src"/guestlib/driver/{Kbuild,Makefile,vmrpc.c} "$work/kmod/"
 cp -r "$src/include/vmrpc" "$work/kmod/include/"
 make -C "$work/kmod" KDIR="$kbuild" >"$work/kmod.log" 2>&1 || { cat "$work/kmod.log"; die "vmrpc.ko"; }
 
+# hostd's locks and loopback files in a directory of this run's own: a
+# VM-name lock in the default /dev/shm/vmrpc would make two runs at once
+# (on a shared machine) refuse each other.
+export VMRPC_RUNTIME_DIR=$work/run
+mkdir -p "$VMRPC_RUNTIME_DIR"
 if [ "$(id -u)" = 0 ]; then user_line="user = 65534"$'\n'"group = 65534"; else user_line=; fi
 cat >"$work/hostd.conf" <<CONF
 [vm vmb]

@@ -314,12 +314,17 @@ static long vmrpc_ioctl_claim(struct vmrpc_file *f, void __user *arg)
 		err = 0;
 		break;
 	}
-	if (err == 0 && copy_to_user(arg, &out, sizeof(out))) {
-		vmrpc_let_go(d, f);
-		err = -EFAULT;
-	}
 out:
 	mutex_unlock(&d->files_lock);
+	/* Not under files_lock: a fault on arg takes mmap_lock, which
+	 * vmrpc_mmap holds when it takes files_lock. */
+	if (err == 0 && copy_to_user(arg, &out, sizeof(out))) {
+		mutex_lock(&d->files_lock);
+		if (f->index == (int)out.index)
+			vmrpc_let_go(d, f);
+		mutex_unlock(&d->files_lock);
+		err = -EFAULT;
+	}
 	return err;
 }
 
@@ -502,9 +507,11 @@ static int vmrpc_mmap(struct file *filp, struct vm_area_struct *vma)
 	u64 len = vma->vm_end - vma->vm_start;
 	int err = -EACCES;
 
-	down_read(&d->lock);
+	/* files_lock alone, not d->lock: mmap_lock is held here, and an
+	 * ioctl that holds d->lock may fault on its argument (mmap_lock).
+	 * remove sets gone, then takes files_lock and unmaps every file. */
 	mutex_lock(&d->files_lock);
-	if (d->gone) {
+	if (READ_ONCE(d->gone)) {
 		err = -ENODEV;
 	} else if (f->agent) {
 		if (off < d->shm_len && len <= d->shm_len - off)
@@ -529,7 +536,6 @@ static int vmrpc_mmap(struct file *filp, struct vm_area_struct *vma)
 					 len, vma->vm_page_prot);
 	}
 	mutex_unlock(&d->files_lock);
-	up_read(&d->lock);
 	return err;
 }
 

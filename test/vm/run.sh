@@ -122,6 +122,11 @@ if [ "$(id -u)" = 0 ]; then
 else
 	uid=$(id -u) gid=$(id -g) user_line=
 fi
+# hostd's locks and loopback files in a directory of this run's own: a
+# VM-name lock in the default /dev/shm/vmrpc would make two runs at once
+# (on a shared machine) refuse each other.
+export VMRPC_RUNTIME_DIR=$work/run
+mkdir -p "$VMRPC_RUNTIME_DIR"
 hostdir=$work/host
 mkdir -p "$hostdir"/d0 "$hostdir"/d1 "$hostdir"/d2
 printf 'hello from the host\n' >"$hostdir/hello.txt"
@@ -185,9 +190,12 @@ stop_hostd() {
 	for p in $children; do
 		kill -0 "$p" 2>/dev/null && die "hostd's process $p outlived it"
 	done
-	if pgrep -x vmrpc-shadow -u "$uid" >/dev/null && [ "$uid" != "$(id -u)" ]; then
-		die "a vmrpc-shadow of uid $uid is still running"
-	fi
+	# Shadows of this build only: another test run on the machine has its own.
+	for p in $(pgrep -x vmrpc-shadow -u "$uid" || true); do
+		[ "$uid" != "$(id -u)" ] &&
+			[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$build/bin/vmrpc-shadow")" ] &&
+			die "a vmrpc-shadow of uid $uid is still running (pid $p)"
+	done
 	return 0
 }
 
