@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -221,6 +222,33 @@ static int isolate(const char *dev)
 		      "(pid %d, %d): %s", sib ? (int)vmrpc_chan_index(sib) : -1, spid, pid,
 		      vmrpc_strerror(err));
 		vmrpc_chan_close(sib);
+	}
+	/* The channel's file reports its vector to poll and read: after a
+	 * host call that blocks 50 ms (the caller sleeps; the shadow raises
+	 * the channel's vector), it is readable, and read returns the count. */
+	{
+		struct timeval tv = { .tv_sec = 0, .tv_usec = 50000 };
+		struct vmrpc_binding hn;
+		struct pollfd p;
+		uint64_t count = 0;
+		int fds[8], n = vmrpc_region_fds(g.region, fds, 8);
+		int32_t sock = -1;
+		char byte;
+		int ok;
+
+		p = (struct pollfd){ .fd = n > 0 ? fds[n - 1] : -1, .events = POLLIN };
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+			(void)read(p.fd, &count, sizeof(count)); /* earlier wake-ups */
+		err = hostnet_bind(g.chan, &hn);
+		sock = err < 0 ? err : hostnet_socket(&hn, AF_UNIX, SOCK_DGRAM, 0);
+		err = sock < 0 ? sock
+		      : hostnet_setsockopt(&hn, sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		err = err < 0 ? err : (int)hostnet_recv(&hn, sock, &byte, 1, 0);
+		count = 0;
+		ok = err == -EAGAIN && poll(&p, 1, 1000) == 1 && (p.revents & POLLIN) &&
+		     read(p.fd, &count, sizeof(count)) == sizeof(count) && count >= 1;
+		check(ok, "after a host call that slept, the channel's file polls readable and read "
+		      "counts %llu wake-up(s): %s", (unsigned long long)count, vmrpc_strerror(err));
 	}
 	vmrpc_guest_detach(&g);
 	return done();
