@@ -39,12 +39,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +121,7 @@ static int isolate(const char *dev)
 	struct vmrpc_guest g;
 	struct vmrpc_binding hc;
 	struct vmrpc_dev_info info;
-	struct vmrpc_dev_claim claim = { 0 };
+	struct vmrpc_dev_claim claim = {0};
 	uint64_t off_a;
 	uint32_t a;
 	int32_t pid;
@@ -151,20 +151,21 @@ static int isolate(const char *dev)
 	err = try_ioctl(fd, VMRPC_DEV_CLAIM, &claim);
 	check(err == 0 && claim.index != a, "it claims a channel of its own: %u", claim.index);
 	err = try_map(fd, off_a, info.chan_size, PROT_READ | PROT_WRITE);
-	check(err == -EACCES, "holding channel %u, it still cannot map channel %u: %s",
-	      claim.index, a, strerror(-err));
-	err = try_map(fd, VMRPC_HDR_SIZE + (uint64_t)claim.index * info.chan_size,
-		      info.chan_size, PROT_READ | PROT_WRITE);
+	check(err == -EACCES, "holding channel %u, it still cannot map channel %u: %s", claim.index,
+	      a, strerror(-err));
+	err = try_map(fd, VMRPC_HDR_SIZE + (uint64_t)claim.index * info.chan_size, info.chan_size,
+	              PROT_READ | PROT_WRITE);
 	check(err == 0, "it maps its own channel %u read-write: %s", claim.index, strerror(-err));
 	err = try_map(fd, VMRPC_HDR_SIZE + (uint64_t)claim.index * info.chan_size,
-		      info.chan_size + 4096, PROT_READ);
+	              info.chan_size + 4096, PROT_READ);
 	check(err == -EACCES, "but not one byte beyond it: %s", strerror(-err));
 	err = try_map(fd, 0, VMRPC_HDR_SIZE, PROT_READ | PROT_WRITE);
 	check(err == -EACCES, "the header cannot be mapped writable: %s", strerror(-err));
 	{
 		void *h = mmap(NULL, VMRPC_HDR_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-		err = h == MAP_FAILED ? -errno
-		      : mprotect(h, VMRPC_HDR_SIZE, PROT_READ | PROT_WRITE) < 0 ? -errno : 0;
+		err = h == MAP_FAILED                                           ? -errno
+		      : mprotect(h, VMRPC_HDR_SIZE, PROT_READ | PROT_WRITE) < 0 ? -errno
+		                                                                : 0;
 		check(h != MAP_FAILED && err == -EACCES,
 		      "the header maps read-only, and mprotect cannot make it writable: %s",
 		      strerror(-err));
@@ -174,9 +175,10 @@ static int isolate(const char *dev)
 	err = try_ioctl(fd, VMRPC_DEV_CLAIM, &claim);
 	check(err == -EBUSY, "a second claim on one open file: %s", strerror(-err));
 	{
-		struct vmrpc_dev_wait w = { .offset = off_a + 256, .expected = 0, .timeout_ns = 1000 };
-		struct vmrpc_dev_ring r = { .vector = VMRPC_IVSHMEM_VEC_CHAN(a) };
-		struct vmrpc_dev_wait h = { .offset = 64, .timeout_ns = 1000 };
+		struct vmrpc_dev_wait w = {
+		        .offset = off_a + 256, .expected = 0, .timeout_ns = 1000};
+		struct vmrpc_dev_ring r = {.vector = VMRPC_IVSHMEM_VEC_CHAN(a)};
+		struct vmrpc_dev_wait h = {.offset = 64, .timeout_ns = 1000};
 
 		err = try_ioctl(fd, VMRPC_DEV_WAIT, &w);
 		check(err == -EINVAL, "it cannot wait on channel %u's words: %s", a,
@@ -199,11 +201,12 @@ static int isolate(const char *dev)
 		for (int k = 0; k < n; k++)
 			if (try_map(fds[k], off_a, info.chan_size, PROT_READ) != -EACCES)
 				bad = 1;
-		_exit(bad ? 1 : touch_dies((const uint32_t *)vmrpc_region_chan(g.region, a),
-					   SIGSEGV) ? 0 : 2);
+		_exit(bad                                                                     ? 1
+		      : touch_dies((const uint32_t *)vmrpc_region_chan(g.region, a), SIGSEGV) ? 0
+		                                                                              : 2);
 	}
 	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 0,
+	              WEXITSTATUS(status) == 0,
 	      "a forked child neither inherits nor can map its parent's channel (%#x)", status);
 	err = hostcalls_identity(&hc, &pid, NULL, NULL);
 	check(err == 0, "the parent's channel still serves it: %s", vmrpc_strerror(err));
@@ -219,15 +222,15 @@ static int isolate(const char *dev)
 		err = err < 0 ? err : hostcalls_identity(&hs, &spid, NULL, NULL);
 		check(err == 0 && spid == pid,
 		      "a sibling through the driver (channel %d) is served by the same shadow "
-		      "(pid %d, %d): %s", sib ? (int)vmrpc_chan_index(sib) : -1, spid, pid,
-		      vmrpc_strerror(err));
+		      "(pid %d, %d): %s",
+		      sib ? (int)vmrpc_chan_index(sib) : -1, spid, pid, vmrpc_strerror(err));
 		vmrpc_chan_close(sib);
 	}
 	/* The channel's file reports its vector to poll and read: after a
 	 * host call that blocks 50 ms (the caller sleeps; the shadow raises
 	 * the channel's vector), it is readable, and read returns the count. */
 	{
-		struct timeval tv = { .tv_sec = 0, .tv_usec = 50000 };
+		struct timeval tv = {.tv_sec = 0, .tv_usec = 50000};
 		struct vmrpc_binding hn;
 		struct pollfd p;
 		uint64_t count = 0;
@@ -236,19 +239,22 @@ static int isolate(const char *dev)
 		char byte;
 		int ok;
 
-		p = (struct pollfd){ .fd = n > 0 ? fds[n - 1] : -1, .events = POLLIN };
+		p = (struct pollfd){.fd = n > 0 ? fds[n - 1] : -1, .events = POLLIN};
 		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
 			(void)read(p.fd, &count, sizeof(count)); /* earlier wake-ups */
 		err = hostnet_bind(g.chan, &hn);
 		sock = err < 0 ? err : hostnet_socket(&hn, AF_UNIX, SOCK_DGRAM, 0);
 		err = sock < 0 ? sock
-		      : hostnet_setsockopt(&hn, sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		               : hostnet_setsockopt(&hn, sock, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		                                    sizeof(tv));
 		err = err < 0 ? err : (int)hostnet_recv(&hn, sock, &byte, 1, 0);
 		count = 0;
 		ok = err == -EAGAIN && poll(&p, 1, 1000) == 1 && (p.revents & POLLIN) &&
 		     read(p.fd, &count, sizeof(count)) == sizeof(count) && count >= 1;
-		check(ok, "after a host call that slept, the channel's file polls readable and read "
-		      "counts %llu wake-up(s): %s", (unsigned long long)count, vmrpc_strerror(err));
+		check(ok,
+		      "after a host call that slept, the channel's file polls readable and read "
+		      "counts %llu wake-up(s): %s",
+		      (unsigned long long)count, vmrpc_strerror(err));
 	}
 	vmrpc_guest_detach(&g);
 	return done();
@@ -307,7 +313,7 @@ static int nonroot(const char *region, uid_t uid, gid_t gid, gid_t group)
 		_exit(fd >= 0 && try_ioctl(fd, VMRPC_DEV_AGENT, NULL) == -EPERM ? 0 : 1);
 	}
 	check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-		      WEXITSTATUS(status) == 0,
+	              WEXITSTATUS(status) == 0,
 	      "and cannot make its file the agent's: EPERM (%#x)", status);
 	return done();
 }
@@ -414,7 +420,7 @@ static int corrupt(const char *bdf)
 {
 	char path[256], node[64];
 	struct vmrpc_region_hdr *h;
-	struct vmrpc_dev_claim claim = { 0 };
+	struct vmrpc_dev_claim claim = {0};
 	struct stat st;
 	volatile uint32_t *state = NULL;
 	uint32_t n, cs, k;
@@ -432,16 +438,16 @@ static int corrupt(const char *bdf)
 	n = h->n_channels;
 	cs = h->chan_size;
 	if (!check(is_bound(bdf) && dev_node(bdf, node, sizeof(node)) == 0 && n >= 2 &&
-			   n <= VMRPC_CHAN_MAX && (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs <=
-							  (uint64_t)st.st_size,
-		   "vmrpc.ko drives %s (%s), %u channels", bdf, node, n))
+	                   n <= VMRPC_CHAN_MAX &&
+	                   (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs <= (uint64_t)st.st_size,
+	           "vmrpc.ko drives %s (%s), %u channels", bdf, node, n))
 		return done();
 
 	/* The highest FREE channel gets a state no caller may claim. */
 	for (k = n; k-- > 0;) {
 		state = &((struct vmrpc_chan_ctl *)(shm + VMRPC_HDR_SIZE + (size_t)k * cs))->state;
-		if (__atomic_compare_exchange_n(state, &(uint32_t){ VMRPC_CHAN_FREE }, 0xdeadbeefu,
-						0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		if (__atomic_compare_exchange_n(state, &(uint32_t){VMRPC_CHAN_FREE}, 0xdeadbeefu, 0,
+		                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			break;
 	}
 	if (!check(k < n, "a free channel to corrupt"))
@@ -458,7 +464,8 @@ static int corrupt(const char *bdf)
 			got_k |= claim.index == k;
 		}
 		check(!got_k && err == -ENOSPC,
-		      "a channel whose state holds 0xdeadbeef is never claimed (%d claims, then %s)",
+		      "a channel whose state holds 0xdeadbeef is never claimed (%d claims, then "
+		      "%s)",
 		      m - 1, strerror(-err));
 		for (int i = 0; i < m; i++)
 			close(fds[i]);
@@ -468,9 +475,10 @@ static int corrupt(const char *bdf)
 	/* Garbage under a held channel: closing leaves it, and rings nothing. */
 	dev = open(node, O_RDWR | O_CLOEXEC);
 	if (check(dev >= 0 && try_ioctl(dev, VMRPC_DEV_CLAIM, &claim) == 0 && claim.index < n,
-		  "claim a channel")) {
+	          "claim a channel")) {
 		state = &((struct vmrpc_chan_ctl *)(shm + VMRPC_HDR_SIZE +
-						    (size_t)claim.index * cs))->state;
+		                                    (size_t)claim.index * cs))
+		                 ->state;
 		*state = 0x7777u;
 		close(dev);
 		check(*state == 0x7777u,
@@ -490,7 +498,7 @@ static int corrupt(const char *bdf)
 	check(bind_with(bdf, shm, HDR(n_channels), 0, 0), "nor zero channels");
 	check(bind_with(bdf, shm, HDR(n_channels), 0, 0xffffffffu), "nor 2^32-1 channels");
 	check(bind_with(bdf, shm, HDR(n_channels), 0,
-			(uint32_t)(((uint64_t)st.st_size - VMRPC_HDR_SIZE) / cs + 1)),
+	                (uint32_t)(((uint64_t)st.st_size - VMRPC_HDR_SIZE) / cs + 1)),
 	      "nor more channels than the BAR holds");
 	check(bind_with(bdf, shm, HDR(chan_size), 0, 1), "nor channels of 1 byte");
 	check(bind_with(bdf, shm, HDR(chan_size), 0, cs + 1), "nor channels not page-sized");
@@ -541,7 +549,7 @@ static int bench(const char *region, int calls)
 {
 	struct vmrpc_binding hc, hn;
 	struct vmrpc_guest g;
-	struct timeval tv = { .tv_sec = 0, .tv_usec = BENCH_BLOCK_NS / 1000 };
+	struct timeval tv = {.tv_sec = 0, .tv_usec = BENCH_BLOCK_NS / 1000};
 	uint64_t *t = calloc((size_t)(calls > BENCH_BLOCKS ? calls : BENCH_BLOCKS), sizeof(*t));
 	uint64_t t0, null_p50, block_p50, block_mean;
 	char byte;
@@ -562,8 +570,8 @@ static int bench(const char *region, int calls)
 	}
 	null_p50 = p50(t, (size_t)calls);
 	sock = hostnet_socket(&hn, AF_UNIX, SOCK_DGRAM, 0);
-	if (sock < 0 || hostnet_setsockopt(&hn, sock, SOL_SOCKET, SO_RCVTIMEO, &tv,
-					   sizeof(tv)) < 0) {
+	if (sock < 0 ||
+	    hostnet_setsockopt(&hn, sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
 		printf("bench: a host socket with a 10 ms receive timeout: %s\n",
 		       vmrpc_strerror(sock < 0 ? sock : -EINVAL));
 		return 1;
@@ -592,7 +600,7 @@ static int bench(const char *region, int calls)
  * costs on the host itself (bench/vm.sh runs it there). */
 static int native_block(void)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = BENCH_BLOCK_NS / 1000 };
+	struct timeval tv = {.tv_sec = 0, .tv_usec = BENCH_BLOCK_NS / 1000};
 	uint64_t t[BENCH_BLOCKS], t0;
 	char byte;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -617,7 +625,8 @@ int main(int argc, char **argv)
 		return isolate(argv[2]);
 	if (argc == 6 && !strcmp(argv[1], "nonroot"))
 		return nonroot(argv[2], (uid_t)strtoul(argv[3], NULL, 10),
-			       (gid_t)strtoul(argv[4], NULL, 10), (gid_t)strtoul(argv[5], NULL, 10));
+		               (gid_t)strtoul(argv[4], NULL, 10),
+		               (gid_t)strtoul(argv[5], NULL, 10));
 	if (argc == 3 && !strcmp(argv[1], "idle"))
 		return idle(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "native-block"))
@@ -627,6 +636,6 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "bench"))
 		return bench(argv[2], atoi(argv[3]) > 0 ? atoi(argv[3]) : 1000);
 	fprintf(stderr, "usage: vmrpc-vm-driver isolate DEV | nonroot REGION UID GID GROUP | "
-			"idle REGION | corrupt BDF | bench REGION CALLS | native-block\n");
+	                "idle REGION | corrupt BDF | bench REGION CALLS | native-block\n");
 	return 2;
 }
