@@ -201,13 +201,30 @@ static int isolate(const char *dev)
 		for (int k = 0; k < n; k++)
 			if (try_map(fds[k], off_a, info.chan_size, PROT_READ) != -EACCES)
 				bad = 1;
-		_exit(bad                                                                     ? 1
-		      : touch_dies((const uint32_t *)vmrpc_region_chan(g.region, a), SIGSEGV) ? 0
-		                                                                              : 2);
+		if (bad)
+			_exit(1);
+		if (!touch_dies((const uint32_t *)vmrpc_region_chan(g.region, a), SIGSEGV))
+			_exit(2);
+		/* In a VM a child starts without host state: a channel of its own. */
+		{
+			struct vmrpc_guest cg;
+			struct vmrpc_binding chc;
+			int32_t cpid;
+
+			if (vmrpc_guest_attach(name, &cg) < 0 ||
+			    hostcalls_bind(cg.chan, &chc) < 0 ||
+			    hostcalls_identity(&chc, &cpid, NULL, NULL) < 0 ||
+			    vmrpc_chan_index(cg.chan) == a)
+				_exit(3);
+			vmrpc_guest_detach(&cg);
+		}
+		_exit(0);
 	}
 	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) &&
 	              WEXITSTATUS(status) == 0,
-	      "a forked child neither inherits nor can map its parent's channel (%#x)", status);
+	      "a forked child neither inherits nor can map its parent's channel, and attaches "
+	      "one of its own (%#x)",
+	      status);
 	err = hostcalls_identity(&hc, &pid, NULL, NULL);
 	check(err == 0, "the parent's channel still serves it: %s", vmrpc_strerror(err));
 	/* A sibling: the kernel claims it into CLAIMING, the library names
