@@ -37,7 +37,8 @@
 # caller frees its channel and faults the caller, and the module unloads,
 # reloads and serves again. Every result is checked; any failure prints the
 # guest consoles and hostd's log and exits 1. QEMU, hostd and host callers
-# are killed and everything removed on any exit.
+# are killed and everything removed on any exit; VMRPC_VM_LOGS=DIR keeps
+# the consoles and hostd's log there. Measurements are bench/vm.sh's.
 set -euo pipefail
 
 build=$(cd "${1:?usage: test/vm/run.sh BUILD_DIR}" && pwd)
