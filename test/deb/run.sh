@@ -4,7 +4,9 @@
 #   1. dpkg-buildpackage -b on a copy of the tree (debian/), then lintian on
 #      the result: no error or warning (debian/*.lintian-overrides say why
 #      for what is overridden);
-#   2. apt-get install of the .debs on this machine;
+#   2. apt-get install of the .debs on this machine (all but vmrpc-dkms,
+#      whose postinst would build vmrpc.ko for this machine's kernel: its
+#      contents are checked instead; test/vm builds the module);
 #   3. systemd-analyze verify on the installed units, vmrpc-hostd --check on
 #      the packaged hostd.conf example, no man page naming an uninstalled
 #      file, the guest package's group;
@@ -65,6 +67,18 @@ for p in $pkgs; do
 	[ -n "$f" ] || fail "no $p package was built"
 	debs="$debs $f"
 done
+# vmrpc-dkms: the module's DKMS tree, for this version.
+dkms=$(ls "$work"/vmrpc-dkms_*_all.deb 2>/dev/null | head -n 1)
+[ -n "$dkms" ] || fail "no vmrpc-dkms package was built"
+version=$(dpkg-deb -f "$dkms" Version)
+dpkg-deb -x "$dkms" "$work/dkms"
+for f in dkms.conf Kbuild Makefile vmrpc.c include/vmrpc/abi.h include/vmrpc/dev.h; do
+	[ -f "$work/dkms/usr/src/vmrpc-$version/$f" ] || fail "vmrpc-dkms lacks usr/src/vmrpc-$version/$f"
+done
+grep -qx "PACKAGE_VERSION=\"$version\"" "$work/dkms/usr/src/vmrpc-$version/dkms.conf" ||
+	fail "vmrpc-dkms: dkms.conf is not for version $version"
+dpkg-deb -f "$dkms" Depends | grep -q dkms || fail "vmrpc-dkms does not depend on dkms"
+echo "deb: vmrpc-dkms holds vmrpc.ko's DKMS tree for $version"
 lintian --pedantic -I --tag-display-limit 0 "$work"/vmrpc_*.changes >"$work/lintian.txt" 2>&1
 echo "deb: lintian --pedantic -I:"
 grep -v "^running with root privileges" "$work/lintian.txt" | sed 's/^/  /'
