@@ -44,6 +44,7 @@ void server_on_shadow(struct server *s, uint32_t i)
 	c->shadow_pidfd = -1;
 	s->n_shadows--;
 	hchan_unwatch_shadow(s, i);
+	server_siblings_lost(s, i);
 	describe_exit(&si, how, sizeof(how));
 	/* No host program outlives its shadow, however the shadow went. */
 	cgroup_group_kill(c->cg, c->shadow_pid);
@@ -188,8 +189,20 @@ void server_on_shadow_ctl(struct server *s, uint32_t i)
 		server_poll(s, c->ctl_fd, ev_data(EV_SHADOW_CTL, c->sh_epoch, i), false);
 		return;
 	}
-	if (n == 0)
+	if (n <= 0) /* ECONNRESET: it died with a message of ours unread */
 		return; /* it exited or closed it: its pidfd says the rest */
+	if (n == (ssize_t)sizeof(m) && m.chan != i && c->st != H_STARTING &&
+	    (m.type == SHADOW_MSG_READY || m.type == SHADOW_MSG_DROPPED)) {
+		/* about one of its siblings (sibling.c); a closing shadow's
+		 * answers no longer matter */
+		int err = m.type == SHADOW_MSG_READY ? server_sibling_ready(s, i, m.chan)
+						     : server_sibling_dropped(s, i, m.chan);
+
+		if (err == 0 || c->st == H_CLOSING) {
+			server_poll(s, c->ctl_fd, ev_data(EV_SHADOW_CTL, c->sh_epoch, i), false);
+			return;
+		}
+	}
 	if (n != (ssize_t)sizeof(m) || m.type != SHADOW_MSG_READY || m.chan != i ||
 	    c->st != H_STARTING) {
 		log_warn("%s: channel %u: shadow pid %d broke its control protocol; killing it",
@@ -225,13 +238,19 @@ void server_on_shadow_ctl(struct server *s, uint32_t i)
 void server_on_start_timeout(struct server *s, uint32_t i)
 {
 	struct hchan *c = &s->ch[i];
+	uint32_t root = c->sib_root != UINT32_MAX ? c->sib_root : i;
 
-	if (c->st != H_STARTING)
+	if (c->st != H_STARTING && !(c->st == H_CLOSING && root != i))
 		return;
-	log_warn("%s: channel %u: shadow pid %d did not become ready within %d s; killing it",
-		 s->label, i, c->shadow_pid, SERVER_START_TIMEOUT_S);
-	/* Its exit refuses the claim (server_on_shadow). */
-	if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SIGKILL, NULL, 0) < 0 &&
+	if (root != i)
+		log_warn("%s: channel %u: shadow pid %d did not %s it as a sibling of channel %u "
+			 "within %d s; killing it", s->label, i, c->shadow_pid,
+			 c->st == H_STARTING ? "serve" : "drop", root, SERVER_START_TIMEOUT_S);
+	else
+		log_warn("%s: channel %u: shadow pid %d did not become ready within %d s; "
+			 "killing it", s->label, i, c->shadow_pid, SERVER_START_TIMEOUT_S);
+	/* Its exit refuses the claim, or frees the channel (server_on_shadow). */
+	if (syscall(SYS_pidfd_send_signal, s->ch[root].shadow_pidfd, SIGKILL, NULL, 0) < 0 &&
 	    errno != ESRCH)
 		log_err("%s: channel %u: cannot kill shadow pid %d: %s", s->label, i,
 			c->shadow_pid, strerror(errno));
@@ -245,6 +264,7 @@ static void server_attach_bell(struct server *s, const struct vmrpc_doorbell *b)
 	struct attach_req a = {
 		.index = i, .pid = b->pid, .uid = b->uid, .gid = b->gid, .nonce = b->msg.nonce,
 	};
+	uint32_t parent;
 	char why[128];
 
 	/* The claim must be exactly what the kernel says the sender is. */
@@ -289,7 +309,11 @@ static void server_attach_bell(struct server *s, const struct vmrpc_doorbell *b)
 		hchan_free(s, i);
 		return;
 	}
-	server_attach(s, &a);
+	parent = vmrpc_ctl_claim_parent(&vmrpc_region_chan(s->region, i)->ctl);
+	if (parent)
+		server_attach_sibling(s, &a, parent - 1);
+	else
+		server_attach(s, &a);
 }
 
 static void server_detach(struct server *s, const struct vmrpc_doorbell *b)
@@ -319,14 +343,16 @@ static void server_cancel(struct server *s, uint32_t i)
 {
 	struct vmrpc_chan_req *rq = &vmrpc_region_chan(s->region, i)->req;
 	struct hchan *c = &s->ch[i];
+	/* a sibling's shadow is its root channel's: it finds which thread */
+	int pidfd = c->sib_root != UINT32_MAX ? s->ch[c->sib_root].shadow_pidfd : c->shadow_pidfd;
 	uint64_t now = server_now_ms();
 
-	if (c->st != H_ATTACHED || c->shadow_pidfd < 0 || now - c->cancel_ms < 5 ||
+	if (c->st != H_ATTACHED || pidfd < 0 || now - c->cancel_ms < 5 ||
 	    __atomic_load_n(&rq->cancel_seq, __ATOMIC_ACQUIRE) !=
 		    __atomic_load_n(&rq->req_seq, __ATOMIC_ACQUIRE))
 		return;
 	c->cancel_ms = now;
-	if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SHADOW_SIGNAL_CANCEL, NULL, 0) < 0 &&
+	if (syscall(SYS_pidfd_send_signal, pidfd, SHADOW_SIGNAL_CANCEL, NULL, 0) < 0 &&
 	    errno != ESRCH)
 		log_warn("%s: channel %u: cannot interrupt shadow pid %d: %s", s->label, i,
 			 c->shadow_pid, strerror(errno));
@@ -437,6 +463,7 @@ void server_scan(struct server *s)
 		uint32_t st = vmrpc_ctl_state(&h->ctl);
 		struct hchan *c = &s->ch[i];
 		struct attach_req a;
+		uint32_t parent;
 
 		if (c->st == H_REFUSED && st != VMRPC_CHAN_REFUSED)
 			hchan_free(s, i); /* the guest read the refusal */
@@ -453,6 +480,10 @@ void server_scan(struct server *s)
 			.gid = s->opts->gid,
 			.caller_pidfd = -1,
 		};
-		server_attach(s, &a);
+		parent = vmrpc_ctl_claim_parent(&h->ctl);
+		if (parent)
+			server_attach_sibling(s, &a, parent - 1);
+		else
+			server_attach(s, &a);
 	}
 }

@@ -58,6 +58,7 @@ void hchan_init(struct hchan *c)
 		.ctl_fd = -1,
 		.log_fd = -1,
 		.fork_parent = UINT32_MAX,
+		.sib_root = UINT32_MAX,
 	};
 }
 
@@ -186,6 +187,11 @@ void hchan_free(struct server *s, uint32_t i)
 		c->attached = true;
 	c->caller_pid = 0;
 	c->fork_parent = UINT32_MAX;
+	if (c->sib_root != UINT32_MAX) {
+		s->ch[c->sib_root].n_sibs--;
+		c->sib_root = UINT32_MAX;
+		c->shadow_pid = 0;
+	}
 	if (c->attached) {
 		c->attached = false;
 		vmrpc_hostd_chan_free(s->region, i);
@@ -203,6 +209,10 @@ void hchan_teardown(struct server *s, uint32_t i, const char *why)
 		if (hchan_move(s, i, H_CLOSING) < 0)
 			break;
 		c->why = why;
+		if (c->sib_root != UINT32_MAX) { /* its shadow serves its root too */
+			server_sibling_drop(s, i);
+			break;
+		}
 		cgroup_group_kill(c->cg, c->shadow_pid); /* and every program it started */
 		if (syscall(SYS_pidfd_send_signal, c->shadow_pidfd, SIGKILL, NULL, 0) < 0 &&
 		    errno != ESRCH)

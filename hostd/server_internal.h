@@ -30,6 +30,8 @@ struct hostd_transport;
 #define SERVER_STALE_CLAIM_MS 6000
 /* A shadow that has not said READY by then is killed, and the attach refused. */
 #define SERVER_START_TIMEOUT_S 10
+/* Channels one shadow serves besides its own (vmrpc_chan_open_sibling). */
+#define SERVER_SIBLINGS_MAX 16
 
 /* hostd's record of a channel. The table of legal transitions is in
  * chan_state.c; hchan_move() is the only way to change a state. */
@@ -74,6 +76,11 @@ struct hchan {
 	uint64_t stale_ms;
 	uint64_t cancel_ms;   /* when its shadow was last interrupted */
 	struct cgroup_group *cg; /* the shadow's and its programs' cgroup, while it runs */
+	/* A sibling: the channel whose shadow serves this one too (its
+	 * shadow_pid is that shadow's; it has no pidfd, control socket or log
+	 * of its own); else UINT32_MAX. On that channel: how many. */
+	uint32_t sib_root;
+	uint32_t n_sibs;
 };
 
 /* What a completion is about: its kind, the epoch of what it watched and a
@@ -181,6 +188,19 @@ void server_on_caller(struct server *s, uint32_t i);
 void server_on_doorbell(struct server *s, struct vmrpc_doorbell *b);
 /* The region's state words are a guest's claims: look at them (ivshmem). */
 void server_scan(struct server *s);
+
+/* ---- sibling.c: channels a caller's shadow serves besides its own -------- */
+/* Attach channel a->index, claimed with claim_parent, as a sibling of
+ * channel parent: its shadow serves it in a thread of its own. */
+void server_attach_sibling(struct server *s, struct attach_req *a, uint32_t parent);
+/* The shadow of root said READY (or DROPPED) for its sibling chan. 0, or
+ * -EPROTO when the message is not one it may send now. */
+int server_sibling_ready(struct server *s, uint32_t root, uint32_t chan);
+int server_sibling_dropped(struct server *s, uint32_t root, uint32_t chan);
+/* Ask the shadow to stop serving sibling i (CLOSING). */
+void server_sibling_drop(struct server *s, uint32_t i);
+/* root's shadow is gone: each of its siblings with it. */
+void server_siblings_lost(struct server *s, uint32_t root);
 
 /* ---- guest_fork.c: a caller's fork (docs/hostcalls.md) ------------------- */
 void server_fork_claim(struct server *s, const struct vmrpc_doorbell *b);

@@ -30,17 +30,26 @@ static uint64_t chan_random_nonce(void)
 	return v | 1;
 }
 
-static int chan_claim(struct vmrpc_region *r, uint32_t *ret_index)
+static int chan_claim(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index)
 {
 	for (uint32_t i = 0; i < r->n_channels; i++) {
 		struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 		if (vmrpc_ctl_state(&c->ctl) == VMRPC_CHAN_FREE &&
-		    vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_FREE, VMRPC_CHAN_CLAIMED)) {
+		    vmrpc_ctl_move(&c->ctl, VMRPC_CHAN_FREE, how)) {
 			*ret_index = i;
 			return 0;
 		}
 	}
 	return -VMRPC_ENOCHAN;
+}
+
+/* Hand back a channel we hold in state from (a claim, or a refusal we
+ * read), clearing the words only a claimant writes first: a stale
+ * claim_parent would make the next claimant's claim a sibling. */
+static bool chan_give_back(struct vmrpc_chan_ctl *ctl, enum vmrpc_chan_state from)
+{
+	vmrpc_ctl_set_claim_parent(ctl, 0);
+	return vmrpc_ctl_move(ctl, from, VMRPC_CHAN_FREE);
 }
 
 /* Wait for hostd to answer our claim: ATTACHED, REFUSED, or nothing. */
@@ -59,7 +68,7 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 			return 0;
 		case VMRPC_CHAN_REFUSED:
 			err = vmrpc_ctl_error(ctl);
-			vmrpc_ctl_move(ctl, VMRPC_CHAN_REFUSED, VMRPC_CHAN_FREE);
+			chan_give_back(ctl, VMRPC_CHAN_REFUSED);
 			return err < 0 && err > -VMRPC_ELAST ? err : -VMRPC_EREFUSED;
 		case VMRPC_CHAN_CLAIMED:
 			break;
@@ -69,7 +78,7 @@ static int chan_wait_attached(struct vmrpc_chan *ch, int timeout_ms)
 		now = sync_now_ns();
 		if (now >= deadline) {
 			/* Take the claim back, unless hostd answered meanwhile. */
-			if (vmrpc_ctl_move(ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE))
+			if (chan_give_back(ctl, VMRPC_CHAN_CLAIMED))
 				return -VMRPC_ENOHOSTD;
 			continue;
 		}
@@ -98,14 +107,17 @@ static struct vmrpc_chan *chan_host_new(struct vmrpc_region *r, uint32_t index)
 
 /* Claim a free channel and ring op for it (ATTACH, or ATTACH_FORK with the
  * parent's index in the args block, which the claimant owns while CLAIMED).
- * If hostd cannot be told, the claim is taken back. With no channel free,
- * tell hostd so: it logs it, and takes back claims nobody rang for. */
+ * A sibling (sibling_of: the index of a channel we hold) goes through
+ * CLAIMING, so that hostd sees claim_parent with the claim. If hostd
+ * cannot be told, the claim is taken back. With no channel free, tell
+ * hostd so: it logs it, and takes back claims nobody rang for. */
 static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *parent,
-			   int timeout_ms, struct vmrpc_chan **ret_chan)
+			   const uint32_t *sibling_of, int timeout_ms,
+			   struct vmrpc_chan **ret_chan)
 {
 	struct vmrpc_chan *ch;
 	uint32_t index;
-	int err = chan_claim(r, &index);
+	int err = chan_claim(r, sibling_of ? VMRPC_CHAN_CLAIMING : VMRPC_CHAN_CLAIMED, &index);
 
 	if (err == -VMRPC_ENOCHAN)
 		region_ring(r, VMRPC_DOORBELL_NOCHAN, 0, 0, 0);
@@ -113,8 +125,8 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 		return err;
 	ch = chan_host_new(r, index);
 	if (!ch) {
-		vmrpc_ctl_move(&vmrpc_region_chan(r, index)->ctl, VMRPC_CHAN_CLAIMED,
-			       VMRPC_CHAN_FREE);
+		chan_give_back(&vmrpc_region_chan(r, index)->ctl,
+			       sibling_of ? VMRPC_CHAN_CLAIMING : VMRPC_CHAN_CLAIMED);
 		return -ENOMEM;
 	}
 	ch->nonce = chan_random_nonce();
@@ -122,9 +134,13 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 		memcpy(ch->hdr->args, parent, sizeof(*parent));
 	vmrpc_ctl_set_owner(&ch->hdr->ctl, ch->owner);
 	vmrpc_ctl_set_nonce(&ch->hdr->ctl, ch->nonce);
+	if (sibling_of) {
+		vmrpc_ctl_set_claim_parent(&ch->hdr->ctl, *sibling_of + 1);
+		vmrpc_ctl_set_state(&ch->hdr->ctl, VMRPC_CHAN_CLAIMED);
+	}
 	err = region_ring(r, op, ch->index, ch->nonce, timeout_ms);
 	if (err < 0) {
-		vmrpc_ctl_move(&ch->hdr->ctl, VMRPC_CHAN_CLAIMED, VMRPC_CHAN_FREE);
+		chan_give_back(&ch->hdr->ctl, VMRPC_CHAN_CLAIMED);
 		free(ch);
 		return err;
 	}
@@ -132,8 +148,10 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 	return 0;
 }
 
-VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
-			      struct vmrpc_chan **ret_chan)
+/* Claim, ring and wait for an attach (of a sibling of channel *sibling_of,
+ * or of a channel with a shadow of its own). */
+static int chan_attach(struct vmrpc_region *r, const uint32_t *sibling_of, int timeout_ms,
+		       struct vmrpc_chan **ret_chan)
 {
 	struct vmrpc_chan *ch;
 	int err;
@@ -142,7 +160,7 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 	/* hostd answers -EAGAIN when our claim's words changed before it read
 	 * them (another process wrote them): claim again, a few times. */
 	for (int tries = 0;; tries++) {
-		err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH, NULL, timeout_ms, &ch);
+		err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH, NULL, sibling_of, timeout_ms, &ch);
 		if (err < 0)
 			return err;
 		err = chan_wait_attached(ch, timeout_ms);
@@ -155,6 +173,24 @@ VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
 	chan_ready(ch);
 	*ret_chan = ch;
 	return 0;
+}
+
+VMRPC_API int vmrpc_chan_open(struct vmrpc_region *r, int timeout_ms,
+			      struct vmrpc_chan **ret_chan)
+{
+	return chan_attach(r, NULL, timeout_ms, ret_chan);
+}
+
+VMRPC_API int vmrpc_chan_open_sibling(struct vmrpc_chan *ch, int timeout_ms,
+				      struct vmrpc_chan **ret_chan)
+{
+	if (ch->broken)
+		return ch->broken;
+	if (ch->forking || getpid() != ch->owner)
+		return -EINVAL;
+	if (ch->gsrc)
+		return vm_open_sibling(ch, timeout_ms, ret_chan);
+	return chan_attach(ch->region, &ch->index, timeout_ms, ret_chan);
 }
 
 void chan_ready(struct vmrpc_chan *ch)
@@ -177,7 +213,7 @@ VMRPC_API int vmrpc_chan_fork_claim(struct vmrpc_chan *parent, struct vmrpc_chan
 	if (!r->transport->host_pids || !r->transport->ring || parent->gsrc)
 		return -EOPNOTSUPP;
 	/* hostd reads the parent's channel index in the claim's args block. */
-	err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH_FORK, &parent->index,
+	err = chan_claim_ring(r, VMRPC_DOORBELL_ATTACH_FORK, &parent->index, NULL,
 			      CHAN_ATTACH_TIMEOUT_MS, &ch);
 	if (err < 0)
 		return err;
@@ -285,6 +321,7 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 		 * open (in a forked child, the parent's copy keeps it open). */
 		close(ch->conn_fd);
 		vmrpc_region_close(ch->region);
+		free(ch->vm);
 		free(ch->bufs);
 		free(ch);
 		return;

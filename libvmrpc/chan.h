@@ -37,6 +37,7 @@ struct vmrpc_chan {
 	 * the channel, and the region this handle mapped and owns. */
 	int gsrc;
 	int conn_fd;
+	char *vm;              /* the name vmrpc_vm_open() was given: its siblings' */
 	uint64_t boot_id[2];   /* guest_boot_id when opened */
 };
 
@@ -59,6 +60,9 @@ int chan_send(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 /* Before the args block or arena is written again: wait until the callee
  * has finished a pending oneway request. 0, or the channel's error. */
 int chan_drain(struct vmrpc_chan *ch);
+
+/* Another guest-sourced channel into the VM that served ch (vm.c). */
+int vm_open_sibling(struct vmrpc_chan *ch, int timeout_ms, struct vmrpc_chan **ret_chan);
 
 /* Is [p, p + len) inside a buffer the caller kept in the arena? Its region
  * offset, or 0. */

@@ -154,6 +154,11 @@ VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **
 	ch->gsrc = 1;
 	ch->conn_fd = fd;
 	ch->live_state = VMRPC_CHAN_SERVED;
+	ch->vm = strdup(vm);
+	if (!ch->vm) {
+		err = -ENOMEM;
+		goto fail_region;
+	}
 	err = vm_wait_served(ch, timeout_ms);
 	if (err < 0)
 		goto fail_region;
@@ -164,10 +169,19 @@ VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **
 	*ret_chan = ch;
 	return 0;
 fail_region:
+	free(ch->vm);
 	vmrpc_region_close(r);
 fail_close:
 	close(fd);
 fail_free:
 	free(ch);
 	return err;
+}
+
+/* guestd serves every channel a host program holds in one process: a
+ * sibling is one more channel from the same VM, whose callee shares what
+ * the first one's does through the interface's own sessions. */
+int vm_open_sibling(struct vmrpc_chan *ch, int timeout_ms, struct vmrpc_chan **ret_chan)
+{
+	return vmrpc_vm_open(ch->vm, timeout_ms, ret_chan);
 }

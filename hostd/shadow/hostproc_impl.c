@@ -18,19 +18,35 @@
 #include "hostfs_impl.h"
 #include "shadow_fds.h"
 #include "shadow_fork.h"
+#include "shadow_siblings.h"
 #include "spawn_exec.h"
 #include "vmrpc/vmrpc.h"
 
 #define HOSTPROC_CHILDREN_MAX 64
 #define HOSTPROC_ARGS_MAX 4096
 
+/* Each slot: 0 free, -1 taken by a spawn under way, else a child's pid.
+ * Atomic: a shadow serving siblings runs calls in several threads. */
 static pid_t hostproc_children[HOSTPROC_CHILDREN_MAX];
 
 static int hostproc_child_slot(pid_t pid)
 {
 	for (int i = 0; i < HOSTPROC_CHILDREN_MAX; i++)
-		if (pid > 0 && hostproc_children[i] == pid)
+		if (pid > 0 && __atomic_load_n(&hostproc_children[i], __ATOMIC_ACQUIRE) == pid)
 			return i;
+	return -1;
+}
+
+/* Take a free slot for a spawn: its index, or -1. */
+static int hostproc_slot_take(void)
+{
+	for (int i = 0; i < HOSTPROC_CHILDREN_MAX; i++) {
+		pid_t free_slot = 0;
+
+		if (__atomic_compare_exchange_n(&hostproc_children[i], &free_slot, -1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return i;
+	}
 	return -1;
 }
 
@@ -108,17 +124,15 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 
 	if (argc == 0 || !*path)
 		return -EINVAL;
-	for (int i = 0; i < HOSTPROC_CHILDREN_MAX && slot < 0; i++)
-		if (hostproc_children[i] == 0)
-			slot = i;
-	if (slot < 0)
-		return -EAGAIN;
 	for (int i = 0; i < 3; i++)
 		if (hostproc_stdio_ok(fds[i]) < 0)
 			return -EBADF;
+	slot = hostproc_slot_take();
+	if (slot < 0)
+		return -EAGAIN;
 	err = hostproc_strings(argv, argv_len, argc, &av);
 	if (err < 0)
-		return err;
+		goto out_slot;
 	err = hostproc_strings(envp, env_len, envc, &ev);
 	if (err < 0)
 		goto out_args;
@@ -133,10 +147,13 @@ static int32_t hostproc_do_spawn(void *ctx, const char *path, const void *argv, 
 			 NULL, NULL);
 	err = pid < 0 ? pid : 0;
 	if (!err)
-		hostproc_children[slot] = pid;
+		__atomic_store_n(&hostproc_children[slot], pid, __ATOMIC_RELEASE);
 	free(ev);
 out_args:
 	free(av);
+out_slot:
+	if (err < 0)
+		__atomic_store_n(&hostproc_children[slot], 0, __ATOMIC_RELEASE);
 	return err < 0 ? err : pid;
 }
 
@@ -154,7 +171,7 @@ static int32_t hostproc_do_wait(void *ctx, int32_t pid, int32_t options, int32_t
 	if (r < 0)
 		return -errno;
 	if (r > 0)
-		hostproc_children[slot] = 0;
+		__atomic_store_n(&hostproc_children[slot], 0, __ATOMIC_RELEASE);
 	*status = st;
 	return r;
 }
@@ -170,6 +187,10 @@ static int32_t hostproc_do_kill(void *ctx, int32_t pid, int32_t sig)
 
 static int32_t hostproc_do_fork_shadow(void *ctx, uint32_t child_chan, uint64_t nonce)
 {
+	/* The copy keeps only the thread that forks: the one that serves the
+	 * shadow's own channel, not a sibling's. */
+	if (!shadow_serving_own_channel())
+		return -EOPNOTSUPP;
 	return shadow_fork(child_chan, nonce);
 }
 

@@ -13,8 +13,10 @@
  * (/proc/self/fd, opened before a chroot hid it; consumed), or -1 to open
  * it now. 0, or -errno. */
 int shadow_fd_reserve_open(int proc_fd);
-/* Mark fd as the shadow's own (fds 0-2 always are). */
+/* Mark fd as the shadow's own (fds 0-2 always are). Thread-safe. */
 void shadow_fd_reserve(int fd);
+/* fd, the shadow's own, was closed: a guest may name the number again. */
+void shadow_fd_release(int fd);
 /* Is fd one a guest may name? (Not negative, not reserved.) */
 bool shadow_fd_guest_ok(int fd);
 

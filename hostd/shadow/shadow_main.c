@@ -31,6 +31,7 @@
 #include "shadow_fork.h"
 #include "shadow_proto.h"
 #include "shadow_sandbox.h"
+#include "shadow_siblings.h"
 #include "vfsd.h"
 #include "vmrpc_private.h"
 
@@ -150,11 +151,6 @@ static int shadow_doorbell(const char *path)
 	return fd;
 }
 
-static void shadow_on_cancel(int sig)
-{
-	(void)sig; /* only to interrupt the system call under way: -EINTR */
-}
-
 static int shadow_ready(uint32_t chan)
 {
 	struct shadow_msg m = { .type = SHADOW_MSG_READY, .chan = chan };
@@ -253,23 +249,28 @@ int main(int argc, char **argv)
 	 * copy keeps its parent's confinement, and the descriptors it shares
 	 * with the parent are the guest's. */
 	if (!forked) {
+		int trees[VFSD_EXPORTS_MAX];
+		int n_trees = vfsd_server_fds(vfs, trees, VFSD_EXPORTS_MAX);
+
 		err = shadow_fd_reserve_open(proc_fd);
 		if (err < 0) {
 			fprintf(stderr, "vmrpc-shadow: /proc/self/fd: %s\n", strerror(-err));
 			return 1;
 		}
-		int trees[VFSD_EXPORTS_MAX];
-		int n_trees = vfsd_server_fds(vfs, trees, VFSD_EXPORTS_MAX);
-
 		err = sandbox_apply(a.root != NULL, trees, n_trees, msg, sizeof(msg));
 		if (err < 0) {
 			fprintf(stderr, "vmrpc-shadow: cannot confine itself: %s\n", msg);
 			return 1;
 		}
 	}
-	/* No SA_RESTART: hostd's cancel must end a blocked system call. */
-	sigaction(SHADOW_SIGNAL_CANCEL, &(struct sigaction){ .sa_handler = shadow_on_cancel },
-		  NULL);
+	/* Siblings, and hostd's cancel: a thread of its own (no SA_RESTART:
+	 * a cancel must end a blocked system call). */
+	err = shadow_siblings_start(region, a.transport, &services, (uint32_t)a.chan);
+	if (err < 0) {
+		fprintf(stderr, "vmrpc-shadow: cannot start its control thread: %s\n",
+			strerror(-err));
+		return 1;
+	}
 	err = shadow_ready((uint32_t)a.chan);
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: telling hostd it is ready: %s\n", strerror(-err));

@@ -13,9 +13,15 @@
 #include <stdint.h>
 
 enum shadow_msg_type {
-	SHADOW_MSG_READY = 1, /* shadow: serving chan from now on */
-	SHADOW_MSG_ADOPT = 2, /* hostd, to a forked copy: serve chan (else it
-			       * closes the socket, and the copy exits) */
+	SHADOW_MSG_READY = 1,   /* shadow: serving chan from now on */
+	SHADOW_MSG_ADOPT = 2,   /* hostd, to a forked copy: serve chan (else it
+				 * closes the socket, and the copy exits) */
+	SHADOW_MSG_SERVE = 3,   /* hostd: serve chan too, a sibling of the
+				 * shadow's own, in a thread of its own (with
+				 * the channel's eventfd for ivshmem-doorbell);
+				 * the shadow answers READY for it */
+	SHADOW_MSG_DROP = 4,    /* hostd: stop serving sibling chan */
+	SHADOW_MSG_DROPPED = 5, /* shadow: it no longer serves sibling chan */
 };
 
 struct shadow_msg {
@@ -27,6 +33,11 @@ struct shadow_msg {
  * abandons the call (a handled signal interrupted the caller's wait): the
  * shadow's handler does nothing, and the call answers -EINTR. */
 #define SHADOW_SIGNAL_CANCEL SIGUSR1
+/* Inside the shadow: the thread that receives SHADOW_SIGNAL_CANCEL passes
+ * it on with this one to each thread whose channel's call was abandoned. */
+#define SHADOW_SIGNAL_CALL SIGUSR2
+/* Channels one shadow serves besides its own. */
+#define SHADOW_SIBLINGS_MAX 16
 
 /* The descriptors a shadow starts with. */
 #define SHADOW_FD_REGION 3  /* closed once mapped */

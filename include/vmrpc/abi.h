@@ -90,6 +90,12 @@ enum vmrpc_chan_state {
 	                           * (guestd: SERVED -> DEAD when a predecessor served it) */
 	VMRPC_CHAN_RELEASED = 8,  /* guestd: CAS from DETACHING, it stopped serving;
 	                           * hostd then frees the channel */
+	/* A sibling: a second channel served by the same shadow as one the
+	 * caller holds (one host context, served in parallel). */
+	VMRPC_CHAN_CLAIMING = 9,  /* caller: CAS from FREE, writes owner_pid,
+	                           * attach_nonce and claim_parent, then stores
+	                           * CLAIMED (release): hostd never acts on a
+	                           * half-written sibling claim */
 };
 
 /* Control line: ownership and lifecycle. */
@@ -108,7 +114,10 @@ struct vmrpc_chan_ctl {
 	                        * HANDOVER, stored with release once it does;
 	                        * 0 when it next attaches the channel (not when
 	                        * it frees it: a late parent still finds it) */
-	uint8_t pad[VMRPC_CACHELINE - 36];
+	uint32_t claim_parent; /* caller, while CLAIMING: 1 + the index of the
+	                        * channel it holds whose shadow should serve
+	                        * this one too; hostd: 0 when it frees one */
+	uint8_t pad[VMRPC_CACHELINE - 40];
 };
 
 /* Typed access to the control line's words, with the memory order each
@@ -199,6 +208,16 @@ static inline int32_t vmrpc_ctl_handover(const struct vmrpc_chan_ctl *c)
 static inline void vmrpc_ctl_set_handover(struct vmrpc_chan_ctl *c, int32_t pid)
 {
 	__atomic_store_n(&c->handover_pid, (uint32_t)pid, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t vmrpc_ctl_claim_parent(const struct vmrpc_chan_ctl *c)
+{
+	return __atomic_load_n(&c->claim_parent, __ATOMIC_ACQUIRE);
+}
+
+static inline void vmrpc_ctl_set_claim_parent(struct vmrpc_chan_ctl *c, uint32_t v)
+{
+	__atomic_store_n(&c->claim_parent, v, __ATOMIC_RELAXED);
 }
 
 #define VMRPC_CHAN_KIND_HOSTCALL 0u /* guest caller, host callee (a shadow) */
@@ -323,7 +342,8 @@ _Static_assert(VMRPC_ARGS_SIZE == 1024 && VMRPC_RESULTS_SIZE == 512, "blocks");
 _Static_assert(VMRPC_CHAN_FREE == 0 && VMRPC_CHAN_CLAIMED == 1 && VMRPC_CHAN_ATTACHED == 2 &&
 		       VMRPC_CHAN_DETACHING == 3 && VMRPC_CHAN_DEAD == 4 &&
 		       VMRPC_CHAN_REFUSED == 5 && VMRPC_CHAN_OFFERED == 6 &&
-		       VMRPC_CHAN_SERVED == 7 && VMRPC_CHAN_RELEASED == 8,
+		       VMRPC_CHAN_SERVED == 7 && VMRPC_CHAN_RELEASED == 8 &&
+		       VMRPC_CHAN_CLAIMING == 9,
 	       "channel states");
 _Static_assert(VMRPC_DOORBELL_ATTACH == 1 && VMRPC_DOORBELL_DETACH == 2 &&
 		       VMRPC_DOORBELL_GUESTD == 3 && VMRPC_DOORBELL_ATTACH_FORK == 4 &&
@@ -372,6 +392,7 @@ VMRPC_ABI_FIELD(vmrpc_chan_ctl, attach_nonce, 16, 8);
 VMRPC_ABI_FIELD(vmrpc_chan_ctl, attach_error, 24, 4);
 VMRPC_ABI_FIELD(vmrpc_chan_ctl, kind, 28, 4);
 VMRPC_ABI_FIELD(vmrpc_chan_ctl, handover_pid, 32, 4);
+VMRPC_ABI_FIELD(vmrpc_chan_ctl, claim_parent, 36, 4);
 
 VMRPC_ABI_SIZE(vmrpc_chan_req, VMRPC_CACHELINE);
 VMRPC_ABI_FIELD(vmrpc_chan_req, req_seq, 0, 4);

@@ -140,6 +140,16 @@ struct vmrpc_chan;
 VMRPC_API int vmrpc_chan_open(struct vmrpc_region *region, int timeout_ms,
 			      struct vmrpc_chan **ret_chan);
 
+/* Another channel served by chan's callee: for a host call, by the same
+ * shadow (one host context: working directory, descriptors, children),
+ * in a thread of its own, so that calls on the two run in parallel; for a
+ * guest-sourced channel (vmrpc_vm_open), another channel into the same
+ * VM's guestd. Close it like any channel; closing chan first leaves it
+ * -VMRPC_EPEERDIED, as the shadow goes with chan. -VMRPC_EREFUSED when
+ * hostd allows chan no more siblings (16) or does not know them. */
+VMRPC_API int vmrpc_chan_open_sibling(struct vmrpc_chan *chan, int timeout_ms,
+				      struct vmrpc_chan **ret_chan);
+
 /* Detach (hostd reaps the shadow) and free the handle. In a forked child,
  * whose handle is a copy of its parent's, this only frees the copy: the
  * channel stays its parent's. */

@@ -95,6 +95,7 @@ int vmrpc_hostd_chan_free(struct vmrpc_region *r, uint32_t i)
 	vmrpc_ctl_set_owner(&c->ctl, 0);
 	vmrpc_ctl_set_callee(&c->ctl, 0);
 	vmrpc_ctl_set_kind(&c->ctl, VMRPC_CHAN_KIND_HOSTCALL);
+	vmrpc_ctl_set_claim_parent(&c->ctl, 0);
 	/* A free channel has zeroed sequence words, so the next shadow, which
 	 * may start before hostd publishes ATTACHED, begins from 0 and neither
 	 * replays the last request nor ignores the first one. */
