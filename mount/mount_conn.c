@@ -2,8 +2,10 @@
 /*
  * The session vmrpc-mount holds on the serving side, and the channels its
  * FUSE threads call through. A channel carries one call at a time, so
- * each call takes a free channel from the pool and gives it back; with
- * one channel the mount is correct but serial.
+ * each call takes a free channel from the pool and gives it back. The
+ * pool is the attached channel and its siblings (vmrpc_chan_open_sibling):
+ * one shadow serves them all in threads of its own, with one session, so
+ * a mount's requests run in parallel on the host as they do here.
  *
  * A vmrpc error (not an errno) from a call means the channel is broken
  * for good: hostd reset it, the shadow died, or the region was written
@@ -67,9 +69,29 @@ fail:
 
 void mnt_more_channels(struct mnt *m)
 {
-	/* One channel until a caller can open channels that share its
-	 * shadow (sibling channels). */
-	(void)m;
+	/* Siblings: more channels served by the same shadow, each in a
+	 * thread there, sharing the session's node and handle tables. */
+	while (m->n_ch < m->channels) {
+		struct mnt_chan *c = &m->ch[m->n_ch];
+		int r = vmrpc_chan_open_sibling(m->g.chan, 5000, &c->chan);
+
+		if (r < 0) {
+			mnt_log("%s: %u channel(s) only: another one: %s", m->source, m->n_ch,
+				vmrpc_strerror(r));
+			return;
+		}
+		r = vfs_bind(c->chan, &c->b);
+		if (r == 0)
+			r = vfs_join(&c->b, &m->sid);
+		if (r < 0) {
+			mnt_log("%s: %u channel(s) only: a sibling cannot join: %s", m->source,
+				m->n_ch, vmrpc_strerror(r));
+			vmrpc_chan_close(c->chan);
+			c->chan = NULL;
+			return;
+		}
+		m->n_ch++;
+	}
 }
 
 void mnt_disconnect(struct mnt *m)
