@@ -9,6 +9,10 @@
  * parent waits on a pipe until the child mounted, or says why it could not,
  * and exits with that status. mount(8) and fstab get an answer, never a
  * mount that fails later.
+ *
+ * Called as mount.vmrpc (mount -t vmrpc, fstab), it takes mount(8)'s
+ * helper arguments (SOURCE DIR [-sfnv] [-o OPTIONS]) and leaves out the
+ * options that are mount(8)'s own (defaults, noauto, _netdev, x-*, ...).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +71,7 @@ static void usage(FILE *f)
 		"the mount ends: programs using it get EIO, never a hang.\n");
 }
 
-enum { KEY_HELP, KEY_FOREGROUND, KEY_DEBUG, KEY_RO };
+enum { KEY_HELP, KEY_FOREGROUND, KEY_DEBUG, KEY_RO, KEY_DISCARD };
 
 struct mnt_opts {
 	char *cache;
@@ -97,8 +101,28 @@ static const struct fuse_opt mnt_fuse_opts[] = {
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
 	FUSE_OPT_KEY("ro", KEY_RO),
+	/* mount(8)'s helper flags: fake, sloppy, no mtab, verbose */
+	FUSE_OPT_KEY("-n", KEY_DISCARD),
+	FUSE_OPT_KEY("-s", KEY_DISCARD),
+	FUSE_OPT_KEY("-v", KEY_DISCARD),
 	FUSE_OPT_END
 };
+
+/* Options mount(8) and fstab use for themselves, not for the kernel. */
+static bool mount8_option(const char *opt)
+{
+	static const char *const own[] = {
+		"defaults", "auto", "noauto", "_netdev", "nofail", "user", "users", "nouser",
+		"owner", "group", "rw",
+	};
+
+	if (!strncmp(opt, "x-", 2) || !strncmp(opt, "comment=", 8))
+		return true;
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strcmp(opt, own[i]))
+			return true;
+	return false;
+}
 
 static int mnt_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
@@ -118,6 +142,10 @@ static int mnt_opt_proc(void *data, const char *arg, int key, struct fuse_args *
 	case KEY_RO:
 		p->m->read_only = true;
 		return 1; /* the kernel's mount flag too */
+	case KEY_DISCARD:
+		return 0;
+	case FUSE_OPT_KEY_OPT:
+		return mount8_option(arg) ? 0 : 1;
 	case FUSE_OPT_KEY_NONOPT:
 		if (!p->m->source) {
 			p->m->source = arg;

@@ -305,7 +305,12 @@ echo one > "$mp/cn" && echo two > "$exp/cn" && [ "$(cat "$mp/cn")" = two ] ||
 	fail "cache=none: a host change is not seen at once"
 run_case sed
 umount "$mp" && wait_unmounted "$mp" || fail "umount cache=none"
-echo "ok: ro, export-ro, cache=none"
+# mount(8)'s helper, with fstab's options
+"$(dirname "$mnt_bin")/mount.vmrpc" host:data "$mp" -o rw,noauto,nofail,_netdev,x-a=b,cache=none ||
+	fail "mount.vmrpc"
+[ -d "$mp/git" ] || fail "mount.vmrpc: nothing mounted"
+umount "$mp" && wait_unmounted "$mp" || fail "umount mount.vmrpc"
+echo "ok: ro, export-ro, cache=none, mount.vmrpc"
 
 # ---- clear errors ----
 out=$("$mnt_bin" host:nosuch "$mp" 2>&1) && fail "host:nosuch mounted"
