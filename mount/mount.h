@@ -33,7 +33,8 @@ struct mnt_chan {
 
 struct mnt {
 	/* the command line */
-	const char *source;  /* host:NAME */
+	const char *source;  /* host:NAME, or VM:NAME */
+	const char *vm;      /* VM:NAME on the host: the VM (else NULL) */
 	const char *export;  /* NAME */
 	const char *mountpoint;
 	const char *region;  /* NULL: the default region */
@@ -43,7 +44,8 @@ struct mnt {
 	unsigned int threads;  /* FUSE worker threads at most */
 	unsigned int channels; /* channels to the shadow at most */
 
-	/* the session on the serving side */
+	/* the session on the serving side: a guest's channel to its shadow
+	 * (g), or a host program's channel into a VM's guestd (g.chan only) */
 	struct vmrpc_guest g;
 	struct vfs_sid sid;
 	uint32_t caps;

@@ -21,6 +21,16 @@
 
 #include "mount.h"
 
+static void mnt_detach(struct mnt *m)
+{
+	if (m->vm) {
+		vmrpc_chan_close(m->g.chan);
+		m->g.chan = NULL;
+	} else {
+		vmrpc_guest_detach(&m->g);
+	}
+}
+
 int mnt_connect(struct mnt *m, char *err, size_t err_size)
 {
 	struct vfs_entry root;
@@ -29,15 +39,26 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
-	r = vmrpc_guest_attach(m->region, &m->g);
-	if (r < 0) {
-		snprintf(err, err_size, "region '%s': %s",
-			 m->region ? m->region : vmrpc_guest_default_region(), vmrpc_strerror(r));
-		return r;
+	if (m->vm) {
+		/* the reverse direction: a guest tree, served by the VM's guestd */
+		r = vmrpc_vm_open(m->vm, 5000, &m->g.chan);
+		if (r < 0) {
+			snprintf(err, err_size, "VM '%s': %s", m->vm, vmrpc_strerror(r));
+			return r;
+		}
+	} else {
+		r = vmrpc_guest_attach(m->region, &m->g);
+		if (r < 0) {
+			snprintf(err, err_size, "region '%s': %s",
+				 m->region ? m->region : vmrpc_guest_default_region(),
+				 vmrpc_strerror(r));
+			return r;
+		}
 	}
 	r = vfs_bind(m->g.chan, &m->ch[0].b);
 	if (r < 0) {
-		snprintf(err, err_size, "the host serves no file systems (vfs): %s",
+		snprintf(err, err_size, "%s serves no file systems (vfs): %s",
+			 m->vm ? "the guest (guestd.conf has no export)" : "the host",
 			 vmrpc_strerror(r));
 		goto fail;
 	}
@@ -46,7 +67,10 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 	r = vfs_mount(&m->ch[0].b, m->export, m->read_only ? VFS_MOUNT_RO : 0, &m->sid, &root,
 		      &m->caps);
 	if (r < 0) {
-		if (r == -ENOENT)
+		if (r == -ENOENT && m->vm)
+			snprintf(err, err_size, "%s: the guest exports no '%s' (guestd.conf's "
+				 "export and export-ro)", m->source, m->export);
+		else if (r == -ENOENT)
 			snprintf(err, err_size, "%s: the host exports no '%s' to this VM "
 				 "(hostd's export and export-ro)", m->source, m->export);
 		else
@@ -54,7 +78,7 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 		goto fail;
 	}
 	/* Reads and writes larger than a channel's arena are split. */
-	vmrpc_region_geometry(m->g.region, &n_channels, &chan_size);
+	vmrpc_region_geometry(vmrpc_chan_region(m->g.chan), &n_channels, &chan_size);
 	m->io_chunk = chan_size > 8192 ? ((chan_size - 4096) & ~(size_t)4095) : 4096;
 	if (m->io_chunk > (1u << 20))
 		m->io_chunk = 1u << 20;
@@ -62,7 +86,7 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 		m->read_only = true;
 	return 0;
 fail:
-	vmrpc_guest_detach(&m->g);
+	mnt_detach(m);
 	m->n_ch = 0;
 	return r;
 }
@@ -101,7 +125,7 @@ void mnt_disconnect(struct mnt *m)
 	for (unsigned int i = 1; i < m->n_ch; i++)
 		vmrpc_chan_close(m->ch[i].chan);
 	m->n_ch = 0;
-	vmrpc_guest_detach(&m->g);
+	mnt_detach(m);
 }
 
 struct mnt_chan *mnt_chan_get(struct mnt *m)

@@ -48,9 +48,11 @@ void mnt_log(const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmrpc-mount [OPTIONS] host:NAME MOUNTPOINT\n"
+		"Usage: vmrpc-mount [OPTIONS] host:NAME MOUNTPOINT   (in a guest)\n"
+		"       vmrpc-mount [OPTIONS] VM:NAME MOUNTPOINT     (on the host)\n"
 		"Mount the host's export NAME (hostd's export and export-ro) on MOUNTPOINT,\n"
-		"served by this guest caller's shadow on the host.\n"
+		"served by this guest caller's shadow on the host; or, on the host, the guest\n"
+		"tree the VM's vmrpc-guestd exports as NAME (guestd.conf's export).\n"
 		"\n"
 		"  -o ro                 read-only (an export-ro mounts read-only anyway)\n"
 		"  -o cache=none|auto|always\n"
@@ -59,7 +61,8 @@ static void usage(FILE *f)
 		"                        pages until the file's mtime or size changes;\n"
 		"                        always: everything for a day (the host's changes are\n"
 		"                        seen late)\n"
-		"  -o region=NAME        the vmrpc region (default: $VMRPC_REGION, else default)\n"
+		"  -o region=NAME        host:NAME: the vmrpc region (default: $VMRPC_REGION,\n"
+		"                        else default)\n"
 		"  -o threads=N          FUSE worker threads at most (default 8)\n"
 		"  -o channels=N         channels to the shadow at most (default 4)\n"
 		"  -o OPT                other FUSE mount options (allow_other, ...)\n"
@@ -162,19 +165,22 @@ static int mnt_opt_proc(void *data, const char *arg, int key, struct fuse_args *
 	}
 }
 
-/* "host:NAME" -> NAME. */
+/* "host:NAME" -> NAME; "VM:NAME" -> VM and NAME. */
 static int parse_source(struct mnt *m)
 {
+	static char vm[128];
 	const char *colon = strchr(m->source, ':');
 
-	if (!colon || colon == m->source || !colon[1]) {
-		fprintf(stderr, "vmrpc-mount: '%s' is not host:NAME\n", m->source);
+	if (!colon || colon == m->source || !colon[1] ||
+	    (size_t)(colon - m->source) >= sizeof(vm)) {
+		fprintf(stderr, "vmrpc-mount: '%s' is neither host:NAME nor VM:NAME\n",
+			m->source);
 		return -EINVAL;
 	}
 	if ((size_t)(colon - m->source) != 4 || strncmp(m->source, "host", 4)) {
-		fprintf(stderr, "vmrpc-mount: '%s': only host:NAME (a host tree in a guest) "
-			"is supported so far\n", m->source);
-		return -EINVAL;
+		memcpy(vm, m->source, (size_t)(colon - m->source));
+		vm[colon - m->source] = '\0';
+		m->vm = vm;
 	}
 	m->export = colon + 1;
 	if (m->export[0] == '/')

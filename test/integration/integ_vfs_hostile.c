@@ -21,13 +21,18 @@
  *   fds          looking up thousands of directories keeps the shadow's
  *                descriptors bounded
  *   read_only    an export-ro refuses every change with -EROFS
+ *   guest_side   vmrpc-guestd serving a guest export to host callers: a
+ *                host caller's sibling joins its session, another host
+ *                caller cannot, and names still cannot leave the export
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -458,6 +463,85 @@ static void test_read_only(void **state)
 	vt_stop(&t);
 }
 
+/* Another host caller: its own channel into the guest, trying sid. */
+static int other_host_caller(int rd, int wr, void *arg)
+{
+	const struct vfs_sid *sid = arg;
+	struct vmrpc_chan *ch;
+	struct vmrpc_binding b;
+	struct vfs_attr a;
+
+	(void)rd;
+	ITEST_CHECK_EQ(vmrpc_vm_open(ITEST_REGION, ITEST_DEADLINE_MS, &ch), 0);
+	ITEST_CHECK_EQ(vfs_bind(ch, &b), 0);
+	ITEST_CHECK_EQ(vfs_join(&b, sid), -ENOTCONN);
+	ITEST_CHECK_EQ(vfs_getattr(&b, sid, 1, 0, &a), -ENOTCONN);
+	itest_send(wr, 1);
+	vmrpc_chan_close(ch);
+	return 0;
+}
+
+static void test_guest_side(void **state)
+{
+	const char *argv[] = { ITEST_GUESTD, "--region", ITEST_REGION, "--config", NULL, NULL };
+	char conf[PATH_MAX], text[PATH_MAX + 32], exp[PATH_MAX], log[PATH_MAX], *l = NULL;
+	struct vmrpc_chan *ch, *sib;
+	struct vmrpc_binding b, bs;
+	struct vfs_entry root, e;
+	struct vfs_attr a;
+	struct vfs_sid sid;
+	struct itest_hostd h;
+	struct itest_child c;
+	uint32_t caps;
+	pid_t guestd;
+	int status;
+
+	(void)state;
+	snprintf(exp, sizeof(exp), "%s/gexp", itest_dir());
+	assert_int_equal(mkdir(exp, 0755), 0);
+	snprintf(conf, sizeof(conf), "%s/guestd.conf", itest_dir());
+	snprintf(text, sizeof(text), "export = gdata %s\n", exp);
+	itest_write_file(conf, text, strlen(text));
+	snprintf(log, sizeof(log), "%s/guestd.log", itest_dir());
+	argv[4] = conf;
+	itest_hostd_start(&h, NULL);
+	guestd = itest_spawn(argv, NULL, log);
+	for (uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS; itest_now_ms() < end;) {
+		free(l);
+		l = itest_read_file(log, NULL);
+		if (strstr(l, "serving 2 interfaces"))
+			break;
+		usleep(5000);
+	}
+	assert_non_null(strstr(l, "serving 2 interfaces"));
+	free(l);
+
+	itest_assert_err(vmrpc_vm_open(ITEST_REGION, ITEST_DEADLINE_MS, &ch), 0);
+	itest_assert_err(vfs_bind(ch, &b), 0);
+	itest_assert_err(vfs_mount(&b, "gdata", 0, &sid, &root, &caps), 0);
+	itest_assert_err(vfs_lookup(&b, &sid, 1, "..", &e), -EINVAL);
+	itest_assert_err(vfs_mkdir(&b, &sid, 1, "made", 0755, &(struct vfs_cred){ 0, 0 }, &e), 0);
+	/* a sibling of this host caller joins its session */
+	itest_assert_err(vmrpc_chan_open_sibling(ch, ITEST_DEADLINE_MS, &sib), 0);
+	itest_assert_err(vfs_bind(sib, &bs), 0);
+	itest_assert_err(vfs_getattr(&bs, &sid, e.node, 0, &a), -ENOTCONN);
+	itest_assert_err(vfs_join(&bs, &sid), 0);
+	itest_assert_err(vfs_getattr(&bs, &sid, e.node, 0, &a), 0);
+	assert_true(S_ISDIR(a.mode));
+	/* another host caller does not */
+	itest_child_start(&c, other_host_caller, &sid);
+	assert_int_equal(itest_expect(&c), 1);
+	assert_int_equal(itest_child_wait(&c), 0);
+	itest_assert_err(vfs_unmount(&bs, &sid), 0);
+	itest_assert_err(vfs_unmount(&b, &sid), 0);
+	vmrpc_chan_close(sib);
+	vmrpc_chan_close(ch);
+	kill(guestd, SIGTERM);
+	assert_int_equal(itest_wait_exit(guestd, ITEST_DEADLINE_MS, &status), 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	itest_hostd_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +552,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counts, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_fds, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_guest_side, itest_setup, itest_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_vfs_hostile", tests, NULL, NULL);

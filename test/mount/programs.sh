@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Real programs on a real vmrpc-mount (FUSE) of a host export, against the
-# same programs run natively: git (init, add, commit, status, log, checkout,
+# Real programs on a real vmrpc-mount (FUSE) of a host export (a guest's
+# mount, served by its shadow) and of a guest export (the host's mount,
+# served by vmrpc-guestd; on loopback both sides are this machine), against
+# the same programs run natively: git (init, add, commit, status, log, checkout,
 # gc, fsck), tar, sed -i, sort -T, cp -a (modes, times, xattrs, links), a
 # FIFO, flock and POSIX locks between processes, sqlite3 in WAL mode with a
 # second process reading, python3 os.walk/shutil/mmap, a program run from
@@ -10,13 +12,13 @@
 #
 # Then the mount's life: -o ro, cache=none, a host change seen with
 # cache=auto, an export the host does not have, no hostd, SIGTERM (a clean
-# unmount), a shadow killed and a hostd stopped under a mount (EIO, never a
-# hang, and the mount goes away).
+# unmount), a shadow killed, guestd stopped and a hostd stopped under a
+# mount (EIO, never a hang, and the mount goes away).
 #
-# usage: programs.sh VMRPC_HOSTD VMRPC_SHADOW VMRPC_MOUNT
+# usage: programs.sh VMRPC_HOSTD VMRPC_SHADOW VMRPC_MOUNT VMRPC_GUESTD
 # Needs root and /dev/fuse (exits 77, skipped, otherwise). Asserts no timings.
 set -uo pipefail
-hostd=$1 shadow=$2 mnt_bin=$3
+hostd=$1 shadow=$2 mnt_bin=$3 guestd=$4
 
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/fuse ]; then
 	echo "skip: needs root and /dev/fuse"
@@ -30,6 +32,7 @@ mkdir -p "$native" "$exp" "$ro_exp" "$mp" "$work/rt"
 echo "read only" > "$ro_exp/file"
 export VMRPC_RUNTIME_DIR=$work/rt VMRPC_REGION=mnttest VMRPC_HOSTD_CGROUP=off
 hostd_pid=
+guestd_pid=
 failures=0
 
 unmount_all() {
@@ -39,6 +42,7 @@ unmount_all() {
 }
 cleanup() {
 	unmount_all
+	[ -n "$guestd_pid" ] && kill "$guestd_pid" 2>/dev/null && wait "$guestd_pid"
 	[ -n "$hostd_pid" ] && kill "$hostd_pid" 2>/dev/null && wait "$hostd_pid"
 	rm -rf "$work"
 }
@@ -312,6 +316,31 @@ umount "$mp" && wait_unmounted "$mp" || fail "umount cache=none"
 umount "$mp" && wait_unmounted "$mp" || fail "umount mount.vmrpc"
 echo "ok: ro, export-ro, cache=none, mount.vmrpc"
 
+# ---- the reverse direction: the host mounts a guest export ----
+gexp=$work/gexp
+mkdir -p "$gexp"
+printf 'export = gdata %s\n' "$gexp" > "$work/guestd.conf"
+"$guestd" -r mnttest -c "$work/guestd.conf" 2>> "$work/guestd.log" &
+guestd_pid=$!
+for _ in $(seq 100); do grep -q "serving 2 interfaces" "$work/guestd.log" && break; sleep 0.05; done
+out=$("$mnt_bin" mnttest:nosuch "$mp" 2>&1) && fail "mnttest:nosuch mounted"
+case $out in *"guest exports no 'nosuch'"*) ;; *) fail "mnttest:nosuch: $out" ;; esac
+"$mnt_bin" mnttest:gdata "$mp" || fail "mount mnttest:gdata"
+native=$work/native.reverse
+mkdir -p "$native"
+for c in git tar sed sort cp fifo flock sqlite python exec big errors; do
+	run_case "$c"
+done
+ls "$gexp/git/r/f1" > /dev/null || fail "the guest export does not have what the mount wrote"
+kill -TERM "$guestd_pid" && wait "$guestd_pid"
+guestd_pid=
+out=$(timeout 20 cat "$mp/git/r/f1" 2>&1)
+st=$?
+[ $st -eq 124 ] && fail "a read hung after guestd stopped"
+[ $st -eq 0 ] && fail "a read worked after guestd stopped"
+wait_unmounted "$mp" || fail "the mount stays after guestd stopped"
+echo "ok: the reverse direction; a stopped guestd ends the mount ($out)"
+
 # ---- clear errors ----
 out=$("$mnt_bin" host:nosuch "$mp" 2>&1) && fail "host:nosuch mounted"
 case $out in *"exports no 'nosuch'"*) ;; *) fail "host:nosuch: $out" ;; esac
@@ -348,6 +377,8 @@ echo "ok: a stopped hostd ends the mount"
 if [ "$failures" -ne 0 ]; then
 	echo "$failures failure(s); hostd's log:"
 	cat "$work/hostd.log"
+	echo "guestd's log:"
+	cat "$work/guestd.log" 2>/dev/null
 	exit 1
 fi
 echo "all passed"
