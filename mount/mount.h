@@ -3,7 +3,9 @@
  * vmrpc-mount: a FUSE file system (libfuse3's low-level API) whose every
  * request is one call of idl/vfs.idl (docs/mount.md). mount_conn.c holds
  * the session and the channels calls go through, mount_ops.c translates
- * FUSE's requests, mount_main.c parses the command line and runs the loop.
+ * FUSE's requests, mount_watch.c pushes the serving side's changes into
+ * the kernel's caches, mount_main.c parses the command line and runs the
+ * loop.
  */
 #ifndef VMRPC_MOUNT_H
 #define VMRPC_MOUNT_H
@@ -61,6 +63,12 @@ struct mnt {
 	/* set once the serving side went away; every later call fails */
 	atomic_int lost;
 	struct fuse_session *se;
+
+	/* the watch: a sibling channel and a thread of its own */
+	struct mnt_chan watch_ch;
+	pthread_t watch_thread;
+	bool watching;
+	atomic_int watch_stop;
 };
 
 /* ---- mount_conn.c ---- */
@@ -79,6 +87,13 @@ void mnt_chan_put(struct mnt *m, struct mnt_chan *c);
  * -errno; a vmrpc error means the serving side is gone: the mount ends
  * (once, with a message) and the request gets EIO. */
 int64_t mnt_result(struct mnt *m, int64_t r);
+
+/* ---- mount_watch.c ---- */
+/* Once mounted: watch the serving side's changes when anything is cached
+ * and the server can (never an error: the timeouts remain). */
+int mnt_watch_start(struct mnt *m);
+/* Before unmounting: the thread ends within one watch call's wait. */
+void mnt_watch_stop(struct mnt *m);
 
 /* ---- mount_ops.c ---- */
 extern const struct fuse_lowlevel_ops mnt_ops;

@@ -64,8 +64,10 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 	}
 	m->ch[0].chan = m->g.chan;
 	m->n_ch = 1;
-	r = vfs_mount(&m->ch[0].b, m->export, m->read_only ? VFS_MOUNT_RO : 0, &m->sid, &root,
-		      &m->caps);
+	r = vfs_mount(&m->ch[0].b, m->export,
+		      (m->read_only ? VFS_MOUNT_RO : 0) |
+			      (m->cache != MNT_CACHE_NONE ? VFS_MOUNT_WATCH : 0),
+		      &m->sid, &root, &m->caps);
 	if (r < 0) {
 		if (r == -ENOENT && m->vm)
 			snprintf(err, err_size, "%s: the guest exports no '%s' (guestd.conf's "

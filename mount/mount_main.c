@@ -328,6 +328,7 @@ int main(int argc, char **argv)
 		(void)chdir("/");
 		report(report_fd, 0, NULL);
 	}
+	(void)mnt_watch_start(&m);
 	loop = fuse_loop_cfg_create();
 	if (!loop) {
 		mnt_log("out of memory");
@@ -338,6 +339,7 @@ int main(int argc, char **argv)
 		/* A signal's number when one ended it: that is a clean end. */
 		status = atomic_load(&m.lost) || err < 0;
 	}
+	mnt_watch_stop(&m);
 	fuse_session_unmount(m.se);
 out_signals:
 	fuse_remove_signal_handlers(m.se);

@@ -309,6 +309,32 @@ echo one > "$mp/cn" && echo two > "$exp/cn" && [ "$(cat "$mp/cn")" = two ] ||
 	fail "cache=none: a host change is not seen at once"
 run_case sed
 umount "$mp" && wait_unmounted "$mp" || fail "umount cache=none"
+# cache=always caches for a day: what the host changes must still arrive,
+# pushed by the watch (issue 12 asks for 100 ms; this allows 1 s on a
+# loaded machine and prints what it took)
+seen_within() { # FILE EXPECTED: ms until FILE reads EXPECTED, or fail after 1 s
+	local s e
+	s=$(date +%s%N)
+	for _ in $(seq 100); do
+		[ "$(cat "$1" 2>&1)" = "$2" ] && e=$(date +%s%N) && echo $(((e - s) / 1000000)) &&
+			return 0
+		sleep 0.01
+	done
+	return 1
+}
+"$mnt_bin" -o cache=always host:data "$mp" || fail "mount cache=always"
+echo before > "$exp/ca" && cat "$mp/ca" > /dev/null && ls "$mp" > /dev/null
+echo "after, longer" > "$exp/ca"
+ms=$(seen_within "$mp/ca" "after, longer") || fail "cache=always: a host write is not seen"
+echo new > "$exp/ca.new"
+ms2=$(seen_within "$mp/ca.new" new) || fail "cache=always: a host file is not seen"
+rm "$exp/ca.new"
+for _ in $(seq 100); do [ -e "$mp/ca.new" ] || break; sleep 0.01; done
+[ -e "$mp/ca.new" ] && fail "cache=always: a host unlink is not seen"
+echo mine > "$mp/ca" && [ "$(cat "$exp/ca")" = mine ] || fail "cache=always: own write"
+umount "$mp" && wait_unmounted "$mp" || fail "umount cache=always"
+echo "ok: cache=always sees host changes (a write in ${ms:-?} ms, a new name in ${ms2:-?} ms)"
+
 # mount(8)'s helper, with fstab's options
 "$(dirname "$mnt_bin")/mount.vmrpc" host:data "$mp" -o rw,noauto,nofail,_netdev,x-a=b,cache=none ||
 	fail "mount.vmrpc"
