@@ -132,7 +132,8 @@ static bool emit(struct emit *o, uint64_t node, uint32_t kind, const char *name)
 	if (o->len + rec > o->size)
 		return false;
 	memcpy(o->buf + o->len, &ev, sizeof(ev));
-	memcpy(o->buf + o->len + sizeof(ev), name, namelen);
+	if (namelen) /* name may be NULL: memcpy's arguments must not be */
+		memcpy(o->buf + o->len + sizeof(ev), name, namelen);
 	memset(o->buf + o->len + sizeof(ev) + namelen, 0, rec - sizeof(ev) - namelen);
 	o->len += rec;
 	return true;
