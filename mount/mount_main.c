@@ -241,19 +241,25 @@ int main(int argc, char **argv)
 	char msg[512], fsname[128];
 	int status = 1, report_fd = -1, err;
 
-	if (fuse_opt_parse(&args, &p, mnt_fuse_opts, mnt_opt_proc) < 0)
-		return 2;
+	if (fuse_opt_parse(&args, &p, mnt_fuse_opts, mnt_opt_proc) < 0) {
+		status = 2;
+		goto out_args;
+	}
 	o = p.o;
 	if (p.help) {
 		usage(stdout);
-		return 0;
+		status = 0;
+		goto out_args;
 	}
 	if (!m.source || !m.mountpoint) {
 		usage(stderr);
-		return 2;
+		status = 2;
+		goto out_args;
 	}
-	if (parse_source(&m) < 0)
-		return 2;
+	if (parse_source(&m) < 0) {
+		status = 2;
+		goto out_args;
+	}
 	if (!o.cache || !strcmp(o.cache, "auto")) {
 		m.cache = MNT_CACHE_AUTO;
 		m.timeout = 1.0;
@@ -265,16 +271,16 @@ int main(int argc, char **argv)
 		m.timeout = 86400.0;
 	} else {
 		fprintf(stderr, "vmrpc-mount: cache=%s: not none, auto or always\n", o.cache);
-		return 2;
+		status = 2;
+		goto out_args;
 	}
 	m.region = o.region;
 	m.threads = o.threads ? o.threads : 1;
 	m.channels = o.channels < 1 ? 1 : o.channels > MNT_CHANS_MAX ? MNT_CHANS_MAX : o.channels;
 	snprintf(fsname, sizeof(fsname), "-ofsname=%s,subtype=vmrpc", m.source);
-	if (fuse_opt_add_arg(&args, fsname) < 0)
-		return 1;
-	if (geteuid() == 0 && fuse_opt_add_arg(&args, "-odefault_permissions,allow_other") < 0)
-		return 1;
+	if (fuse_opt_add_arg(&args, fsname) < 0 ||
+	    (geteuid() == 0 && fuse_opt_add_arg(&args, "-odefault_permissions,allow_other") < 0))
+		goto out_args;
 
 	if (!m.foreground) {
 		int pfd[2];
@@ -282,11 +288,12 @@ int main(int argc, char **argv)
 
 		if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 			perror("vmrpc-mount: fork");
-			return 1;
+			goto out_args;
 		}
 		if (pid > 0) {
 			close(pfd[1]);
-			return wait_child(pid, pfd[0]);
+			status = wait_child(pid, pfd[0]);
+			goto out_args;
 		}
 		close(pfd[0]);
 		report_fd = pfd[1];
@@ -296,7 +303,7 @@ int main(int argc, char **argv)
 	err = mnt_connect(&m, msg, sizeof(msg));
 	if (err < 0) {
 		report(report_fd, 1, msg);
-		return 1;
+		goto out_args;
 	}
 	mnt_more_channels(&m);
 	m.se = fuse_session_new(&args, &mnt_ops, sizeof(mnt_ops), &m);
@@ -347,6 +354,9 @@ out_session:
 	fuse_session_destroy(m.se);
 out_disconnect:
 	mnt_disconnect(&m);
+out_args:
 	fuse_opt_free_args(&args);
+	free(p.o.cache); /* fuse_opt's copies of the %s options */
+	free(p.o.region);
 	return status;
 }
