@@ -21,6 +21,8 @@
  *   fds          looking up thousands of directories keeps the shadow's
  *                descriptors bounded
  *   read_only    an export-ro refuses every change with -EROFS
+ *   confined     a shadow confined to a root (chroot and Landlock) serves an
+ *                export outside that root, and nothing else (root only)
  *   guest_side   vmrpc-guestd serving a guest export to host callers: a
  *                host caller's sibling joins its session, another host
  *                caller cannot, and names still cannot leave the export
@@ -51,7 +53,7 @@ struct vt {
 	char outside[PATH_MAX]; /* a directory beside it the guest must not reach */
 };
 
-static void vt_start(struct vt *t, bool read_only)
+static void vt_start_in(struct vt *t, bool read_only, const char *root)
 {
 	char arg[PATH_MAX + 16], path[PATH_MAX + 16];
 	uint32_t caps;
@@ -67,12 +69,22 @@ static void vt_start(struct vt *t, bool read_only)
 	snprintf(path, sizeof(path), "%s/file", t->exp);
 	itest_write_file(path, "inside", 6);
 	snprintf(arg, sizeof(arg), "data=%s", t->exp);
-	itest_hostd_start(&t->h, read_only ? "--export-ro" : "--export", arg, (char *)NULL);
+	if (root)
+		itest_hostd_start(&t->h, read_only ? "--export-ro" : "--export", arg, "--root", root,
+				  (char *)NULL);
+	else
+		itest_hostd_start(&t->h, read_only ? "--export-ro" : "--export", arg,
+				  (char *)NULL);
 	itest_assert_err(vmrpc_guest_attach(NULL, &t->g), 0);
 	itest_assert_err(vfs_bind(t->g.chan, &t->b), 0);
 	itest_assert_err(vfs_mount(&t->b, "data", 0, &t->sid, &t->root, &caps), 0);
 	assert_int_equal(t->root.node, 1);
 	assert_int_equal(!!(caps & VFS_CAPS_RO), read_only);
+}
+
+static void vt_start(struct vt *t, bool read_only)
+{
+	vt_start_in(t, read_only, NULL);
 }
 
 static void vt_stop(struct vt *t)
@@ -106,7 +118,8 @@ static void assert_outside_intact(const struct vt *t)
 	while ((de = readdir(d)))
 		assert_true(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
 			    !strcmp(de->d_name, "exp") || !strcmp(de->d_name, "outside") ||
-			    !strcmp(de->d_name, "rt") || !strncmp(de->d_name, "hostd-", 6));
+			    !strcmp(de->d_name, "rt") || !strcmp(de->d_name, "jail") ||
+			    !strncmp(de->d_name, "hostd-", 6));
 	closedir(d);
 }
 
@@ -463,6 +476,40 @@ static void test_read_only(void **state)
 	vt_stop(&t);
 }
 
+static void test_confined(void **state)
+{
+	struct vfs_cred cr = { 0, 0 };
+	struct vfs_entry e, d;
+	struct vt t;
+	char root[PATH_MAX], buf[16];
+	uint64_t fh;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	snprintf(root, sizeof(root), "%s/jail", itest_dir());
+	assert_int_equal(mkdir(root, 0755), 0);
+	vt_start_in(&t, false, root);
+	/* the export, outside the shadow's root, is served... */
+	itest_assert_err(vfs_lookup(&t.b, &t.sid, 1, "file", &e), 0);
+	itest_assert_err(vfs_open(&t.b, &t.sid, e.node, O_RDONLY, &fh), 0);
+	assert_int_equal(vfs_read(&t.b, &t.sid, fh, 0, buf, sizeof(buf)), 6);
+	itest_assert_err(vfs_release(&t.b, &t.sid, fh), 0);
+	itest_assert_err(vfs_mkdir(&t.b, &t.sid, 1, "d", 0755, &cr, &d), 0);
+	itest_assert_err(vfs_rename(&t.b, &t.sid, 1, "file", d.node, "moved", 0), 0);
+	itest_assert_err(vfs_opendir(&t.b, &t.sid, 1, &fh), 0);
+	{
+		char list[4096];
+
+		assert_true(vfs_readdir(&t.b, &t.sid, fh, 0, 0, 4096, list, sizeof(list)) > 0);
+	}
+	itest_assert_err(vfs_releasedir(&t.b, &t.sid, fh), 0);
+	/* ...and still nothing beside it */
+	itest_assert_err(vfs_lookup(&t.b, &t.sid, 1, "..", &e), -EINVAL);
+	assert_outside_intact(&t);
+	vt_stop(&t);
+}
+
 /* Another host caller: its own channel into the guest, trying sid. */
 static int other_host_caller(int rd, int wr, void *arg)
 {
@@ -553,6 +600,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fds, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_side, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_confined, itest_setup, itest_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_vfs_hostile", tests, NULL, NULL);
