@@ -68,9 +68,11 @@ start_hostd() {
 
 # The pid of the vmrpc-mount process serving mountpoint $1 (it forked).
 mount_pid() {
-	local p
-	for p in $(pgrep -x vmrpc-mount); do
-		tr '\0' ' ' < "/proc/$p/cmdline" | grep -q -- " $1\( \|$\)" && echo "$p" && return
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = vmrpc-mount ] || continue
+		tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- " $1\( \|$\)" &&
+			echo "${d#/proc/}" && return
 	done
 }
 
