@@ -13,13 +13,21 @@
 
 /* Region names cannot hold ':', so this prefix is never a loopback name. */
 #define ATTACH_PCI_PREFIX "pci:"
+#define ATTACH_SYSFS_PREFIX "sysfs:"
+#define ATTACH_DEV_PREFIX "dev:"
 #define ATTACH_FILE_PREFIX "file:"
+#define ATTACH_DEFAULT_DEV "/dev/vmrpc0"
 
 VMRPC_API const char *vmrpc_guest_default_region(void)
 {
 	const char *name = getenv("VMRPC_REGION");
 
-	return name && *name ? name : "default";
+	if (name && *name)
+		return name;
+	/* A guest with vmrpc.ko: its first device needs no configuration. */
+	if (access(ATTACH_DEFAULT_DEV, F_OK) == 0)
+		return ATTACH_DEV_PREFIX ATTACH_DEFAULT_DEV;
+	return "default";
 }
 
 /* "file:PATH": a VM's region file seen as an ivshmem-plain guest sees its
@@ -49,8 +57,14 @@ VMRPC_API int vmrpc_guest_region_open(const char *name, struct vmrpc_region **re
 		name = vmrpc_guest_default_region();
 	if (!strncmp(name, ATTACH_PCI_PREFIX, strlen(ATTACH_PCI_PREFIX))) {
 		name += strlen(ATTACH_PCI_PREFIX);
-		return pci_region_open(*name ? name : NULL, ret_region);
+		return pci_region_open(*name ? name : NULL, PCI_AUTO, ret_region);
 	}
+	if (!strncmp(name, ATTACH_SYSFS_PREFIX, strlen(ATTACH_SYSFS_PREFIX))) {
+		name += strlen(ATTACH_SYSFS_PREFIX);
+		return pci_region_open(*name ? name : NULL, PCI_SYSFS, ret_region);
+	}
+	if (!strncmp(name, ATTACH_DEV_PREFIX, strlen(ATTACH_DEV_PREFIX)))
+		return vmrpc_region_open_dev(name + strlen(ATTACH_DEV_PREFIX), ret_region);
 	if (!strncmp(name, ATTACH_FILE_PREFIX, strlen(ATTACH_FILE_PREFIX)))
 		return attach_file_open(name + strlen(ATTACH_FILE_PREFIX), ret_region);
 	return vmrpc_region_open(name, ret_region);

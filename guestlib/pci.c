@@ -52,9 +52,39 @@ static int pci_open_resource(const char *dev, int bar)
 	return fd < 0 ? -errno : fd;
 }
 
-static int pci_open_device(const char *dev, struct vmrpc_region **ret_region)
+/* The node of the vmrpc.ko device bound to PCI function dev, if any: the
+ * driver's class device is a child of the PCI device in sysfs
+ * (.../<dev>/vmrpc/vmrpcN). */
+static int pci_dev_node(const char *dev, char *buf, size_t size)
 {
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+	int err = -ENODEV;
+
+	snprintf(path, sizeof(path), PCI_DEVICES "/%s/vmrpc", dev);
+	dir = opendir(path);
+	if (!dir)
+		return -ENODEV;
+	while ((d = readdir(dir)))
+		if (!strncmp(d->d_name, "vmrpc", 5) && strlen(d->d_name) < 16) {
+			snprintf(buf, size, "/dev/%.15s", d->d_name);
+			err = 0;
+			break;
+		}
+	closedir(dir);
+	return err;
+}
+
+static int pci_open_device(const char *dev, int how, struct vmrpc_region **ret_region)
+{
+	char node[64];
 	int shm, regs, err;
+
+	/* vmrpc.ko bound it (it did so only for a vmrpc region): its device,
+	 * whose channels are private and which anyone in its group may open. */
+	if (how == PCI_AUTO && pci_dev_node(dev, node, sizeof(node)) == 0)
+		return vmrpc_region_open_dev(node, ret_region);
 
 	shm = pci_open_resource(dev, 2);
 	if (shm < 0)
@@ -75,7 +105,7 @@ static int pci_skip_dots(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
-int pci_region_open(const char *bdf, struct vmrpc_region **ret_region)
+int pci_region_open(const char *bdf, int how, struct vmrpc_region **ret_region)
 {
 	struct dirent **list;
 	int n, err = -ENODEV;
@@ -89,7 +119,7 @@ int pci_region_open(const char *bdf, struct vmrpc_region **ret_region)
 
 		if ((bdf && strcmp(dev, bdf)) || !pci_is_ivshmem(dev))
 			continue;
-		r = pci_open_device(dev, ret_region);
+		r = pci_open_device(dev, how, ret_region);
 		if (r == 0) {
 			err = 0;
 			break;

@@ -11,7 +11,11 @@
  * anything else are left alone, so several ivshmem devices can coexist.
  * -ENODEV: no ivshmem device (or none at bdf); -VMRPC_EMAGIC: none is
  * vmrpc's; -EACCES: not allowed to open the device's resource files (see
- * docs/qemu.md for a udev rule). */
-int pci_region_open(const char *bdf, struct vmrpc_region **ret_region);
+ * docs/qemu.md for a udev rule). With how PCI_AUTO, a device that vmrpc.ko
+ * bound is opened through its /dev/vmrpcN (vmrpc_region_open_dev); with
+ * PCI_SYSFS always through its sysfs resource files (root: the whole
+ * region, read-write, as vmrpc-guestd needs it). */
+enum { PCI_AUTO, PCI_SYSFS };
+int pci_region_open(const char *bdf, int how, struct vmrpc_region **ret_region);
 
 #endif /* GUESTLIB_PCI_H */

@@ -79,6 +79,13 @@ void server_on_shadow(struct server *s, uint32_t i)
 	if (hchan_move(s, i, H_DEAD) < 0)
 		return;
 	vmrpc_hostd_chan_mark_dead(s->region, i);
+	server_wake_guest(s, VMRPC_IVSHMEM_VEC_CHAN(i));
+}
+
+void server_wake_guest(struct server *s, uint32_t vector)
+{
+	if (s->transport->wake_guest)
+		s->transport->wake_guest(s, vector);
 }
 
 void server_on_caller(struct server *s, uint32_t i)
@@ -90,8 +97,10 @@ void server_on_caller(struct server *s, uint32_t i)
 		hchan_free(s, i);
 		/* Died before reading the refusal: only it could have moved a
 		 * REFUSED channel, so the channel is still ours to free. */
-		if (vmrpc_ctl_state(&vmrpc_region_chan(s->region, i)->ctl) == VMRPC_CHAN_REFUSED)
+		if (vmrpc_ctl_state(&vmrpc_region_chan(s->region, i)->ctl) == VMRPC_CHAN_REFUSED) {
 			vmrpc_hostd_chan_free(s->region, i);
+			server_wake_guest(s, VMRPC_IVSHMEM_VEC_CHAN(i));
+		}
 		return;
 	}
 	hchan_teardown(s, i, "exited");
@@ -133,6 +142,7 @@ void server_attach(struct server *s, struct attach_req *a)
 		.limits = &s->rlimits,
 		.verbose = s->opts->verbose,
 		.bell_fd = s->transport->shadow_bell(s, i),
+		.guest_bell_fd = s->transport->guest_bell ? s->transport->guest_bell(s, i) : -1,
 		.transport = s->transport->kind,
 		.doorbell = s->bell_path[0] ? s->bell_path : NULL,
 		.cgroup = c->cg,
@@ -222,6 +232,7 @@ void server_on_shadow_ctl(struct server *s, uint32_t i)
 		hchan_teardown(s, i, "withdrew");
 		return;
 	}
+	server_wake_guest(s, VMRPC_IVSHMEM_VEC_CHAN(i));
 	if (hchan_move(s, i, H_ATTACHED) < 0)
 		return;
 	c->attached = true;

@@ -195,6 +195,7 @@ void hchan_free(struct server *s, uint32_t i)
 	if (c->attached) {
 		c->attached = false;
 		vmrpc_hostd_chan_free(s->region, i);
+		server_wake_guest(s, VMRPC_IVSHMEM_VEC_CHAN(i));
 	}
 }
 
@@ -266,4 +267,6 @@ void server_refuse(struct server *s, uint32_t i, int err, pid_t pid, const char 
 	}
 	if (vmrpc_hostd_chan_refuse(s->region, i, err) < 0) /* it gave up already */
 		hchan_free(s, i);
+	else
+		server_wake_guest(s, VMRPC_IVSHMEM_VEC_CHAN(i));
 }

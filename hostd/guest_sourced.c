@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "server_internal.h"
+#include "transport.h"
 
 /* A host caller let go of its guest-sourced channel (or hostd stops, or the
  * VM went): ask guestd to let go too, unless it never took the channel. */
@@ -21,7 +22,10 @@ void server_gsrc_drop(struct server *s, uint32_t i, const char *why)
 {
 	struct hchan *c = &s->ch[i];
 
-	if (vmrpc_hostd_chan_reclaim(s->region, i) == 0) {
+	int freed = vmrpc_hostd_chan_reclaim(s->region, i) == 0;
+
+	server_wake_guest(s, VMRPC_IVSHMEM_VEC_CONTROL); /* guestd: guest_bell moved */
+	if (freed) {
 		log_info("%s: channel %u: host caller pid %d %s before guestd served it; "
 			 "channel free", s->label, i, c->caller_pid, why);
 		hchan_free(s, i);
@@ -81,16 +85,16 @@ static int server_gsrc_allowed(const struct server *s, uid_t uid)
 /* One message, with the region's fd when err is 0. MSG_DONTWAIT: a host
  * program that does not read cannot stall hostd (the reply fits the
  * socket's buffer anyway). */
-static int server_gsrc_reply(struct server *s, int fd, const struct vmrpc_gsrc_reply *rep)
+static int server_gsrc_reply(struct server *s, int fd, struct vmrpc_gsrc_reply *rep)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { .iov_base = (void *)rep, .iov_len = sizeof(*rep) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	char proc[64];
-	int region_fd = -1, err = 0;
+	int fds[2] = { -1, -1 }, n_fds = 1, region_fd = -1, err = 0;
 
 	if (rep->err == 0) {
 		/* A new open file description: hostd's carries the region's
@@ -99,13 +103,23 @@ static int server_gsrc_reply(struct server *s, int fd, const struct vmrpc_gsrc_r
 		region_fd = open(proc, O_RDWR | O_CLOEXEC);
 		if (region_fd < 0)
 			return -errno;
+		fds[0] = region_fd;
+		/* With vmrpc.ko in the guest, guestd sleeps until the channel's
+		 * vector is raised: the host caller gets that vector's eventfd
+		 * (only to write it; the one the guest rings stays hostd's, so
+		 * that no host caller can drain a later shadow's wake-ups). */
+		if (s->transport->guest_bell &&
+		    (fds[1] = s->transport->guest_bell(s, rep->chan_index)) >= 0) {
+			rep->flags |= VMRPC_GSRC_WAKE;
+			n_fds = 2;
+		}
 		memset(&ctl, 0, sizeof(ctl));
 		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
+		mh.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
 		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
 		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &region_fd, sizeof(int));
+		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, n_fds * sizeof(int));
 	}
 	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(*rep))
 		err = -errno;
@@ -151,6 +165,7 @@ static void server_gsrc_open(struct server *s, int fd)
 		rep.err = -VMRPC_ENOCHAN;
 		goto refuse;
 	}
+	server_wake_guest(s, VMRPC_IVSHMEM_VEC_CONTROL); /* guestd: guest_bell moved */
 	c = &s->ch[i];
 	hchan_move(s, i, H_GSRC); /* FREE, checked above */
 	c->epoch++;

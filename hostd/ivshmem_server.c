@@ -288,3 +288,13 @@ int ivsh_server_host_vector(const struct ivsh_server *s, uint32_t v)
 {
 	return v < s->n_vectors ? s->host_efd[v] : -1;
 }
+
+int ivsh_server_guest_vector(const struct ivsh_server *s, uint32_t v)
+{
+	const struct ivsh_peer *newest = NULL;
+
+	for (int i = 0; i < IVSH_PEERS_MAX; i++)
+		if (s->peer[i].fd >= 0 && (!newest || (uint16_t)(s->peer[i].id - newest->id) < 0x8000))
+			newest = &s->peer[i];
+	return newest && v < s->n_vectors ? newest->efd[v] : -1;
+}

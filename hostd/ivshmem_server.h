@@ -53,5 +53,8 @@ unsigned ivsh_server_n_peers(const struct ivsh_server *s);
 
 /* hostd's eventfd for vector v (the guest rang it), or -1. */
 int ivsh_server_host_vector(const struct ivsh_server *s, uint32_t v);
+/* The eventfd that raises vector v in the guest of the newest connected
+ * QEMU, or -1 when none is connected. */
+int ivsh_server_guest_vector(const struct ivsh_server *s, uint32_t v);
 
 #endif /* HOSTD_IVSHMEM_SERVER_H */

@@ -188,6 +188,9 @@ void server_on_caller(struct server *s, uint32_t i);
 void server_on_doorbell(struct server *s, struct vmrpc_doorbell *b);
 /* The region's state words are a guest's claims: look at them (ivshmem). */
 void server_scan(struct server *s);
+/* A guest asleep in vmrpc.ko on channel i's words (or, for
+ * VMRPC_IVSHMEM_VEC_CONTROL, guestd on guest_bell) must look again. */
+void server_wake_guest(struct server *s, uint32_t vector);
 
 /* ---- sibling.c: channels a caller's shadow serves besides its own -------- */
 /* Attach channel a->index, claimed with claim_parent, as a sibling of

@@ -59,7 +59,7 @@ static int spawn_setup(void *arg)
 {
 	const struct spawn_child *c = arg;
 	const struct shadow_spec *spec = c->spec;
-	int devnull, fd, ctl_fd, log_fd, bell;
+	int devnull, fd, ctl_fd, log_fd, bell, guest_bell;
 
 	/* First, so that whatever the shadow does is its caller's. */
 	if (cgroup_group_enter(spec->cgroup) < 0)
@@ -73,7 +73,9 @@ static int spawn_setup(void *arg)
 	ctl_fd = spawn_high(c->ctl_fd, 1);
 	log_fd = spawn_high(c->log_fd, 1);
 	bell = spawn_high(spec->bell_fd, 1);
-	if (ctl_fd < 0 || log_fd < 0 || (spec->bell_fd >= 0 && bell < 0))
+	guest_bell = spawn_high(spec->guest_bell_fd, 1);
+	if (ctl_fd < 0 || log_fd < 0 || (spec->bell_fd >= 0 && bell < 0) ||
+	    (spec->guest_bell_fd >= 0 && guest_bell < 0))
 		return SPAWN_FAIL_SETUP;
 	/* A fresh open file description: the region fd may carry hostd's
 	 * flock, which must not outlive hostd in a shadow. */
@@ -83,7 +85,8 @@ static int spawn_setup(void *arg)
 	devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
 	    dup2(log_fd, 2) < 0 || dup2(ctl_fd, SHADOW_FD_CONTROL) < 0 ||
-	    (bell >= 0 && dup2(bell, SHADOW_FD_BELL) < 0))
+	    (bell >= 0 && dup2(bell, SHADOW_FD_BELL) < 0) ||
+	    (bell >= 0 && guest_bell >= 0 && dup2(guest_bell, SHADOW_FD_GUEST_BELL) < 0))
 		return SPAWN_FAIL_SETUP;
 	/* spawn_exec closes what is above (close_from). */
 
@@ -153,7 +156,8 @@ int shadow_spawn(const struct shadow_spec *spec, struct shadow_proc *ret_proc, c
 		/* Die with hostd: a shadow outliving it would serve nobody. */
 		.die_with_parent = true,
 		.setup = spawn_setup, .arg = &child,
-		.close_from = spec->bell_fd >= 0 ? SHADOW_FD_BELL + 1 : SHADOW_FD_CONTROL + 1,
+		.close_from = spec->bell_fd < 0 ? SHADOW_FD_CONTROL + 1
+			      : spec->guest_bell_fd < 0 ? SHADOW_FD_BELL + 1 : SHADOW_FD_GUEST_BELL + 1,
 	};
 	struct spawn_exec_fail fail;
 	/* control socketpair, log pipe: hostd's ends first */
@@ -205,6 +209,8 @@ int shadow_spawn(const struct shadow_spec *spec, struct shadow_proc *ret_proc, c
 	argv[n++] = vmrpc_transport_name(spec->transport);
 	if (spec->bell_fd >= 0)
 		argv[n++] = "--bell";
+	if (spec->bell_fd >= 0 && spec->guest_bell_fd >= 0)
+		argv[n++] = "--guest-bell";
 	if (spec->doorbell) {
 		argv[n++] = "--doorbell";
 		argv[n++] = spec->doorbell;

@@ -37,6 +37,9 @@ struct shadow_spec {
 	int verbose;
 	int bell_fd;                /* ivshmem-doorbell: the channel's eventfd, the
 				     * shadow's SHADOW_FD_BELL; else -1 */
+	int guest_bell_fd;          /* ivshmem-doorbell: the eventfd that raises the
+				     * channel's vector in the guest, the shadow's
+				     * SHADOW_FD_GUEST_BELL; else -1 */
 	enum vmrpc_transport transport; /* how the shadow sleeps and wakes its caller */
 	const char *doorbell;       /* loopback: hostd's doorbell socket, for the
 				     * FORK_READY of a forked shadow; else NULL */

@@ -39,6 +39,12 @@ struct hostd_transport {
 			 const struct io_uring_cqe *cqe);
 	/* The eventfd the shadow of channel i sleeps on, or -1. */
 	int (*shadow_bell)(struct server *s, uint32_t i);
+	/* The eventfd that raises channel i's vector in the guest (a shadow
+	 * writes it to wake its caller, asleep in vmrpc.ko), or -1; NULL: none. */
+	int (*guest_bell)(struct server *s, uint32_t i);
+	/* Raise vector v in the guest (vmrpc.ko): hostd changed channel v - 1's
+	 * state, or the header's guest_bell (v 0). NULL: nobody to wake. */
+	void (*wake_guest)(struct server *s, uint32_t v);
 	/* What is served, for the "serving" log line; and a line of its own
 	 * after it, if it has one. */
 	void (*describe)(struct server *s, char *buf, size_t size);

@@ -121,6 +121,25 @@ static int doorbell_shadow_bell(struct server *s, uint32_t i)
 	return ivsh_server_host_vector(&s->ivsh, VMRPC_IVSHMEM_VEC_CHAN(i));
 }
 
+/* The guest of the QEMU that connected last: with one QEMU per VM there is
+ * one; during a migration the newer is the one that will run. */
+static int doorbell_guest_bell(struct server *s, uint32_t i)
+{
+	return ivsh_server_guest_vector(&s->ivsh, VMRPC_IVSHMEM_VEC_CHAN(i));
+}
+
+/* A write to a peer's vector eventfd is QEMU's irqfd (or its own handler):
+ * an MSI-X interrupt for vmrpc.ko. A guest without the driver ignores it. */
+static void doorbell_wake_guest(struct server *s, uint32_t v)
+{
+	int fd = ivsh_server_guest_vector(&s->ivsh, v);
+	uint64_t one = 1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the guest has a wake-up pending anyway */
+	}
+}
+
 static void doorbell_describe(struct server *s, char *buf, size_t size)
 {
 	snprintf(buf, size, "a sealed region for QEMU");
@@ -148,6 +167,8 @@ const struct hostd_transport hostd_transport_ivshmem_doorbell = {
 	.start = doorbell_start,
 	.on_event = doorbell_on_event,
 	.shadow_bell = doorbell_shadow_bell,
+	.guest_bell = doorbell_guest_bell,
+	.wake_guest = doorbell_wake_guest,
 	.describe = doorbell_describe,
 	.log_serving = doorbell_log_serving,
 	.close = doorbell_close,

@@ -152,6 +152,8 @@ const struct hostd_transport *hostd_transport_of(enum vmrpc_transport kind)
 		return &hostd_transport_ivshmem_doorbell;
 	case VMRPC_TRANSPORT_IVSHMEM_PLAIN:
 		return &hostd_transport_ivshmem_plain;
+	case VMRPC_TRANSPORT_GUEST_DEV: /* a guest's side only */
+		break;
 	}
 	return NULL;
 }

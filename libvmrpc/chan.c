@@ -30,8 +30,10 @@ static uint64_t chan_random_nonce(void)
 	return v | 1;
 }
 
-static int chan_claim(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index)
+int region_claim(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index)
 {
+	if (r->transport->claim)
+		return r->transport->claim(r, how, ret_index);
 	for (uint32_t i = 0; i < r->n_channels; i++) {
 		struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
 		if (vmrpc_ctl_state(&c->ctl) == VMRPC_CHAN_FREE &&
@@ -117,7 +119,7 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 {
 	struct vmrpc_chan *ch;
 	uint32_t index;
-	int err = chan_claim(r, sibling_of ? VMRPC_CHAN_CLAIMING : VMRPC_CHAN_CLAIMED, &index);
+	int err = region_claim(r, sibling_of ? VMRPC_CHAN_CLAIMING : VMRPC_CHAN_CLAIMED, &index);
 
 	if (err == -VMRPC_ENOCHAN)
 		region_ring(r, VMRPC_DOORBELL_NOCHAN, 0, 0, 0);
@@ -127,6 +129,7 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 	if (!ch) {
 		chan_give_back(&vmrpc_region_chan(r, index)->ctl,
 			       sibling_of ? VMRPC_CHAN_CLAIMING : VMRPC_CHAN_CLAIMED);
+		region_release(r, index);
 		return -ENOMEM;
 	}
 	ch->nonce = chan_random_nonce();
@@ -141,6 +144,7 @@ static int chan_claim_ring(struct vmrpc_region *r, uint32_t op, const uint32_t *
 	err = region_ring(r, op, ch->index, ch->nonce, timeout_ms);
 	if (err < 0) {
 		chan_give_back(&ch->hdr->ctl, VMRPC_CHAN_CLAIMED);
+		region_release(r, ch->index);
 		free(ch);
 		return err;
 	}
@@ -166,6 +170,7 @@ static int chan_attach(struct vmrpc_region *r, const uint32_t *sibling_of, int t
 		err = chan_wait_attached(ch, timeout_ms);
 		if (err == 0)
 			break;
+		region_release(r, ch->index);
 		free(ch);
 		if (err != -EAGAIN || tries == CHAN_CLAIM_TRIES)
 			return err == -EAGAIN ? -VMRPC_ECORRUPT : err;
@@ -334,6 +339,7 @@ VMRPC_API void vmrpc_chan_close(struct vmrpc_chan *ch)
 		/* If hostd cannot take it, it reclaims the channel when we exit. */
 		region_ring(ch->region, VMRPC_DOORBELL_DETACH, ch->index, ch->nonce,
 			    CHAN_DETACH_RING_MS);
+	region_release(ch->region, ch->index);
 	free(ch->bufs);
 	free(ch);
 }

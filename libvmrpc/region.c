@@ -104,6 +104,7 @@ struct vmrpc_region *region_alloc(const char *name)
 	r->fd = -1;
 	r->lock_fd = -1;
 	r->bell_fd = -1;
+	r->vm_wake_fd = -1;
 	r->transport = &transport_shared;
 	if (name)
 		snprintf(r->name, sizeof(r->name), "%s", name);
@@ -296,6 +297,9 @@ VMRPC_API int vmrpc_region_fds(const struct vmrpc_region *r, int *ret_fds, int n
 		ret_fds[k++] = r->fd;
 	if (r->bell_fd >= 0 && k < n)
 		ret_fds[k++] = r->bell_fd;
+	for (uint32_t i = 0; r->dev_chan_fd && i < r->n_channels && k < n; i++)
+		if (r->dev_chan_fd[i] >= 0)
+			ret_fds[k++] = r->dev_chan_fd[i];
 	return k;
 }
 
@@ -303,6 +307,10 @@ VMRPC_API int vmrpc_region_fd_move(struct vmrpc_region *r, int fd, int min)
 {
 	int *slot = fd < 0 ? NULL : fd == r->fd ? &r->fd : fd == r->bell_fd ? &r->bell_fd : NULL;
 	int nfd;
+
+	for (uint32_t i = 0; !slot && fd >= 0 && r->dev_chan_fd && i < r->n_channels; i++)
+		if (r->dev_chan_fd[i] == fd)
+			slot = &r->dev_chan_fd[i];
 
 	if (!slot)
 		return -EBADF;

@@ -33,6 +33,13 @@ struct vmrpc_region {
 	/* How this side reaches the other (transport.h); the transport's state: */
 	const struct region_transport *transport;
 	uint8_t *regs; /* transport_ivshmem: the device's registers (BAR0) */
+	/* transport_dev: the device node, and the open file of each channel
+	 * this process holds (-1 for the others) */
+	char *dev_path;
+	int *dev_chan_fd;
+	bool dev_irq; /* the device has MSI-X vectors: waits sleep */
+	int dev_peer;
+	int vm_wake_fd; /* transport_vm: raises the channel's vector in the guest, or -1 */
 };
 
 /* What a sealed region's seals must include: nobody may change its size. */
@@ -102,6 +109,15 @@ static inline int region_ring(struct vmrpc_region *r, uint32_t op, uint32_t i, u
 {
 	/* a region mapped from a descriptor has no doorbell */
 	return r->transport->ring ? r->transport->ring(r, op, i, nonce, timeout_ms) : -EINVAL;
+}
+
+/* Claim a FREE channel for this process, and let go of one. */
+int region_claim(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index);
+
+static inline void region_release(struct vmrpc_region *r, uint32_t i)
+{
+	if (r->transport->release)
+		r->transport->release(r, i);
 }
 
 static inline void region_wake_callee(struct vmrpc_region *r, uint32_t i, uint32_t *req_seq)

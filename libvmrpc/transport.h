@@ -14,6 +14,9 @@
  *                       register, and polling (transport_ivshmem.c)
  *   transport_vm        a host program calling into a VM's guest: the
  *                       guest's kernel can wake nothing here (transport_vm.c)
+ *   transport_dev       a guest program on vmrpc.ko's /dev/vmrpcN: a
+ *                       private channel per open, MSI-X wake-ups
+ *                       (transport_dev.c)
  */
 #ifndef VMRPC_TRANSPORT_H
 #define VMRPC_TRANSPORT_H
@@ -21,11 +24,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmrpc/abi.h"
+
 struct vmrpc_region;
 struct vmrpc_chan;
 
 struct region_transport {
 	const char *name;
+	/* Claim a FREE channel (FREE -> how: CLAIMED, or CLAIMING for a
+	 * sibling) for this process. NULL: scan the region's state words (the
+	 * whole region is mapped). */
+	int (*claim)(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index);
+	/* This process lets go of channel i, whose words already say so (a
+	 * detach rung, a claim taken back). NULL: nothing to undo. */
+	void (*release)(struct vmrpc_region *r, uint32_t i);
 	/* Tell hostd about channel i (a VMRPC_DOORBELL_* op), waiting at most
 	 * timeout_ms for room: 0, or -VMRPC_ENOHOSTD when nobody takes it.
 	 * NULL: this side has no doorbell. */
@@ -52,6 +64,7 @@ extern const struct region_transport transport_loopback;
 extern const struct region_transport transport_shared;
 extern const struct region_transport transport_ivshmem;
 extern const struct region_transport transport_vm;
+extern const struct region_transport transport_dev;
 
 /* The loopback transport for r: bind its doorbell socket. */
 int transport_loopback_open(struct vmrpc_region *r);

@@ -49,6 +49,8 @@ VMRPC_API int vmrpc_region_open_ivshmem(int shm_fd, int regs_fd,
 
 VMRPC_API int vmrpc_region_ivshmem_peer(const struct vmrpc_region *r)
 {
+	if (r->transport == &transport_dev)
+		return r->dev_peer;
 	if (r->transport != &transport_ivshmem)
 		return -EINVAL;
 	return (int)__atomic_load_n((const uint32_t *)(r->regs + IVSHMEM_REG_IVPOSITION),

@@ -1,14 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /* A host program calling into a VM's guest (vmrpc_vm_open): the callee is
- * vmrpc-guestd in the guest, whose kernel can wake nothing here and which
- * no futex of ours reaches. It polls for requests; we poll for replies. */
+ * vmrpc-guestd in the guest, whose kernel can wake nothing here. We poll for
+ * replies. guestd polls for requests too, unless the guest has vmrpc.ko:
+ * then hostd gave us the eventfd that raises the channel's vector in the
+ * guest (VMRPC_GSRC_WAKE), and guestd sleeps until we write it. */
+#include <unistd.h>
+
 #include "chan.h"
 #include "region.h"
 #include "transport.h"
 
 static void vm_wake_callee(struct vmrpc_region *r, uint32_t i, uint32_t *req_seq)
 {
-	/* guestd looks at req_seq on its own */
+	uint64_t one = 1;
+
+	if (r->vm_wake_fd >= 0 && write(r->vm_wake_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the guest has an interrupt pending */
+	}
+}
+
+static void vm_close(struct vmrpc_region *r)
+{
+	if (r->vm_wake_fd >= 0)
+		close(r->vm_wake_fd);
+	r->vm_wake_fd = -1;
 }
 
 static int vm_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen, uint64_t timeout_ns,
@@ -31,5 +46,6 @@ const struct region_transport transport_vm = {
 	.wake_callee = vm_wake_callee,
 	.wait = vm_wait,
 	.check_callee = vm_check_callee,
+	.close = vm_close,
 	.host_pids = true,
 };

@@ -42,14 +42,16 @@ static int vm_connect(const char *vm, int *ret_fd)
 	return 0;
 }
 
-/* hostd's one message: the reply, and the region's fd when err is 0. */
+/* hostd's one message: the reply, and the region's fd when err is 0 (and
+ * with VMRPC_GSRC_WAKE, the guest's wake-up eventfd after it). */
 static int vm_recv_reply(int fd, int timeout_ms, struct vmrpc_gsrc_reply *ret_reply,
-			 int *ret_region_fd)
+			 int *ret_region_fd, int *ret_wake_fd)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
+	int fds[2] = { -1, -1 };
 	struct vmrpc_gsrc_reply rep = { 0 };
 	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
 	struct msghdr mh = {
@@ -58,7 +60,7 @@ static int vm_recv_reply(int fd, int timeout_ms, struct vmrpc_gsrc_reply *ret_re
 	};
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	struct cmsghdr *c;
-	int region_fd = -1;
+	int region_fd = -1, wake_fd = -1;
 	ssize_t n;
 
 	n = poll(&p, 1, timeout_ms);
@@ -71,22 +73,28 @@ static int vm_recv_reply(int fd, int timeout_ms, struct vmrpc_gsrc_reply *ret_re
 		return -errno;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&region_fd, CMSG_DATA(c), sizeof(int));
-	if (n == 0) { /* hostd hung up: it is stopping */
-		if (region_fd >= 0)
-			close(region_fd);
-		return -VMRPC_ENOHOSTD;
-	}
+		    c->cmsg_len >= CMSG_LEN(sizeof(int)) && c->cmsg_len <= CMSG_LEN(sizeof(fds)))
+			memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+	region_fd = fds[0];
+	wake_fd = fds[1];
+	if (n == 0) /* hostd hung up: it is stopping */
+		goto fail_hostd;
 	if (n != (ssize_t)sizeof(rep) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    (rep.err == 0) != (region_fd >= 0)) {
-		if (region_fd >= 0)
-			close(region_fd);
-		return -EPROTO;
+	    (rep.err == 0) != (region_fd >= 0) ||
+	    (rep.err == 0 && !!(rep.flags & VMRPC_GSRC_WAKE) != (wake_fd >= 0))) {
+		n = -1;
+		goto fail_hostd;
 	}
 	*ret_reply = rep;
 	*ret_region_fd = region_fd;
+	*ret_wake_fd = wake_fd;
 	return 0;
+fail_hostd:
+	if (region_fd >= 0)
+		close(region_fd);
+	if (wake_fd >= 0)
+		close(wake_fd);
+	return n == 0 ? -VMRPC_ENOHOSTD : -EPROTO;
 }
 
 /* Wait until guestd serves the channel. Everything here is the guest's
@@ -118,7 +126,7 @@ VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **
 	struct vmrpc_gsrc_reply rep = { 0 };
 	struct vmrpc_region *r = NULL;
 	struct vmrpc_chan *ch;
-	int fd = -1, region_fd = -1, err;
+	int fd = -1, region_fd = -1, wake_fd = -1, err;
 
 	if (!vm || !*vm)
 		return -EINVAL;
@@ -129,7 +137,7 @@ VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **
 	err = vm_connect(vm, &fd);
 	if (err < 0)
 		goto fail_free;
-	err = vm_recv_reply(fd, timeout_ms, &rep, &region_fd);
+	err = vm_recv_reply(fd, timeout_ms, &rep, &region_fd, &wake_fd);
 	if (err < 0)
 		goto fail_close;
 	if (rep.err < 0) {
@@ -138,14 +146,21 @@ VMRPC_API int vmrpc_vm_open(const char *vm, int timeout_ms, struct vmrpc_chan **
 	}
 	err = vmrpc_region_open_fd(region_fd, &r);
 	close(region_fd);
-	if (err < 0)
+	if (err < 0) {
+		if (wake_fd >= 0)
+			close(wake_fd);
 		goto fail_close;
+	}
 	if (rep.chan_index >= r->n_channels) {
 		err = -EPROTO;
 		goto fail_region;
 	}
 	if (rep.flags & VMRPC_GSRC_VM)
 		r->transport = &transport_vm;
+	if (r->transport == &transport_vm)
+		r->vm_wake_fd = wake_fd;
+	else if (wake_fd >= 0)
+		close(wake_fd);
 	ch->region = r;
 	ch->index = rep.chan_index;
 	ch->hdr = vmrpc_region_chan(r, ch->index);

@@ -6,8 +6,9 @@
  * those that died, which hostd cannot see.
  *
  * One main thread scans the region whenever hostd rings guest_bell (a futex
- * on loopback; in a VM, where no host wake reaches us, it polls with
- * backoff) and one thread serves each channel guestd accepted.
+ * on loopback; in a VM with vmrpc.ko, the control vector's interrupt; in a
+ * VM without it, where no host wake reaches us, it polls with backoff) and
+ * one thread serves each channel guestd accepted.
  *
  * With exports in its policy it also serves the file-system interface
  * (vfs/, docs/mount.md) for a host's vmrpc-mount: each channel is a peer of
@@ -17,6 +18,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
@@ -29,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guestd_agent.h"
 #include "guestd_config.h"
 #include "guestd_exec.h"
 #include "log.h"
@@ -67,6 +70,7 @@ struct guestd {
 	struct vmrpc_region_hdr *hdr;
 	uint32_t n_channels;
 	int vm; /* an ivshmem region: poll, and watch guest callers */
+	int agent_fd; /* in a VM with vmrpc.ko: our agent file of /dev/vmrpcN, else -1 */
 	int watch_callers;
 	struct gdconf conf;
 	struct gx_server gx; /* guestexec: the policy and the commands */
@@ -112,7 +116,10 @@ static void guestd_accept(struct guestd *g, uint32_t i)
 		log_err("channel %u: %s", i, vmrpc_strerror(err));
 		return;
 	}
-	if (g->vm)
+	if (g->agent_fd >= 0)
+		/* the host caller raises the channel's vector when we sleep */
+		vmrpc_callee_set_transport(c->callee, VMRPC_TRANSPORT_GUEST_DEV, g->agent_fd);
+	else if (g->vm)
 		/* no host wake reaches a guest: serve as on ivshmem-plain */
 		vmrpc_callee_set_transport(c->callee, VMRPC_TRANSPORT_IVSHMEM_PLAIN, -1);
 	c->generation = vmrpc_ctl_generation(&gd_hdr(g, i)->ctl);
@@ -322,6 +329,21 @@ static void guestd_mark_stale(struct guestd *g, const uint64_t boot_id[2])
 	}
 }
 
+/* vmrpc.ko: sleep until hostd raises vector 0, a guest caller we watch
+ * exits, or a command's timeout; no timer otherwise: an idle guestd does
+ * not wake. */
+static void guestd_wait_agent(struct guestd *g, int ms)
+{
+	struct pollfd p[1 + VMRPC_CHAN_MAX];
+	nfds_t n = 0;
+
+	p[n++] = (struct pollfd){ .fd = g->agent_fd, .events = POLLIN };
+	for (uint32_t i = 0; i < g->n_channels; i++)
+		if (g->ch[i].watch_fd >= 0)
+			p[n++] = (struct pollfd){ .fd = g->ch[i].watch_fd, .events = POLLIN };
+	poll(p, n, ms);
+}
+
 /* Sleep until hostd rings guest_bell (or, in a VM, the next look). */
 static void guestd_wait(struct guestd *g, uint32_t seen, uint64_t *backoff)
 {
@@ -329,6 +351,10 @@ static void guestd_wait(struct guestd *g, uint32_t seen, uint64_t *backoff)
 	struct timespec ts;
 	uint64_t ns;
 
+	if (g->agent_fd >= 0) {
+		guestd_wait_agent(g, ms);
+		return;
+	}
 	if (!g->vm) {
 		if (ms < 0 || ms > GUESTD_IDLE_MS)
 			ms = GUESTD_IDLE_MS;
@@ -353,7 +379,9 @@ static void usage(FILE *f)
 		"the channels of guest callers that died.\n"
 		"\n"
 		"  -r, --region NAME    the region: pci: (default in a VM), pci:ADDR, file:PATH,\n"
-		"                       or a loopback name (default: $VMRPC_REGION, else default)\n"
+		"                       or a loopback name (default: $VMRPC_REGION, else default);\n"
+		"                       pci: is mapped through sysfs, and vmrpc.ko's device, if\n"
+		"                       it drives it, is used to sleep on its interrupts\n"
 		"  -c, --config FILE    the policy (default: none, which allows identity only)\n"
 		"      --watch-callers  detach dead guest callers even on loopback\n"
 		"      --boot-id HEX    use this boot id instead of the kernel's (tests)\n"
@@ -364,7 +392,7 @@ static void usage(FILE *f)
 static int guestd_setup(struct guestd *g, const char *region, const char *config)
 {
 	const struct vmrpc_iface *ifaces[VMRPC_GREG_MAX];
-	char msg[512];
+	char msg[512], name[PATH_MAX];
 	int err;
 
 	err = gdconf_load(config, &g->conf, msg, sizeof(msg));
@@ -397,10 +425,28 @@ static int guestd_setup(struct guestd *g, const char *region, const char *config
 		log_err("at most %u interfaces in all", VMRPC_GREG_MAX);
 		return -E2BIG;
 	}
-	err = vmrpc_guest_region_open(region, &g->region);
+	if (!region)
+		region = vmrpc_guest_default_region();
+	/* guestd maps the whole region (sysfs, as root), whether or not
+	 * vmrpc.ko drives the device; the driver's device is for sleeping. */
+	g->agent_fd = -1;
+	if (!strncmp(region, "pci:", 4)) {
+		snprintf(name, sizeof(name), "sysfs:%s", region + 4);
+		err = guestd_agent_open(region + 4);
+		if (err >= 0)
+			g->agent_fd = err;
+		else if (err != -ENODEV && err != -EOPNOTSUPP)
+			log_warn("vmrpc.ko's device for %s: %s: polling", region, strerror(-err));
+	} else if (!strncmp(region, "dev:", 4)) {
+		log_err("region %s: guestd maps the whole region: name its device pci:ADDR",
+			region);
+		return -EINVAL;
+	} else {
+		snprintf(name, sizeof(name), "%s", region);
+	}
+	err = vmrpc_guest_region_open(name, &g->region);
 	if (err < 0) {
-		log_err("region %s: %s", region ? region : vmrpc_guest_default_region(),
-			vmrpc_strerror(err));
+		log_err("region %s: %s", region, vmrpc_strerror(err));
 		return err;
 	}
 	g->hdr = vmrpc_region_hdr(g->region);
@@ -495,9 +541,13 @@ int main(int argc, char **argv)
 	__atomic_store_n(&g.hdr->guestd_pid, (uint32_t)getpid(), __ATOMIC_RELEASE);
 	log_info("serving %zu interfaces to host callers; boot id %016llx%016llx%s", g.n_svcs,
 		 (unsigned long long)boot_id[0], (unsigned long long)boot_id[1],
-		 g.vm ? "; in a VM: polling, watching guest callers" : "");
+		 g.agent_fd >= 0 ? "; in a VM: sleeping on vmrpc.ko's interrupts, watching guest "
+				   "callers"
+		 : g.vm ? "; in a VM: polling, watching guest callers" : "");
 	guestd_ring(&g);
 	while (!guestd_stop) {
+		if (g.agent_fd >= 0)
+			guestd_agent_drain(g.agent_fd);
 		seen = gd_load(&g.hdr->guest_bell);
 		if (guestd_scan(&g, first))
 			guestd_ring(&g);
@@ -527,6 +577,8 @@ int main(int argc, char **argv)
 	}
 	free(g.ch);
 	vmrpc_region_close(g.region);
+	if (g.agent_fd >= 0)
+		close(g.agent_fd);
 	services_unload(&g.modules);
 	vfsd_server_free(g.vfs);
 	gdconf_free(&g.conf);

@@ -41,7 +41,7 @@ struct shadow_args {
 	long uid, gid;
 	const char *cwd, *root, *doorbell;
 	enum vmrpc_transport transport;
-	int bell;
+	int bell, guest_bell;
 	const char *modules[SERVICES_MODULES_MAX];
 	size_t n_modules;
 	const char *exports[VFSD_EXPORTS_MAX]; /* NAME=PATH */
@@ -64,6 +64,7 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "transport", required_argument, NULL, 't' },
 		{ "bell", no_argument, NULL, 'b' },
+		{ "guest-bell", no_argument, NULL, 'B' },
 		{ "doorbell", required_argument, NULL, 'd' },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "gid", required_argument, NULL, 'g' },
@@ -75,7 +76,8 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 	};
 	int c;
 
-	*a = (struct shadow_args){ .chan = -1, .uid = -1, .gid = -1, .bell = -1 };
+	*a = (struct shadow_args){ .chan = -1, .uid = -1, .gid = -1, .bell = -1,
+				   .guest_bell = -1 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -97,6 +99,9 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 			break;
 		case 'b':
 			a->bell = SHADOW_FD_BELL;
+			break;
+		case 'B':
+			a->guest_bell = SHADOW_FD_GUEST_BELL;
 			break;
 		case 'd':
 			a->doorbell = optarg;
@@ -240,6 +245,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = vmrpc_callee_set_transport(callee, a.transport, a.bell);
+	if (err == 0 && a.guest_bell >= 0)
+		err = vmrpc_callee_set_guest_bell(callee, a.guest_bell);
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: channel %ld: --transport: %s\n", a.chan,
 			vmrpc_strerror(err));

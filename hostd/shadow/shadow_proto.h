@@ -43,5 +43,7 @@ struct shadow_msg {
 #define SHADOW_FD_REGION 3  /* closed once mapped */
 #define SHADOW_FD_CONTROL 4 /* the control socket */
 #define SHADOW_FD_BELL 5    /* ivshmem-doorbell: the channel's eventfd */
+#define SHADOW_FD_GUEST_BELL 6 /* ivshmem-doorbell, with --guest-bell: writing it
+				* raises the channel's MSI-X vector in the guest */
 
 #endif /* HOSTD_SHADOW_PROTO_H */

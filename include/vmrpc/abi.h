@@ -15,8 +15,13 @@
 #ifndef VMRPC_ABI_H
 #define VMRPC_ABI_H
 
+#ifdef __KERNEL__ /* vmrpc.ko (guestlib/driver) reads the same layout */
+#include <linux/stddef.h>
+#include <linux/types.h>
+#else
 #include <stddef.h>
 #include <stdint.h>
+#endif
 
 #define VMRPC_MAGIC 0x31435052504d5676ULL /* "vVMPRPC1" little-endian */
 #define VMRPC_ABI_VERSION 2u
@@ -319,6 +324,10 @@ struct vmrpc_gsrc_reply {
 
 #define VMRPC_GSRC_VM 0x1u /* the guest is a VM: its pids are not host pids, and
 			    * nothing it does wakes a host futex (poll) */
+#define VMRPC_GSRC_WAKE 0x2u /* a second fd follows the region's: the eventfd that
+			      * raises the channel's MSI-X vector in the guest,
+			      * where guestd sleeps in vmrpc.ko; the host caller
+			      * writes it after publishing when callee_waiting is 1 */
 
 /* ---- the layout, checked where it is defined -----------------------------
  * Every size and offset both sides depend on, asserted at compile time in

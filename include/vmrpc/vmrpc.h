@@ -85,6 +85,14 @@ VMRPC_API int vmrpc_region_open_fd(int fd, struct vmrpc_region **ret_region);
 VMRPC_API int vmrpc_region_open_ivshmem(int shm_fd, int regs_fd,
 					struct vmrpc_region **ret_region);
 
+/* Guest side, vmrpc.ko: map the region of the vmrpc device at path
+ * (/dev/vmrpc0): the header read-only, and a private channel per
+ * vmrpc_chan_open(), each on an open file of its own that the kernel gives
+ * back to hostd if this process dies (vmrpc(4)). Waits for the host sleep
+ * on the channel's MSI-X vector. -ENODEV: no such device; -EACCES: not in
+ * the device's group (udev rule, docs/qemu.md). */
+VMRPC_API int vmrpc_region_open_dev(const char *path, struct vmrpc_region **ret_region);
+
 /* The guest's ivshmem peer id (the IVPosition register), or -EINVAL for a
  * region that is not an ivshmem device's. */
 VMRPC_API int vmrpc_region_ivshmem_peer(const struct vmrpc_region *region);

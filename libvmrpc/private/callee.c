@@ -38,6 +38,7 @@ int vmrpc_callee_open(struct vmrpc_region *r, uint32_t chan_index,
 	c->transport = callee_transport_of(VMRPC_TRANSPORT_LOOPBACK);
 	c->bell_fd = -1;
 	c->stop_fd = -1;
+	c->wake_fd = -1;
 	region_chan_arena(r, chan_index, &c->arena);
 	spin_init(&c->spin);
 	*ret_callee = c;
@@ -72,6 +73,14 @@ int vmrpc_callee_set_transport(struct vmrpc_callee *c, enum vmrpc_transport t, i
 	return 0;
 }
 
+int vmrpc_callee_set_guest_bell(struct vmrpc_callee *c, int fd)
+{
+	if (fd < 0 || c->transport != callee_transport_of(VMRPC_TRANSPORT_IVSHMEM_DOORBELL))
+		return -EINVAL;
+	c->wake_fd = fd;
+	return 0;
+}
+
 void vmrpc_callee_set_spin(struct vmrpc_callee *c, uint32_t max_ns)
 {
 	spin_set_max(&c->spin, max_ns);
@@ -86,6 +95,8 @@ void vmrpc_callee_stop(struct vmrpc_callee *c)
 	if (c->stop_fd >= 0 && write(c->stop_fd, &one, sizeof(one)) < 0) {
 		/* the counter is already non-zero: the sleeper wakes anyway */
 	}
+	if (c->transport->stop)
+		c->transport->stop(c);
 }
 
 /* Wait until req_seq moves past the last answered request. Returns the new

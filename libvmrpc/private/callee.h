@@ -26,6 +26,7 @@ struct vmrpc_callee {
 	bool unwoken; /* the last reply went without a wake-up (caller_waiting was 0) */
 	int bell_fd; /* ivshmem-doorbell: the channel's eventfd (not owned) */
 	int stop_fd; /* ivshmem-doorbell: an eventfd vmrpc_callee_stop() writes */
+	int wake_fd; /* ivshmem-doorbell: raises the guest caller's interrupt (not owned) */
 	/* the private snapshot of the args block */
 	_Alignas(16) uint8_t args[VMRPC_ARGS_SIZE];
 };
@@ -38,6 +39,9 @@ struct callee_transport {
 	void (*sleep)(struct vmrpc_callee *c, uint32_t seen, uint64_t *backoff_ns);
 	/* Wake a caller asleep on rep_seq; NULL: the caller polls. */
 	void (*wake_caller)(struct vmrpc_callee *c);
+	/* vmrpc_callee_stop(): end a sleep that no futex or stop_fd ends;
+	 * async-signal-safe. NULL: nothing more to do. */
+	void (*stop)(struct vmrpc_callee *c);
 	bool needs_bell; /* sleeps on the channel's doorbell eventfd */
 };
 

@@ -7,12 +7,14 @@
 #include <poll.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "callee.h"
 #include "sync.h"
+#include "vmrpc/dev.h"
 
 /* Only for kernels without futex_waitv (before 5.16): sleeps end this often
  * to look at the stop flag, which a plain futex sleep cannot also wait on. */
@@ -59,6 +61,18 @@ static void doorbell_sleep(struct vmrpc_callee *c, uint32_t seen, uint64_t *back
 	}
 }
 
+/* ivshmem-doorbell: a guest caller asleep in vmrpc.ko announced it
+ * (caller_waiting): raise its channel's vector in the guest. hostd gave the
+ * shadow that vector's eventfd (--guest-bell); without it the caller polls. */
+static void doorbell_wake_caller(struct vmrpc_callee *c)
+{
+	uint64_t one = 1;
+
+	if (c->wake_fd >= 0 && write(c->wake_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the guest has an interrupt pending */
+	}
+}
+
 /* ivshmem-plain: nothing can wake us; sleep with backoff (20 us doubling to
  * 10 ms) and look again. */
 static void poll_sleep(struct vmrpc_callee *c, uint32_t seen, uint64_t *backoff_ns)
@@ -70,13 +84,50 @@ static void poll_sleep(struct vmrpc_callee *c, uint32_t seen, uint64_t *backoff_
 	*backoff_ns = ns * 2 < CALLEE_POLL_MAX_NS ? ns * 2 : CALLEE_POLL_MAX_NS;
 }
 
+/* vmrpc-guestd on vmrpc.ko: bell_fd is its agent file of /dev/vmrpcN. It
+ * sleeps in the kernel until req_seq moves (the host caller raises the
+ * channel's vector after publishing, when callee_waiting says we sleep), a
+ * stop kicks it, or a signal. Without interrupts it polls. */
+static void dev_sleep(struct vmrpc_callee *c, uint32_t seen, uint64_t *backoff_ns)
+{
+	struct vmrpc_dev_wait w = {
+		.offset = (uint64_t)((uint8_t *)&c->hdr->req.req_seq - c->region->base),
+		.expected = seen,
+	};
+
+	if (ioctl(c->bell_fd, VMRPC_DEV_WAIT, &w) < 0 && errno != EINTR)
+		poll_sleep(c, seen, backoff_ns);
+}
+
+static void dev_wake_caller(struct vmrpc_callee *c)
+{
+	struct vmrpc_dev_ring r = { .vector = VMRPC_IVSHMEM_VEC_CHAN(c->index) };
+
+	ioctl(c->bell_fd, VMRPC_DEV_RING, &r);
+}
+
+/* The kick stays until a sleep takes it: a stop between our look at the
+ * stop word and the sleep is not lost. */
+static void dev_stop(struct vmrpc_callee *c)
+{
+	uint32_t i = c->index;
+
+	ioctl(c->bell_fd, VMRPC_DEV_KICK, &i);
+}
+
 static const struct callee_transport callee_transports[] = {
 	[VMRPC_TRANSPORT_LOOPBACK] = { .sleep = loopback_sleep,
 				       .wake_caller = loopback_wake_caller },
-	/* A guest caller cannot sleep on a host futex: it polls (and, with a
-	 * guest MSI-X driver, would be woken through its own vector). */
-	[VMRPC_TRANSPORT_IVSHMEM_DOORBELL] = { .sleep = doorbell_sleep, .needs_bell = true },
+	/* A guest caller cannot sleep on a host futex: it polls, or sleeps in
+	 * vmrpc.ko until its channel's vector is raised. */
+	[VMRPC_TRANSPORT_IVSHMEM_DOORBELL] = { .sleep = doorbell_sleep,
+					       .wake_caller = doorbell_wake_caller,
+					       .needs_bell = true },
 	[VMRPC_TRANSPORT_IVSHMEM_PLAIN] = { .sleep = poll_sleep },
+	[VMRPC_TRANSPORT_GUEST_DEV] = { .sleep = dev_sleep,
+					.wake_caller = dev_wake_caller,
+					.stop = dev_stop,
+					.needs_bell = true },
 };
 
 const struct callee_transport *callee_transport_of(enum vmrpc_transport t)
@@ -90,6 +141,7 @@ static const char *const transport_names[] = {
 	[VMRPC_TRANSPORT_LOOPBACK] = "loopback",
 	[VMRPC_TRANSPORT_IVSHMEM_DOORBELL] = "ivshmem-doorbell",
 	[VMRPC_TRANSPORT_IVSHMEM_PLAIN] = "ivshmem-plain",
+	[VMRPC_TRANSPORT_GUEST_DEV] = "vmrpc-device",
 };
 
 const char *vmrpc_transport_name(enum vmrpc_transport t)

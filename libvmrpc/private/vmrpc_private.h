@@ -97,8 +97,11 @@ enum vmrpc_transport {
 	VMRPC_TRANSPORT_IVSHMEM_PLAIN, /* a VM with no doorbell: nothing wakes
 					* either side; both sleep with backoff
 					* and look again. guestd in a guest
-					* serves this way too: no host wake
-					* reaches it */
+					* without vmrpc.ko serves this way too */
+	VMRPC_TRANSPORT_GUEST_DEV,     /* guestd in a guest with vmrpc.ko: it
+					* sleeps in the driver on the channel's
+					* MSI-X vector (bell_fd: its agent file
+					* of /dev/vmrpcN) and rings the caller's */
 };
 
 /* "loopback", "ivshmem-doorbell", "ivshmem-plain"; and back (-EINVAL). */
@@ -110,6 +113,10 @@ int vmrpc_transport_parse(const char *name, enum vmrpc_transport *ret_transport)
  * caller's to close, after vmrpc_callee_close(). */
 int vmrpc_callee_set_transport(struct vmrpc_callee *callee, enum vmrpc_transport t,
 			       int bell_fd);
+/* ivshmem-doorbell: fd raises the channel's vector in the guest, where a
+ * caller sleeping in vmrpc.ko waits for it; written only when the caller
+ * announced its sleep. Stays the caller's to close. */
+int vmrpc_callee_set_guest_bell(struct vmrpc_callee *callee, int fd);
 
 /* Serve calls until vmrpc_callee_stop() (from a signal handler or another
  * thread). svcs[i] answers registry slot i. A bad request gets an error

@@ -10,7 +10,8 @@
  *       waits in that call until it is killed, or the guest powers off.
  *   vmrpc-vm-reclaim reuse REGION N
  *       Wait (at most 30 s) until channel N is FREE again, attach (the
- *       lowest free channel: N) and make a call on it. Exits 0 and prints
+ *       lowest free channel: N, or a lower one another caller left free
+ *       meanwhile, which it holds and attaches again) and make a call on it. Exits 0 and prints
  *       "channel N serves again" when all of that holds.
  */
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "vmrpc/guest.h"
 
 #define RECLAIM_WAIT_S 30
+#define RECLAIM_LOWER_MAX 64
 
 static int hold(const char *region, const char *fifo)
 {
@@ -59,14 +61,23 @@ static int reuse(const char *region, uint32_t want)
 {
 	struct vmrpc_region *r;
 	struct vmrpc_binding hc;
-	struct vmrpc_guest g;
+	struct vmrpc_guest g, lower[RECLAIM_LOWER_MAX];
 	struct vmrpc_chan_hdr *h;
+	int n_lower = 0;
 	time_t end = time(NULL) + RECLAIM_WAIT_S;
+	char sysfs[128];
 	int32_t pid;
 	uint32_t st;
 	int err;
 
-	err = vmrpc_guest_region_open(region, &r);
+	/* Through vmrpc.ko a caller sees only its own channel: watch channel
+	 * N's state through the sysfs mapping (as root), attach as usual. */
+	if (!strncmp(region, "pci:", 4)) {
+		snprintf(sysfs, sizeof(sysfs), "sysfs:%s", region + 4);
+		err = vmrpc_guest_region_open(sysfs, &r);
+	} else {
+		err = vmrpc_guest_region_open(region, &r);
+	}
 	if (err < 0 || !(h = vmrpc_region_chan(r, want))) {
 		printf("reuse: region %s, channel %u: %s\n", region, want, vmrpc_strerror(err));
 		return 1;
@@ -80,7 +91,14 @@ static int reuse(const char *region, uint32_t want)
 		usleep(20000);
 	}
 	vmrpc_region_close(r);
-	err = vmrpc_guest_attach(region, &g);
+	/* Attach takes the lowest free channel: hold any lower one that a
+	 * caller that came and went left free, until we get N. */
+	for (;;) {
+		err = vmrpc_guest_attach(region, &g);
+		if (err < 0 || vmrpc_chan_index(g.chan) >= want || n_lower == RECLAIM_LOWER_MAX)
+			break;
+		lower[n_lower++] = g;
+	}
 	if (err == 0)
 		err = hostcalls_bind(g.chan, &hc);
 	if (err == 0)
@@ -93,6 +111,8 @@ static int reuse(const char *region, uint32_t want)
 		printf("reuse: attached channel %u, not %u\n", vmrpc_chan_index(g.chan), want);
 		return 1;
 	}
+	while (n_lower > 0)
+		vmrpc_guest_detach(&lower[--n_lower]);
 	printf("channel %u serves again (shadow pid %d)\n", want, pid);
 	vmrpc_guest_detach(&g);
 	return 0;

@@ -26,9 +26,19 @@
 # writes a new boot id and hostd must reclaim that stale channel; one more
 # guest-sourced call goes over ivshmem-plain. Then hostd restarts (adopting
 # the ivshmem-plain region file; the doorbell VM's region is a sealed memfd,
-# made anew), and boot 3 ("again") calls once more over the doorbell device. Every result is checked; any failure prints the guest consoles and
-# hostd's log and exits 1. QEMU, hostd and host callers are killed and
-# everything removed on any exit.
+# made anew), and boot 3 ("driver") loads vmrpc.ko, built by this script
+# against the headers of the kernel it boots (while boot 1 runs), and runs
+# boot 1's guest checks and guest-sourced calls again through the driver's
+# devices, with guestd sleeping on its interrupts; then the driver's own
+# checks (test/vm/guest_driver.c): no process maps or touches another's
+# channel, a non-root user in the udev rule's group makes host calls, a
+# caller killed with no guestd running has its channel freed by the driver,
+# rmmod is refused while a channel is attached, unbinding the device under a
+# caller frees its channel and faults the caller, and the module unloads,
+# reloads and serves again. Every result is checked; any failure prints the
+# guest consoles and hostd's log and exits 1. QEMU, hostd and host callers
+# are killed and everything removed on any exit; VMRPC_VM_LOGS=DIR keeps
+# the consoles and hostd's log there. Measurements are bench/vm.sh's.
 set -euo pipefail
 
 build=$(cd "${1:?usage: test/vm/run.sh BUILD_DIR}" && pwd)
@@ -36,7 +46,8 @@ hostd=$build/bin/vmrpc-hostd
 vmrpc=$build/bin/vmrpc
 service=$build/lib/calc_service.so
 guest_bins=("$build/bin/vmrpc-vm-guest" "$build/bin/vmrpc-vm-foreign"
-	    "$build/bin/vmrpc-vm-reclaim" "$build/bin/vmrpc-guestd-static"
+	    "$build/bin/vmrpc-vm-reclaim" "$build/bin/vmrpc-vm-driver"
+	    "$build/bin/vmrpc-guestd-static"
 	    "$build/bin/calc-demo-static" "$build/bin/hostcat-static"
 	    "$build/bin/hostrun-static")
 boot_timeout=100 # seconds per boot; TCG boots in ~5 s, the tests take ~10 s
@@ -56,17 +67,34 @@ for f in "$hostd" "$vmrpc" "$service" "${guest_bins[@]}"; do
 	[ -e "$f" ] || die "$f is missing: build the tree first (VMRPC_STATIC_GUEST=ON)"
 done
 
+# vmrpc.ko is built here, against the headers of the kernel the guest boots.
+src=$(cd "$(dirname "$0")/../.." && pwd)
+release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
+kbuild=/lib/modules/$release_pat/build
+[ -e "$kbuild/Makefile" ] ||
+	die "no headers for $release_pat at $kbuild (run .ci/install-deps: linux-headers-cloud-amd64)"
+rules=$src/guestlib/driver/70-vmrpc.rules
+rule_group=$(sed -n 's/.*GROUP="\([^"]*\)".*/\1/p' "$rules")
+rule_mode=$(sed -n 's/.*MODE="\([0-7]*\)".*/\1/p' "$rules")
+[ -n "$rule_group" ] && [ -n "$rule_mode" ] || die "$rules sets no GROUP and MODE"
+
 start=$SECONDS
 work=$(mktemp -d /tmp/vmrpc-vm.XXXXXX)
 shm=/dev/shm/vmrpc-vmtest-$$
 hostd_pid=
 qemu_pid=
 bg_pid=   # a host caller run in the background
+kmod_pid= # the module's build, in the background during boot 1
+vmrpc_gid=990 # the guest's group vmrpc
 failed=1
 
 cleanup() {
 	local rc=$?
+	# Not errexit here: a wait on the QEMU just killed returns 137, and
+	# must not end the cleanup before hostd is stopped.
+	set +e
 	[ -n "$bg_pid" ] && kill -KILL "$bg_pid" 2>/dev/null && wait "$bg_pid" 2>/dev/null
+	[ -n "$kmod_pid" ] && kill -KILL "$kmod_pid" 2>/dev/null && wait "$kmod_pid" 2>/dev/null
 	[ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
 	if [ -n "$hostd_pid" ]; then
 		kill -TERM "$hostd_pid" 2>/dev/null && wait "$hostd_pid" 2>/dev/null
@@ -77,8 +105,12 @@ cleanup() {
 		done
 		[ -e "$work/hostd.log" ] && { echo "----- hostd log:"; cat "$work/hostd.log"; }
 		[ -e "$work/run.err" ] && { echo "----- last host caller's stderr:"; cat "$work/run.err"; }
+		[ -s "$work/kmod.log" ] && { echo "----- vmrpc.ko's build:"; cat "$work/kmod.log"; }
 		echo "-----"
 	fi
+	# VMRPC_VM_LOGS=DIR keeps the consoles and hostd's log, pass or fail.
+	[ -n "${VMRPC_VM_LOGS:-}" ] && mkdir -p "$VMRPC_VM_LOGS" &&
+		cp "$work"/console-*.log "$work"/hostd.log "$VMRPC_VM_LOGS"/ 2>/dev/null
 	rm -rf "$work" "$shm"-*
 	exit $rc
 }
@@ -91,6 +123,11 @@ if [ "$(id -u)" = 0 ]; then
 else
 	uid=$(id -u) gid=$(id -g) user_line=
 fi
+# hostd's locks and loopback files in a directory of this run's own: a
+# VM-name lock in the default /dev/shm/vmrpc would make two runs at once
+# (on a shared machine) refuse each other.
+export VMRPC_RUNTIME_DIR=$work/run
+mkdir -p "$VMRPC_RUNTIME_DIR"
 hostdir=$work/host
 mkdir -p "$hostdir"/d0 "$hostdir"/d1 "$hostdir"/d2
 printf 'hello from the host\n' >"$hostdir/hello.txt"
@@ -154,9 +191,12 @@ stop_hostd() {
 	for p in $children; do
 		kill -0 "$p" 2>/dev/null && die "hostd's process $p outlived it"
 	done
-	if pgrep -x vmrpc-shadow -u "$uid" >/dev/null && [ "$uid" != "$(id -u)" ]; then
-		die "a vmrpc-shadow of uid $uid is still running"
-	fi
+	# Shadows of this build only: another test run on the machine has its own.
+	for p in $(pgrep -x vmrpc-shadow -u "$uid" || true); do
+		[ "$uid" != "$(id -u)" ] &&
+			[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$build/bin/vmrpc-shadow")" ] &&
+			die "a vmrpc-shadow of uid $uid is still running (pid $p)"
+	done
 	return 0
 }
 
@@ -168,6 +208,7 @@ make_initramfs() {
 	mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc}
 	cp "$busybox" "$root/bin/busybox"
 	for f in "${guest_bins[@]}"; do cp "$f" "$root/bin/"; done
+	[ "$mode" = driver ] && mkdir -p "$root/lib" && cp "$work/kmod/vmrpc.ko" "$root/lib/"
 	mv "$root/bin/vmrpc-guestd-static" "$root/bin/vmrpc-guestd"
 	# guestd's policy: these commands (found in /bin), nothing else.
 	printf 'exec = %s\n' echo cat sh sleep touch uname md5sum ps nosuchcmd \
@@ -219,11 +260,7 @@ hold() { # hold REGION: a guest caller left in a host call that never returns
 	cat \$out
 	n=\$(sed -n 's/^holding channel //p' \$out)
 }
-echo "VMTEST start ($mode)"
-ls /sys/bus/pci/devices/
-if [ $mode = full ]; then
-	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
-	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
+guest_checks() { # every guest-side check of one boot, on both devices
 	for dev in \$bell \$plain; do
 		check "host calls over \$dev" '0 failed' vmrpc-vm-guest \$dev $hostdir $uid $gid
 		export VMRPC_REGION=\$dev
@@ -236,6 +273,13 @@ if [ $mode = full ]; then
 		unset VMRPC_REGION
 	done
 	check "a foreign ivshmem device is refused" 'pci: finds' vmrpc-vm-foreign \$foreign
+}
+echo "VMTEST start ($mode)"
+ls /sys/bus/pci/devices/
+if [ $mode = full ]; then
+	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
+	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
+	guest_checks
 	host_turn
 	# Killed in the middle of a host call: only guestd can tell hostd.
 	hold \$bell
@@ -252,8 +296,69 @@ elif [ $mode = reboot ]; then
 		"channel $stale serves again" vmrpc-vm-reclaim reuse \$plain $stale
 	host_turn
 else
-	export VMRPC_REGION=\$bell
-	check "calc-demo over \$bell after hostd restarted" 'add(40, 2) = 42' calc-demo-static vm
+	# vmrpc.ko: the same checks as boot 1, through the driver's devices.
+	check "vmrpc.ko loads" '^vmrpc ' sh -c 'insmod /lib/vmrpc.ko && lsmod'
+	wait_for "vmrpc.ko made no /dev/vmrpc0 and /dev/vmrpc1" 10 test -c /dev/vmrpc1
+	check "it drives the doorbell device with interrupts" \\
+		'00:10.0: vmrpc0: 8 channels of 256 KiB, one MSI-X vector each' dmesg
+	check "and the plain device without" '00:11.0: vmrpc1: .*no interrupts' dmesg
+	check "and leaves the foreign device to other drivers" \\
+		'00:12.0: shared memory holds no vmrpc region' dmesg
+	# What guestlib/driver/70-vmrpc.rules has udev do (no udev here).
+	echo "$rule_group:x:$vmrpc_gid:" >>/etc/group
+	chgrp $rule_group /dev/vmrpc0 /dev/vmrpc1 && chmod $rule_mode /dev/vmrpc0 /dev/vmrpc1
+	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
+	bell_guestd=\$!
+	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
+	guest_checks
+	host_turn
+	check "a process cannot map or touch another's channel" '0 failed' \\
+		vmrpc-vm-driver isolate /dev/vmrpc0
+	check "a user in group $rule_group makes host calls, others cannot" '0 failed' \\
+		vmrpc-vm-driver nonroot \$bell 1000 1000 $vmrpc_gid
+	# Killed in a host call with no guestd running: the driver tells hostd.
+	kill \$bell_guestd
+	wait \$bell_guestd
+	hold \$bell
+	kill -9 \$held
+	echo "VMTEST killed pid \$held on channel \$n without guestd"
+	check "a guest caller killed in a call, no guestd: the driver frees its channel" \\
+		"channel \$n serves again" vmrpc-vm-reclaim reuse \$bell \$n
+	# Unload and reload, with a channel attached and without.
+	mkfifo /tmp/idle.in
+	vmrpc-vm-driver idle \$bell </tmp/idle.in >/tmp/idle.out 2>&1 &
+	idler=\$!
+	exec 3>/tmp/idle.in
+	wait_for "vmrpc-vm-driver idle did not attach" 30 grep -q '^attached' /tmp/idle.out
+	echo call >&3
+	wait_for "the idle caller's call failed" 30 grep -q '^call: ok' /tmp/idle.out
+	idle_chan=\$(sed -n 's/^attached //p' /tmp/idle.out)
+	check "rmmod is refused while a channel is attached" 'refused' \\
+		sh -c 'rmmod vmrpc || { lsmod | grep -q "^vmrpc " && echo refused; }'
+	echo 0000:00:10.0 >/sys/bus/pci/drivers/vmrpc/unbind
+	echo "VMTEST unbound the device under pid \$idler on channel \$idle_chan"
+	check "the unbound device is gone" 'gone' sh -c 'test -e /dev/vmrpc0 || echo gone'
+	echo call >&3
+	exec 3>&-
+	wait \$idler
+	st=\$?
+	cat /tmp/idle.out
+	check "the caller on it gets SIGBUS on its next touch, not another's memory" \\
+		'^135\$' echo \$st
+	check "then rmmod unloads it" 'unloaded' sh -c 'rmmod vmrpc && ! lsmod | grep -q "^vmrpc " && echo unloaded'
+	check "and insmod loads it again" '00:10.0: vmrpc0: 8 channels' \\
+		sh -c 'insmod /lib/vmrpc.ko && sleep 0.5 && dmesg | tail -n 5'
+	wait_for "no /dev/vmrpc0 after the reload" 10 test -c /dev/vmrpc0
+	check "host calls through the reloaded driver" '0 failed' \\
+		vmrpc-vm-driver isolate /dev/vmrpc0
+	check "calc-demo after the reload" 'add(40, 2) = 42' \\
+		env VMRPC_REGION=dev:/dev/vmrpc0 calc-demo-static vm
+	check "a corrupt region gets an error from the driver, never an oops" '0 failed' \\
+		vmrpc-vm-driver corrupt 0000:00:11.0
+	check "rmmod with no channel attached" 'unloaded' \\
+		sh -c 'rmmod vmrpc && echo unloaded'
+	check "the kernel logged no oops and no warning" 'clean' \\
+		sh -c '! dmesg | grep -E "Oops|BUG:|WARNING:|Call Trace" && echo clean'
 fi
 [ \$fail = 0 ] && echo "VMTEST RESULT PASS" || echo "VMTEST RESULT FAIL"
 poweroff -f
@@ -330,8 +435,8 @@ err_has() { # err_has WHAT PATTERN
 }
 
 # The guest of boot 1 waits for these, then goes on with its own checks.
-guest_sourced_calls() {
-	local bsock=$work/vmb.host.sock psock=$work/vmp.host.sock release
+guest_sourced_calls() { # guest_sourced_calls MODE
+	local mode=$1 bsock=$work/vmb.host.sock psock=$work/vmp.host.sock release
 	grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- echo hello from the guest
 	out_is "guest-run echo" "hello from the guest"
 	say "guest-sourced: echo"
@@ -362,7 +467,7 @@ guest_sourced_calls() {
 	grep -qx "kernel: .*$release_pat.*" "$work/run.out" ||
 		die "guest-info: no kernel line naming $release_pat: $(cat "$work/run.out")"
 	mkdir -p "$work/bin"
-	ln -s "$vmrpc" "$work/bin/uname"
+	ln -sf "$vmrpc" "$work/bin/uname"
 	grun 0 /dev/null env VMRPC_VM="$bsock" "$work/bin/uname" -r
 	out_is "the wrapper 'uname -r'" "$release_pat"
 	say "guest-sourced: guest-info, the wrapper symlink"
@@ -373,7 +478,7 @@ guest_sourced_calls() {
 	"$vmrpc" guest-run -n "$bsock" -- sleep 1000 >/dev/null 2>&1 &
 	bg_pid=$!
 	wait_log 1 "vm 'vmb': channel .* offered to the guest for host caller pid $bg_pid "
-	wait_console full "serving host caller pid ${bg_pid}[^0-9]*\$"
+	wait_console "$mode" "serving host caller pid ${bg_pid}[^0-9]*\$"
 	for _ in $(seq 100); do
 		grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- ps
 		grep -q "sleep 1000" "$work/run.out" && break
@@ -395,20 +500,29 @@ guest_sourced_calls() {
 	out_is "guest-run over ivshmem-plain" "over plain"
 	say "guest-sourced: over ivshmem-plain"
 	grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- touch /tmp/host-done
-	touch "$hostdir/host-done-full"
+	touch "$hostdir/host-done-$mode"
+}
+
+# vmrpc.ko, for boot 3, built while boot 1 runs: the kernel's own build
+# system, its warnings as errors.
+build_module() {
+	mkdir -p "$work/kmod/include"
+	cp "$src"/guestlib/driver/{Kbuild,Makefile,vmrpc.c} "$work/kmod/"
+	cp -r "$src/include/vmrpc" "$work/kmod/include/"
+	make -C "$work/kmod" KDIR="$kbuild" KCFLAGS=-Werror >"$work/kmod.log" 2>&1
 }
 
 head -c 1M /dev/urandom >"$shm-junk"
-release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
+build_module &
+kmod_pid=$!
 start_hostd
 make_initramfs full
-make_initramfs again
 
 say "booting the guest ($(basename "$kernel"), QEMU TCG)"
 boot_start full
 wait_console full "VMTEST ready for the host"
 say "guest run: $(grep -c '^VMTEST ok' "$work/console-full.log") checks passed, $(grep -c '^ok' "$work/console-full.log") host-call checks"
-guest_sourced_calls
+guest_sourced_calls full
 boot_finish full
 grep -q "written by the guest" "$hostdir/from-guest.txt" || die "the guest's host write is not on the host"
 wait_log 1 "vm 'vmb': QEMU pid .* connected as ivshmem peer"
@@ -418,7 +532,7 @@ wait_log 1 "vm 'vmp': channel .* attached: guest caller pid .* uid $uid"
 read -r killed chan < <(console full |
 	sed -n 's/^VMTEST killed pid \([0-9]*\) on channel \([0-9]*\)$/\1 \2/p') || true
 [ -n "$chan" ] || die "the guest did not say which caller it killed"
-console full | grep -q "vmrpc-guestd: channel $chan: guest caller pid $killed died attached; detached it" ||
+console full | grep "vmrpc-guestd: channel $chan: guest caller pid $killed died attached; detached it" >/dev/null ||
 	die "guestd did not detach killed caller $killed's channel"
 wait_log 1 "vm 'vmb': channel $chan detached: caller pid $killed detached, shadow pid [0-9]* reaped"
 say "a guest caller killed in a call: guestd detached it, hostd reaped its shadow, channel $chan reused"
@@ -441,11 +555,35 @@ boot_finish reboot
 wait_log 1 "vm 'vmp': channel $stale detached: caller pid $left gone with the guest's previous boot, shadow pid [0-9]* reaped"
 say "the new boot id reclaimed plain channel $stale of the previous boot"
 
+status=0
+wait "$kmod_pid" || status=$?
+kmod_pid=
+[ "$status" = 0 ] || die "vmrpc.ko did not build against $kbuild"
+say "vmrpc.ko built against $kbuild"
+make_initramfs driver
+
 say "restarting hostd: it adopts the ivshmem-plain region file"
 stop_hostd
 start_hostd
-boot_start again
-boot_finish again
+say "booting the guest with vmrpc.ko"
+boot_start driver
+wait_console driver "VMTEST ready for the host"
+say "guest run with vmrpc.ko: $(grep -c '^VMTEST ok' "$work/console-driver.log") checks passed"
+console driver | grep "vmrpc-guestd: .*sleeping on vmrpc.ko's interrupts" >/dev/null ||
+	die "vmrpc-guestd did not sleep on vmrpc.ko's interrupts"
+guest_sourced_calls driver
+boot_finish driver
+say "guest run with vmrpc.ko: $(grep -c '^VMTEST ok' "$work/console-driver.log") checks passed"
+read -r killed chan < <(console driver |
+	sed -n 's/^VMTEST killed pid \([0-9]*\) on channel \([0-9]*\) without guestd$/\1 \2/p') || true
+[ -n "$chan" ] || die "the guest did not say which caller it killed"
+wait_log 1 "vm 'vmb': channel $chan detached: caller pid $killed detached, shadow pid [0-9]* reaped"
+say "a guest caller killed with no guestd: vmrpc.ko detached channel $chan, hostd reaped its shadow"
+read -r idler chan < <(console driver |
+	sed -n 's/^VMTEST unbound the device under pid \([0-9]*\) on channel \([0-9]*\)$/\1 \2/p') || true
+[ -n "$chan" ] || die "the guest did not say which channel it held across the unbind"
+wait_log 1 "vm 'vmb': channel $chan detached: caller pid $idler detached, shadow pid [0-9]* reaped"
+say "the device unbound under a caller: vmrpc.ko detached channel $chan"
 wait_log 1 "vm 'vmb': QEMU pid .* disconnected"
 stop_hostd
 failed=0
