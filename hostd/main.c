@@ -307,7 +307,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXPORT:
 		case OPT_EXPORT_RO: {
-			char *eq = strchr(optarg, '='), msg[PATH_MAX + 160];
+			char *eq = strchr(optarg, '='), *name, msg[PATH_MAX + 160];
 
 			if (!eq || eq == optarg) {
 				fprintf(stderr, "vmrpc-hostd: --export: '%s' is not NAME=DIR\n",
@@ -319,12 +319,15 @@ int main(int argc, char **argv)
 					SERVER_EXPORTS_MAX);
 				return 2;
 			}
-			*eq = '\0';
-			if (config_export(optarg, eq + 1, (char **)&o.exports[o.n_exports], msg,
-					  sizeof(msg)) < 0) {
-				fprintf(stderr, "vmrpc-hostd: %s\n", msg);
+			/* a copy of the name: argv stays as ps shows it */
+			name = strndup(optarg, (size_t)(eq - optarg));
+			if (!name || config_export(name, eq + 1, (char **)&o.exports[o.n_exports],
+						   msg, sizeof(msg)) < 0) {
+				fprintf(stderr, "vmrpc-hostd: %s\n", name ? msg : strerror(ENOMEM));
+				free(name);
 				return 2;
 			}
+			free(name);
 			o.export_ro[o.n_exports++] = c == OPT_EXPORT_RO;
 			break;
 		}
