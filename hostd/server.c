@@ -349,7 +349,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 			return err;
 		}
 	}
-	err = host_services_load(&s->services, o->modules, o->n_modules, msg, sizeof(msg));
+	err = host_services_load(&s->services, o->modules, o->n_modules, NULL, msg, sizeof(msg));
 	if (err < 0) {
 		log_err("cannot load service module: %s", msg);
 		return err;
