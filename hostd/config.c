@@ -10,8 +10,9 @@
  *   user = vmrpc-NAME                # shadows run as this user (and group)
  *
  * plus optional channels, channel-size, max-shadows, mode, owner, group, root,
- * shadow-cwd, limit-nofile, limit-as, limit-nproc, limit-pids, limit-memory and
- * service (repeatable).
+ * shadow-cwd, limit-nofile, limit-as, limit-nproc, limit-pids, limit-memory,
+ * service (repeatable) and export / export-ro (repeatable: NAME PATH, a tree
+ * the guest may mount, read-write or read-only; none by default).
  * docs/hostd-config.md and vmrpc-hostd(8) describe each key.
  */
 #include <ctype.h>
@@ -29,6 +30,7 @@
 #include "config.h"
 #include "ini.h"
 #include "user.h"
+#include "vfsd.h"
 #include "vmrpc/vmrpc.h"
 
 #define CONFIG_DEFAULT_CHAN_SIZE (256u << 10)
@@ -100,6 +102,58 @@ static int config_path(struct config_parser *p, const char *key, const char *v, 
 	free((char *)*ret);
 	*ret = strdup(v);
 	return *ret ? 0 : -ENOMEM;
+}
+
+int config_export(const char *name, const char *path, char **ret, char *err, size_t err_size)
+{
+	struct vfsd_server *check;
+	char *real, *s;
+	int r;
+
+	real = realpath(path, NULL);
+	if (!real) {
+		r = -errno;
+		snprintf(err, err_size, "export '%s': %s: %s", name, path, strerror(-r));
+		return r;
+	}
+	/* What a shadow will do with it: the name's rules, and a directory. */
+	r = vfsd_server_new(NULL, &check);
+	if (r == 0) {
+		r = vfsd_server_export(check, name, real, false, err, err_size);
+		vfsd_server_free(check);
+	}
+	if (r == 0 && asprintf(&s, "%s=%s", name, real) < 0)
+		r = -ENOMEM;
+	free(real);
+	if (r == 0)
+		*ret = s;
+	return r;
+}
+
+static int config_export_key(struct config_parser *p, struct server_opts *vm, const char *v,
+			     bool read_only)
+{
+	char name[128], msg[PATH_MAX + 160], *sp;
+	const char *path;
+	size_t len;
+
+	sp = strpbrk(v, " \t");
+	if (!sp || (len = (size_t)(sp - v)) >= sizeof(name))
+		return config_error(p, "export: '%s' is not NAME PATH", v);
+	memcpy(name, v, len);
+	name[len] = '\0';
+	path = sp + strspn(sp, " \t");
+	if (path[0] != '/')
+		return config_error(p, "export: '%s' is not an absolute path", path);
+	if (vm->n_exports == SERVER_EXPORTS_MAX)
+		return config_error(p, "export: at most %d per VM", SERVER_EXPORTS_MAX);
+	for (size_t i = 0; i < vm->n_exports; i++)
+		if (!strncmp(vm->exports[i], name, len) && vm->exports[i][len] == '=')
+			return config_error(p, "export: '%s' is given twice", name);
+	if (config_export(name, path, (char **)&vm->exports[vm->n_exports], msg, sizeof(msg)) < 0)
+		return config_error(p, "%s", msg);
+	vm->export_ro[vm->n_exports++] = read_only;
+	return 0;
 }
 
 int config_parse_uid(const char *v, uid_t *ret_uid)
@@ -273,6 +327,8 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 		err = config_number(p, key, v, 1, VMRPC_CHAN_MAX, &n);
 		vm->max_guest_sourced = (uint32_t)n;
 		return err;
+	} else if (!strcmp(key, "export") || !strcmp(key, "export-ro")) {
+		return config_export_key(p, vm, v, !strcmp(key, "export-ro"));
 	} else if (!strcmp(key, "service")) {
 		if (vm->n_modules == SERVER_MODULES_MAX)
 			return config_error(p, "service: at most %d per VM", SERVER_MODULES_MAX);
@@ -420,6 +476,8 @@ static void config_free_vm(struct server_opts *vm)
 	free((char *)vm->root);
 	for (size_t j = 0; j < vm->n_modules; j++)
 		free((char *)vm->modules[j]);
+	for (size_t j = 0; j < vm->n_exports; j++)
+		free((char *)vm->exports[j]);
 	*vm = (struct server_opts){ 0 };
 }
 
@@ -541,6 +599,18 @@ void config_diff(const struct server_opts *old, const struct server_opts *new, c
 		modules_differ = strcmp(old->modules[i], new->modules[i]) != 0;
 	if (modules_differ)
 		diff_add(&r, "service");
+	/* the exports a VM's shadows serve (vfs.idl), set up at start */
+	if (old->n_exports != new->n_exports) {
+		diff_add(&r, "export");
+	} else {
+		for (size_t i = 0; i < old->n_exports; i++) {
+			if (strcmp(old->exports[i], new->exports[i]) ||
+			    old->export_ro[i] != new->export_ro[i]) {
+				diff_add(&r, "export");
+				break;
+			}
+		}
+	}
 	/* What new shadows, new host callers and the files get. */
 	diff_num(&w, "user", old->uid, new->uid);
 	diff_num(&w, "group", old->gid, new->gid);

@@ -25,6 +25,11 @@ int config_keep_only(struct config *cfg, const char *name);
 /* Frees the strings config_load() allocated. */
 void config_free(struct config *cfg);
 
+/* An export: "NAME=PATH" in ret (malloc'ed) with PATH resolved, once
+ * NAME is an export name and PATH a directory hostd can open; else -errno
+ * with the reason in err. Shared with the options. */
+int config_export(const char *name, const char *path, char **ret, char *err, size_t err_size);
+
 /* A user name or a numeric uid; -EINVAL if it is neither. */
 int config_parse_uid(const char *s, uid_t *ret_uid);
 

@@ -47,6 +47,9 @@ static void usage(FILE *f)
 		"      --owner USER[:GROUP] owner and group of the region's sockets (default:\n"
 		"                           hostd's); e.g. --owner :vmrpc --mode 0660\n"
 		"      --service FILE.so    also serve the interfaces of a service module\n"
+		"      --export NAME=DIR    let guest callers mount DIR as host:NAME, read-write\n"
+		"                           (repeatable; none by default; see vmrpc-mount(8))\n"
+		"      --export-ro NAME=DIR the same, read-only\n"
 		"      --shadow PATH        the vmrpc-shadow binary\n"
 		"      --shadow-cwd DIR     a new shadow's working directory (default /, or\n"
 		"                           the --root)\n"
@@ -183,7 +186,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD, OPT_ROOT,
 	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION, OPT_VM, OPT_GCALLER, OPT_MAXGS,
-	       OPT_HOSTSOCK, OPT_PIDS, OPT_MEMORY, OPT_OWNER };
+	       OPT_HOSTSOCK, OPT_PIDS, OPT_MEMORY, OPT_OWNER, OPT_EXPORT, OPT_EXPORT_RO };
 	static const struct option longopts[] = {
 		{ "loopback", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'f' },
@@ -196,6 +199,8 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 't' },
 		{ "service", required_argument, NULL, OPT_SERVICE },
 		{ "shadow", required_argument, NULL, OPT_SHADOW },
+		{ "export", required_argument, NULL, OPT_EXPORT },
+		{ "export-ro", required_argument, NULL, OPT_EXPORT_RO },
 		{ "shadow-cwd", required_argument, NULL, OPT_SHCWD },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "limit-nofile", required_argument, NULL, OPT_NOFILE },
@@ -299,6 +304,32 @@ int main(int argc, char **argv)
 			}
 			o.n_modules++;
 			break;
+		case OPT_EXPORT:
+		case OPT_EXPORT_RO: {
+			char *eq = strchr(optarg, '='), *name;
+
+			if (!eq || eq == optarg) {
+				fprintf(stderr, "vmrpc-hostd: --export: '%s' is not NAME=DIR\n",
+					optarg);
+				return 2;
+			}
+			if (o.n_exports == SERVER_EXPORTS_MAX) {
+				fprintf(stderr, "vmrpc-hostd: at most %d exports\n",
+					SERVER_EXPORTS_MAX);
+				return 2;
+			}
+			/* a copy of the name: argv stays as ps shows it */
+			name = strndup(optarg, (size_t)(eq - optarg));
+			if (!name || config_export(name, eq + 1, (char **)&o.exports[o.n_exports],
+						   msg, sizeof(msg)) < 0) {
+				fprintf(stderr, "vmrpc-hostd: %s\n", name ? msg : strerror(ENOMEM));
+				free(name);
+				return 2;
+			}
+			free(name);
+			o.export_ro[o.n_exports++] = c == OPT_EXPORT_RO;
+			break;
+		}
 		case OPT_SHADOW:
 			o.shadow_exe = optarg;
 			break;
@@ -433,5 +464,7 @@ int main(int argc, char **argv)
 	err = server_run(&o);
 	for (size_t i = 0; i < o.n_modules; i++) /* realpath()'s, from the options */
 		free((char *)o.modules[i]);
+	for (size_t i = 0; i < o.n_exports; i++)
+		free((char *)o.exports[i]);
 	return err;
 }

@@ -387,7 +387,7 @@ int server_check(const struct server_opts *o, char *msg, size_t size)
 	if (err == 0) {
 		char why[PATH_MAX + 200];
 
-		err = host_services_load(&services, o->modules, o->n_modules, why, sizeof(why));
+		err = host_services_load(&services, o->modules, o->n_modules, NULL, why, sizeof(why));
 		if (err < 0)
 			snprintf(msg, size, "cannot load service module: %s", why);
 		services_unload(&services);
@@ -495,7 +495,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	}
 	server_check_limits(s, o);
 	s->shadow_cwd = server_shadow_cwd(o);
-	err = host_services_load(&s->services, o->modules, o->n_modules, msg, sizeof(msg));
+	err = host_services_load(&s->services, o->modules, o->n_modules, NULL, msg, sizeof(msg));
 	if (err < 0) {
 		log_err("cannot load service module: %s", msg);
 		return err;

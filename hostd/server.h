@@ -15,6 +15,7 @@
 
 #define SERVER_MODULES_MAX 16
 #define SERVER_GUEST_CALLERS_MAX 32
+#define SERVER_EXPORTS_MAX 16
 
 struct server_opts {
 	const char *name;           /* region name (loopback) or VM name */
@@ -40,6 +41,12 @@ struct server_opts {
 	const char *root;           /* every shadow confined beneath it, or NULL */
 	const char *modules[SERVER_MODULES_MAX];
 	size_t n_modules;
+	/* Trees a guest caller may mount (vmrpc-mount host:NAME), each
+	 * "NAME=PATH" with PATH resolved: served by every shadow (--export,
+	 * --export-ro). None by default. */
+	const char *exports[SERVER_EXPORTS_MAX];
+	bool export_ro[SERVER_EXPORTS_MAX];
+	size_t n_exports;
 	struct shadow_limits limits;
 	struct cgroup_limits cg_limits; /* per caller: its shadow's cgroup */
 	int verbose;

@@ -2,6 +2,7 @@
 #ifndef HOSTD_SPAWN_H
 #define HOSTD_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,6 +30,9 @@ struct shadow_spec {
 	const char *root;           /* confine it beneath this directory, or NULL */
 	const char *const *modules; /* --service paths, n_modules of them */
 	size_t n_modules;
+	const char *const *exports; /* "NAME=PATH", n_exports of them */
+	const bool *export_ro;
+	size_t n_exports;
 	const struct shadow_limits *limits;
 	int verbose;
 	int bell_fd;                /* ivshmem-doorbell: the channel's eventfd, the

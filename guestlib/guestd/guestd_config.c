@@ -12,6 +12,8 @@
  *   path = /usr/bin:/bin    # where names are looked up; the commands' PATH
  *   env = LANG=C.UTF-8      # added to every command's environment
  *   max-commands = 16       # commands running at once
+ *   export = data /srv/data # a host caller may mount it (vmrpc-mount VM:data)
+ *   export-ro = logs /var/log  # the same, read-only
  */
 #include <errno.h>
 #include <limits.h>
@@ -61,6 +63,36 @@ static int gdconf_user(struct ini *p, struct gdconf *c, const char *v)
 	return 0;
 }
 
+/* "NAME PATH": a tree host callers may mount. */
+static int gdconf_export(struct ini *p, struct gdconf *c, const char *v, int read_only)
+{
+	const char *sp = strpbrk(v, " \t"), *path;
+	char *real;
+
+	if (!sp || sp == v)
+		return ini_error(p, "export: '%s' is not NAME PATH", v);
+	path = sp + strspn(sp, " \t");
+	if (path[0] != '/')
+		return ini_error(p, "export: '%s' is not an absolute path", path);
+	if (c->n_exports == GDCONF_EXPORTS_MAX)
+		return ini_error(p, "export: at most %d", GDCONF_EXPORTS_MAX);
+	for (size_t i = 0; i < c->n_exports; i++)
+		if (strlen(c->export_name[i]) == (size_t)(sp - v) &&
+		    !strncmp(c->export_name[i], v, (size_t)(sp - v)))
+			return ini_error(p, "export: '%.*s' is given twice", (int)(sp - v), v);
+	real = realpath(path, NULL);
+	if (!real)
+		return ini_error(p, "export: %s: %s", path, strerror(errno));
+	c->export_name[c->n_exports] = strndup(v, (size_t)(sp - v));
+	if (!c->export_name[c->n_exports]) {
+		free(real);
+		return -ENOMEM;
+	}
+	c->export_path[c->n_exports] = real;
+	c->export_ro[c->n_exports++] = read_only;
+	return 0;
+}
+
 /* ini.h's handler: one "key = value" (guestd.conf has no sections). */
 static int gdconf_set(struct ini *p, const char *section, const char *key, const char *v)
 {
@@ -99,6 +131,8 @@ static int gdconf_set(struct ini *p, const char *section, const char *key, const
 	}
 	if (!strcmp(key, "user"))
 		return gdconf_user(p, c, v);
+	if (!strcmp(key, "export") || !strcmp(key, "export-ro"))
+		return gdconf_export(p, c, v, !strcmp(key, "export-ro"));
 	if (!strcmp(key, "max-commands")) {
 		errno = 0;
 		n = strtoul(v, &end, 10);
@@ -146,6 +180,8 @@ void gdconf_free(struct gdconf *c)
 	gdconf_free_list(c->file_write, c->n_file_write);
 	gdconf_free_list(c->modules, c->n_modules);
 	gdconf_free_list(c->env, c->n_env);
+	gdconf_free_list(c->export_name, c->n_exports);
+	gdconf_free_list(c->export_path, c->n_exports);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 }

@@ -8,7 +8,8 @@
 #include <sys/types.h>
 
 #define GDCONF_LIST_MAX 64
-#define GDCONF_MODULES_MAX 15 /* + guestexec: VMRPC_GREG_MAX interfaces */
+#define GDCONF_MODULES_MAX 14 /* + guestexec + vfs: VMRPC_GREG_MAX interfaces */
+#define GDCONF_EXPORTS_MAX 16
 
 struct gdconf {
 	int exec_any;                      /* exec = * */
@@ -27,6 +28,11 @@ struct gdconf {
 	uid_t uid;
 	gid_t gid;
 	unsigned max_commands;             /* commands running at once */
+	/* trees a host caller may mount (vmrpc-mount VM:NAME), served by vfs/ */
+	char *export_name[GDCONF_EXPORTS_MAX];
+	char *export_path[GDCONF_EXPORTS_MAX]; /* canonical */
+	int export_ro[GDCONF_EXPORTS_MAX];
+	size_t n_exports;
 };
 
 /* Defaults, then path (NULL: defaults only). On error: -errno or -EINVAL

@@ -9,6 +9,12 @@
  * on loopback; in a VM with vmrpc.ko, the control vector's interrupt; in a
  * VM without it, where no host wake reaches us, it polls with backoff) and
  * one thread serves each channel guestd accepted.
+ *
+ * With exports in its policy it also serves the file-system interface
+ * (vfs/, docs/mount.md) for a host's vmrpc-mount: each channel is a peer of
+ * one server, keyed by its host caller's pid (hostd's word, written when it
+ * offered the channel), so a host caller's sibling channels share its
+ * sessions and no other host caller reaches them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +36,8 @@
 #include "guestd_exec.h"
 #include "log.h"
 #include "services.h"
+#include "vfs_callee.h"
+#include "vfsd.h"
 #include "vmrpc/guest.h"
 #include "vmrpc_private.h"
 
@@ -46,6 +54,7 @@ struct gd_chan {
 	struct gx_chan gx;
 	struct vmrpc_service svcs[VMRPC_GREG_MAX];
 	size_t n_svcs;
+	struct vfsd_peer *vfs_peer; /* with exports: its host caller's view */
 	/* watching a guest caller of host calls (in a VM) */
 	uint32_t watch_pid, watch_gen;
 	int watch_fd;
@@ -67,6 +76,7 @@ struct guestd {
 	struct gx_server gx; /* guestexec: the policy and the commands */
 	struct services modules;
 	size_t n_svcs;
+	struct vfsd_server *vfs; /* the exports, or NULL */
 	struct gd_chan *ch;
 };
 
@@ -117,11 +127,22 @@ static void guestd_accept(struct guestd *g, uint32_t i)
 		vmrpc_callee_close(c->callee);
 		return;
 	}
-	/* Registry slot k is service k: guestexec, then the modules'. */
-	c->svcs[0] = guestexec_service(&gx_ops, &c->gx);
-	for (size_t k = 1; k < g->n_svcs; k++)
-		c->svcs[k] = g->modules.svc[k - 1];
-	c->n_svcs = g->n_svcs;
+	/* Registry slot k is service k: guestexec, vfs (with exports), then
+	 * the modules'. */
+	c->n_svcs = 0;
+	c->svcs[c->n_svcs++] = guestexec_service(&gx_ops, &c->gx);
+	if (g->vfs) {
+		err = vfsd_peer_new(g->vfs, vmrpc_ctl_owner(&gd_hdr(g, i)->ctl), &c->vfs_peer);
+		if (err < 0) {
+			log_err("channel %u: %s", i, strerror(-err));
+			vmrpc_callee_close(c->callee);
+			vmrpc_guestd_chan_mark_dead(g->region, i);
+			return;
+		}
+		c->svcs[c->n_svcs++] = vfsd_peer_service(c->vfs_peer);
+	}
+	for (size_t k = 0; k < g->modules.n; k++)
+		c->svcs[c->n_svcs++] = g->modules.svc[k];
 	/* Signals are for the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -130,6 +151,8 @@ static void guestd_accept(struct guestd *g, uint32_t i)
 	if (err) {
 		log_err("channel %u: cannot start a thread: %s", i, strerror(err));
 		vmrpc_callee_close(c->callee);
+		vfsd_peer_free(c->vfs_peer);
+		c->vfs_peer = NULL;
 		vmrpc_guestd_chan_mark_dead(g->region, i);
 		return;
 	}
@@ -145,9 +168,12 @@ static void guestd_stop_chan(struct guestd *g, uint32_t i)
 
 	vmrpc_callee_stop(c->callee);
 	gx_chan_cancel(&c->gx);
+	vfsd_peer_cancel(c->vfs_peer); /* a long-polled watch returns now */
 	pthread_join(c->thread, NULL);
 	vmrpc_callee_close(c->callee);
 	c->callee = NULL;
+	vfsd_peer_free(c->vfs_peer); /* its sessions end with their last peer */
+	c->vfs_peer = NULL;
 	gx_chan_release(&c->gx);
 	c->serving = 0;
 }
@@ -381,8 +407,20 @@ static int guestd_setup(struct guestd *g, const char *region, const char *config
 		log_err("cannot load service module: %s", msg);
 		return err;
 	}
-	/* guestexec first, then each module's interfaces, in order. */
-	g->n_svcs = 1 + g->modules.n;
+	if (g->conf.n_exports) {
+		err = vfsd_server_new(NULL, &g->vfs);
+		for (size_t i = 0; err == 0 && i < g->conf.n_exports; i++)
+			err = vfsd_server_export(g->vfs, g->conf.export_name[i],
+						 g->conf.export_path[i], g->conf.export_ro[i], msg,
+						 sizeof(msg));
+		if (err < 0) {
+			log_err("%s", g->vfs ? msg : strerror(-err));
+			return err;
+		}
+	}
+	/* guestexec first, vfs with exports, then each module's interfaces,
+	 * in order. */
+	g->n_svcs = 1 + (g->vfs ? 1 : 0) + g->modules.n;
 	if (g->n_svcs > VMRPC_GREG_MAX) {
 		log_err("at most %u interfaces in all", VMRPC_GREG_MAX);
 		return -E2BIG;
@@ -426,9 +464,15 @@ static int guestd_setup(struct guestd *g, const char *region, const char *config
 		if (err < 0)
 			return err;
 	}
-	ifaces[0] = &guestexec_iface;
-	for (size_t k = 1; k < g->n_svcs; k++)
-		ifaces[k] = g->modules.svc[k - 1].iface;
+	{
+		size_t k = 0;
+
+		ifaces[k++] = &guestexec_iface;
+		if (g->vfs)
+			ifaces[k++] = &vfs_iface;
+		for (size_t m = 0; m < g->modules.n; m++)
+			ifaces[k++] = g->modules.svc[m].iface;
+	}
 	err = vmrpc_guestd_publish(g->region, ifaces, g->n_svcs);
 	if (err < 0) {
 		log_err("cannot publish the guest registry: %s", vmrpc_strerror(err));
@@ -536,6 +580,7 @@ int main(int argc, char **argv)
 	if (g.agent_fd >= 0)
 		close(g.agent_fd);
 	services_unload(&g.modules);
+	vfsd_server_free(g.vfs);
 	gdconf_free(&g.conf);
 	return 0;
 }

@@ -17,6 +17,25 @@ static int shadow_reserved[SHADOW_FDS_MAX];
 static int shadow_n_reserved;
 static pthread_mutex_t shadow_fds_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* A sibling's thread may hold the lock when the channel's thread forks a
+ * copy (shadow_fork): hold it across fork, so that the copy, which has
+ * only the forking thread, never inherits it held. */
+static void shadow_fds_lock_take(void)
+{
+	pthread_mutex_lock(&shadow_fds_lock);
+}
+
+static void shadow_fds_lock_drop(void)
+{
+	pthread_mutex_unlock(&shadow_fds_lock);
+}
+
+__attribute__((constructor)) static void shadow_fds_init(void)
+{
+	if (pthread_atfork(shadow_fds_lock_take, shadow_fds_lock_drop, shadow_fds_lock_drop))
+		abort();
+}
+
 void shadow_fd_reserve(int fd)
 {
 	int slot = -1;

@@ -9,10 +9,13 @@
  * as root: it loads its service modules, drops to --uid and --gid for good,
  * becomes undumpable, enters --cwd, maps the region (and closes it), opens
  * the channel, confines itself (--root) and only then tells hostd it is
- * ready and reads what the guest wrote. */
+ * ready and reads what the guest wrote. Its exports (--export NAME=PATH,
+ * --export-ro) are opened before all that, as hostd named them, and served
+ * through the vfs interface (vfs/). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include "shadow_proto.h"
 #include "shadow_sandbox.h"
 #include "shadow_siblings.h"
+#include "vfsd.h"
 #include "vmrpc_private.h"
 
 struct shadow_args {
@@ -40,6 +44,9 @@ struct shadow_args {
 	int bell, guest_bell;
 	const char *modules[SERVICES_MODULES_MAX];
 	size_t n_modules;
+	const char *exports[VFSD_EXPORTS_MAX]; /* NAME=PATH */
+	bool export_ro[VFSD_EXPORTS_MAX];
+	size_t n_exports;
 };
 
 static int shadow_usage(void)
@@ -63,6 +70,8 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 		{ "gid", required_argument, NULL, 'g' },
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "export", required_argument, NULL, 'e' },
+		{ "export-ro", required_argument, NULL, 'E' },
 		{ 0 }
 	};
 	int c;
@@ -108,6 +117,13 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 			break;
 		case 'r':
 			a->root = optarg;
+			break;
+		case 'e':
+		case 'E':
+			if (a->n_exports == VFSD_EXPORTS_MAX)
+				return -E2BIG;
+			a->export_ro[a->n_exports] = c == 'E';
+			a->exports[a->n_exports++] = optarg;
 			break;
 		default:
 			return -EINVAL;
@@ -156,13 +172,26 @@ int main(int argc, char **argv)
 	struct vmrpc_region *region;
 	struct vmrpc_callee *callee;
 	struct services services;
+	struct vfsd_server *vfs;
+	struct vfsd_peer *vfs_peer;
 	char msg[4096];
 	static int proc_fd = -1; /* static: kept across the fork copy's siglongjmp */
 	int bell_sock = -1, err;
 
 	if (shadow_parse(argc, argv, &a) < 0)
 		return shadow_usage();
-	err = host_services_load(&services, a.modules, a.n_modules, msg, sizeof(msg));
+	/* The exports, by hostd's paths, before the root changes; what the
+	 * caller may reach through them is then what its user may. */
+	err = vfsd_server_new(NULL, &vfs);
+	for (size_t i = 0; err == 0 && i < a.n_exports; i++)
+		err = vfsd_server_export_arg(vfs, a.exports[i], a.export_ro[i], msg, sizeof(msg));
+	if (err == 0)
+		err = vfsd_peer_new(vfs, 0, &vfs_peer); /* all channels: this one caller */
+	if (err < 0) {
+		fprintf(stderr, "vmrpc-shadow: %s\n", a.n_exports ? msg : strerror(-err));
+		return 1;
+	}
+	err = host_services_load(&services, a.modules, a.n_modules, vfs_peer, msg, sizeof(msg));
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: %s\n", msg);
 		return 1;
@@ -227,12 +256,15 @@ int main(int argc, char **argv)
 	 * copy keeps its parent's confinement, and the descriptors it shares
 	 * with the parent are the guest's. */
 	if (!forked) {
+		int trees[VFSD_EXPORTS_MAX];
+		int n_trees = vfsd_server_fds(vfs, trees, VFSD_EXPORTS_MAX);
+
 		err = shadow_fd_reserve_open(proc_fd);
 		if (err < 0) {
 			fprintf(stderr, "vmrpc-shadow: /proc/self/fd: %s\n", strerror(-err));
 			return 1;
 		}
-		err = sandbox_apply(a.root != NULL, msg, sizeof(msg));
+		err = sandbox_apply(a.root != NULL, trees, n_trees, msg, sizeof(msg));
 		if (err < 0) {
 			fprintf(stderr, "vmrpc-shadow: cannot confine itself: %s\n", msg);
 			return 1;
@@ -255,5 +287,7 @@ int main(int argc, char **argv)
 	vmrpc_callee_close(callee);
 	vmrpc_region_close(region);
 	services_unload(&services);
+	vfsd_peer_free(vfs_peer);
+	vfsd_server_free(vfs);
 	return err < 0 ? 1 : 0;
 }

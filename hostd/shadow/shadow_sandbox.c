@@ -67,7 +67,7 @@ int sandbox_enter_root(const char *root, char *why, size_t why_size)
 	return 0;
 }
 
-int sandbox_apply(int confined, char *why, size_t why_size)
+int sandbox_apply(int confined, const int *trees, int n_trees, char *why, size_t why_size)
 {
 	struct sandbox_ruleset_attr attr = { 0 };
 	struct landlock_path_beneath_attr beneath = { .parent_fd = -1 };
@@ -105,6 +105,19 @@ int sandbox_apply(int confined, char *why, size_t why_size)
 			err = -errno;
 			snprintf(why, why_size, "landlock_add_rule: %s", strerror(-err));
 			goto out;
+		}
+		for (int i = 0; i < n_trees; i++) {
+			struct landlock_path_beneath_attr t = {
+				.allowed_access = attr.handled_access_fs, .parent_fd = trees[i],
+			};
+
+			if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &t,
+				    0) < 0) {
+				err = -errno;
+				snprintf(why, why_size, "landlock_add_rule (export): %s",
+					 strerror(-err));
+				goto out;
+			}
 		}
 	}
 	err = 0;

@@ -24,8 +24,10 @@ int sandbox_enter_root(const char *root, char *why, size_t why_size);
  * signalling any process outside this shadow: other callers' shadows,
  * hostd. Either way sets no_new_privs: programs started from here gain no
  * privilege from set-user-ID bits or file capabilities. 0, or -errno with
- * the reason in why. */
-int sandbox_apply(int confined, char *why, size_t why_size);
+ * the reason in why. The n_trees directory descriptors in trees (the
+ * exports, opened before the root changed) stay reachable beneath
+ * themselves when confined. */
+int sandbox_apply(int confined, const int *trees, int n_trees, char *why, size_t why_size);
 
 /* hostd at start: can shadows be confined beneath root (hostd is root, root
  * is an absolute path to a directory with no symbolic link on the way, the
