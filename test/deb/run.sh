@@ -22,7 +22,7 @@
 set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
 keep=${1:-}
-pkgs="libvmrpc0 libvmrpc-guest0 libvmrpc-dev vmrpc-host vmrpc-guest vmrpc-doc"
+pkgs="libvmrpc0 libvmrpc-guest0 libvmrpc-dev vmrpc-host vmrpc-guest vmrpc-mount vmrpc-doc"
 
 fail() {
 	echo "FAIL: $*"
@@ -109,6 +109,9 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	echo "deb: systemd-analyze verify: the installed units are clean"
 fi
 getent group vmrpc >/dev/null || fail "vmrpc-guest did not create the group vmrpc"
+[ "$(readlink /usr/sbin/mount.vmrpc)" = vmrpc-mount ] || fail "no mount.vmrpc for mount -t vmrpc"
+/usr/sbin/vmrpc-mount --help >"$work/mount-help" 2>&1 ||
+	{ cat "$work/mount-help"; fail "the packaged vmrpc-mount --help"; }
 for page in /usr/share/man/man*/vmrpc*; do
 	for doc in $(zcat -f "$page" | grep -o '/usr/share/doc/vmrpc/[A-Za-z0-9_./-]*[A-Za-z0-9]'); do
 		[ -e "$doc" ] || fail "$page names $doc, which no package installed"
