@@ -115,6 +115,10 @@ void server_attach(struct server *s, struct attach_req *a)
 	char why[PATH_MAX + 160], msg[PATH_MAX + 128];
 	int err;
 
+	if (s->draining) {
+		snprintf(why, sizeof(why), "hostd is draining: the VM left the configuration");
+		goto refuse;
+	}
 	if (s->n_shadows >= s->max_shadows) {
 		snprintf(why, sizeof(why), "shadow limit %u reached", s->max_shadows);
 		goto refuse;

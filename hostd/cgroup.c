@@ -534,6 +534,14 @@ static void cg_log_start(const struct cgroup_tree *t, const char *fallback_why, 
 		 "memory.max %s%s", t->label, t->dir, pids, where[CG_PIDS], mem, where[CG_MEM]);
 }
 
+void cgroup_tree_set_limits(struct cgroup_tree *t, const struct cgroup_limits *limits,
+			    uint64_t nproc)
+{
+	/* --limit-nproc meant "processes of one caller"; pids.max says that. */
+	t->lim.pids = limits->pids ? limits->pids : nproc ? nproc : CGROUP_DEFAULT_PIDS;
+	t->lim.memory = limits->memory ? limits->memory : CGROUP_DEFAULT_MEMORY;
+}
+
 int cgroup_tree_open(const char *label, const char *dir_name, const struct cgroup_limits *limits,
 		     uint64_t nproc, struct cgroup_tree **ret_tree)
 {
@@ -546,9 +554,7 @@ int cgroup_tree_open(const char *label, const char *dir_name, const struct cgrou
 	if (!t)
 		return -ENOMEM;
 	snprintf(t->label, sizeof(t->label), "%s", label);
-	/* --limit-nproc meant "processes of one caller"; pids.max says that. */
-	t->lim.pids = limits->pids ? limits->pids : nproc ? nproc : CGROUP_DEFAULT_PIDS;
-	t->lim.memory = limits->memory ? limits->memory : CGROUP_DEFAULT_MEMORY;
+	cgroup_tree_set_limits(t, limits, nproc);
 	if (env && !strcmp(env, "off")) {
 		snprintf(why, sizeof(why), "VMRPC_HOSTD_CGROUP=off");
 	} else {

@@ -43,6 +43,9 @@ struct cgroup_group;
  * falls back, which the log says. -ENOMEM only. */
 int cgroup_tree_open(const char *label, const char *dir_name, const struct cgroup_limits *limits,
 		     uint64_t nproc, struct cgroup_tree **ret_tree);
+/* A reload: the limits of groups made from now on. */
+void cgroup_tree_set_limits(struct cgroup_tree *t, const struct cgroup_limits *limits,
+			    uint64_t nproc);
 /* 1 if shadows get cgroups, 0 in the fallback. */
 int cgroup_tree_contained(const struct cgroup_tree *t);
 /* The rlimits a shadow gets: in; but RLIMIT_NPROC, which counts every

@@ -9,13 +9,14 @@
  *   socket = /run/vmrpc/NAME.sock    # ivshmem-doorbell: QEMU's chardev
  *   user = vmrpc-NAME                # shadows run as this user (and group)
  *
- * plus optional channels, channel-size, max-shadows, mode, group, root,
+ * plus optional channels, channel-size, max-shadows, mode, owner, group, root,
  * shadow-cwd, limit-nofile, limit-as, limit-nproc, limit-pids, limit-memory,
  * service (repeatable) and export / export-ro (repeatable: NAME PATH, a tree
  * the guest may mount, read-write or read-only; none by default).
  * docs/hostd-config.md and vmrpc-hostd(8) describe each key.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -187,23 +188,57 @@ static int config_guest_callers(struct config_parser *p, struct server_opts *vm,
 	return 0;
 }
 
-static int config_group(struct config_parser *p, size_t i, const char *v)
+static int config_parse_gid(const char *v, gid_t *ret_gid)
 {
 	struct group *gr = getgrnam(v);
 	char *end;
 	unsigned long id;
 
 	if (gr) {
-		p->group[i] = gr->gr_gid;
-	} else {
-		errno = 0;
-		id = strtoul(v, &end, 10);
-		if (errno || end == v || *end || id >= (gid_t)-1)
-			return config_error(p, "group: no group '%s' (a group name or a numeric "
-					    "gid)", v);
-		p->group[i] = (gid_t)id;
+		*ret_gid = gr->gr_gid;
+		return 0;
 	}
+	errno = 0;
+	id = strtoul(v, &end, 10);
+	if (errno || end == v || *end || id >= (gid_t)-1)
+		return -EINVAL;
+	*ret_gid = (gid_t)id;
+	return 0;
+}
+
+static int config_group(struct config_parser *p, size_t i, const char *v)
+{
+	if (config_parse_gid(v, &p->group[i]) < 0)
+		return config_error(p, "group: no group '%s' (a group name or a numeric gid)", v);
 	p->group_set[i] = 1;
+	return 0;
+}
+
+int config_parse_owner(const char *v, uid_t *ret_uid, gid_t *ret_gid, char *err,
+		       size_t err_size)
+{
+	char user[256];
+	const char *colon = strchr(v, ':');
+	size_t n = colon ? (size_t)(colon - v) : strlen(v);
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (n >= sizeof(user) || (!n && (!colon || !colon[1]))) {
+		snprintf(err, err_size, "'%s' is not USER, USER:GROUP or :GROUP", v);
+		return -EINVAL;
+	}
+	memcpy(user, v, n);
+	user[n] = '\0';
+	if (n && user_parse(user, &uid, NULL) < 0) {
+		snprintf(err, err_size, "no user '%s' (a user name or a numeric uid)", user);
+		return -EINVAL;
+	}
+	if (colon && colon[1] && config_parse_gid(colon + 1, &gid) < 0) {
+		snprintf(err, err_size, "no group '%s' (a group name or a numeric gid)", colon + 1);
+		return -EINVAL;
+	}
+	*ret_uid = uid;
+	*ret_gid = gid;
 	return 0;
 }
 
@@ -255,6 +290,11 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 		vm->mode = (uint32_t)strtoul(v, &end, 8);
 		if (*end || !*v || vm->mode == 0 || vm->mode > 0777)
 			return config_error(p, "mode: '%s' is not an octal file mode like 0660", v);
+	} else if (!strcmp(key, "owner")) {
+		char why[320];
+
+		if (config_parse_owner(v, &vm->owner_uid, &vm->owner_gid, why, sizeof(why)) < 0)
+			return config_error(p, "owner: %s", why);
 	} else if (!strcmp(key, "user")) {
 		return config_user(p, vm, v);
 	} else if (!strcmp(key, "group")) {
@@ -326,6 +366,8 @@ static int config_section(struct config_parser *p, struct config *cfg, const cha
 	*vm = (struct server_opts){
 		.transport = VMRPC_TRANSPORT_IVSHMEM_DOORBELL,
 		.limits = { .nofile = 1024 },
+		.owner_uid = (uid_t)-1,
+		.owner_gid = (gid_t)-1,
 	};
 	vm->name = strdup(name);
 	return vm->name ? 0 : -ENOMEM;
@@ -460,4 +502,139 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->n_vms; i++)
 		config_free_vm(&cfg->vm[i]);
 	cfg->n_vms = 0;
+}
+
+/* ---- what a reload changes ------------------------------------------------ */
+
+struct config_diff_buf {
+	char *buf;
+	size_t size, len;
+};
+
+static void diff_add(struct config_diff_buf *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void diff_add(struct config_diff_buf *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (d->len >= d->size)
+		return;
+	if (d->len) {
+		n = snprintf(d->buf + d->len, d->size - d->len, ", ");
+		d->len += n > 0 ? (size_t)n : 0;
+		if (d->len >= d->size)
+			return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(d->buf + d->len, d->size - d->len, fmt, ap);
+	va_end(ap);
+	d->len += n > 0 ? (size_t)n : 0;
+	if (d->len >= d->size)
+		d->len = d->size - 1;
+}
+
+static const char *diff_str(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+static void diff_fmt(uint64_t v, char *buf, size_t size)
+{
+	if (!v)
+		snprintf(buf, size, "default");
+	else if (v == CGROUP_LIMIT_MAX)
+		snprintf(buf, size, "max");
+	else
+		snprintf(buf, size, "%llu", (unsigned long long)v);
+}
+
+static void diff_num(struct config_diff_buf *d, const char *key, uint64_t a, uint64_t b)
+{
+	char x[32], y[32];
+
+	if (a == b)
+		return;
+	diff_fmt(a, x, sizeof(x));
+	diff_fmt(b, y, sizeof(y));
+	diff_add(d, "%s %s -> %s", key, x, y);
+}
+
+static void diff_owner(uid_t uid, gid_t gid, char *buf, size_t size)
+{
+	char u[16] = "", g[16] = "";
+
+	if (uid != (uid_t)-1)
+		snprintf(u, sizeof(u), "%u", (unsigned)uid);
+	if (gid != (gid_t)-1)
+		snprintf(g, sizeof(g), ":%u", (unsigned)gid);
+	snprintf(buf, size, "%s%s", u[0] || g[0] ? u : "hostd's", g);
+}
+
+static void diff_path(struct config_diff_buf *d, const char *key, const char *a, const char *b)
+{
+	if ((a || b) && (!a || !b || strcmp(a, b)))
+		diff_add(d, "%s %s -> %s", key, diff_str(a), diff_str(b));
+}
+
+void config_diff(const struct server_opts *old, const struct server_opts *new, char *what,
+		 size_t what_size, char *restart, size_t restart_size)
+{
+	struct config_diff_buf w = { what, what_size, 0 }, r = { restart, restart_size, 0 };
+	int modules_differ = old->n_modules != new->n_modules;
+	int callers_differ = old->n_guest_callers != new->n_guest_callers;
+
+	what[0] = restart[0] = '\0';
+	/* What shapes the region and where it is: a restart. */
+	if (old->transport != new->transport)
+		diff_add(&r, "transport");
+	diff_path(&r, "shm-file", old->shm_path, new->shm_path);
+	diff_num(&r, "shm-size", old->shm_size, new->shm_size);
+	diff_path(&r, "socket", old->socket_path, new->socket_path);
+	diff_num(&r, "channels", old->n_channels, new->n_channels);
+	diff_num(&r, "channel-size", old->chan_size, new->chan_size);
+	diff_path(&r, "host-socket", old->host_socket, new->host_socket);
+	for (size_t i = 0; !modules_differ && i < old->n_modules; i++)
+		modules_differ = strcmp(old->modules[i], new->modules[i]) != 0;
+	if (modules_differ)
+		diff_add(&r, "service");
+	/* the exports a VM's shadows serve (vfs.idl), set up at start */
+	if (old->n_exports != new->n_exports) {
+		diff_add(&r, "export");
+	} else {
+		for (size_t i = 0; i < old->n_exports; i++) {
+			if (strcmp(old->exports[i], new->exports[i]) ||
+			    old->export_ro[i] != new->export_ro[i]) {
+				diff_add(&r, "export");
+				break;
+			}
+		}
+	}
+	/* What new shadows, new host callers and the files get. */
+	diff_num(&w, "user", old->uid, new->uid);
+	diff_num(&w, "group", old->gid, new->gid);
+	if (old->mode != new->mode)
+		diff_add(&w, "mode %04o -> %04o", old->mode ? old->mode : 0600,
+			 new->mode ? new->mode : 0600);
+	if (old->owner_uid != new->owner_uid || old->owner_gid != new->owner_gid) {
+		char x[40], y[40];
+
+		diff_owner(old->owner_uid, old->owner_gid, x, sizeof(x));
+		diff_owner(new->owner_uid, new->owner_gid, y, sizeof(y));
+		diff_add(&w, "owner %s -> %s", x, y);
+	}
+	diff_num(&w, "max-shadows", old->max_shadows, new->max_shadows);
+	diff_path(&w, "root", old->root, new->root);
+	diff_path(&w, "shadow-cwd", old->shadow_cwd, new->shadow_cwd);
+	diff_num(&w, "limit-nofile", old->limits.nofile, new->limits.nofile);
+	diff_num(&w, "limit-as", old->limits.as_bytes, new->limits.as_bytes);
+	diff_num(&w, "limit-nproc", old->limits.nproc, new->limits.nproc);
+	diff_num(&w, "limit-pids", old->cg_limits.pids, new->cg_limits.pids);
+	diff_num(&w, "limit-memory", old->cg_limits.memory, new->cg_limits.memory);
+	for (size_t i = 0; !callers_differ && i < old->n_guest_callers; i++)
+		callers_differ = old->guest_callers[i] != new->guest_callers[i];
+	if (callers_differ)
+		diff_add(&w, "guest-callers");
+	diff_num(&w, "max-guest-sourced", old->max_guest_sourced, new->max_guest_sourced);
 }

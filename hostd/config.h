@@ -40,4 +40,18 @@ int config_parse_size(const char *s, uint64_t max, uint64_t *ret);
  * (CGROUP_LIMIT_MAX). Shared with the options. */
 int config_parse_limit(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 
+/* "USER", "USER:GROUP" or ":GROUP" (names or numbers): the owner of the
+ * files callers open; (uid_t)-1 and (gid_t)-1 for what is not named. On
+ * error -EINVAL and what is wrong in err. Shared with --owner. */
+int config_parse_owner(const char *s, uid_t *ret_uid, gid_t *ret_gid, char *err,
+		       size_t err_size);
+
+/* A reload: what differs between the running options of a VM and its new
+ * section, as "key old -> new" items: in what the keys a running hostd
+ * applies (to new shadows, new host callers, its files), in restart the
+ * keys that shape the region, which only a restart applies. Empty strings
+ * when nothing differs. */
+void config_diff(const struct server_opts *old, const struct server_opts *new, char *what,
+		 size_t what_size, char *restart, size_t restart_size);
+
 #endif /* HOSTD_CONFIG_H */

@@ -149,6 +149,12 @@ static void server_gsrc_open(struct server *s, int fd)
 		rep.err = -VMRPC_EDENIED;
 		goto refuse;
 	}
+	if (s->draining) {
+		log_info("%s: host caller pid %d uid %u refused: hostd is draining", s->label,
+			 uc.pid, uc.uid);
+		rep.err = -VMRPC_ENOHOSTD;
+		goto refuse;
+	}
 	if (s->n_gsrc >= s->max_gsrc) {
 		log_warn("%s: host caller pid %d uid %u refused: %u guest-sourced channels in "
 			 "use (max-guest-sourced)", s->label, uc.pid, uc.uid, s->n_gsrc);

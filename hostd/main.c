@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "notify.h"
 #include "server.h"
+#include "supervise.h"
 #include "vmrpc/vmrpc.h"
 
 #ifndef VMRPC_LIBEXECDIR
@@ -26,20 +28,24 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vmrpc-hostd --loopback NAME [OPTION...]\n"
-		"       vmrpc-hostd --config FILE [--vm NAME] [OPTION...]\n"
+		"       vmrpc-hostd --config FILE [--vm NAME] [--shadow PATH] [-v]\n"
+		"       vmrpc-hostd --check (--config FILE [--vm NAME] | --loopback NAME ...)\n"
 		"Serve the vmrpc region NAME, or the VMs of a configuration file, and run a\n"
 		"shadow process per guest caller.\n"
 		"\n"
 		"  -l, --loopback NAME      serve NAME over the loopback transport\n"
 		"  -f, --config FILE        serve the VMs FILE configures (ivshmem transports;\n"
-		"                           see vmrpc-hostd(8)); the options below that FILE\n"
-		"                           also sets are ignored, except --shadow and -v\n"
+		"                           see vmrpc-hostd(8)); FILE sets what the options\n"
+		"                           below set, so only --shadow and -v go with it\n"
 		"      --vm NAME            only the VM NAME of FILE\n"
+		"  -t, --check              check the configuration (or the options) and exit\n"
 		"  -c, --channels N         channels in the region (default 32)\n"
 		"      --channel-size SIZE  bytes per channel, e.g. 256K, 1M (default 256K)\n"
 		"      --max-shadows N      shadows at once (default: one per channel)\n"
 		"      --mode MODE          octal mode of the region's sockets (default 0600):\n"
 		"                           who may connect may map the region and call\n"
+		"      --owner USER[:GROUP] owner and group of the region's sockets (default:\n"
+		"                           hostd's); e.g. --owner :vmrpc --mode 0660\n"
 		"      --service FILE.so    also serve the interfaces of a service module\n"
 		"      --export NAME=DIR    let guest callers mount DIR as host:NAME, read-write\n"
 		"                           (repeatable; none by default; see vmrpc-mount(8))\n"
@@ -67,6 +73,10 @@ static void usage(FILE *f)
 		"  -h, --help               show this help\n"
 		"      --version            show the version\n"
 		"\n"
+		"SIGHUP rereads --config FILE: new VMs start, removed VMs drain, and changed\n"
+		"limits apply to new shadows. Exit status: 0 stopped cleanly (or, with --check,\n"
+		"the configuration is good), 1 could not serve (or a check failed), 2 bad\n"
+		"options or configuration.\n"
 		"Files live in $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.\n"
 		"Each caller's shadow and programs live in a cgroup of their own, killed with the\n"
 		"shadow; VMRPC_HOSTD_CGROUP=off turns that off (for tests: see vmrpc-hostd(8)).\n");
@@ -95,8 +105,10 @@ static int parse_arg_count(const char *opt, const char *s, uint64_t max, uint64_
 	return 0;
 }
 
-/* The shadow binary sits next to vmrpc-hostd in a build tree, and in
- * LIBEXECDIR once installed. */
+/* The shadow binary: next to vmrpc-hostd in a build tree; installed, at the
+ * same place relative to vmrpc-hostd as in the install (whatever prefix it
+ * went to: cmake --install --prefix DIR), else in the configured
+ * libexecdir. */
 static const char *default_shadow(char *buf, size_t size)
 {
 	char self[PATH_MAX];
@@ -104,85 +116,25 @@ static const char *default_shadow(char *buf, size_t size)
 
 	if (n > 0) {
 		self[n] = '\0';
-		snprintf(buf, size, "%s/vmrpc-shadow", dirname(self));
-		if (access(buf, X_OK) == 0)
+		dirname(self);
+		if (snprintf(buf, size, "%s/vmrpc-shadow", self) < (int)size &&
+		    access(buf, X_OK) == 0)
+			return buf;
+		if (snprintf(buf, size, "%s/%s/vmrpc-shadow", self, VMRPC_SHADOW_REL) < (int)size &&
+		    access(buf, X_OK) == 0)
 			return buf;
 	}
 	snprintf(buf, size, "%s/vmrpc-shadow", VMRPC_LIBEXECDIR);
 	return buf;
 }
 
-/* Several VMs: one hostd process each, so that nothing one VM's guest can
- * do to its hostd reaches another VM. This process only forwards SIGTERM
- * and SIGINT and waits; it exits 0 when every VM's hostd did. */
-static int serve_each_vm(struct config *cfg, const char *shadow_exe, int verbose)
-{
-	pid_t pid[CONFIG_VMS_MAX] = { 0 };
-	sigset_t mask;
-	int failed = 0, stopping = 0;
-	size_t left = 0;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	for (size_t i = 0; i < cfg->n_vms; i++) {
-		pid[i] = fork();
-		if (pid[i] < 0) {
-			log_err("vm '%s': cannot fork: %s", cfg->vm[i].name, strerror(errno));
-			failed = 1;
-			break;
-		}
-		if (pid[i] == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGTERM);
-			cfg->vm[i].shadow_exe = shadow_exe;
-			cfg->vm[i].verbose = verbose;
-			_exit(server_run(&cfg->vm[i]));
-		}
-		left++;
-	}
-	if (failed)
-		for (size_t i = 0; i < cfg->n_vms; i++)
-			if (pid[i] > 0)
-				kill(pid[i], SIGTERM);
-	while (left) {
-		int sig, status;
-		pid_t p;
-
-		if (sigwait(&mask, &sig) != 0)
-			continue;
-		if ((sig == SIGTERM || sig == SIGINT) && !stopping) {
-			stopping = 1;
-			for (size_t i = 0; i < cfg->n_vms; i++)
-				if (pid[i] > 0)
-					kill(pid[i], SIGTERM);
-		}
-		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-			for (size_t i = 0; i < cfg->n_vms; i++) {
-				if (pid[i] != p)
-					continue;
-				pid[i] = 0;
-				left--;
-				if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-					log_err("vm '%s': its hostd process %d failed (%s %d)",
-						cfg->vm[i].name, (int)p,
-						WIFEXITED(status) ? "status" : "signal",
-						WIFEXITED(status) ? WEXITSTATUS(status)
-								  : WTERMSIG(status));
-					failed = 1;
-				}
-			}
-		}
-	}
-	return failed;
-}
-
+/* --config FILE: every VM under a supervisor (supervise.c), or, with --vm,
+ * one VM in this process. With check, only say whether FILE is good. */
 static int serve_config(const char *path, const char *only, const char *shadow_exe,
-			int verbose)
+			int verbose, bool check)
 {
 	static struct config cfg; /* large; main's one instance */
-	char msg[512];
+	char msg[PATH_MAX + 256];
 	int err;
 
 	err = config_load(path, &cfg, msg, sizeof(msg));
@@ -190,18 +142,41 @@ static int serve_config(const char *path, const char *only, const char *shadow_e
 		fprintf(stderr, "vmrpc-hostd: %s\n", msg);
 		return 2;
 	}
-	log_init("vmrpc-hostd", verbose);
 	if (only && config_keep_only(&cfg, only) < 0) {
 		fprintf(stderr, "vmrpc-hostd: %s: no VM '%s'\n", path, only);
 		config_free(&cfg);
 		return 2;
 	}
-	if (cfg.n_vms == 1) {
+	if (check) {
+		for (size_t i = 0; i < cfg.n_vms; i++) {
+			struct server_opts *vm = &cfg.vm[i];
+
+			if (server_check(vm, msg, sizeof(msg)) < 0) {
+				fprintf(stderr, "vmrpc-hostd: %s: vm '%s': %s\n", path, vm->name, msg);
+				config_free(&cfg);
+				return 1;
+			}
+			if (vm->transport == VMRPC_TRANSPORT_IVSHMEM_DOORBELL)
+				printf("vm '%s': ivshmem-doorbell on %s, %u channels of %u KiB: "
+				       "QEMU needs vectors=%u\n", vm->name, vm->socket_path,
+				       vm->n_channels, vm->chan_size >> 10,
+				       VMRPC_IVSHMEM_VEC_CHAN(vm->n_channels));
+			else
+				printf("vm '%s': ivshmem-plain on %s, %u channels of %u KiB\n",
+				       vm->name, vm->shm_path, vm->n_channels, vm->chan_size >> 10);
+		}
+		printf("%s: good\n", path);
+		config_free(&cfg);
+		return 0;
+	}
+	log_init("vmrpc-hostd", verbose);
+	if (only) {
 		cfg.vm[0].shadow_exe = shadow_exe;
 		cfg.vm[0].verbose = verbose;
+		cfg.vm[0].config_path = path;
 		err = server_run(&cfg.vm[0]);
 	} else {
-		err = serve_each_vm(&cfg, shadow_exe, verbose);
+		err = supervise(&cfg, path, shadow_exe, verbose);
 	}
 	config_free(&cfg);
 	return err;
@@ -211,7 +186,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD, OPT_ROOT,
 	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION, OPT_VM, OPT_GCALLER, OPT_MAXGS,
-	       OPT_HOSTSOCK, OPT_PIDS, OPT_MEMORY, OPT_EXPORT, OPT_EXPORT_RO };
+	       OPT_HOSTSOCK, OPT_PIDS, OPT_MEMORY, OPT_OWNER, OPT_EXPORT, OPT_EXPORT_RO };
 	static const struct option longopts[] = {
 		{ "loopback", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'f' },
@@ -220,6 +195,8 @@ int main(int argc, char **argv)
 		{ "channel-size", required_argument, NULL, OPT_CHSIZE },
 		{ "max-shadows", required_argument, NULL, OPT_MAXSH },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "check", no_argument, NULL, 't' },
 		{ "service", required_argument, NULL, OPT_SERVICE },
 		{ "shadow", required_argument, NULL, OPT_SHADOW },
 		{ "export", required_argument, NULL, OPT_EXPORT },
@@ -242,17 +219,39 @@ int main(int argc, char **argv)
 	struct server_opts o = {
 		.shadow_cwd = "/",
 		.limits = { .nofile = 1024 },
+		.owner_uid = (uid_t)-1,
+		.owner_gid = (gid_t)-1,
 	};
 	const char *config = NULL, *only_vm = NULL;
-	char shadow[PATH_MAX];
+	/* The first option given that a configuration file sets too: with
+	 * --config it would be one of two answers to one question. */
+	const char *region_opt = NULL;
+	char shadow[PATH_MAX], msg[PATH_MAX + 256];
+	bool check = false;
 	int cwd_given = 0;
 	uint64_t v;
 	char *end;
 	int c, err;
 
-	notify_take_stored(); /* before anything else opens a descriptor */
-	while ((c = getopt_long(argc, argv, "l:f:c:vh", longopts, NULL)) != -1) {
+	notify_init(); /* before anything else opens a descriptor */
+	while ((c = getopt_long(argc, argv, "l:f:c:tvh", longopts, NULL)) != -1) {
+		if (!region_opt && c != 'l' && c != 'f' && c != OPT_VM && c != 't' && c != 'v' &&
+		    c != 'h' && c != OPT_VERSION && c != OPT_SHADOW && c != '?') {
+			for (const struct option *lo = longopts; lo->name; lo++)
+				if (lo->val == c)
+					region_opt = lo->name;
+		}
 		switch (c) {
+		case 't':
+			check = true;
+			break;
+		case OPT_OWNER:
+			if (config_parse_owner(optarg, &o.owner_uid, &o.owner_gid, msg,
+					       sizeof(msg)) < 0) {
+				fprintf(stderr, "vmrpc-hostd: --owner: %s\n", msg);
+				return 2;
+			}
+			break;
 		case 'l':
 			o.name = optarg;
 			break;
@@ -307,7 +306,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXPORT:
 		case OPT_EXPORT_RO: {
-			char *eq = strchr(optarg, '='), *name, msg[PATH_MAX + 160];
+			char *eq = strchr(optarg, '='), *name;
 
 			if (!eq || eq == optarg) {
 				fprintf(stderr, "vmrpc-hostd: --export: '%s' is not NAME=DIR\n",
@@ -416,6 +415,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (config && region_opt) {
+		fprintf(stderr, "vmrpc-hostd: --%s conflicts with --config %s: the file sets "
+			"the VMs' options; set '%s%s' in its [vm NAME] sections instead\n",
+			region_opt, config, region_opt,
+			!strcmp(region_opt, "guest-caller") ? "s" : "");
+		for (size_t i = 0; i < o.n_modules; i++)
+			free((char *)o.modules[i]);
+		return 2;
+	}
 	if (config) {
 		const char *exe = o.shadow_exe ? o.shadow_exe : default_shadow(shadow, sizeof(shadow));
 
@@ -425,10 +433,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		signal(SIGPIPE, SIG_IGN);
-		err = serve_config(config, only_vm, exe, o.verbose);
-		for (size_t i = 0; i < o.n_modules; i++)
-			free((char *)o.modules[i]);
-		return err;
+		return serve_config(config, only_vm, exe, o.verbose, check);
 	}
 	if (vmrpc_region_path(o.name, NULL, shadow, sizeof(shadow)) == -EINVAL) {
 		fprintf(stderr, "vmrpc-hostd: --loopback: '%s' is not a region name "
@@ -443,6 +448,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmrpc-hostd: shadow binary %s: %s (use --shadow PATH)\n",
 			o.shadow_exe, strerror(errno));
 		return 1;
+	}
+	if (check) {
+		err = server_check(&o, msg, sizeof(msg));
+		if (err < 0)
+			fprintf(stderr, "vmrpc-hostd: region '%s': %s\n", o.name, msg);
+		else
+			printf("region '%s': good\n", o.name);
+		for (size_t i = 0; i < o.n_modules; i++)
+			free((char *)o.modules[i]);
+		return err < 0 ? 1 : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	log_init("vmrpc-hostd", o.verbose);

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -23,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "notify.h"
 #include "server_internal.h"
@@ -95,6 +98,8 @@ void server_reap_orphans(struct server *s)
 	cgroup_tree_sweep(s->cg);
 }
 
+static void server_reload(struct server *s);
+
 static void server_on_signal(struct server *s)
 {
 	struct signalfd_siginfo si;
@@ -108,6 +113,47 @@ static void server_on_signal(struct server *s)
 					 strsignal((int)si.ssi_signo));
 			s->stopping = true;
 		}
+		if (si.ssi_signo == SIGHUP)
+			server_reload(s);
+		if (si.ssi_signo == SIGUSR1 && !s->draining) {
+			log_info("%s: no longer configured: draining (no new callers; hostd "
+				 "stops when the last one is gone)", s->label);
+			s->draining = true;
+		}
+	}
+}
+
+/* systemd's watchdog (WatchdogSec=): pinged from the loop itself, so that
+ * a hostd stuck anywhere stops pinging. */
+static void server_arm_watchdog(struct server *s)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!s->wd_ts.tv_sec && !s->wd_ts.tv_nsec)
+		return;
+	sqe = server_sqe(s);
+	io_uring_prep_timeout(sqe, &s->wd_ts, 0, 0);
+	io_uring_sqe_set_data64(sqe, ev_data(EV_WATCHDOG, 0, 0));
+}
+
+/* STATUS=, when what it says changed: the channels in use, and what the
+ * transport adds ("1 QEMU connected"). */
+static void server_update_status(struct server *s)
+{
+	char status[NOTIFY_STATUS_MAX], extra[96] = "";
+	uint32_t attached = s->n_shadows;
+
+	/* a caller's siblings are channels attached too (sibling.c) */
+	for (uint32_t i = 0; i < s->n_channels; i++)
+		attached += s->ch[i].n_sibs;
+	if (s->transport->status)
+		s->transport->status(s, extra, sizeof(extra));
+	snprintf(status, sizeof(status), "%s: %u of %u channels attached, %u guest-sourced%s%s%s",
+		 s->label, attached, s->n_channels, s->n_gsrc, extra[0] ? ", " : "", extra,
+		 s->draining ? "; draining" : "");
+	if (strcmp(status, s->status)) {
+		memcpy(s->status, status, sizeof(status));
+		notify_status(status);
 	}
 }
 
@@ -154,6 +200,10 @@ static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
 	case EV_START_TIMEOUT:
 		if (i < s->n_channels && (s->ch[i].sh_epoch & 0xffffff) == epoch)
 			server_on_start_timeout(s, i);
+		break;
+	case EV_WATCHDOG:
+		notify_watchdog();
+		server_arm_watchdog(s);
 		break;
 	case EV_HOSTLISTEN:
 		if (!(cqe->flags & IORING_CQE_F_MORE))
@@ -237,31 +287,145 @@ static void server_stop(struct server *s)
 }
 
 /* The runtime directory holds hostd's sockets and lock files: whoever
- * else may write there could put their own sockets in their place. */
-static int server_check_runtime_dir(struct server *s, const struct server_opts *o)
+ * else may write there could put their own sockets in their place. With
+ * create, a missing one is made (else it is fine: it will be). */
+static int server_check_runtime_dir(const char *name, bool create, char *msg, size_t size)
 {
 	char dir[PATH_MAX], *slash;
 	struct stat st;
 
-	if (vmrpc_region_path(o->name, "", dir, sizeof(dir)) < 0 || !(slash = strrchr(dir, '/')))
+	if (vmrpc_region_path(name, "", dir, sizeof(dir)) < 0 || !(slash = strrchr(dir, '/'))) {
+		snprintf(msg, size, "runtime directory: path too long");
 		return -EINVAL;
+	}
 	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		log_err("%s: runtime directory %s: %s", s->label, dir, strerror(errno));
+	if (create && mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(msg, size, "runtime directory %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	if (lstat(dir, &st) < 0) {
-		log_err("%s: runtime directory %s: %s", s->label, dir, strerror(errno));
+		if (!create && errno == ENOENT)
+			return 0;
+		snprintf(msg, size, "runtime directory %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0) ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		log_err("%s: runtime directory %s is %s owned by uid %u, mode %04o: another user "
-			 "could replace hostd's sockets there; remove it, or set "
-			 "VMRPC_RUNTIME_DIR to a directory of hostd's own", s->label, dir,
+		snprintf(msg, size, "runtime directory %s is %s owned by uid %u, mode %04o: another "
+			 "user could replace hostd's sockets there; remove it, or set "
+			 "VMRPC_RUNTIME_DIR to a directory of hostd's own", dir,
 			 S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
 			 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 		return -EPERM;
+	}
+	return 0;
+}
+
+/* Where a shadow starts, inside its root if it has one (o's strings). */
+static const char *server_shadow_cwd(const struct server_opts *o)
+{
+	const char *cwd;
+
+	if (!o->root)
+		return o->shadow_cwd;
+	if (!strcmp(o->root, "/"))
+		return o->shadow_cwd;
+	/* A shadow enters it after its root became the tree. */
+	cwd = o->shadow_cwd ? o->shadow_cwd + strlen(o->root) : "";
+	return *cwd ? cwd : "/";
+}
+
+/* Whether shadows could start as o says: their root, and their working
+ * directory as their user. (A root hostd's loopback shadows run as each
+ * caller, known only then.) */
+static int server_check_shadows(const struct server_opts *o, char *msg, size_t size)
+{
+	char why[PATH_MAX + 200];
+	int err;
+
+	if (o->root && sandbox_check_root(o->root, o->shadow_cwd, why, sizeof(why)) < 0) {
+		snprintf(msg, size, "%s", why);
+		return -EINVAL;
+	}
+	if (o->have_ids || geteuid() != 0) {
+		err = creds_check_dir(o->have_ids ? o->uid : geteuid(),
+				      o->have_ids ? o->gid : getegid(),
+				      o->shadow_cwd ? o->shadow_cwd : "/", why, sizeof(why));
+		if (err < 0) {
+			snprintf(msg, size, "shadows could not start: %s (shadow-cwd)", why);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Whether hostd can give a file the owner and group o asks for: another
+ * user takes CAP_CHOWN, which the shipped units leave out. */
+static int server_check_owner(const struct server_opts *o, char *msg, size_t size)
+{
+	if (o->owner_uid != (uid_t)-1 && o->owner_uid != geteuid() &&
+	    prctl(PR_CAPBSET_READ, CAP_CHOWN) != 1) {
+		snprintf(msg, size, "owner: hostd cannot give its files to uid %u without "
+			 "CAP_CHOWN (the unit's CapabilityBoundingSet= leaves it out): give them "
+			 "a group instead (owner = :GROUP, mode = 0660), or add CAP_CHOWN in a "
+			 "drop-in (vmrpc-hostd(8))", (unsigned)o->owner_uid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int server_check(const struct server_opts *o, char *msg, size_t size)
+{
+	struct services services = { 0 };
+	int err;
+
+	err = server_check_runtime_dir(o->name, false, msg, size);
+	if (err == 0)
+		err = server_check_shadows(o, msg, size);
+	if (err == 0)
+		err = server_check_owner(o, msg, size);
+	if (err == 0) {
+		char why[PATH_MAX + 200];
+
+		err = host_services_load(&services, o->modules, o->n_modules, NULL, why, sizeof(why));
+		if (err < 0)
+			snprintf(msg, size, "cannot load service module: %s", why);
+		services_unload(&services);
+	}
+	return err;
+}
+
+/* The mode, owner and group of the files whoever opens acts as a caller:
+ * the transport's (QEMU's socket, a VM's shm file, the loopback sockets).
+ * The group without CAP_CHOWN: chown(2) lets a file's owner give it any
+ * group it is a member of, and CAP_SETGID makes hostd one for a moment
+ * (its filesystem gid). */
+static int server_apply_access(struct server *s)
+{
+	const struct server_opts *o = s->opts;
+	char paths[2][PATH_MAX];
+	size_t n = s->transport->access_paths ? s->transport->access_paths(s, paths, 2) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int old_fsgid = -1, err = 0;
+
+		if (chmod(paths[i], o->mode ? o->mode : 0600) < 0)
+			err = -errno;
+		if (!err && (o->owner_uid != (uid_t)-1 || o->owner_gid != (gid_t)-1)) {
+			if (o->owner_gid != (gid_t)-1)
+				old_fsgid = setfsgid(o->owner_gid);
+			if (fchownat(AT_FDCWD, paths[i], o->owner_uid, o->owner_gid,
+				     AT_SYMLINK_NOFOLLOW) < 0)
+				err = -errno;
+			if (old_fsgid >= 0)
+				(void)setfsgid((gid_t)old_fsgid);
+		}
+		if (err < 0) {
+			log_err("%s: cannot give %s mode %04o, owner %d, group %d: %s", s->label,
+				paths[i], o->mode ? o->mode : 0600, (int)o->owner_uid,
+				(int)o->owner_gid, strerror(-err));
+			return err;
+		}
 	}
 	return 0;
 }
@@ -320,35 +484,17 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	sigset_t mask;
 	int err;
 
-	err = server_check_runtime_dir(s, o);
-	if (err < 0)
+	err = server_check_runtime_dir(o->name, true, msg, sizeof(msg));
+	if (err == 0)
+		err = server_check_shadows(o, msg, sizeof(msg));
+	if (err == 0)
+		err = server_check_owner(o, msg, sizeof(msg));
+	if (err < 0) {
+		log_err("%s: %s", s->label, msg);
 		return err;
+	}
 	server_check_limits(s, o);
-	s->shadow_cwd = o->shadow_cwd;
-	if (o->root) {
-		if (sandbox_check_root(o->root, o->shadow_cwd, msg, sizeof(msg)) < 0) {
-			log_err("%s: %s", s->label, msg);
-			return -EINVAL;
-		}
-		/* A shadow enters it after its root became the tree. */
-		s->shadow_cwd = o->shadow_cwd ? o->shadow_cwd + strlen(o->root) : "";
-		if (!strcmp(o->root, "/"))
-			s->shadow_cwd = o->shadow_cwd;
-		else if (!*s->shadow_cwd)
-			s->shadow_cwd = "/";
-	}
-	/* Shadows run as the VM's user (or hostd's own): find out now if they
-	 * could not start, rather than at every attach. (A root hostd's
-	 * loopback shadows run as each caller, known only then.) */
-	if (o->have_ids || geteuid() != 0) {
-		err = creds_check_dir(o->have_ids ? o->uid : geteuid(),
-				      o->have_ids ? o->gid : getegid(),
-				      o->shadow_cwd ? o->shadow_cwd : "/", msg, sizeof(msg));
-		if (err < 0) {
-			log_err("%s: shadows could not start: %s (shadow-cwd)", s->label, msg);
-			return err;
-		}
-	}
+	s->shadow_cwd = server_shadow_cwd(o);
 	err = host_services_load(&s->services, o->modules, o->n_modules, NULL, msg, sizeof(msg));
 	if (err < 0) {
 		log_err("cannot load service module: %s", msg);
@@ -413,6 +559,8 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	memcpy(s->boot_id, (const void *)vmrpc_region_hdr(s->region)->guest_boot_id,
 	       sizeof(s->boot_id));
 	err = s->transport->setup(s);
+	if (err == 0)
+		err = server_apply_access(s);
 	if (err < 0)
 		return err;
 	err = server_setup_host_socket(s, o);
@@ -425,6 +573,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	/* Forked shadows (guest forks) become our children this way. */
@@ -443,6 +592,15 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	server_poll(s, s->sig_fd, ev_data(EV_SIGNAL, 0, 0), true);
 	server_poll(s, s->host_fd, ev_data(EV_HOSTLISTEN, 0, 0), true);
 	s->transport->arm(s);
+	if (notify_watchdog_usec()) {
+		/* Four times per interval: a supervisor (supervise.c) that
+		 * looks twice per interval sees a ping in each look. */
+		uint64_t period = notify_watchdog_usec() / 4;
+
+		s->wd_ts.tv_sec = (long long)(period / 1000000);
+		s->wd_ts.tv_nsec = (long long)(period % 1000000) * 1000;
+		server_arm_watchdog(s);
+	}
 	return 0;
 }
 
@@ -461,7 +619,86 @@ static void server_log_serving(struct server *s)
 		s->transport->log_serving(s);
 }
 
-int server_run(const struct server_opts *o)
+/* SIGHUP: reread the configuration file, and apply to new shadows and
+ * connections what changed in this VM's section; what shapes the region
+ * (its size, its channels, its socket, the services its registry lists)
+ * takes a restart, which the log says. A file with a mistake changes
+ * nothing. A section that is gone drains this hostd. */
+static void server_reload(struct server *s)
+{
+	static struct config cfg; /* large; one reload at a time */
+	struct server_opts *o = s->opts, *n;
+	char msg[PATH_MAX + 200], what[1024], restart[256];
+	const char *swap;
+	int err;
+
+	if (!o->config_path) {
+		log_info("%s: SIGHUP: nothing to reload (the options are the command line's)",
+			 s->label);
+		return;
+	}
+	notify_reloading();
+	err = config_load(o->config_path, &cfg, msg, sizeof(msg));
+	if (err < 0) {
+		log_err("%s: reload: %s; the running configuration stays", s->label, msg);
+		goto out;
+	}
+	if (config_keep_only(&cfg, o->name) < 0) {
+		config_free(&cfg);
+		if (!s->draining)
+			log_info("%s: reload: no longer in %s: draining (no new callers; hostd "
+				 "stops when the last one is gone)", s->label, o->config_path);
+		s->draining = true;
+		goto out;
+	}
+	n = &cfg.vm[0];
+	n->shadow_exe = o->shadow_exe;
+	n->verbose = o->verbose;
+	n->config_path = o->config_path;
+	err = server_check_shadows(n, msg, sizeof(msg));
+	if (err == 0)
+		err = server_check_owner(n, msg, sizeof(msg));
+	if (err < 0) {
+		log_err("%s: reload: %s; the running configuration stays", s->label, msg);
+		config_free(&cfg);
+		goto out;
+	}
+	config_diff(o, n, what, sizeof(what), restart, sizeof(restart));
+	/* What applies from now on: to new shadows, new host callers, and the
+	 * files callers open. Strings change hands; cfg frees the old ones. */
+	o->uid = n->uid;
+	o->gid = n->gid;
+	o->have_ids = n->have_ids;
+	o->mode = n->mode;
+	o->owner_uid = n->owner_uid;
+	o->owner_gid = n->owner_gid;
+	o->max_shadows = n->max_shadows;
+	o->limits = n->limits;
+	o->cg_limits = n->cg_limits;
+	memcpy(o->guest_callers, n->guest_callers, sizeof(o->guest_callers));
+	o->n_guest_callers = n->n_guest_callers;
+	o->max_guest_sourced = n->max_guest_sourced;
+	swap = o->root, o->root = n->root, n->root = swap;
+	swap = o->shadow_cwd, o->shadow_cwd = n->shadow_cwd, n->shadow_cwd = swap;
+	config_free(&cfg);
+	server_check_limits(s, o);
+	cgroup_tree_set_limits(s->cg, &o->cg_limits, s->limits.nproc);
+	cgroup_tree_rlimits(s->cg, &s->limits, &s->rlimits);
+	s->shadow_cwd = server_shadow_cwd(o);
+	s->max_shadows = o->max_shadows && o->max_shadows < s->n_channels ? o->max_shadows
+									  : s->n_channels;
+	s->max_gsrc = o->max_guest_sourced && o->max_guest_sourced < s->n_channels
+			      ? o->max_guest_sourced
+			      : (s->n_channels + 1) / 2;
+	(void)server_apply_access(s);
+	log_info("%s: reloaded %s: %s%s%s%s", s->label, o->config_path,
+		 what[0] ? what : "nothing changed", what[0] ? " (for new shadows and callers)" : "",
+		 restart[0] ? "; changed but kept until this VM's hostd restarts: " : "", restart);
+out:
+	notify_ready();
+}
+
+int server_run(struct server_opts *o)
 {
 	struct server s = {
 		.opts = o,
@@ -485,6 +722,7 @@ int server_run(const struct server_opts *o)
 	if (err < 0)
 		goto out;
 	server_log_serving(&s);
+	server_update_status(&s);
 	notify_ready();
 	s.transport->start(&s);
 
@@ -505,6 +743,11 @@ int server_run(const struct server_opts *o)
 			n++;
 		}
 		io_uring_cq_advance(&s.ring, n);
+		if (s.draining && !s.n_shadows && !s.n_gsrc) {
+			log_info("%s: drained: no caller is left", s.label);
+			s.stopping = true;
+		}
+		server_update_status(&s);
 	}
 	notify_stopping();
 	server_stop(&s);

@@ -33,6 +33,8 @@ struct server_opts {
 	uint32_t n_channels;        /* 0: libvmrpc's default */
 	uint32_t chan_size;         /* 0: libvmrpc's default */
 	uint32_t mode;              /* region and socket file mode, 0: 0600 */
+	uid_t owner_uid;            /* ... and their owner, (uid_t)-1: hostd's */
+	gid_t owner_gid;            /* ... and group, (gid_t)-1: hostd's */
 	uint32_t max_shadows;       /* 0: one per channel */
 	const char *shadow_exe;
 	const char *shadow_cwd;
@@ -54,9 +56,21 @@ struct server_opts {
 						 * root and hostd's own user */
 	size_t n_guest_callers;
 	uint32_t max_guest_sourced; /* channels held by host callers; 0: half */
+	/* Where the options came from, for SIGHUP: the configuration file
+	 * (whose [vm name] section they are), or NULL: the command line,
+	 * which a reload cannot change. */
+	const char *config_path;
 };
 
-/* Serve until SIGTERM or SIGINT. Returns a process exit status. */
-int server_run(const struct server_opts *opts);
+/* Serve until SIGTERM or SIGINT, or, draining (SIGUSR1: the VM left the
+ * configuration), until no caller is left. SIGHUP rereads config_path and
+ * applies what changed to new shadows and connections. opts stays the
+ * caller's, changed in place by a reload. Returns a process exit status. */
+int server_run(struct server_opts *opts);
+
+/* The checks server_run() makes before it serves, without serving: the
+ * runtime directory, the shadows' working directory and root, the service
+ * modules. 0, or -errno with what is wrong in msg. */
+int server_check(const struct server_opts *opts, char *msg, size_t size);
 
 #endif /* HOSTD_SERVER_H */

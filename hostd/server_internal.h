@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "host_services.h"
 #include "ivshmem_server.h"
+#include "notify.h"
 #include "server.h"
 #include "shadow_log.h"
 #include "spawn.h"
@@ -95,6 +96,7 @@ enum ev_kind {
 	EV_SHADOW_CTL,    /* a shadow wrote its control socket */
 	EV_SHADOW_LOG,    /* a shadow wrote its stderr */
 	EV_START_TIMEOUT, /* a STARTING shadow's deadline */
+	EV_WATCHDOG,      /* time to ping systemd's watchdog */
 	EV_TRANSPORT,     /* the transport's own (below): hostd_transport.on_event */
 	EV_BELL = EV_TRANSPORT, /* loopback: the doorbell socket */
 	EV_MAP,           /* loopback: a caller asks for the sealed region */
@@ -105,7 +107,7 @@ enum ev_kind {
 };
 
 struct server {
-	const struct server_opts *opts;
+	struct server_opts *opts; /* changed in place by a reload (SIGHUP) */
 	const struct hostd_transport *transport;
 	char label[96];     /* "region 'NAME'" or "vm 'NAME'", for the log */
 	bool guest_callers; /* the transport's: callers are a VM's guest */
@@ -118,6 +120,7 @@ struct server {
 	uint32_t max_shadows;
 	uint32_t n_shadows;
 	bool stopping;
+	bool draining;      /* no new callers; stop once the last one is gone */
 	struct hchan *ch;
 	/* the transports' state */
 	int bell_fd;         /* loopback: the doorbell socket */
@@ -136,6 +139,8 @@ struct server {
 	const char *shadow_cwd;      /* opts->shadow_cwd, inside the root if there is one */
 	struct cgroup_tree *cg;    /* per-caller containment (cgroup.h) */
 	struct shadow_limits rlimits; /* what spawn sets: opts' less what cgroups do */
+	struct __kernel_timespec wd_ts; /* the watchdog's period, if systemd has one */
+	char status[NOTIFY_STATUS_MAX]; /* the STATUS= last sent */
 };
 
 static inline uint64_t ev_data(enum ev_kind kind, uint32_t epoch, uint32_t index)

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 
 #include "server_internal.h"
@@ -49,6 +50,13 @@ struct hostd_transport {
 	 * after it, if it has one. */
 	void (*describe)(struct server *s, char *buf, size_t size);
 	void (*log_serving)(struct server *s);
+	/* The files whoever may open can act as the VM's guest (or as a
+	 * caller): they get the configured mode, owner and group. Up to max
+	 * paths into paths; returns how many. */
+	size_t (*access_paths)(struct server *s, char (*paths)[PATH_MAX], size_t max);
+	/* What systemctl status adds after the channel counts ("QEMU
+	 * connected"), or NULL. */
+	void (*status)(struct server *s, char *buf, size_t size);
 	/* Undo setup; unlink what it bound. */
 	void (*close)(struct server *s);
 };

@@ -153,6 +153,24 @@ static void doorbell_log_serving(struct server *s)
 		 s->opts->uid, s->opts->gid);
 }
 
+static size_t doorbell_access_paths(struct server *s, char (*paths)[PATH_MAX], size_t max)
+{
+	if (max < 1)
+		return 0;
+	snprintf(paths[0], PATH_MAX, "%s", s->opts->socket_path);
+	return 1;
+}
+
+static void doorbell_status(struct server *s, char *buf, size_t size)
+{
+	unsigned n = (unsigned)ivsh_server_n_peers(&s->ivsh);
+
+	if (n == 0)
+		snprintf(buf, size, "no QEMU connected");
+	else
+		snprintf(buf, size, "%u QEMU%s connected", n, n == 1 ? "" : "s");
+}
+
 static void doorbell_close(struct server *s)
 {
 	ivsh_server_close(&s->ivsh);
@@ -171,5 +189,7 @@ const struct hostd_transport hostd_transport_ivshmem_doorbell = {
 	.wake_guest = doorbell_wake_guest,
 	.describe = doorbell_describe,
 	.log_serving = doorbell_log_serving,
+	.access_paths = doorbell_access_paths,
+	.status = doorbell_status,
 	.close = doorbell_close,
 };

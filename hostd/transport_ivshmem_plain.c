@@ -61,6 +61,14 @@ static void plain_log_serving(struct server *s)
 		 s->label, s->opts->shm_path, s->opts->uid, s->opts->gid);
 }
 
+static size_t plain_access_paths(struct server *s, char (*paths)[PATH_MAX], size_t max)
+{
+	if (max < 1)
+		return 0;
+	snprintf(paths[0], PATH_MAX, "%s", s->opts->shm_path);
+	return 1;
+}
+
 static void plain_close(struct server *s)
 {
 }
@@ -76,5 +84,6 @@ const struct hostd_transport hostd_transport_ivshmem_plain = {
 	.shadow_bell = plain_shadow_bell,
 	.describe = plain_describe,
 	.log_serving = plain_log_serving,
+	.access_paths = plain_access_paths,
 	.close = plain_close,
 };

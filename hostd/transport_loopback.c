@@ -112,6 +112,15 @@ static void loopback_describe(struct server *s, char *buf, size_t size)
 	vmrpc_region_path(s->opts->name, ".region", buf, size);
 }
 
+static size_t loopback_access_paths(struct server *s, char (*paths)[PATH_MAX], size_t max)
+{
+	if (max < 2)
+		return 0;
+	vmrpc_region_path(s->opts->name, ".region", paths[0], PATH_MAX);
+	vmrpc_region_path(s->opts->name, ".sock", paths[1], PATH_MAX);
+	return 2;
+}
+
 static void loopback_close(struct server *s)
 {
 	char path[256];
@@ -140,6 +149,7 @@ const struct hostd_transport hostd_transport_loopback = {
 	.on_event = loopback_on_event,
 	.shadow_bell = loopback_shadow_bell,
 	.describe = loopback_describe,
+	.access_paths = loopback_access_paths,
 	.close = loopback_close,
 };
 

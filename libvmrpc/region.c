@@ -46,22 +46,72 @@ int region_runtime_dir(char *buf, size_t size)
 	else if ((d = getenv("XDG_RUNTIME_DIR")) && *d)
 		n = snprintf(buf, size, "%s/vmrpc", d);
 	else
-		n = snprintf(buf, size, "/dev/shm/vmrpc");
+		n = snprintf(buf, size, "%s", REGION_RUNTIME_DIR_SHM);
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
 	return 0;
 }
 
+int region_runtime_dirs(char (*dirs)[PATH_MAX], size_t max)
+{
+	const char *d = getenv("VMRPC_RUNTIME_DIR");
+	size_t n = 0;
+
+	if (max < REGION_RUNTIME_DIRS_MAX)
+		return -EINVAL;
+	if (d && *d) {
+		if (snprintf(dirs[n++], PATH_MAX, "%s", d) >= PATH_MAX)
+			return -ENAMETOOLONG;
+		return (int)n;
+	}
+	d = getenv("XDG_RUNTIME_DIR");
+	if (d && *d && snprintf(dirs[n++], PATH_MAX, "%s/vmrpc", d) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	snprintf(dirs[n++], PATH_MAX, "%s", REGION_RUNTIME_DIR_RUN);
+	snprintf(dirs[n++], PATH_MAX, "%s", REGION_RUNTIME_DIR_SHM);
+	return (int)n;
+}
+
+/* Whether dir holds a file of region name that a serving hostd made: its
+ * sockets, which it removes when it stops (not its lock file, which it
+ * leaves: a stale one must not hide the hostd serving elsewhere). */
+static int region_dir_has(const char *dir, const char *name)
+{
+	static const char *const suffixes[] = { ".region", ".sock", ".host.sock" };
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		int n = snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffixes[i]);
+
+		if (n > 0 && (size_t)n < sizeof(path) && lstat(path, &st) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf, size_t size)
 {
-	char dir[PATH_MAX];
+	char dirs[REGION_RUNTIME_DIRS_MAX][PATH_MAX];
+	const char *dir = NULL;
 	int n, r;
 
 	if (!region_name_valid(name))
 		return -EINVAL;
-	r = region_runtime_dir(dir, sizeof(dir));
+	/* The first directory that has the region; none has it: where a
+	 * hostd without $VMRPC_RUNTIME_DIR makes it. */
+	r = region_runtime_dirs(dirs, REGION_RUNTIME_DIRS_MAX);
 	if (r < 0)
 		return r;
+	for (int i = 0; i < r && !dir; i++)
+		if (region_dir_has(dirs[i], name))
+			dir = dirs[i];
+	if (!dir) {
+		r = region_runtime_dir(dirs[0], sizeof(dirs[0]));
+		if (r < 0)
+			return r;
+		dir = dirs[0];
+	}
 	n = snprintf(buf, size, "%s/%s%s", dir, name, suffix ? suffix : "");
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;

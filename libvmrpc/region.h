@@ -54,7 +54,17 @@ struct region_reply {
 
 /* Shared by the caller side (region.c) and hostd's (private/hostd_region.c). */
 int region_name_valid(const char *name);
+/* Where a hostd makes its files when nothing says otherwise:
+ * $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc. */
 int region_runtime_dir(char *buf, size_t size);
+/* Where callers look for a region, in order: $VMRPC_RUNTIME_DIR alone if
+ * set; else $XDG_RUNTIME_DIR/vmrpc (if set), /run/vmrpc (the units'), and
+ * /dev/shm/vmrpc. Returns how many, or -errno; max at least
+ * REGION_RUNTIME_DIRS_MAX. */
+#define REGION_RUNTIME_DIR_RUN "/run/vmrpc"
+#define REGION_RUNTIME_DIR_SHM "/dev/shm/vmrpc"
+#define REGION_RUNTIME_DIRS_MAX 3
+int region_runtime_dirs(char (*dirs)[PATH_MAX], size_t max);
 /* Geometry that fits a mapping of size bytes. */
 int region_geometry_ok(uint32_t n, uint32_t cs, uint64_t size);
 /* Check a mapped header against the file size and copy the geometry. */

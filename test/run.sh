@@ -16,7 +16,8 @@ run_suite() {
 	local name=$1; shift
 	local dir=$top/build-test-$name
 	echo "=== $name: configure and build"
-	cmake -S "$top" -B "$dir" -DVMRPC_WERROR=ON "$@" >"$dir.log" 2>&1 ||
+	cmake -S "$top" -B "$dir" -DVMRPC_WERROR=ON -DVMRPC_TESTS=ON -DVMRPC_BENCH=ON "$@" \
+		>"$dir.log" 2>&1 ||
 		{ cat "$dir.log"; return 1; }
 	cmake --build "$dir" -j"$jobs" >>"$dir.log" 2>&1 || { cat "$dir.log"; return 1; }
 	echo "=== $name: ctest"
@@ -33,5 +34,16 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 # $VMRPC_FUZZ_SECONDS each (0: not at all). Every suite replays both corpora
 # (ctest fuzz_request_corpus, fuzz_idl_corpus).
 run_suite clang -DCMAKE_C_COMPILER=clang -DVMRPC_FUZZ_SECONDS="${VMRPC_FUZZ_SECONDS:-30}"
+# The Debian packages: built from this tree, lintian, installed on this
+# machine, the units verified and test/install's project built and run
+# against them, purged again (test/deb/run.sh; 77: skipped).
+echo "=== deb: the Debian packages"
+status=0
+test/deb/run.sh || status=$?
+case $status in
+0) total=$((total + 1)) ;;
+77) ;;
+*) exit "$status" ;;
+esac
 echo "=== all test suites passed"
 echo "$total passed, 0 failed"

@@ -27,8 +27,14 @@ int main(int argc, char **argv)
 	int64_t r;
 
 	r = vmrpc_guest_attach(NULL, &g);
-	if (r < 0)
-		return fail("attach", r);
+	if (r < 0) {
+		char why[1024];
+
+		/* which group or mode is missing, where hostd was looked for */
+		vmrpc_region_explain(vmrpc_guest_default_region(), (int)r, why, sizeof(why));
+		fprintf(stderr, "calc-demo: attach: %s\n", why);
+		return 1;
+	}
 	r = calc_bind(g.chan, &calc);
 	if (r < 0)
 		return fail("bind calc", r);

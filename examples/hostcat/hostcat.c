@@ -70,8 +70,10 @@ int main(int argc, char **argv)
 	}
 	err = vmrpc_guest_attach(NULL, &g);
 	if (err < 0) {
-		fprintf(stderr, "hostcat: region '%s': %s\n", vmrpc_guest_default_region(),
-			vmrpc_strerror(err));
+		char why[1024];
+
+		vmrpc_region_explain(vmrpc_guest_default_region(), err, why, sizeof(why));
+		fprintf(stderr, "hostcat: region '%s': %s\n", vmrpc_guest_default_region(), why);
 		return 1;
 	}
 	err = hostcalls_bind(g.chan, &hc);

@@ -260,10 +260,12 @@ int main(int argc, char **argv)
 
 	r = vmrpc_host_attach(NULL, &h);
 	if (r < 0) {
+		char why[1024];
+
 		free(packed_argv);
 		free(packed_env);
-		fprintf(stderr, "hostrun: region '%s': %s\n", vmrpc_guest_default_region(),
-			vmrpc_strerror(r));
+		vmrpc_region_explain(vmrpc_guest_default_region(), r, why, sizeof(why));
+		fprintf(stderr, "hostrun: region '%s': %s\n", vmrpc_guest_default_region(), why);
 		return HOSTRUN_EXIT_FAIL;
 	}
 	for (int i = 0; i < 3; i++) {

@@ -58,10 +58,20 @@ struct vmrpc_region;
 
 
 /* Resolve "<runtime dir>/<name><suffix>". The runtime dir is
- * $VMRPC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/vmrpc, else /dev/shm/vmrpc.
+ * $VMRPC_RUNTIME_DIR if set; else the first of $XDG_RUNTIME_DIR/vmrpc,
+ * /run/vmrpc (the systemd units') and /dev/shm/vmrpc that holds a socket
+ * of name (a hostd serving it); else $XDG_RUNTIME_DIR/vmrpc, else
+ * /dev/shm/vmrpc.
  * Names are [A-Za-z0-9_.-]{1,64} and do not start with '.'. */
 VMRPC_API int vmrpc_region_path(const char *name, const char *suffix, char *buf,
 				size_t size);
+
+/* Why opening region name failed with err (vmrpc_region_open(),
+ * vmrpc_guest_attach()), as a sentence saying what to do: the directories
+ * looked in for -VMRPC_ENOHOSTD; for -EACCES the file, its mode, owner and
+ * group, and the group or mode the caller lacks; else vmrpc_strerror(err).
+ * Into buf (truncated to size). 0, or -EINVAL without a buffer. */
+VMRPC_API int vmrpc_region_explain(const char *name, int err, char *buf, size_t size);
 
 
 /* Guest side, loopback transport: map the region NAME served by hostd and

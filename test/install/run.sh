@@ -19,8 +19,8 @@
 #                                  flex or bison
 #
 # From the environment: VMRPC_SRC and VMRPC_BUILD (the tree and its build),
-# VMRPC_BINDIR, VMRPC_SBINDIR, VMRPC_LIBDIR, VMRPC_LIBEXECDIR (relative to
-# PREFIX), and CC, CFLAGS, LDFLAGS for the app (vmrpc's compiler and, in a
+# VMRPC_BINDIR, VMRPC_SBINDIR, VMRPC_LIBDIR, VMRPC_LIBEXECDIR, VMRPC_MANDIR,
+# VMRPC_DOCDIR, VMRPC_UNITDIR (relative to PREFIX), and CC, CFLAGS, LDFLAGS for the app (vmrpc's compiler and, in a
 # sanitizer build, its sanitizer flags).
 set -u
 
@@ -69,10 +69,11 @@ run_app() {
 	mkdir -p "$rt"
 	export VMRPC_RUNTIME_DIR="$rt" VMRPC_REGION=install
 	# No LD_LIBRARY_PATH: the installed hostd and shadow find libvmrpc
-	# themselves (hostd/CMakeLists.txt, INSTALL_RPATH).
+	# themselves (hostd/CMakeLists.txt, INSTALL_RPATH). No --shadow: the
+	# build was configured for another prefix, and hostd finds its shadow
+	# where this install put it, relative to itself.
 	"$prefix/$VMRPC_SBINDIR/vmrpc-hostd" --loopback install --channels 2 \
-		--shadow "$prefix/$VMRPC_LIBEXECDIR/vmrpc/vmrpc-shadow" --service "$1" \
-		>"$tmp/hostd.log" 2>&1 &
+		--service "$1" >"$tmp/hostd.log" 2>&1 &
 	hostd=$!
 	wait_ready "$hostd" "$tmp/hostd.log" "region 'install': serving" vmrpc-hostd
 	# The client is the user's; it finds libvmrpc as after ldconfig.
@@ -81,6 +82,18 @@ run_app() {
 	printf 'mul(6, 7) = 42\ngreet = hello, installed vmrpc\ngetcwd = /\n' >"$tmp/want"
 	diff -u "$tmp/want" "$tmp/client.out" || fail "$2 printed something else"
 	[ ! -s "$tmp/client.err" ] || { cat "$tmp/client.err" >&2; fail "$2 wrote to stderr"; }
+	# The shim, from its private directory, gives cat a host file.
+	echo "a host file for the installed shim" >"$tmp/hostfile"
+	# (A sanitizer build's shim needs the ASan runtime loaded first, and
+	# cat's own leaks are not the shim's.)
+	preload=$prefix/$VMRPC_LIBDIR/vmrpc/libvmrpc-preload.so
+	case ${CFLAGS:-} in
+	*-fsanitize=address*) preload="$(${CC:-cc} -print-file-name=libasan.so) $preload" ;;
+	esac
+	ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$preload" cat "/host$tmp/hostfile" \
+		>"$tmp/shim.out" 2>&1 || { cat "$tmp/shim.out" "$tmp/hostd.log" >&2; fail "shim"; }
+	cmp -s "$tmp/hostfile" "$tmp/shim.out" ||
+		{ cat "$tmp/shim.out" >&2; fail "the installed shim read something else"; }
 	# Guest-sourced: vmrpc and vmrpc-guestd also find libvmrpc themselves.
 	"$prefix/$VMRPC_SBINDIR/vmrpc-guestd" --region install >"$tmp/guestd.log" 2>&1 &
 	guestd=$!
@@ -126,6 +139,19 @@ install)
 	done
 	outside=$(grep -v "^$prefix/" "$VMRPC_BUILD/install_manifest.txt")
 	[ -z "$outside" ] || fail "installed outside the prefix: $outside"
+	# Every file a man page names in vmrpc's documentation is installed,
+	# where this install put the documentation.
+	for page in "$prefix/$VMRPC_MANDIR"/man*/*; do
+		for doc in $(grep -o '[^ ()"]*share/doc/vmrpc/[A-Za-z0-9_./-]*[A-Za-z0-9]' "$page"); do
+			case $doc in
+			"$prefix/$VMRPC_DOCDIR"/*) [ -e "$doc" ] ||
+				fail "${page#"$prefix/"} names $doc, which is not installed" ;;
+			*) fail "${page#"$prefix/"} names $doc, not under $prefix/$VMRPC_DOCDIR" ;;
+			esac
+		done
+		! grep -q 'docs/[a-z-]*\.md' "$page" ||
+			fail "${page#"$prefix/"} names a docs/*.md of the source tree"
+	done
 	# A staged install (packages): the .pc files name the final prefix.
 	stage=$tmp/stage
 	DESTDIR=$stage cmake --install "$VMRPC_BUILD" --prefix /opt/vmrpc-test \
@@ -135,6 +161,9 @@ install)
 	done
 	grep -qx "prefix=/opt/vmrpc-test" "$stage/opt/vmrpc-test/$VMRPC_LIBDIR/pkgconfig/vmrpc.pc" ||
 		fail "staged vmrpc.pc does not name prefix /opt/vmrpc-test"
+	grep -qx "ExecStart=/opt/vmrpc-test/$VMRPC_SBINDIR/vmrpc-hostd --loopback %i \$VMRPC_HOSTD_OPTS" \
+		"$stage/opt/vmrpc-test/$VMRPC_UNITDIR/vmrpc-hostd@.service" ||
+		fail "the staged vmrpc-hostd@.service does not run /opt/vmrpc-test's vmrpc-hostd"
 	# Leave the build's .pc files for PREFIX again, as a plain install would.
 	cmake --install "$VMRPC_BUILD" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
 		{ cat "$tmp/install.log" >&2; fail "cmake --install"; }

@@ -73,7 +73,7 @@ release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
 kbuild=/lib/modules/$release_pat/build
 [ -e "$kbuild/Makefile" ] ||
 	die "no headers for $release_pat at $kbuild (run .ci/install-deps: linux-headers-cloud-amd64)"
-rules=$src/guestlib/driver/70-vmrpc.rules
+rules=$src/guestlib/70-vmrpc.rules
 rule_group=$(sed -n 's/.*GROUP="\([^"]*\)".*/\1/p' "$rules")
 rule_mode=$(sed -n 's/.*MODE="\([0-7]*\)".*/\1/p' "$rules")
 [ -n "$rule_group" ] && [ -n "$rule_mode" ] || die "$rules sets no GROUP and MODE"
@@ -304,7 +304,7 @@ else
 	check "and the plain device without" '00:11.0: vmrpc1: .*no interrupts' dmesg
 	check "and leaves the foreign device to other drivers" \\
 		'00:12.0: shared memory holds no vmrpc region' dmesg
-	# What guestlib/driver/70-vmrpc.rules has udev do (no udev here).
+	# What guestlib/70-vmrpc.rules has udev do (no udev here).
 	echo "$rule_group:x:$vmrpc_gid:" >>/etc/group
 	chgrp $rule_group /dev/vmrpc0 /dev/vmrpc1 && chmod $rule_mode /dev/vmrpc0 /dev/vmrpc1
 	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
