@@ -2,7 +2,7 @@
 /*
  * Runs inputs through a libFuzzer target without libFuzzer, so any compiler
  * (and the ASan build) replays a corpus. Linked with one target
- * (fuzz_request.c, fuzz_idl.c) it makes that target's replay driver:
+ * (fuzz_request.c, fuzz_idl.c, fuzz_vfs.c) it makes that target's replay driver:
  * DRIVER FILE|DIR... runs each file, and each regular file of each
  * directory in name order, once, from a buffer of exactly the file's size
  * (as libFuzzer does, so ASan sees a read past the input's end). With
@@ -25,11 +25,23 @@ __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 static const char *prog;
 static int verbose;
 
-static int run_file(const char *path)
+/* Every input, read before the target's initializer runs: it may give up
+ * privileges (fuzz_vfs becomes nobody) and lose access to the corpus. */
+struct input {
+	char *path;
+	uint8_t *buf; /* exactly len bytes, so that reading one more is an overflow */
+	size_t len;
+};
+
+static struct input *inputs;
+static size_t n_inputs;
+
+static int load_file(const char *path)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
 	FILE *f = fopen(path, "rb");
+	struct input *grown;
 	int err = 0;
 
 	if (!f) {
@@ -58,31 +70,31 @@ static int run_file(const char *path)
 	if (ferror(f))
 		err = -1;
 	fclose(f);
-	if (err < 0) {
+	if (err == 0 && len < cap) {
+		uint8_t *exact = malloc(len ? len : 1);
+
+		if (exact)
+			memcpy(exact, buf, len);
+		else
+			err = -1;
+		free(buf);
+		buf = exact;
+	}
+	grown = err ? NULL : realloc(inputs, (n_inputs + 1) * sizeof(*inputs));
+	if (!grown || !(grown[n_inputs].path = strdup(path))) {
+		if (grown)
+			inputs = grown;
 		fprintf(stderr, "%s: %s: cannot read\n", prog, path);
 		free(buf);
 		return -1;
 	}
-	/* Exactly len bytes, so that reading one more is an overflow. */
-	if (len < cap) {
-		uint8_t *exact = malloc(len ? len : 1);
-
-		if (!exact) {
-			free(buf);
-			return -1;
-		}
-		memcpy(exact, buf, len);
-		free(buf);
-		buf = exact;
-	}
-	if (verbose)
-		fprintf(stderr, "%s: ", path);
-	LLVMFuzzerTestOneInput(buf, len);
-	free(buf);
+	inputs = grown;
+	inputs[n_inputs].buf = buf;
+	inputs[n_inputs++].len = len;
 	return 0;
 }
 
-static int run_path(const char *path, unsigned *count)
+static int load_path(const char *path)
 {
 	struct dirent **ents;
 	struct stat st;
@@ -93,8 +105,7 @@ static int run_path(const char *path, unsigned *count)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		*count += 1;
-		return run_file(path);
+		return load_file(path);
 	}
 	n = scandir(path, &ents, NULL, alphasort);
 	if (n < 0) {
@@ -106,8 +117,7 @@ static int run_path(const char *path, unsigned *count)
 
 		snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
 		if (ents[i]->d_name[0] != '.' && stat(sub, &st) == 0 && S_ISREG(st.st_mode)) {
-			*count += 1;
-			if (run_file(sub) < 0)
+			if (load_file(sub) < 0)
 				err = -1;
 		}
 		free(ents[i]);
@@ -118,7 +128,6 @@ static int run_path(const char *path, unsigned *count)
 
 int main(int argc, char **argv)
 {
-	unsigned count = 0;
 	int err = 0;
 
 	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
@@ -127,11 +136,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s FILE|DIR...\n", prog);
 		return 2;
 	}
+	for (int i = 1; i < argc; i++)
+		if (load_path(argv[i]) < 0)
+			err = 1;
 	if (LLVMFuzzerInitialize)
 		LLVMFuzzerInitialize(&argc, &argv);
-	for (int i = 1; i < argc; i++)
-		if (run_path(argv[i], &count) < 0)
-			err = 1;
-	printf("%s: %u inputs, %s\n", prog, count, err ? "errors" : "all passed");
-	return err || count == 0;
+	for (size_t i = 0; i < n_inputs; i++) {
+		if (verbose)
+			fprintf(stderr, "%s: ", inputs[i].path);
+		LLVMFuzzerTestOneInput(inputs[i].buf, inputs[i].len);
+		free(inputs[i].buf);
+		free(inputs[i].path);
+	}
+	free(inputs);
+	printf("%s: %zu inputs, %s\n", prog, n_inputs, err ? "errors" : "all passed");
+	return err || n_inputs == 0;
 }

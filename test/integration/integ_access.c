@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -93,10 +95,51 @@ static int run_as_main(int rd, int wr, void *arg)
 
 	(void)rd;
 	(void)wr;
+	char libs[PATH_MAX];
+
 	ITEST_CHECK(fd >= 0 && dup2(fd, 1) == 1 && dup2(fd, 2) == 2);
+	/* the program's libraries are beside it (reachable_demo) */
+	snprintf(libs, sizeof(libs), "%s", u->argv[0]);
+	*strrchr(libs, '/') = '\0';
+	ITEST_CHECK(setenv("LD_LIBRARY_PATH", libs, 1) == 0);
 	become_user(u->in_group);
 	execv(u->argv[0], (char *const *)u->argv);
 	_exit(127);
+}
+
+/* Copy a file of the build tree into dir (mode 0755): the build tree may
+ * be one the test's users cannot enter (a clone in root's 0700 home). */
+static void copy_into(const char *from, const char *dir)
+{
+	const char *base = strrchr(from, '/') ? strrchr(from, '/') + 1 : from;
+	char to[PATH_MAX];
+	size_t len;
+	char *data = itest_read_file(from, &len);
+	int fd;
+
+	assert_non_null(data);
+	snprintf(to, sizeof(to), "%s/%s", dir, base);
+	fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	assert_true(fd >= 0);
+	assert_int_equal(vmrpc_write_all(fd, data, len), 0);
+	close(fd);
+	free(data);
+}
+
+/* calc-demo and the libraries it loads, where every user can run them;
+ * run_as points the loader there (a RUNPATH into the build tree comes
+ * after LD_LIBRARY_PATH). */
+static const char *reachable_demo(char *dir, size_t size)
+{
+	static char demo[PATH_MAX + 16];
+
+	snprintf(dir, size, "%s/bin", itest_dir());
+	assert_true(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	copy_into(ITEST_CALC_DEMO, dir);
+	copy_into(ITEST_LIBVMRPC, dir);
+	copy_into(ITEST_LIBVMRPC_GUEST, dir);
+	snprintf(demo, sizeof(demo), "%s/calc-demo", dir);
+	return demo;
 }
 
 static int run_as(int in_group, const char *const *argv, const char *err)
@@ -122,12 +165,13 @@ static void group_name(gid_t gid, char *buf, size_t size)
  * which group to join; without a group, which mode to ask for. */
 static void test_loopback_group(void **state)
 {
-	const char *demo[] = { ITEST_CALC_DEMO, NULL };
-	char region[PATH_MAX], sock[PATH_MAX], err[PATH_MAX], want[256], group[64];
+	const char *demo[] = { NULL, NULL };
+	char region[PATH_MAX], sock[PATH_MAX], err[PATH_MAX], want[256], group[64], bin[PATH_MAX];
 	struct itest_hostd h;
 
 	(void)state;
 	need_root();
+	demo[0] = reachable_demo(bin, sizeof(bin));
 	group_name(FILE_GID, group, sizeof(group));
 	snprintf(region, sizeof(region), "%s/%s.region", itest_rt_dir(), ITEST_REGION);
 	snprintf(sock, sizeof(sock), "%s/%s.sock", itest_rt_dir(), ITEST_REGION);
