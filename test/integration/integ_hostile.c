@@ -33,6 +33,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -596,6 +599,32 @@ static void test_cancel(void **state)
 	itest_hostd_stop(&h);
 }
 
+/* ---- limit_clamped -------------------------------------------------------------- */
+
+/* A limit hostd cannot give was once clamped without a word: hostd says so
+ * at start, and shadows still start, with the most it can give. hostd
+ * without CAP_SYS_RESOURCE, under a hard limit of 4096 descriptors (the
+ * capability leaves this process for good: this test runs last). */
+static void test_limit_clamped(void **state)
+{
+	struct rlimit rl = { 1024, 4096 };
+	struct itest_hostd h;
+	struct vmrpc_host *a;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(prctl(PR_CAPBSET_DROP, CAP_SYS_RESOURCE, 0, 0, 0), 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	itest_hostd_start(&h, "--limit-nofile", "100000", (char *)NULL);
+	itest_log_wait(&h, 1, "limit-nofile 100000 is more than hostd may give a process",
+		       "shadows get 4096", (char *)NULL);
+	itest_assert_err(vmrpc_host_attach(NULL, &a), 0);
+	itest_assert_err(hostcalls_identity(&a->calls, NULL, NULL, NULL), 0);
+	vmrpc_host_detach(a);
+	itest_hostd_stop(&h);
+}
+
 /* ---- runtime_dir --------------------------------------------------------------- */
 
 static void test_runtime_dir(void **state)
@@ -634,6 +663,8 @@ int main(void)
 						itest_teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_runtime_dir, itest_setup, itest_teardown),
+		/* last: it gives up CAP_SYS_RESOURCE */
+		cmocka_unit_test_setup_teardown(test_limit_clamped, itest_setup, itest_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_hostile", tests, NULL, NULL);
