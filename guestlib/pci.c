@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pci.h"
+#include "pci_node.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 #define PCI_VENDOR_REDHAT 0x1af4
@@ -52,30 +53,6 @@ static int pci_open_resource(const char *dev, int bar)
 	return fd < 0 ? -errno : fd;
 }
 
-/* The node of the vmrpc.ko device bound to PCI function dev, if any: the
- * driver's class device is a child of the PCI device in sysfs
- * (.../<dev>/vmrpc/vmrpcN). */
-static int pci_dev_node(const char *dev, char *buf, size_t size)
-{
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dir;
-	int err = -ENODEV;
-
-	snprintf(path, sizeof(path), PCI_DEVICES "/%s/vmrpc", dev);
-	dir = opendir(path);
-	if (!dir)
-		return -ENODEV;
-	while ((d = readdir(dir)))
-		if (!strncmp(d->d_name, "vmrpc", 5) && strlen(d->d_name) < 16) {
-			snprintf(buf, size, "/dev/%.15s", d->d_name);
-			err = 0;
-			break;
-		}
-	closedir(dir);
-	return err;
-}
-
 static int pci_open_device(const char *dev, int how, struct vmrpc_region **ret_region)
 {
 	char node[64];
@@ -83,7 +60,7 @@ static int pci_open_device(const char *dev, int how, struct vmrpc_region **ret_r
 
 	/* vmrpc.ko bound it (it did so only for a vmrpc region): its device,
 	 * whose channels are private and which anyone in its group may open. */
-	if (how == PCI_AUTO && pci_dev_node(dev, node, sizeof(node)) == 0)
+	if (how == PCI_AUTO && pci_node_of(dev, node, sizeof(node)) == 0)
 		return vmrpc_region_open_dev(node, ret_region);
 
 	shm = pci_open_resource(dev, 2);
