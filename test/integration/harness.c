@@ -288,6 +288,29 @@ char *itest_read_file(const char *path, size_t *ret_len)
 	return buf;
 }
 
+int itest_file_has(const char *path, const char *needle)
+{
+	char *s = itest_read_file(path, NULL);
+	int found = s && strstr(s, needle);
+
+	free(s);
+	return found;
+}
+
+void itest_wait_file_has(const char *path, const char *needle)
+{
+	uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS;
+
+	while (!itest_file_has(path, needle)) {
+		if (itest_now_ms() > end) {
+			char *s = itest_read_file(path, NULL);
+
+			fail_msg("%s never contained '%s': %s", path, needle, s ? s : "");
+		}
+		usleep(5000);
+	}
+}
+
 /* ---- processes --------------------------------------------------------- */
 
 static int itest_proc_stat(pid_t pid, char *ret_state, pid_t *ret_ppid)

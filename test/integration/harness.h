@@ -63,6 +63,10 @@ uint64_t itest_rand(void);
 void itest_write_file(const char *path, const void *data, size_t len);
 /* Read a whole file; malloc'd, NUL-terminated, *ret_len without the NUL. */
 char *itest_read_file(const char *path, size_t *ret_len);
+/* Does the file exist and contain needle? */
+int itest_file_has(const char *path, const char *needle);
+/* Wait (at most ITEST_DEADLINE_MS) until it does; fail with what it holds. */
+void itest_wait_file_has(const char *path, const char *needle);
 
 /* ---- vmrpc-hostd ----------------------------------------------------- */
 

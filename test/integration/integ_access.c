@@ -37,29 +37,6 @@ static void need_root(void)
 	}
 }
 
-static int file_has(const char *path, const char *needle)
-{
-	char *s = itest_read_file(path, NULL);
-	int found = s && strstr(s, needle);
-
-	free(s);
-	return found;
-}
-
-static void wait_file_has(const char *path, const char *needle)
-{
-	uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS;
-
-	while (!file_has(path, needle)) {
-		if (itest_now_ms() > end) {
-			char *s = itest_read_file(path, NULL);
-
-			fail_msg("%s never contained '%s': %s", path, needle, s ? s : "");
-		}
-		usleep(5000);
-	}
-}
-
 static void assert_file(const char *path, unsigned mode, uid_t uid, gid_t gid)
 {
 	struct stat st;
@@ -187,7 +164,7 @@ static void test_loopback_group(void **state)
 	assert_int_equal(run_as(0, demo, err), 1);
 	snprintf(want, sizeof(want), "mode 0660, owner root, group %s, and user %u is not in group %s",
 		 group, USER_UID, group);
-	if (!file_has(err, want) || !file_has(err, "usermod -aG"))
+	if (!itest_file_has(err, want) || !itest_file_has(err, "usermod -aG"))
 		fail_msg("calc-demo's error lacks \"%s\": %s", want, itest_read_file(err, NULL));
 	itest_hostd_stop(&h);
 
@@ -195,8 +172,8 @@ static void test_loopback_group(void **state)
 	itest_hostd_start(&h, "--channels", "2", (char *)NULL);
 	assert_file(region, 0600, 0, 0);
 	assert_int_equal(run_as(1, demo, err), 1);
-	if (!file_has(err, "mode 0600, owner root, group root, which lets only root open it") ||
-	    !file_has(err, "--owner :GROUP --mode 0660"))
+	if (!itest_file_has(err, "mode 0600, owner root, group root, which lets only root open it") ||
+	    !itest_file_has(err, "--owner :GROUP --mode 0660"))
 		fail_msg("calc-demo's error does not say which mode: %s", itest_read_file(err, NULL));
 	itest_hostd_stop(&h);
 }
@@ -255,7 +232,7 @@ static void test_doorbell_group(void **state)
 		 "owner = :65534\nmode = 0660\n", sock);
 	itest_write_file(conf, text, strlen(text));
 	pid = itest_spawn(argv, NULL, log);
-	wait_file_has(log, "vm 'vm1': serving");
+	itest_wait_file_has(log, "vm 'vm1': serving");
 	assert_file(sock, 0660, 0, FILE_GID);
 	assert_int_equal(qemu_connect(sock, 1), 0); /* ivshmem protocol version 0 */
 	itest_assert_err(qemu_connect(sock, 0), -EACCES);
@@ -266,7 +243,7 @@ static void test_doorbell_group(void **state)
 		 "owner = :65534\nmode = 0600\n", sock);
 	itest_write_file(conf, text, strlen(text));
 	assert_int_equal(kill(pid, SIGHUP), 0);
-	wait_file_has(log, "mode 0660 -> 0600");
+	itest_wait_file_has(log, "mode 0660 -> 0600");
 	assert_file(sock, 0600, 0, FILE_GID);
 	itest_assert_err(qemu_connect(sock, 1), -EACCES);
 
@@ -320,7 +297,7 @@ static void test_runtime_dir_search(void **state)
 	setenv("VMRPC_RUNTIME_DIR", "/run/vmrpc", 1);
 	pid = itest_spawn(argv, NULL, log);
 	setenv("VMRPC_RUNTIME_DIR", itest_rt_dir(), 1);
-	wait_file_has(log, "serving");
+	itest_wait_file_has(log, "serving");
 	/* A lock file a stopped hostd of the user's left is no hostd. */
 	snprintf(want, sizeof(want), "%s/vmrpc", xdg);
 	assert_int_equal(mkdir(want, 0700), 0);

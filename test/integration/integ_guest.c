@@ -28,26 +28,6 @@ static void assert_exit(int status, int code, const char *what)
 		fail_msg("%s: wait status 0x%x, expected exit %d", what, status, code);
 }
 
-static int file_has(const char *path, const char *needle)
-{
-	char *s = itest_read_file(path, NULL);
-	int found = s && strstr(s, needle);
-
-	free(s);
-	return found;
-}
-
-static void wait_file_has(const char *path, const char *needle)
-{
-	uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS;
-
-	while (!file_has(path, needle)) {
-		if (itest_now_ms() > end)
-			fail_msg("%s never contained '%s'", path, needle);
-		usleep(5000);
-	}
-}
-
 /* Start vmrpc-guestd on the test's region with policy conf (NULL: none). */
 static void guestd_start(struct guestd *g, const char *conf)
 {
@@ -63,7 +43,7 @@ static void guestd_start(struct guestd *g, const char *conf)
 		argv[4] = conf_path;
 	}
 	g->pid = itest_spawn(argv, NULL, g->log);
-	wait_file_has(g->log, "serving");
+	itest_wait_file_has(g->log, "serving");
 }
 
 static void guestd_stop(struct guestd *g)
@@ -100,19 +80,19 @@ static void test_streaming(void **state)
 
 		snprintf(err, sizeof(err), "%s/stream.err", itest_dir());
 		pid = itest_spawn(argv, out, err);
-		wait_file_has(out, "first\n");
-		wait_file_has(err, "warn\n");
+		itest_wait_file_has(out, "first\n");
+		itest_wait_file_has(err, "warn\n");
 	}
 	/* The command still runs: it waits for us. */
 	assert_int_equal(itest_wait_exit(pid, 0, &status), -ETIMEDOUT);
-	assert_false(file_has(out, "second"));
+	assert_false(itest_file_has(out, "second"));
 	fd = open(fifo, O_WRONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "x\n", 2), 2);
 	close(fd);
 	assert_int_equal(itest_wait_exit(pid, ITEST_DEADLINE_MS, &status), 0);
 	assert_exit(status, 0, "guest-run");
-	assert_true(file_has(out, "first\nsecond\n"));
+	assert_true(itest_file_has(out, "first\nsecond\n"));
 	guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
@@ -273,7 +253,7 @@ static void test_policy(void **state)
 
 		assert_exit(itest_run(argv, NULL, NULL), 0, "identity without a policy");
 	}
-	assert_true(file_has(g.log, "exec refused"));
+	assert_true(itest_file_has(g.log, "exec refused"));
 	guestd_stop(&g);
 	guestd_start(&g, "exec = true\n");
 	{
@@ -287,7 +267,7 @@ static void test_policy(void **state)
 		/* refused, not "not found": a caller learns nothing it may not run */
 		assert_exit(itest_run(nx, NULL, NULL), 126, "refused nonexistent");
 	}
-	assert_true(file_has(g.log, "exec of 'false' refused"));
+	assert_true(itest_file_has(g.log, "exec of 'false' refused"));
 	guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
@@ -411,7 +391,7 @@ static void test_killed(void **state)
 
 		pid = itest_spawn(argv, NULL, NULL);
 	}
-	wait_file_has(out, "\n");
+	itest_wait_file_has(out, "\n");
 	pid_text = itest_read_file(out, NULL);
 	cmd_pid = strtoll(pid_text, NULL, 10);
 	free(pid_text);
@@ -431,7 +411,7 @@ static void test_killed(void **state)
 
 		snprintf(err, sizeof(err), "%s/killed.err", itest_dir());
 		pid = itest_spawn(argv, NULL, err);
-		wait_file_has(out, "\n");
+		itest_wait_file_has(out, "\n");
 		kill(g.pid, SIGKILL);
 		assert_int_equal(itest_wait_exit(g.pid, ITEST_DEADLINE_MS, &status), 0);
 		assert_int_equal(itest_wait_exit(pid, ITEST_DEADLINE_MS, &status), 0);

@@ -205,29 +205,6 @@ static void hostd_term(pid_t pid)
 		fail_msg("vmrpc-hostd: wait status 0x%x, expected exit 0", status);
 }
 
-static int file_has(const char *path, const char *needle)
-{
-	char *s = itest_read_file(path, NULL);
-	int found = s && strstr(s, needle);
-
-	free(s);
-	return found;
-}
-
-static void wait_file_has(const char *path, const char *needle)
-{
-	uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS;
-
-	while (!file_has(path, needle)) {
-		if (itest_now_ms() > end) {
-			char *s = itest_read_file(path, NULL);
-
-			fail_msg("%s never contained '%s': %s", path, needle, s ? s : "");
-		}
-		pause_ms(5);
-	}
-}
-
 static void need_root(void)
 {
 	if (geteuid() != 0) {
@@ -275,7 +252,7 @@ static void test_notify_loopback(void **state)
 
 	/* SIGHUP without a configuration file: nothing to reload, still serving. */
 	assert_int_equal(kill(pid, SIGHUP), 0);
-	wait_file_has(log, "SIGHUP: nothing to reload");
+	itest_wait_file_has(log, "SIGHUP: nothing to reload");
 	hostd_term(pid);
 	nrx_poll(&nrx, 0);
 	nrx_wait(&nrx, at, "STOPPING=1");
@@ -329,7 +306,7 @@ static void test_notify_config(void **state)
 	pid = hostd_spawn(args, 400, log);
 	at = nrx_wait(&nrx, 0, "READY=1");
 	/* Once: when every VM serves. */
-	assert_true(file_has(log, "vm 'a': serving") && file_has(log, "vm 'b': serving"));
+	assert_true(itest_file_has(log, "vm 'a': serving") && itest_file_has(log, "vm 'b': serving"));
 	nrx_wait(&nrx, 0, "STATUS=2 VMs; vm 'a': 0 of 4 channels attached");
 	nrx_wait(&nrx, 0, "; vm 'b': 0 of 4 channels attached");
 	assert_int_equal(vm_procs(pid, vm, 4), 2);
@@ -341,7 +318,7 @@ static void test_notify_config(void **state)
 		fail_msg("%zu watchdog pings in a second, expected about 5",
 			 nrx_count(&nrx, at, "WATCHDOG=1"));
 	assert_int_equal(kill(vm[1], SIGSTOP), 0);
-	wait_file_has(log, "watchdog: a VM's hostd did not ping in time");
+	itest_wait_file_has(log, "watchdog: a VM's hostd did not ping in time");
 	/* a ping it sent just before it stopped may still be counted once */
 	for (uint64_t end = itest_now_ms() + 300; itest_now_ms() < end;)
 		nrx_poll(&nrx, 50);
@@ -448,10 +425,10 @@ static void test_reload(void **state)
 	write_conf(conf, "limit-nofile = 512\n", "");
 	assert_int_equal(kill(pid, SIGHUP), 0);
 	at = nrx_wait(&nrx, at + 1, "RELOADING=1");
-	wait_file_has(log, "reload: vm 'b' added: starting");
-	wait_file_has(log, "vm 'a': reloaded ");
-	wait_file_has(log, "limit-nofile 256 -> 512 (for new shadows and callers)");
-	wait_file_has(log, "vm 'b': serving");
+	itest_wait_file_has(log, "reload: vm 'b' added: starting");
+	itest_wait_file_has(log, "vm 'a': reloaded ");
+	itest_wait_file_has(log, "limit-nofile 256 -> 512 (for new shadows and callers)");
+	itest_wait_file_has(log, "vm 'b': serving");
 	assert_int_equal(stat(shm_b, &st), 0);
 	nrx_wait(&nrx, at, "STATUS=2 VMs; vm 'a': 1 of 4 channels attached");
 	itest_child_start(&c2, guest_main, "a");
@@ -465,15 +442,15 @@ static void test_reload(void **state)
 	/* A mistake: nothing changes, and the log says why. */
 	itest_write_file(conf, "[vm a]\nbogus = 1\n", 17);
 	assert_int_equal(kill(pid, SIGHUP), 0);
-	wait_file_has(log, ":2: unknown key 'bogus'; the running configuration stays");
+	itest_wait_file_has(log, ":2: unknown key 'bogus'; the running configuration stays");
 	assert_int_equal(vm_procs(pid, vm, 4), 2);
 
 	/* a removed: it takes no new caller, serves the one it has, and its
 	 * process exits once that one is gone; b goes on. */
 	write_conf(conf, NULL, "");
 	assert_int_equal(kill(pid, SIGHUP), 0);
-	wait_file_has(log, "reload: vm 'a' removed: draining");
-	wait_file_has(log, "vm 'a': no longer configured: draining");
+	itest_wait_file_has(log, "reload: vm 'a' removed: draining");
+	itest_wait_file_has(log, "vm 'a': no longer configured: draining");
 	itest_child_start(&c3, guest_try_main, "a");
 	assert_true(itest_expect(&c3) < 0);
 	assert_int_equal(itest_child_wait(&c3), 0);
@@ -481,7 +458,7 @@ static void test_reload(void **state)
 	itest_send(c1.to_child, 1);
 	assert_int_equal(itest_expect(&c1), 0);
 	assert_int_equal(itest_child_wait(&c1), 0);
-	wait_file_has(log, "vm 'a': drained: no caller is left");
+	itest_wait_file_has(log, "vm 'a': drained: no caller is left");
 	for (uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS; vm_procs(pid, vm, 4) != 1;) {
 		if (itest_now_ms() > end)
 			fail_msg("vm 'a''s hostd did not exit once drained");
@@ -561,8 +538,8 @@ static void test_vm_restart(void **state)
 	itest_write_file(conf, text, strlen(text));
 	pid = hostd_spawn(args, 0, log);
 	nrx_wait(&nrx, 0, "READY=1");
-	wait_file_has(log, "vm 'a': serving");
-	wait_file_has(log, "vm 'b': serving");
+	itest_wait_file_has(log, "vm 'a': serving");
+	itest_wait_file_has(log, "vm 'b': serving");
 	/* a's process holds the flock on a's lock file (/proc/locks) */
 	snprintf(text, sizeof(text), "%s/a.lock", itest_rt_dir());
 	a = flock_holder(text);
@@ -572,9 +549,9 @@ static void test_vm_restart(void **state)
 	assert_true(b > 0);
 	assert_int_equal(kill(a, SIGKILL), 0);
 	snprintf(want, sizeof(want), "vm 'a': its hostd process %d failed (signal 9)", (int)a);
-	wait_file_has(log, want);
-	wait_file_has(log, "vm 'a': starting its hostd again");
-	wait_file_has(log, "vm 'a': adopted the region from the service manager's fd store");
+	itest_wait_file_has(log, want);
+	itest_wait_file_has(log, "vm 'a': starting its hostd again");
+	itest_wait_file_has(log, "vm 'a': adopted the region from the service manager's fd store");
 	for (uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS; !(again = vm_proc_other_than(pid, &b, 1));) {
 		if (itest_now_ms() > end)
 			fail_msg("vm 'a' has no hostd process again");
@@ -600,20 +577,20 @@ static void test_vm_restart(void **state)
 			pause_ms(10);
 		}
 	}
-	wait_file_has(log, "vm 'a': its hostd failed 6 times within 60 s: not starting it again "
+	itest_wait_file_has(log, "vm 'a': its hostd failed 6 times within 60 s: not starting it again "
 			   "until vmrpc-hostd reloads or restarts");
 	pause_ms(200);
 	assert_int_equal(vm_proc_other_than(pid, &b, 1), 0);
 	assert_int_equal(itest_proc_ppid(b), pid);
 	/* a reload tries again */
 	assert_int_equal(kill(pid, SIGHUP), 0);
-	wait_file_has(log, "reload: vm 'a' is not running: starting");
+	itest_wait_file_has(log, "reload: vm 'a' is not running: starting");
 	for (uint64_t end = itest_now_ms() + ITEST_DEADLINE_MS; !vm_proc_other_than(pid, &b, 1);) {
 		if (itest_now_ms() > end)
 			fail_msg("a reload did not start vm 'a' again");
 		pause_ms(10);
 	}
-	wait_file_has(log, "vm 'a': serving");
+	itest_wait_file_has(log, "vm 'a': serving");
 	nrx_wait(&nrx, 0, "STATUS=2 VMs");
 
 	/* The unit's stop says it failed: a VM is down. */
