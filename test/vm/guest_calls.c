@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,27 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_checks.h"
 #include "hostcalls_caller.h"
 #include "vmrpc/guest.h"
 
 #define N_CALLERS 3
 #define N_QUICK_CALLS 2000
-
-static int n_checks, n_failed;
-
-static int __attribute__((format(printf, 2, 3))) check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++n_checks);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	n_failed += !ok;
-	return ok;
-}
 
 static void sleep_ms(long ms)
 {
@@ -205,6 +189,5 @@ int main(int argc, char **argv)
 
 	test_per_caller_cwd(region, hostdir);
 
-	printf("# %d checks, %d failed\n", n_checks, n_failed);
-	return n_failed ? 1 : 0;
+	return checks_done();
 }

@@ -43,7 +43,6 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,33 +56,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest_checks.h"
 #include "hostcalls_caller.h"
 #include "hostnet_caller.h"
 #include "vmrpc/abi.h"
 #include "vmrpc/dev.h"
 #include "vmrpc/guest.h"
-
-static int n_checks, n_failed;
-
-static int __attribute__((format(printf, 2, 3))) check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++n_checks);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	n_failed += !ok;
-	return ok;
-}
-
-static int done(void)
-{
-	printf("# %d checks, %d failed\n", n_checks, n_failed);
-	return n_failed ? 1 : 0;
-}
 
 /* mmap through fd at region offset off: 0 or -errno (the mapping is undone). */
 static int try_map(int fd, uint64_t off, size_t len, int prot)
@@ -131,7 +109,7 @@ static int isolate(const char *dev)
 	snprintf(name, sizeof(name), "dev:%s", dev);
 	err = vmrpc_guest_attach(name, &g);
 	if (!check(err == 0, "attach %s: %s", name, vmrpc_strerror(err)))
-		return done();
+		return checks_done();
 	a = vmrpc_chan_index(g.chan);
 	err = hostcalls_bind(g.chan, &hc);
 	err = err < 0 ? err : hostcalls_identity(&hc, &pid, NULL, NULL);
@@ -139,7 +117,7 @@ static int isolate(const char *dev)
 
 	fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (!check(fd >= 0 && try_ioctl(fd, VMRPC_DEV_INFO, &info) == 0, "open %s again", dev))
-		return done();
+		return checks_done();
 	off_a = VMRPC_HDR_SIZE + (uint64_t)a * info.chan_size;
 	err = try_map(fd, off_a, info.chan_size, PROT_READ);
 	check(err == -EACCES, "another open file cannot map channel %u: %s", a, strerror(-err));
@@ -274,7 +252,7 @@ static int isolate(const char *dev)
 		      (unsigned long long)count, vmrpc_strerror(err));
 	}
 	vmrpc_guest_detach(&g);
-	return done();
+	return checks_done();
 }
 
 static int attach_as(const char *region, uid_t uid, gid_t gid, const gid_t *groups, size_t n)
@@ -332,7 +310,7 @@ static int nonroot(const char *region, uid_t uid, gid_t gid, gid_t group)
 	check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	              WEXITSTATUS(status) == 0,
 	      "and cannot make its file the agent's: EPERM (%#x)", status);
-	return done();
+	return checks_done();
 }
 
 static int idle(const char *region)
@@ -447,10 +425,10 @@ static int corrupt(const char *bdf)
 	snprintf(path, sizeof(path), SYSFS_PCI "%s/resource2", bdf);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (!check(fd >= 0 && fstat(fd, &st) == 0, "open %s: %s", path, strerror(errno)))
-		return done();
+		return checks_done();
 	shm = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (!check(shm != MAP_FAILED, "mmap it read-write: %s", strerror(errno)))
-		return done();
+		return checks_done();
 	h = (struct vmrpc_region_hdr *)shm;
 	n = h->n_channels;
 	cs = h->chan_size;
@@ -458,7 +436,7 @@ static int corrupt(const char *bdf)
 	                   n <= VMRPC_CHAN_MAX &&
 	                   (uint64_t)VMRPC_HDR_SIZE + (uint64_t)n * cs <= (uint64_t)st.st_size,
 	           "vmrpc.ko drives %s (%s), %u channels", bdf, node, n))
-		return done();
+		return checks_done();
 
 	/* The highest FREE channel gets a state no caller may claim. */
 	for (k = n; k-- > 0;) {
@@ -468,7 +446,7 @@ static int corrupt(const char *bdf)
 			break;
 	}
 	if (!check(k < n, "a free channel to corrupt"))
-		return done();
+		return checks_done();
 	{
 		int fds[VMRPC_CHAN_MAX], m = 0, got_k = 0, err = 0;
 
@@ -526,7 +504,7 @@ static int corrupt(const char *bdf)
 	check(is_bound(bdf), "the intact header is bound again");
 	munmap(shm, (size_t)st.st_size);
 	close(fd);
-	return done();
+	return checks_done();
 }
 
 static uint64_t now_ns(void)
