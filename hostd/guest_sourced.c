@@ -15,6 +15,7 @@
 #include "log.h"
 #include "server_internal.h"
 #include "transport.h"
+#include "vmrpc_private.h"
 
 /* A host caller let go of its guest-sourced channel (or hostd stops, or the
  * VM went): ask guestd to let go too, unless it never took the channel. */
@@ -87,14 +88,8 @@ static int server_gsrc_allowed(const struct server *s, uid_t uid)
  * socket's buffer anyway). */
 static int server_gsrc_reply(struct server *s, int fd, struct vmrpc_gsrc_reply *rep)
 {
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)rep, .iov_len = sizeof(*rep) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	char proc[64];
-	int fds[2] = { -1, -1 }, n_fds = 1, region_fd = -1, err = 0;
+	int fds[2] = { -1, -1 }, n_fds = 0, region_fd = -1, err;
 
 	if (rep->err == 0) {
 		/* A new open file description: hostd's carries the region's
@@ -104,6 +99,7 @@ static int server_gsrc_reply(struct server *s, int fd, struct vmrpc_gsrc_reply *
 		if (region_fd < 0)
 			return -errno;
 		fds[0] = region_fd;
+		n_fds = 1;
 		/* With vmrpc.ko in the guest, guestd sleeps until the channel's
 		 * vector is raised: the host caller gets that vector's eventfd
 		 * (only to write it; the one the guest rings stays hostd's, so
@@ -113,16 +109,8 @@ static int server_gsrc_reply(struct server *s, int fd, struct vmrpc_gsrc_reply *
 			rep->flags |= VMRPC_GSRC_WAKE;
 			n_fds = 2;
 		}
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE(n_fds * sizeof(int));
-		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, n_fds * sizeof(int));
 	}
-	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(*rep))
-		err = -errno;
+	err = vmrpc_send_fds(fd, rep, sizeof(*rep), fds, n_fds, MSG_DONTWAIT);
 	if (region_fd >= 0)
 		close(region_fd);
 	return err;

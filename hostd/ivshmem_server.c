@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "ivshmem_server.h"
+#include "vmrpc_private.h"
 
 #define IVSH_PROTOCOL_VERSION 0
 #define IVSH_HOST_PEER_ID 0
@@ -37,32 +38,9 @@
 
 static int ivsh_send(int sock, int64_t value, int fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	int64_t le = (int64_t)htole64((uint64_t)value);
-	struct iovec iov = { .iov_base = &le, .iov_len = sizeof(le) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-	ssize_t n;
 
-	if (fd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)sizeof(le) ? 0 : -EPIPE;
+	return vmrpc_send_fds(sock, &le, sizeof(le), &fd, fd >= 0, 0);
 }
 
 /* Tell sock about a peer's vectors: its id once per vector, each with the

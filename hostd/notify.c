@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "notify.h"
+#include "vmrpc_private.h"
 
 #define NOTIFY_STORED_MAX 64
 
@@ -25,24 +26,8 @@ static int notify_relay_fd = -1;
 static void notify_send(const char *msg, int fd)
 {
 	if (notify_relay_fd >= 0) {
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen(msg) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-		if (fd >= 0) {
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.buf;
-			mh.msg_controllen = sizeof(ctl.buf);
-			CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-			CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-			CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &fd, sizeof(int));
-		}
 		/* A supervisor that does not read must not stall a VM. */
-		(void)sendmsg(notify_relay_fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)vmrpc_send_fds(notify_relay_fd, msg, strlen(msg), &fd, fd >= 0, MSG_DONTWAIT);
 		return;
 	}
 	if (fd >= 0)

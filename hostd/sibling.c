@@ -26,34 +26,18 @@
 #include "server_internal.h"
 #include "shadow_proto.h"
 #include "transport.h"
+#include "vmrpc_private.h"
 
 /* One message to root's shadow, with fd (an eventfd) when it is >= 0. */
 static int sibling_tell(struct server *s, uint32_t root, uint32_t type, uint32_t chan, int fd)
 {
 	struct shadow_msg m = { .type = type, .chan = chan };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (s->ch[root].ctl_fd < 0)
 		return -EPIPE;
-	if (fd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &fd, sizeof(int));
-	}
 	/* A shadow that does not read its control socket costs it the
 	 * sibling, never hostd's time. */
-	if (sendmsg(s->ch[root].ctl_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(m))
-		return -errno;
-	return 0;
+	return vmrpc_send_fds(s->ch[root].ctl_fd, &m, sizeof(m), &fd, fd >= 0, MSG_DONTWAIT);
 }
 
 /* Why parent cannot have a's channel as a sibling, or NULL. */

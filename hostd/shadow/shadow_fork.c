@@ -13,6 +13,7 @@
 
 #include "shadow_fork.h"
 #include "shadow_proto.h"
+#include "vmrpc_private.h"
 
 #define SHADOW_FORK_TIMEOUT_MS 5000
 
@@ -45,23 +46,9 @@ static int fork_ring_ready(uint32_t chan, uint64_t nonce, int ctl_fd, int log_fd
 {
 	struct vmrpc_doorbell_msg m = { .op = VMRPC_DOORBELL_FORK_READY, .chan_index = chan,
 					.nonce = nonce };
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
 	int fds[2] = { ctl_fd, log_fd };
 
-	memset(&ctl, 0, sizeof(ctl));
-	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, sizeof(fds));
-	return sendmsg(fork_bell, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -errno;
+	return vmrpc_send_fds(fork_bell, &m, sizeof(m), fds, 2, 0);
 }
 
 /* hostd's verdict on our offer, on the control socket that is ours now:

@@ -259,28 +259,13 @@ int vmrpc_hostd_region_listen(struct vmrpc_region *r, int *ret_fd)
 
 int vmrpc_hostd_region_serve(struct vmrpc_region *r, int listen_fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	struct region_reply rep = { 0 };
-	struct iovec iov = { .iov_base = &rep, .iov_len = sizeof(rep) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), err = 0;
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), err;
 
 	if (fd < 0)
 		return errno == EWOULDBLOCK || errno == ECONNABORTED ? -EAGAIN : -errno;
-	memset(&ctl, 0, sizeof(ctl));
-	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &r->fd, sizeof(int));
 	/* A peer that does not read costs it the region, never our time. */
-	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(rep))
-		err = -errno;
+	err = vmrpc_send_fds(fd, &rep, sizeof(rep), &r->fd, 1, MSG_DONTWAIT);
 	close(fd);
 	return err;
 }

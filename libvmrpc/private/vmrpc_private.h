@@ -204,6 +204,16 @@ int vmrpc_guestd_chan_detach(struct vmrpc_region *region, uint32_t i);
 int vmrpc_guestd_ring_host(struct vmrpc_region *region);
 
 
+/* ---- descriptors between the daemons ------------------------------------ */
+
+#define VMRPC_SEND_FDS_MAX 2
+
+/* Send len bytes of buf as one message on a unix socket with n_fds (at
+ * most VMRPC_SEND_FDS_MAX) descriptors attached, flags | MSG_NOSIGNAL,
+ * again on EINTR: 0, or -errno (-EPIPE when the message went short). */
+int vmrpc_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t n_fds,
+		   int flags);
+
 #ifdef __cplusplus
 }
 #endif
