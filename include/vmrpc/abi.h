@@ -270,6 +270,30 @@ struct vmrpc_chan_hdr {
 
 #define VMRPC_ARENA_OFF ((uint32_t)sizeof(struct vmrpc_chan_hdr))
 
+/* The meta call: a request whose iface_slot is VMRPC_META_SLOT asks the
+ * callee about the interfaces it serves rather than calling one of them.
+ * Every callee answers it (libvmrpc's serving loop), so reflection cannot
+ * be turned off by accident; a callee older than it answers -EPROTO.
+ *
+ * VMRPC_META_TYPES, args struct vmrpc_meta_types_args: the callee copies
+ * bytes [from, from + room) of the type table (vmrpc/typetab.h) of the
+ * interface in its registry slot `slot` into the arena slot [off, off +
+ * room), stopping at the table's end, and answers the table's whole length;
+ * -ENOENT when it serves no such slot or has no table for it, -EFAULT for
+ * a slot outside the arena. A caller reads a table of any size in as many
+ * calls as its arena needs, and checks it (vmrpc_types_load()) like
+ * anything else a peer wrote. */
+#define VMRPC_META_SLOT 0xffffffffu
+#define VMRPC_META_TYPES 0u
+
+struct vmrpc_meta_types_args {
+	uint32_t slot; /* the registry slot of the interface */
+	uint32_t from; /* offset in the table */
+	uint64_t off;  /* arena offset (from the region's start) to copy to */
+	uint32_t room; /* bytes there */
+	uint32_t reserved;
+};
+
 /* Loopback doorbell: one datagram on the region's unix socket
  * (<runtime dir>/<name>.sock). The kernel attaches the sender's credentials
  * (SO_PASSCRED), so hostd learns the caller's real pid and uid. */
@@ -434,6 +458,13 @@ VMRPC_ABI_FIELD(vmrpc_chan_hdr, results, 4 * VMRPC_CACHELINE + VMRPC_ARGS_SIZE,
 _Static_assert(VMRPC_ARENA_OFF == 2048 && VMRPC_ARENA_OFF % VMRPC_CACHELINE == 0,
 	       "the arena starts on a line after the results");
 _Static_assert(VMRPC_CHAN_MIN_SIZE > VMRPC_ARENA_OFF, "the smallest channel has an arena");
+
+VMRPC_ABI_SIZE(vmrpc_meta_types_args, 24);
+VMRPC_ABI_FIELD(vmrpc_meta_types_args, slot, 0, 4);
+VMRPC_ABI_FIELD(vmrpc_meta_types_args, from, 4, 4);
+VMRPC_ABI_FIELD(vmrpc_meta_types_args, off, 8, 8);
+VMRPC_ABI_FIELD(vmrpc_meta_types_args, room, 16, 4);
+_Static_assert(VMRPC_META_SLOT == 0xffffffffu && VMRPC_META_TYPES == 0, "meta call");
 
 VMRPC_ABI_SIZE(vmrpc_doorbell_msg, 16);
 VMRPC_ABI_FIELD(vmrpc_doorbell_msg, op, 0, 4);
