@@ -398,9 +398,8 @@ VMRPC_API int vmrpc_types_load(const void *buf, size_t len, char *err, size_t er
 
 	if (err && err_size)
 		err[0] = '\0';
-	if (!buf || len < sizeof(struct vmrpc_tt_hdr) || len > VMRPC_TT_MAX_SIZE || len % 4)
-		return tt_fail(&c, "a type table is 64 bytes to 1 MiB, a multiple of 4: not %zu",
-			       len);
+	if (!buf || len < sizeof(struct vmrpc_tt_hdr) || len > VMRPC_TT_MAX_SIZE)
+		return tt_fail(&c, "a type table is 64 bytes to 1 MiB, not %zu", len);
 	t = malloc(head + len);
 	if (!t)
 		return -ENOMEM;
