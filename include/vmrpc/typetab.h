@@ -12,7 +12,8 @@
  * Table: [ hdr | methods | params | types | members | enumerators | strings ]
  * Each array follows the one before without gaps; strings is a block of
  * NUL-terminated names, and a name is its offset in it (0 is "", unnamed).
- * Little-endian, fixed-width, 4-byte aligned; no pointers.
+ * Little-endian, fixed-width, no pointers; every record is a multiple of 4
+ * bytes, so a copy at an aligned address has its records aligned.
  *
  * Types are listed so that every type comes after the types it holds (an
  * array's element, a struct's members): a table has no cycles by
