@@ -7,7 +7,8 @@
  * compared with what the compiler of this test says about the generated
  * structs: offsetof(), sizeof(), the generated enums. Then
  * idl_compile_type_tables() must give the same bytes from the .idl, and
- * refuse what vmrpc-stubgen refuses.
+ * refuse what vmrpc-stubgen refuses; and the table of every interface in
+ * the tree's .idl files must pass the reader's checks (vmrpc_types_load()).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +28,7 @@
 
 #include "rt_common.h"
 #include "typetab_compile.h"
+#include "vmrpc/dynamic.h"
 #include "vmrpc/typetab.h"
 
 /* ---- the table, read by hand -------------------------------------------- */
@@ -627,6 +631,74 @@ static void test_compile_files(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Load the tables of every interface of each .idl file in dir with
+ * vmrpc_types_load(); a file that does not compile counts as one unless
+ * may_fail (the fuzz corpus, whose diagnostics are not shown). Returns the
+ * number of tables. */
+static size_t load_all(const char *dir, bool may_fail)
+{
+	const char *const dirs[] = { TOP_DIR "/idl", TOP_DIR "/test/stubgen/good" };
+	size_t n_tables = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int saved = -1;
+
+	assert_non_null(d);
+	if (may_fail) {
+		int null = open("/dev/null", O_WRONLY);
+
+		fflush(stderr);
+		saved = dup(2);
+		assert_true(null >= 0 && saved >= 0);
+		assert_int_equal(dup2(null, 2), 2);
+		close(null);
+	}
+	while ((de = readdir(d))) {
+		struct idl_type_tables tables = { NULL, 0 };
+		size_t len = strlen(de->d_name);
+		char path[1024], why[256];
+		int n;
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".idl") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = idl_compile_type_tables(path, dirs, N(dirs), &tables);
+		if (n < 0 && may_fail)
+			continue;
+		if (n < 0)
+			fail_msg("%s: %d", path, n);
+		for (size_t i = 0; i < tables.n; i++) {
+			struct vmrpc_types *t = NULL;
+
+			if (vmrpc_types_load(tables.tables[i].data, tables.tables[i].len, why,
+					     sizeof(why), &t) < 0)
+				fail_msg("%s: interface %s: %s", path, tables.tables[i].name, why);
+			assert_string_equal(vmrpc_types_str(t, t->hdr->name), tables.tables[i].name);
+			vmrpc_types_free(t);
+			n_tables++;
+		}
+		idl_type_tables_free(&tables);
+	}
+	closedir(d);
+	if (saved >= 0) {
+		assert_int_equal(dup2(saved, 2), 2);
+		close(saved);
+	}
+	return n_tables;
+}
+
+static void test_reader_loads_all(void **state)
+{
+	(void)state;
+	assert_true(load_all(TOP_DIR "/idl", false) >= 6);
+	assert_true(load_all(TOP_DIR "/test/stubgen/good", false) >= 7);
+	assert_true(load_all(TOP_DIR "/test/unit", false) >= 1);
+	assert_true(load_all(TOP_DIR "/examples/calc", false) >= 1);
+	assert_true(load_all(TOP_DIR "/bench", false) >= 1);
+	/* the deep, long and many of the fuzz corpus */
+	assert_true(load_all(TOP_DIR "/test/fuzz/corpus_idl", true) >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_invariants),
 		cmocka_unit_test(test_compile_matches_generated),
 		cmocka_unit_test(test_compile_files),
+		cmocka_unit_test(test_reader_loads_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
