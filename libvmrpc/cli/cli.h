@@ -106,6 +106,7 @@ struct cli_region {
 	struct cli_iface host[VMRPC_REG_MAX];
 	struct cli_iface guest[VMRPC_GREG_MAX];
 	uint32_t n_used; /* channels not FREE, in chans */
+	bool chans_hidden; /* the channels are not mapped here: none read */
 	struct cli_chan *chans;
 };
 
@@ -116,8 +117,8 @@ void cli_region_free(struct cli_region *r);
 
 const char *cli_chan_state_name(uint32_t state);
 
-/* `list`: "VM/host/NAME" and "VM/guest/NAME" lines, or JSON entries
- * appended to arr. */
+/* `list`: "VM/host/NAME" and "VM/guest/NAME" lines ("host/NAME" without
+ * a VM name), or JSON entries appended to arr. */
 void cli_list_text(FILE *f, const struct cli_region *r);
 void cli_list_json(json_t *arr, const struct cli_region *r);
 /* `status`. */

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,18 @@ static void copy_iface(struct cli_iface *to, const struct vmrpc_reg_entry *from)
 	to->version = e.version;
 	to->n_methods = e.n_methods;
 	to->sig_hash = e.sig_hash;
+}
+
+/* Copy a channel's first lines, or -EFAULT where nothing readable is
+ * mapped (a guest's view through vmrpc.ko maps other processes' channels
+ * PROT_NONE): the kernel copies, so a hole is an error, not a SIGSEGV. */
+static int copy_lines(void *to, const void *from, size_t len)
+{
+	struct iovec local = { .iov_base = to, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)from, .iov_len = len };
+
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len ? 0
+										       : -EFAULT;
 }
 
 int cli_region_read(const void *base, size_t size, const char *vm, struct cli_region *ret)
@@ -67,27 +81,33 @@ int cli_region_read(const void *base, size_t size, const char *vm, struct cli_re
 	for (uint32_t i = 0; i < r.n_channels; i++) {
 		const struct vmrpc_chan_hdr *ch =
 			(const void *)((const char *)base + VMRPC_HDR_SIZE + (size_t)i * r.chan_size);
-		struct vmrpc_chan_ctl ctl;
-		struct vmrpc_chan_req req;
-		struct vmrpc_chan_rep rep;
+		struct {
+			struct vmrpc_chan_ctl ctl;
+			struct vmrpc_chan_req req;
+			struct vmrpc_chan_rep rep;
+		} w;
 		struct cli_chan *c = &r.chans[r.n_used];
 
-		memcpy(&ctl, &ch->ctl, sizeof(ctl));
-		if (ctl.state == VMRPC_CHAN_FREE)
+		if (copy_lines(&w, ch, sizeof(w)) < 0) {
+			/* not mapped here: vmrpc.ko gives each guest process its
+			 * own channels only */
+			r.chans_hidden = true;
+			r.n_used = 0;
+			break;
+		}
+		if (w.ctl.state == VMRPC_CHAN_FREE)
 			continue;
-		memcpy(&req, &ch->req, sizeof(req));
-		memcpy(&rep, &ch->rep, sizeof(rep));
 		*c = (struct cli_chan){
 			.index = i,
-			.state = ctl.state,
-			.kind = ctl.kind,
-			.generation = ctl.generation,
-			.owner_pid = (int32_t)ctl.owner_pid,
-			.callee_pid = (int32_t)ctl.callee_pid,
-			.req_seq = req.req_seq,
-			.rep_seq = rep.rep_seq,
-			.iface_slot = req.iface_slot,
-			.method = req.method,
+			.state = w.ctl.state,
+			.kind = w.ctl.kind,
+			.generation = w.ctl.generation,
+			.owner_pid = (int32_t)w.ctl.owner_pid,
+			.callee_pid = (int32_t)w.ctl.callee_pid,
+			.req_seq = w.req.req_seq,
+			.rep_seq = w.rep.rep_seq,
+			.iface_slot = w.req.iface_slot,
+			.method = w.req.method,
 		};
 		r.n_used++;
 	}
@@ -143,10 +163,12 @@ static bool guestd_there(const struct cli_region *r)
 
 void cli_list_text(FILE *f, const struct cli_region *r)
 {
+	const char *sep = r->vm[0] ? "/" : "";
+
 	for (uint32_t i = 0; i < r->n_host; i++)
-		fprintf(f, "%s/host/%s\n", r->vm, r->host[i].name);
+		fprintf(f, "%s%shost/%s\n", r->vm, sep, r->host[i].name);
 	for (uint32_t i = 0; i < r->n_guest; i++)
-		fprintf(f, "%s/guest/%s\n", r->vm, r->guest[i].name);
+		fprintf(f, "%s%sguest/%s\n", r->vm, sep, r->guest[i].name);
 }
 
 static json_t *iface_json(const struct cli_region *r, const char *side, uint32_t slot,
@@ -154,7 +176,7 @@ static json_t *iface_json(const struct cli_region *r, const char *side, uint32_t
 {
 	char path[200], hash[24];
 
-	snprintf(path, sizeof(path), "%s/%s/%s", r->vm, side, e->name);
+	snprintf(path, sizeof(path), "%s%s%s/%s", r->vm, r->vm[0] ? "/" : "", side, e->name);
 	snprintf(hash, sizeof(hash), "0x%016" PRIx64, e->sig_hash);
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}", "path", path, "vm", r->vm,
 			 "side", side, "name", e->name, "slot", (json_int_t)slot, "version",
@@ -180,10 +202,9 @@ void cli_status_text(FILE *f, const struct cli_region *r)
 	char boot[40];
 
 	boot_id_hex(r, boot, sizeof(boot));
-	fprintf(f, "%s: %s%s, %u channels of %u KiB, %u in use, generation %u\n", r->vm,
-		r->transport[0] ? r->transport : "transport unknown",
-		r->vm_guest ? " (a VM)" : "", r->n_channels, r->chan_size >> 10, r->n_used,
-		r->generation);
+	fprintf(f, "%s: %s%s%s%u channels of %u KiB, %u in use, generation %u\n", r->vm,
+		r->transport, r->vm_guest ? " (a VM)" : "", r->transport[0] ? ", " : "",
+		r->n_channels, r->chan_size >> 10, r->n_used, r->generation);
 	if (r->hostd_pid > 0)
 		fprintf(f, "  hostd: pid %d\n", r->hostd_pid);
 	if (guestd_there(r))
@@ -192,6 +213,8 @@ void cli_status_text(FILE *f, const struct cli_region *r)
 	else
 		fprintf(f, "  guestd: not running\n");
 	fprintf(f, "  host interfaces: %u, guest interfaces: %u\n", r->n_host, r->n_guest);
+	if (r->chans_hidden)
+		fprintf(f, "  channels: only this process's are mapped here (vmrpc.ko)\n");
 	if (!r->n_used)
 		return;
 	fprintf(f, "  %5s  %-9s  %-13s  %7s  %7s  %10s  %s\n", "CHAN", "STATE", "KIND", "CALLER",
@@ -236,6 +259,8 @@ json_t *cli_status_json(const struct cli_region *r)
 			 "region_size", (json_int_t)r->region_size, "channels_in_use",
 			 (json_int_t)r->n_used, "hostd_pid", (json_int_t)r->hostd_pid, "guestd",
 			 guestd, "host_interfaces", (json_int_t)r->n_host, "guest_interfaces",
-			 (json_int_t)r->n_guest, "channels", chans);
+			 (json_int_t)r->n_guest, "channels", r->chans_hidden ? json_null() : chans);
+	if (r->chans_hidden)
+		json_decref(chans);
 	return root;
 }
