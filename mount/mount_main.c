@@ -69,6 +69,7 @@ static void usage(FILE *f)
 		"  -f                    stay in the foreground\n"
 		"  -d                    FUSE debug output (implies -f)\n"
 		"  -h, --help            this help\n"
+		"      --version         the version\n"
 		"\n"
 		"SIGTERM, SIGINT or umount(8) unmount it. If hostd or the shadow goes away\n"
 		"the mount ends: programs using it get EIO, never a hang.\n");
@@ -241,6 +242,13 @@ int main(int argc, char **argv)
 	char msg[512], fsname[128];
 	int status = 1, report_fd = -1, err;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		/* vmrpc-mount, or mount.vmrpc as mount(8) knows it */
+		const char *name = strrchr(argv[0], '/');
+
+		printf("%s %s\n", name ? name + 1 : argv[0], VMRPC_VERSION);
+		return 0;
+	}
 	if (fuse_opt_parse(&args, &p, mnt_fuse_opts, mnt_opt_proc) < 0) {
 		status = 2;
 		goto out_args;
