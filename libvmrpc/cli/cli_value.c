@@ -550,12 +550,19 @@ static json_t *out_value(struct conv *c, uint32_t type, const struct vmrpc_value
 		return json_string(num);
 	}
 	case VMRPC_TT_FLOAT:
-	case VMRPC_TT_DOUBLE:
-		if (v->kind != VMRPC_VAL_DOUBLE)
+	case VMRPC_TT_DOUBLE: {
+		double d;
+
+		if (v->kind == VMRPC_VAL_FLOAT)
+			d = v->f;
+		else if (v->kind == VMRPC_VAL_DOUBLE)
+			d = v->d;
+		else
 			return out_fail(c, "no number");
-		if (!isfinite(v->d)) /* JSON has none: its name, as a string */
-			return json_string(isnan(v->d) ? "nan" : v->d > 0 ? "inf" : "-inf");
-		return json_real(v->d);
+		if (!isfinite(d)) /* JSON has none: its name, as a string */
+			return json_string(isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
+		return json_real(d);
+	}
 	case VMRPC_TT_ENUM:
 		if (v->kind != VMRPC_VAL_INT && v->kind != VMRPC_VAL_UINT)
 			return out_fail(c, "no enum value");

@@ -322,6 +322,15 @@ static void test_out(void **state)
 			       "\"tag\":[1,2,3]}");
 	free(s);
 	json_decref(j);
+	/* a float comes back as libvmrpc reads it: VMRPC_VAL_FLOAT */
+	params[3].dir = VMRPC_TT_INOUT;
+	memset(out, 0, sizeof(out));
+	out[3] = (struct vmrpc_value){ .kind = VMRPC_VAL_FLOAT, .f = -0.5f };
+	out[4] = VMRPC_VAL_I64(0);
+	assert_int_equal(cli_out_to_json(&table, 0, 0, out, &j, err, sizeof(err)), 0);
+	params[3].dir = VMRPC_TT_IN;
+	assert_true(json_real_value(json_object_get(j, "f")) == -0.5);
+	json_decref(j);
 	/* uint64 above INT64_MAX: a decimal string */
 	memset(out, 0, sizeof(out));
 	out[0] = (struct vmrpc_value){ .kind = VMRPC_VAL_BYTES, .n = 0, .p = "" };
