@@ -650,6 +650,10 @@ int64_t chan_finish(struct vmrpc_chan *ch)
 	ch->started = false;
 	if (ch->region->transport->poll_drain)
 		ch->region->transport->poll_drain(ch->region, ch->index);
+	/* Ready may have announced a wait; the wait below announces its own
+	 * if it sleeps, and a reply found spinning must not leave the callee
+	 * waking us after every later call. */
+	sync_store(&ch->hdr->req.caller_waiting, 0);
 	return chan_wait_reply(ch);
 }
 
