@@ -113,6 +113,7 @@ static void info_answer(struct server *s, int fd)
 
 	snprintf(rep.transport, sizeof(rep.transport), "%s",
 		 vmrpc_transport_name(s->transport->kind));
+	snprintf(rep.host_socket, sizeof(rep.host_socket), "%s", s->host_path);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
 		return;
 	if (!server_gsrc_allowed(s, uc.uid)) {

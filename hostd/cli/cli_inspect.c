@@ -130,6 +130,7 @@ static int host_info_open_path(const char *path, struct host_info *ret)
 		return err;
 	}
 	hi.rep.transport[sizeof(hi.rep.transport) - 1] = '\0';
+	hi.rep.host_socket[sizeof(hi.rep.host_socket) - 1] = '\0';
 	*ret = hi;
 	return 0;
 }
@@ -414,12 +415,13 @@ static int host_types(const struct host_info *hi, uint32_t slot, struct vmrpc_ty
 	return -ENOENT;
 }
 
-/* Open a channel into vm's guest and bind iface on it. */
-static int guest_bind(const char *vm, const char *iface, struct vmrpc_chan **ret_chan,
-		      struct vmrpc_dyn **ret_dyn)
+/* Open a channel into vm's guest and bind iface on it. sock: the VM's
+ * host-caller socket as hostd named it, or "" (then vm's default one). */
+static int guest_bind(const char *vm, const char *sock, const char *iface,
+		      struct vmrpc_chan **ret_chan, struct vmrpc_dyn **ret_dyn)
 {
 	struct vmrpc_chan *chan;
-	int err = vmrpc_vm_open(vm, 0, &chan);
+	int err = vmrpc_vm_open(sock[0] ? sock : vm, 0, &chan);
 
 	if (err < 0) {
 		fprintf(stderr, "vmrpc: VM '%s': %s: %s\n", vm,
@@ -481,7 +483,7 @@ int cli_cmd_describe(int argc, char **argv)
 		}
 		t = types;
 	} else {
-		code = guest_bind(argv[1], name, &chan, &dyn);
+		code = guest_bind(argv[1], hi.rep.host_socket, name, &chan, &dyn);
 		if (code)
 			goto out;
 		t = vmrpc_dyn_types(dyn);
@@ -550,7 +552,18 @@ int cli_cmd_call(int argc, char **argv)
 		if (slash)
 			memmove(iface, slash + 1, strlen(slash + 1) + 1);
 	}
-	code = guest_bind(vm, iface, &chan, &dyn);
+	{
+		/* A VM's name: its host-caller socket is where hostd says (the
+		 * configuration may have moved it); a socket's path: itself. */
+		struct host_info hi;
+		char sock[sizeof(hi.rep.host_socket)] = "";
+
+		if (!strchr(vm, '/') && host_info_open(vm, &hi) == 0) {
+			snprintf(sock, sizeof(sock), "%s", hi.rep.host_socket);
+			host_info_close(&hi);
+		}
+		code = guest_bind(vm, sock, iface, &chan, &dyn);
+	}
 	if (code)
 		goto out;
 	t = vmrpc_dyn_types(dyn);

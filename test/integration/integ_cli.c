@@ -610,6 +610,44 @@ static void test_bad_input(void **state)
 	both_stop(&h, &g);
 }
 
+/* A VM whose host-caller socket its configuration moved: describe and call
+ * by the VM's name find it through the info socket. */
+static void test_host_socket(void **state)
+{
+	struct itest_hostd h;
+	struct guestd g;
+	char sock[PATH_MAX], *out;
+
+	snprintf(sock, sizeof(sock), "%s/elsewhere.sock", itest_dir());
+	itest_hostd_start(&h, "--service", ITEST_CLITEST_SERVICE, "--host-socket", sock, NULL);
+	guestd_start(&g);
+	{
+		const char *argv[] = { ITEST_VMRPC, "describe", ITEST_REGION, "guest/clitest", NULL };
+
+		assert_int_equal(run(argv, &out, NULL), 0);
+		assert_idl(out);
+		free(out);
+	}
+	{
+		const char *argv[] = { ITEST_VMRPC, "call", ITEST_REGION, "clitest.text",
+				       "{\"s\": \"b\", \"t\": \"a\"}", NULL };
+		json_t *j = run_json(argv);
+
+		assert_string_equal(json_string_value(json_object_get(j, "t")), "ab");
+		json_decref(j);
+	}
+	{
+		/* and by the socket's path, as vmrpc_vm_open() takes it */
+		const char *argv[] = { ITEST_VMRPC, "call", sock, "clitest.fail", "{\"code\": 3}",
+				       NULL };
+		json_t *j = run_json(argv);
+
+		assert_int_equal(json_integer_value(json_object_get(j, "status")), 3);
+		json_decref(j);
+	}
+	both_stop(&h, &g);
+}
+
 /* Usage errors name what was wrong; a VM nobody serves is vmrpc's failure. */
 static void test_usage(void **state)
 {
@@ -650,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_describe, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_call, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_host_socket, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_usage, itest_setup, itest_teardown),
 	};
 
