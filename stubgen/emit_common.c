@@ -2,12 +2,14 @@
 /*
  * <iface>_common.h/.c: what both sides share. The method ids, the layout of
  * each method's args and results structs (the bytes in the channel's args
- * and results blocks), and the struct vmrpc_iface the registry matches.
+ * and results blocks), the interface's type table (emit_typetab.c), and the
+ * struct vmrpc_iface the registry matches.
  */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "emit.h"
+#include "emit_typetab.h"
 
 static void emit_field(void *opaque, const struct idl_field *f)
 {
@@ -93,10 +95,27 @@ static void emit_common_h(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 	emit_header_end(ctx, "common", out);
 }
 
+/* The table as a byte array, 16 bytes a line. */
+static void emit_type_table(const char *name, const struct idl_typetab *tt,
+			    struct idl_buf *out)
+{
+	idl_buf_printf(out,
+		       "/* The type table of %s (vmrpc/typetab.h): its methods, parameters and\n"
+		       " * types, which its callees give to whoever asks (the meta call). */\n",
+		       name);
+	idl_buf_printf(out, "static const unsigned char %s_type_table[%zu] = {", name, tt->len);
+	for (size_t i = 0; i < tt->len; i++)
+		idl_buf_printf(out, "%s0x%02x,", i % 16 ? "" : "\n\t", tt->data[i]);
+	idl_buf_puts(out, "\n};\n\n");
+}
+
 static void emit_common_c(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 {
 	const struct idl_iface *iface = ctx->iface;
 	const char *name = iface->name;
+	struct idl_typetab tt = { NULL, 0 };
+	/* -EFBIG: idl_typetab_check() warned; the interface has no table */
+	bool has_table = idl_typetab_build(iface, &tt) == 0;
 
 	emit_banner(ctx, out);
 	idl_buf_printf(out, "#include \"%s_common.h\"\n\n", name);
@@ -108,6 +127,8 @@ static void emit_common_c(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 			idl_buf_printf(out, "\t[%u] = \"%s\",\n", m->id, m->name);
 		idl_buf_puts(out, "};\n\n");
 	}
+	if (has_table)
+		emit_type_table(name, &tt, out);
 	idl_buf_printf(out, "const struct vmrpc_iface %s_iface = {\n", name);
 	idl_buf_printf(out, "\t.name = \"%s\",\n", name);
 	idl_buf_printf(out, "\t.version = %" PRIu64 ",\n", iface->version);
@@ -117,7 +138,15 @@ static void emit_common_c(const struct idl_emit_ctx *ctx, struct idl_buf *out)
 		idl_buf_printf(out, "\t.method_names = %s_method_names,\n", name);
 	else
 		idl_buf_puts(out, "\t.method_names = NULL,\n");
+	if (has_table) {
+		idl_buf_printf(out, "\t.type_table = %s_type_table,\n", name);
+		idl_buf_printf(out, "\t.type_table_len = sizeof(%s_type_table),\n", name);
+	} else {
+		idl_buf_puts(out, "\t.type_table = NULL, /* too large for one */\n");
+		idl_buf_puts(out, "\t.type_table_len = 0,\n");
+	}
 	idl_buf_puts(out, "};\n");
+	idl_typetab_release(&tt);
 }
 
 const struct idl_emitter idl_emitter_common = {

@@ -11,6 +11,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "emit.h"
+#include "emit_typetab.h"
 #include "load.h"
 #include "sema.h"
 #include "vmrpc/abi.h"
@@ -252,6 +253,7 @@ int main(int argc, char **argv)
 		idl_unit_release(&unit);
 		return 1;
 	}
+	idl_typetab_check(unit.main, &diag);
 
 	if (mkdir(outdir, 0777) < 0 && errno != EEXIST) {
 		fprintf(stderr, "vmrpc-stubgen: cannot create %s: %s\n", outdir,

@@ -79,10 +79,11 @@ enum vmrpc_value_kind {
 	VMRPC_VAL_BOOL,
 	VMRPC_VAL_INT,    /* any integer or enum type, if it fits */
 	VMRPC_VAL_UINT,   /* any integer type, if it fits */
-	VMRPC_VAL_DOUBLE, /* float, double */
+	VMRPC_VAL_DOUBLE, /* float (converted), double; an INT or UINT converts too */
 	VMRPC_VAL_STRING, /* string: n bytes at s, no NUL among them */
 	VMRPC_VAL_BYTES,  /* buffer, or an array of int8/uint8: n bytes at p */
 	VMRPC_VAL_LIST,   /* struct: its members in order; array: its elements */
+	VMRPC_VAL_FLOAT,  /* float, exactly (a double converts a signaling NaN) */
 };
 
 struct vmrpc_value {
@@ -93,6 +94,7 @@ struct vmrpc_value {
 		int64_t i;
 		uint64_t u;
 		double d;
+		float f;
 		const char *s;
 		const void *p;
 		const struct vmrpc_value *items;

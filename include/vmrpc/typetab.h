@@ -12,7 +12,8 @@
  * Table: [ hdr | methods | params | types | members | enumerators | strings ]
  * Each array follows the one before without gaps; strings is a block of
  * NUL-terminated names, and a name is its offset in it (0 is "", unnamed).
- * Little-endian, fixed-width, 4-byte aligned; no pointers.
+ * Little-endian, fixed-width, no pointers; every record is a multiple of 4
+ * bytes, so a copy at an aligned address has its records aligned.
  *
  * Types are listed so that every type comes after the types it holds (an
  * array's element, a struct's members): a table has no cycles by
@@ -51,7 +52,7 @@ enum vmrpc_tt_kind {
 	VMRPC_TT_STRING = 13, /* a: the bound (bytes, NUL excluded); inline size a + 1 */
 	VMRPC_TT_BUFFER = 14, /* a: the SIZE parameter's index in its method;
 			       * b: the LEN parameter's index, VMRPC_TT_RETURN or
-			       * VMRPC_TT_NONE. Parameters only; size 0 */
+			       * VMRPC_TT_NONE. Parameters only; size 0, align 1 */
 	VMRPC_TT_ENUM = 15,   /* a: first enumerator, b: count; int32 */
 	VMRPC_TT_STRUCT = 16, /* a: first member, b: count */
 	VMRPC_TT_ARRAY = 17,  /* a: element type (a lower index), b: count */
@@ -110,7 +111,9 @@ struct vmrpc_tt_param {
 
 struct vmrpc_tt_type {
 	uint32_t kind;  /* enum vmrpc_tt_kind */
-	uint32_t name;  /* enum, struct, typedef'd array: the IDL name; else 0 */
+	uint32_t name;  /* the IDL name of the typedef the type was reached
+			 * through (any kind but buffer), else of an enum or
+			 * struct; else 0 */
 	uint32_t size;  /* inline bytes; 0 for a buffer */
 	uint32_t align; /* 1, 2, 4 or 8 */
 	uint32_t a;     /* per kind, above */

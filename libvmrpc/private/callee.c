@@ -142,6 +142,40 @@ static uint32_t callee_wait_request(struct vmrpc_callee *c, int woke_caller)
 	return callee_stopping(c) ? 0 : s;
 }
 
+/* The meta call (abi.h): a piece of the type table of the interface in
+ * slot a.slot, into the caller's arena slot; answers the table's length. */
+static int64_t callee_meta_types(struct vmrpc_callee *c, const struct vmrpc_service *svcs,
+				 size_t n_svcs, uint32_t method, uint32_t args_len)
+{
+	struct vmrpc_meta_types_args a;
+	const struct vmrpc_iface *iface;
+	struct vmrpc_incall call = { .arena = &c->arena };
+	uint32_t n;
+	void *dst;
+	int err;
+
+	if (method != VMRPC_META_TYPES || args_len != sizeof(a))
+		return -EPROTO;
+	memcpy(&a, c->hdr->args, sizeof(a));
+	if (a.slot >= n_svcs)
+		return -ENOENT;
+	iface = svcs[a.slot].iface;
+	if (!iface->type_table || iface->type_table_len == 0)
+		return -ENOENT;
+	if (a.from > iface->type_table_len)
+		return -EINVAL;
+	n = iface->type_table_len - a.from;
+	if (n > a.room)
+		n = a.room;
+	if (n) {
+		err = vmrpc_incall_out_buf(&call, a.off, n, &dst);
+		if (err < 0)
+			return err;
+		memcpy(dst, (const uint8_t *)iface->type_table + a.from, n);
+	}
+	return iface->type_table_len;
+}
+
 static int64_t callee_dispatch(struct vmrpc_callee *c, const struct vmrpc_service *svcs,
 			       size_t n_svcs)
 {
@@ -154,6 +188,10 @@ static int64_t callee_dispatch(struct vmrpc_callee *c, const struct vmrpc_servic
 	struct vmrpc_incall call;
 	int64_t status;
 
+	if (slot == VMRPC_META_SLOT) {
+		__atomic_store_n(&c->hdr->rep.res_len, 0, __ATOMIC_RELAXED);
+		return callee_meta_types(c, svcs, n_svcs, method, args_len);
+	}
 	if (slot >= n_svcs || args_len > VMRPC_ARGS_SIZE || method >= svcs[slot].iface->n_methods) {
 		/* No results: not even the previous reply's res_len. */
 		__atomic_store_n(&c->hdr->rep.res_len, 0, __ATOMIC_RELAXED);

@@ -17,6 +17,7 @@
 #include <float.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 
 #include "rt_callee.h"
 #include "rt_caller.h"
+#include "vmrpc/dynamic.h"
 
 #define CHAN_SIZE (128u * 1024u)
 
@@ -1845,6 +1847,589 @@ static void test_hostile_callee_out_strings(void **state)
 	}
 }
 
+/* ---- the same calls without stubs: vmrpc/dynamic.h ------------------------ */
+
+/* A value tree from C bytes and back, written from the type table apart
+ * from libvmrpc's own (dyn.c), so the two check each other. Nodes come
+ * from a pool that lives as long as the test. */
+static struct vmrpc_value tv_pool[4096];
+static size_t tv_used;
+
+static struct vmrpc_value *tv_alloc(size_t n)
+{
+	assert_true(tv_used + n <= sizeof(tv_pool) / sizeof(tv_pool[0]));
+	tv_used += n;
+	return &tv_pool[tv_used - n];
+}
+
+static void tv_from_bytes(const struct vmrpc_types *t, uint32_t ti, const uint8_t *src,
+			  struct vmrpc_value *v)
+{
+	const struct vmrpc_tt_type *ty = &t->types[ti];
+	struct vmrpc_value *items;
+	uint64_t u = 0;
+
+	switch (ty->kind) {
+	case VMRPC_TT_BOOL:
+		*v = (struct vmrpc_value){ .kind = VMRPC_VAL_BOOL, .b = src[0] };
+		return;
+	case VMRPC_TT_FLOAT:
+		*v = (struct vmrpc_value){ .kind = VMRPC_VAL_FLOAT };
+		memcpy(&v->f, src, 4);
+		return;
+	case VMRPC_TT_DOUBLE:
+		*v = (struct vmrpc_value){ .kind = VMRPC_VAL_DOUBLE };
+		memcpy(&v->d, src, 8);
+		return;
+	case VMRPC_TT_STRING:
+		*v = (struct vmrpc_value){ .kind = VMRPC_VAL_STRING, .n = (uint32_t)strlen((const char *)src),
+					   .s = (const char *)src };
+		return;
+	case VMRPC_TT_STRUCT:
+		items = tv_alloc(ty->b);
+		for (uint32_t k = 0; k < ty->b; k++)
+			tv_from_bytes(t, t->members[ty->a + k].type, src + t->members[ty->a + k].offset,
+				      &items[k]);
+		*v = (struct vmrpc_value){ .kind = VMRPC_VAL_LIST, .n = ty->b, .items = items };
+		return;
+	case VMRPC_TT_ARRAY:
+		items = tv_alloc(ty->b);
+		for (uint32_t k = 0; k < ty->b; k++)
+			tv_from_bytes(t, ty->a, src + k * t->types[ty->a].size, &items[k]);
+		*v = (struct vmrpc_value){ .kind = VMRPC_VAL_LIST, .n = ty->b, .items = items };
+		return;
+	default:
+		memcpy(&u, src, ty->size);
+		if (ty->kind == VMRPC_TT_ENUM || (ty->kind >= VMRPC_TT_INT8 && ty->kind <= VMRPC_TT_INT64)) {
+			int64_t i = ty->size == 1 ? (int8_t)u : ty->size == 2 ? (int16_t)u
+				  : ty->size == 4 ? (int32_t)u : (int64_t)u;
+			*v = VMRPC_VAL_I64(i);
+		} else {
+			*v = VMRPC_VAL_U64(u);
+		}
+		return;
+	}
+}
+
+static void tv_to_bytes(const struct vmrpc_types *t, uint32_t ti, const struct vmrpc_value *v,
+			uint8_t *dst)
+{
+	const struct vmrpc_tt_type *ty = &t->types[ti];
+
+	switch (ty->kind) {
+	case VMRPC_TT_BOOL:
+		assert_int_equal(v->kind, VMRPC_VAL_BOOL);
+		dst[0] = v->b;
+		return;
+	case VMRPC_TT_FLOAT:
+		assert_int_equal(v->kind, VMRPC_VAL_FLOAT);
+		memcpy(dst, &v->f, 4);
+		return;
+	case VMRPC_TT_DOUBLE:
+		assert_int_equal(v->kind, VMRPC_VAL_DOUBLE);
+		memcpy(dst, &v->d, 8);
+		return;
+	case VMRPC_TT_STRING:
+		assert_int_equal(v->kind, VMRPC_VAL_STRING);
+		assert_true(v->n <= ty->a);
+		memset(dst, 0, ty->size);
+		memcpy(dst, v->s, v->n);
+		return;
+	case VMRPC_TT_STRUCT:
+	case VMRPC_TT_ARRAY:
+		if (v->kind == VMRPC_VAL_BYTES) {
+			assert_int_equal(v->n, ty->size);
+			memcpy(dst, v->p, v->n);
+			return;
+		}
+		assert_int_equal(v->kind, VMRPC_VAL_LIST);
+		assert_int_equal(v->n, ty->b);
+		for (uint32_t k = 0; k < ty->b; k++) {
+			if (ty->kind == VMRPC_TT_STRUCT)
+				tv_to_bytes(t, t->members[ty->a + k].type, &v->items[k],
+					    dst + t->members[ty->a + k].offset);
+			else
+				tv_to_bytes(t, ty->a, &v->items[k], dst + k * t->types[ty->a].size);
+		}
+		return;
+	default:
+		assert_true(v->kind == VMRPC_VAL_INT || v->kind == VMRPC_VAL_UINT);
+		memcpy(dst, &v->u, ty->size); /* little-endian: the low bytes */
+		return;
+	}
+}
+
+struct dyn_fixture {
+	struct vmrpc_dyn *d;
+	const struct vmrpc_types *t;
+};
+
+static struct dyn_fixture dyn_bind(struct fixture *f)
+{
+	struct dyn_fixture df;
+
+	tv_used = 0;
+	assert_int_equal(vmrpc_dyn_bind(f->ch, "rt", &df.d), 0);
+	df.t = vmrpc_dyn_types(df.d);
+	return df;
+}
+
+static int dyn_m(struct dyn_fixture *df, const char *name)
+{
+	int m = vmrpc_dyn_method(df->d, name);
+
+	assert_true(m >= 0);
+	return m;
+}
+
+/* The type index of parameter p of method m. */
+static uint32_t dyn_ptype(struct dyn_fixture *df, int m, uint32_t p)
+{
+	return df->t->params[df->t->methods[m].first_param + p].type;
+}
+
+static void test_dyn_types(void **state)
+{
+	struct fixture *f = *state;
+	struct vmrpc_reg_entry reg[VMRPC_REG_MAX];
+	struct vmrpc_types *t;
+	char why[256];
+
+	/* The generated table passes the reader's checks. */
+	if (vmrpc_types_load(rt_iface.type_table, rt_iface.type_table_len, why, sizeof(why), &t))
+		fail_msg("rt's generated type table: %s", why);
+	vmrpc_types_free(t);
+	assert_int_equal(vmrpc_chan_registry(f->ch, reg, VMRPC_REG_MAX), 1);
+	assert_string_equal(reg[0].name, "rt");
+	/* The callee's table, byte for byte, and what it says. */
+	assert_int_equal(vmrpc_chan_types(f->ch, 0, &t), 0);
+	assert_int_equal(t->hdr->size, rt_iface.type_table_len);
+	assert_memory_equal(t->hdr, rt_iface.type_table, rt_iface.type_table_len);
+	assert_true(t->hdr->sig_hash == rt_iface.sig_hash);
+	assert_int_equal(t->hdr->n_ids, rt_iface.n_methods);
+	assert_int_equal(t->methods[vmrpc_types_method(t, "scalars")].id, 7);
+	assert_int_equal(vmrpc_types_method(t, "nosuch"), -ENOENT);
+	vmrpc_types_free(t);
+	assert_int_equal(vmrpc_chan_types(f->ch, 1, &t), -ENOENT);
+	/* Through a small arena window too: kept buffers leave 1 KiB. */
+	{
+		void *keep;
+		uint64_t room = f->arena_end - f->arena_start - 1024;
+
+		assert_int_equal(vmrpc_chan_buf_alloc(f->ch, room, &keep), 0);
+		assert_int_equal(vmrpc_chan_types(f->ch, 0, &t), 0);
+		assert_memory_equal(t->hdr, rt_iface.type_table, rt_iface.type_table_len);
+		vmrpc_types_free(t);
+		vmrpc_chan_buf_free(f->ch, keep);
+	}
+	struct vmrpc_dyn *d;
+	assert_int_equal(vmrpc_dyn_bind(f->ch, "nosuch", &d), -VMRPC_ENOIFACE);
+}
+
+static void test_dyn_scalars(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	int m = dyn_m(&df, "scalars");
+
+	for (size_t k = 0; k < sizeof(scalar_sets) / sizeof(scalar_sets[0]); k++) {
+		const struct scalar_set *v = &scalar_sets[k];
+		struct vmrpc_value a[24] = {
+			{ .kind = VMRPC_VAL_BOOL, .b = v->b }, VMRPC_VAL_I64(v->i8),
+			VMRPC_VAL_U64(v->u8), VMRPC_VAL_I64(v->i16), VMRPC_VAL_U64(v->u16),
+			VMRPC_VAL_I64(v->i32), VMRPC_VAL_U64(v->u32), VMRPC_VAL_I64(v->i64),
+			VMRPC_VAL_U64(v->u64), { .kind = VMRPC_VAL_FLOAT, .f = u2f(v->f) },
+			{ .kind = VMRPC_VAL_DOUBLE, .d = u2d(v->d) }, VMRPC_VAL_I64(v->e),
+		};
+		struct vmrpc_value *out = NULL;
+
+		assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 24, &out), 7);
+		assert_int_equal(out[0].kind, VMRPC_VAL_NONE); /* an in parameter */
+		assert_int_equal(out[12].kind, VMRPC_VAL_BOOL);
+		assert_true(out[12].b == v->b);
+		assert_true(out[13].kind == VMRPC_VAL_INT && out[13].i == v->i8);
+		assert_true(out[14].kind == VMRPC_VAL_UINT && out[14].u == v->u8);
+		assert_true(out[15].i == v->i16 && out[16].u == v->u16);
+		assert_true(out[17].i == v->i32 && out[18].u == v->u32);
+		assert_true(out[19].i == v->i64 && out[20].u == v->u64);
+		assert_int_equal(out[21].kind, VMRPC_VAL_FLOAT);
+		assert_int_equal(f2u(out[21].f), v->f);
+		assert_true(d2u(out[22].d) == v->d);
+		assert_true(out[23].kind == VMRPC_VAL_INT && out[23].i == v->e);
+		free(out);
+	}
+	/* A uint64 from a non-negative INT, an int64 from a small UINT. */
+	struct vmrpc_value b[24] = {
+		{ .kind = VMRPC_VAL_BOOL }, VMRPC_VAL_U64(5), VMRPC_VAL_I64(6), VMRPC_VAL_U64(7),
+		VMRPC_VAL_I64(8), VMRPC_VAL_U64(9), VMRPC_VAL_I64(10), VMRPC_VAL_U64(11),
+		VMRPC_VAL_I64(12), VMRPC_VAL_I64(13), VMRPC_VAL_U64(14), VMRPC_VAL_I64(5),
+	};
+	struct vmrpc_value *out = NULL;
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, b, 24, &out), 7);
+	assert_true(out[13].i == 5 && out[20].u == 12 && out[21].f == 13.0f && out[22].d == 14.0);
+	free(out);
+	/* No out values wanted. */
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, b, 24, NULL), 7);
+	vmrpc_dyn_free(df.d);
+}
+
+static void test_dyn_inout_scalars(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	const struct scalar_set *v = &scalar_sets[0];
+	struct vmrpc_value a[12] = {
+		{ .kind = VMRPC_VAL_BOOL, .b = v->b }, VMRPC_VAL_I64(v->i8), VMRPC_VAL_U64(v->u8),
+		VMRPC_VAL_I64(v->i16), VMRPC_VAL_U64(v->u16), VMRPC_VAL_I64(v->i32),
+		VMRPC_VAL_U64(v->u32), VMRPC_VAL_I64(v->i64), VMRPC_VAL_U64(v->u64),
+		{ .kind = VMRPC_VAL_FLOAT, .f = u2f(v->f) }, { .kind = VMRPC_VAL_DOUBLE, .d = u2d(v->d) },
+		VMRPC_VAL_I64(v->e),
+	};
+	struct vmrpc_value *out = NULL;
+
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "inout_scalars"), a, 12, &out), 8);
+	assert_true(out[0].b == !v->b);
+	assert_true(out[1].i == (int8_t)~v->i8 && out[2].u == (uint8_t)~v->u8);
+	assert_true(out[3].i == (int16_t)~v->i16 && out[4].u == (uint16_t)~v->u16);
+	assert_true(out[5].i == ~v->i32 && out[6].u == (uint32_t)~v->u32);
+	assert_true(out[7].i == ~v->i64 && out[8].u == ~v->u64);
+	assert_int_equal(f2u(out[9].f), v->f ^ 0x80000000u);
+	assert_true(d2u(out[10].d) == (v->d ^ 0x8000000000000000ull));
+	assert_int_equal(out[11].i, level_next(v->e));
+	free(out);
+	vmrpc_dyn_free(df.d);
+}
+
+static void test_dyn_records(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	int m = dyn_m(&df, "records");
+	struct roundtrip_record in_r, io_r, want, got;
+	struct vmrpc_value a[3] = { { 0 } }, *out = NULL;
+
+	record_fill(&in_r, 1);
+	record_fill(&io_r, 2);
+	want = io_r;
+	record_change(&want);
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 0), (const uint8_t *)&in_r, &a[0]);
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 1), (const uint8_t *)&io_r, &a[1]);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 3, &out), 9);
+	/* Every member, NaN payloads and bounds included, byte for byte. */
+	memset(&got, 0, sizeof(got));
+	tv_to_bytes(df.t, dyn_ptype(&df, m, 2), &out[2], (uint8_t *)&got);
+	assert_memory_equal(&got, &in_r, sizeof(in_r));
+	memset(&got, 0, sizeof(got));
+	tv_to_bytes(df.t, dyn_ptype(&df, m, 1), &out[1], (uint8_t *)&got);
+	assert_memory_equal(&got, &want, sizeof(want));
+	free(out);
+	vmrpc_dyn_free(df.d);
+}
+
+static void test_dyn_arrays(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	int m = dyn_m(&df, "arrays");
+	const bool flags[4] = { true, false, false, true };
+	const enum roundtrip_level lvls[3] = { ROUNDTRIP_LEVEL_FLOOR, ROUNDTRIP_LEVEL_MID,
+					       ROUNDTRIP_LEVEL_TOP };
+	struct roundtrip_item items[2], oitems[2];
+	uint16_t ring[5] = { 1, 2, 3, 4, 65535 }, oring[5];
+	bool iflags[2] = { true, false }, oflags[4], oiflags[2];
+	enum roundtrip_level olvls[3];
+	struct vmrpc_value a[8] = { { 0 } }, *out = NULL;
+
+	memset(items, 0, sizeof(items));
+	strcpy(items[0].label, "first");
+	items[0].lvl = ROUNDTRIP_LEVEL_HIGH;
+	items[1].on = true;
+	items[1].w = 2.5f;
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 0), (const uint8_t *)flags, &a[0]);
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 1), (const uint8_t *)lvls, &a[1]);
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 2), (const uint8_t *)items, &a[2]);
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 6), (const uint8_t *)ring, &a[6]);
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 7), (const uint8_t *)iflags, &a[7]);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 8, &out), 10);
+	tv_to_bytes(df.t, dyn_ptype(&df, m, 3), &out[3], (uint8_t *)oflags);
+	tv_to_bytes(df.t, dyn_ptype(&df, m, 4), &out[4], (uint8_t *)olvls);
+	memset(oitems, 0, sizeof(oitems));
+	tv_to_bytes(df.t, dyn_ptype(&df, m, 5), &out[5], (uint8_t *)oitems);
+	tv_to_bytes(df.t, dyn_ptype(&df, m, 6), &out[6], (uint8_t *)oring);
+	tv_to_bytes(df.t, dyn_ptype(&df, m, 7), &out[7], (uint8_t *)oiflags);
+	for (unsigned i = 0; i < 4; i++)
+		assert_true(oflags[i] == !flags[i]);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(olvls[i], lvls[2 - i]);
+	assert_memory_equal(&oitems[0], &items[1], sizeof(items[1]));
+	assert_memory_equal(&oitems[1], &items[0], sizeof(items[0]));
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(oring[i], (uint16_t)(ring[i] * 3u + 1u));
+	assert_true(oiflags[0] == !iflags[0] && oiflags[1] == !iflags[1]);
+	free(out);
+	vmrpc_dyn_free(df.d);
+}
+
+#define VSTR(str) ((struct vmrpc_value){ .kind = VMRPC_VAL_STRING, .n = (uint32_t)strlen(str), .s = (str) })
+#define VBYTES(ptr, len) ((struct vmrpc_value){ .kind = VMRPC_VAL_BYTES, .n = (len), .p = (ptr) })
+
+static void test_dyn_strings(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	int m = dyn_m(&df, "strings");
+	static char big[5001];
+	struct vmrpc_value a[7] = { { 0 } }, *out = NULL;
+	int64_t before = runs(f);
+
+	memset(big, 'b', 5000);
+	a[0] = VSTR("fifteen bytes!!");
+	a[2] = VSTR("abc");
+	a[3] = VSTR("");
+	a[5] = VSTR(big);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 7, &out), 15 + 3 + 0 + 5000);
+	assert_int_equal(out[1].kind, VMRPC_VAL_STRING);
+	assert_int_equal(out[1].n, 15);
+	assert_memory_equal(out[1].s, "fifteen bytes!!", 16); /* with its NUL */
+	assert_int_equal(out[2].n, 3);
+	assert_memory_equal(out[2].s, "cba", 3);
+	assert_int_equal(out[4].n, 0);
+	assert_int_equal(out[6].n, 5000);
+	assert_memory_equal(out[6].s, big, 5000);
+	free(out);
+	/* Refused before sending: over the bound, a NUL inside, not a string. */
+	a[0] = VSTR("sixteen bytes!!!");
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 7, &out), -EINVAL);
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "parameter 'a'"));
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "longer than string<15>"));
+	a[0] = (struct vmrpc_value){ .kind = VMRPC_VAL_STRING, .n = 3, .s = "a\0b" };
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 7, &out), -EINVAL);
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "NUL"));
+	a[0] = VMRPC_VAL_I64(1);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 7, &out), -EINVAL);
+	a[0] = VSTR("ok");
+	a[1] = VSTR("out strings take no value");
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 7, &out), -EINVAL);
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "parameter 'b': an out parameter"));
+	assert_int_equal(runs(f), before + 1);
+	vmrpc_dyn_free(df.d);
+}
+
+static void test_dyn_buffers(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	uint8_t data[1000];
+	struct vmrpc_value a[4] = { { 0 } }, *out = NULL;
+	int64_t sum = 0, before;
+
+	for (unsigned i = 0; i < sizeof(data); i++) {
+		data[i] = (uint8_t)(i * 7);
+		sum += data[i];
+	}
+	/* An in buffer's SIZE left out: its length is sent. */
+	a[0] = VBYTES(data, sizeof(data));
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_in"), a, 3, &out), sum);
+	assert_int_equal(out[2].kind, VMRPC_VAL_UINT);
+	free(out);
+	/* Given, it must agree. */
+	a[1] = VMRPC_VAL_U64(999);
+	before = runs(f);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_in"), a, 3, &out), -EINVAL);
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "its size 'n' is 999"));
+	assert_int_equal(runs(f), before);
+	/* Out: SIZE bytes back. */
+	memset(a, 0, sizeof(a));
+	a[1] = VMRPC_VAL_U64(300);
+	a[2] = VMRPC_VAL_U64(250);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_out"), a, 4, &out), 300);
+	assert_int_equal(out[0].kind, VMRPC_VAL_BYTES);
+	assert_int_equal(out[0].n, 300);
+	for (unsigned i = 0; i < 300; i++)
+		assert_int_equal(((const uint8_t *)out[0].p)[i], (uint8_t)(250 + i));
+	free(out);
+	a[1] = (struct vmrpc_value){ 0 }; /* an out buffer needs its size */
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_out"), a, 4, &out), -EINVAL);
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "needs its size 'n'"));
+	/* <cap, return>: the status is the length, at most cap. */
+	memset(a, 0, sizeof(a));
+	a[1] = VMRPC_VAL_U64(64);
+	a[2] = VMRPC_VAL_U64(10);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_ret"), a, 3, &out), 10);
+	assert_int_equal(out[0].n, 10);
+	assert_int_equal(((const uint8_t *)out[0].p)[9], 0xa5);
+	free(out);
+	a[2] = VMRPC_VAL_U64(65); /* more than cap: the reply is refused */
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_ret"), a, 3, &out), -EPROTO);
+	/* <cap, got>: an out integer is the length. */
+	memset(a, 0, sizeof(a));
+	a[1] = VMRPC_VAL_I64(40);
+	a[3] = VMRPC_VAL_I64(33);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_len"), a, 4, &out), 33);
+	assert_int_equal(out[0].n, 33);
+	assert_true(out[2].kind == VMRPC_VAL_INT && out[2].i == 33);
+	free(out);
+	a[1] = VMRPC_VAL_I64(-1); /* a negative signed SIZE */
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_len"), a, 4, &out), -EINVAL);
+	/* Inout with <n, return>, and all n. */
+	memset(a, 0, sizeof(a));
+	a[0] = VBYTES(data, 100);
+	a[2] = VMRPC_VAL_U64(60);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_io"), a, 4, &out), 60);
+	assert_int_equal(out[0].n, 60);
+	for (unsigned i = 0; i < 60; i++)
+		assert_int_equal(((const uint8_t *)out[0].p)[i], (uint8_t)(data[i] ^ 0xff));
+	free(out);
+	memset(a, 0, sizeof(a));
+	a[0] = VBYTES(data, 0); /* empty */
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "buf_io_all"), a, 3, &out), 0);
+	assert_int_equal(out[0].n, 0);
+	free(out);
+	vmrpc_dyn_free(df.d);
+}
+
+static void test_dyn_bad_values(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	int m = dyn_m(&df, "scalars");
+	struct vmrpc_value good[24] = {
+		{ .kind = VMRPC_VAL_BOOL }, VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
+		VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
+		VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0),
+	};
+	struct {
+		unsigned p;
+		struct vmrpc_value v;
+		const char *says;
+	} bad[] = {
+		{ 0, VMRPC_VAL_I64(1), "parameter 'b': bool expects" },
+		{ 1, VMRPC_VAL_I64(-129), "parameter 'i8': -129 is out of range for int8" },
+		{ 1, VMRPC_VAL_U64(128), "128 is out of range for int8" },
+		{ 2, VMRPC_VAL_I64(-1), "parameter 'u8': -1 is out of range for uint8" },
+		{ 2, VMRPC_VAL_U64(256), "256 is out of range for uint8" },
+		{ 4, VMRPC_VAL_U64(65536), "out of range for uint16" },
+		{ 6, VMRPC_VAL_U64(1ull << 32), "out of range for uint32" },
+		{ 7, VMRPC_VAL_U64(1ull << 63), "out of range for int64" },
+		{ 8, VMRPC_VAL_I64(-1), "out of range for uint64" },
+		{ 9, { .kind = VMRPC_VAL_DOUBLE, .d = 1e39 }, "out of range for float" },
+		{ 10, VSTR("1"), "parameter 'd': double expects a number" },
+		{ 11, VMRPC_VAL_I64(1), "parameter 'e': enum level has no such value" },
+		{ 11, VMRPC_VAL_I64(1ll << 32), "enum level has no such value" },
+		{ 11, { .kind = VMRPC_VAL_NONE }, "parameter 'e': missing" },
+		{ 12, VMRPC_VAL_I64(0), "parameter 'ob': an out parameter takes no value" },
+	};
+	int64_t before = runs(f);
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct vmrpc_value a[24];
+
+		memcpy(a, good, sizeof(a));
+		a[bad[k].p] = bad[k].v;
+		assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 24, NULL), -EINVAL);
+		if (!strstr(vmrpc_dyn_error(df.d), bad[k].says))
+			fail_msg("case %zu: '%s' does not say '%s'", k, vmrpc_dyn_error(df.d),
+				 bad[k].says);
+	}
+	/* Lists of the wrong length, a member out of range. */
+	m = dyn_m(&df, "arrays");
+	struct vmrpc_value a[8] = { { 0 } }, three[3] = { { .kind = VMRPC_VAL_BOOL } };
+	a[0] = (struct vmrpc_value){ .kind = VMRPC_VAL_LIST, .n = 3, .items = three };
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 8, NULL), -EINVAL);
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "parameter 'flags': an array of 4"));
+	m = dyn_m(&df, "records");
+	struct roundtrip_record r;
+	struct vmrpc_value ra[3] = { { 0 } };
+	record_fill(&r, 3);
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 0), (const uint8_t *)&r, &ra[0]);
+	tv_from_bytes(df.t, dyn_ptype(&df, m, 1), (const uint8_t *)&r, &ra[1]);
+	((struct vmrpc_value *)ra[1].items[0].items[2].items)[1] = VMRPC_VAL_I64(3);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, ra, 3, NULL), -EINVAL);
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "parameter 'io_r'.items[2].lvl: enum level"));
+	/* The wrong number of values, a method that is not there. */
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, ra, 2, NULL), -EINVAL);
+	assert_non_null(strstr(vmrpc_dyn_error(df.d), "takes 3 parameters, not 2"));
+	assert_int_equal(vmrpc_dyn_call(df.d, 1000, ra, 3, NULL), -EINVAL);
+	/* None of it reached the callee. */
+	assert_int_equal(runs(f), before);
+	vmrpc_dyn_free(df.d);
+}
+
+static void test_dyn_hostile_callee(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	int m = dyn_m(&df, "scalars");
+	struct vmrpc_value a[24] = {
+		{ .kind = VMRPC_VAL_BOOL }, VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
+		VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
+		VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0),
+	};
+	struct vmrpc_value *out = NULL;
+	uint8_t two = 2, nine[4] = { 9, 0, 0, 0 };
+	const struct vmrpc_tt_param *ob = &df.t->params[df.t->methods[m].first_param + 12];
+	const struct vmrpc_tt_param *oe = &df.t->params[df.t->methods[m].first_param + 23];
+	struct evil ev;
+
+	/* A bool that is not 0 or 1, an enum value not declared, a short
+	 * results block, a status outside int32: -EPROTO, no out values. */
+	ev = evil_res(ob->results_off, &two, 1);
+	evil_set(&ev);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 24, &out), -EPROTO);
+	ev = evil_res(oe->results_off, nine, 4);
+	evil_set(&ev);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 24, &out), -EPROTO);
+	ev = (struct evil){ .on = 1, .res_len_delta = -8 };
+	evil_set(&ev);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 24, &out), -EPROTO);
+	ev = (struct evil){ .on = 1, .set_status = 1, .status = (int64_t)1 << 40 };
+	evil_set(&ev);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, a, 24, &out), -EPROTO);
+	assert_null(out);
+	/* An out string left without its NUL. */
+	m = dyn_m(&df, "strings");
+	struct vmrpc_value s[7] = { { 0 } };
+	s[0] = VSTR("a");
+	s[2] = VSTR("c");
+	s[3] = VSTR("d");
+	s[5] = VSTR("big");
+	ev = (struct evil){ .on = 1, .str_at = (uint32_t)offsetof(struct rt_strings_args, b),
+			    .str_room = 16 };
+	evil_set(&ev);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, s, 7, &out), -EPROTO);
+	assert_null(out);
+	evil_clear();
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)m, s, 7, &out), 6);
+	free(out);
+	vmrpc_dyn_free(df.d);
+}
+
+static void test_dyn_oneway(void **state)
+{
+	struct fixture *f = *state;
+	struct dyn_fixture df = dyn_bind(f);
+	uint8_t blob[50];
+	struct vmrpc_value a[5] = { VSTR("dynamic note"), VBYTES(blob, sizeof(blob)),
+				    { 0 }, { .kind = VMRPC_VAL_BOOL, .b = true },
+				    VMRPC_VAL_I64(ROUNDTRIP_LEVEL_TOP) };
+	struct vmrpc_value none[6] = { { 0 } }, *out = NULL;
+	struct unit_later later;
+	for (unsigned i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i + 1);
+	/* note() blocks in the callee until released; the call returns. */
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "note"), a, 5, NULL), 0);
+	unit_later_start(&later, 100, release_note, f);
+	assert_int_equal(vmrpc_dyn_call(df.d, (uint32_t)dyn_m(&df, "last_note"), none, 6, &out), 41);
+	unit_later_join(&later);
+	assert_int_equal(out[0].n, strlen("dynamic note"));
+	assert_memory_equal(out[0].s, "dynamic note", out[0].n);
+	assert_true(out[1].u == fnv(blob, sizeof(blob)) && out[2].u == sizeof(blob) && out[3].b);
+	assert_int_equal(out[4].i, ROUNDTRIP_LEVEL_TOP);
+	assert_int_equal(out[5].u, 1);
+	free(out);
+	vmrpc_dyn_free(df.d);
+}
+
 int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
@@ -1866,6 +2451,16 @@ int main(int argc, char **argv)
 		T(test_hostile_callee_results),
 		T(test_hostile_callee_lengths),
 		T(test_hostile_callee_out_strings),
+		T(test_dyn_types),
+		T(test_dyn_scalars),
+		T(test_dyn_inout_scalars),
+		T(test_dyn_records),
+		T(test_dyn_arrays),
+		T(test_dyn_strings),
+		T(test_dyn_buffers),
+		T(test_dyn_bad_values),
+		T(test_dyn_hostile_callee),
+		T(test_dyn_oneway),
 	};
 #undef T
 
