@@ -27,12 +27,13 @@
 #include "standin.h"
 #include "vmrpc/vmrpc.h"
 
-enum { NC_VMRPC_SPIN, NC_VMRPC_SLEEP, NC_VMRPC_HOSTD, NC_RAW_SPIN, NC_FUTEX, NC_PIPE, NC_UNIX,
+enum { NC_VMRPC_SPIN, NC_VMRPC_DYN, NC_VMRPC_SLEEP, NC_VMRPC_HOSTD, NC_RAW_SPIN, NC_FUTEX, NC_PIPE, NC_UNIX,
        NC_ONCRPC, NC_N_CASES };
 
 /* In table order. */
 static struct nc_case nc_cases[NC_N_CASES] = {
 	[NC_VMRPC_SPIN] = { .peer = &nc_peer_vmrpc_spin },
+	[NC_VMRPC_DYN] = { .peer = &nc_peer_vmrpc_dyn },
 	[NC_VMRPC_SLEEP] = { .peer = &nc_peer_vmrpc_sleep },
 	[NC_VMRPC_HOSTD] = { .peer = &nc_peer_hostd },
 	[NC_RAW_SPIN] = { .peer = &nc_peer_shm_spin },
@@ -102,7 +103,7 @@ static void nc_usage(FILE *f)
 		"  -r ROUNDS    split each case's calls into ROUNDS turns, the cases taking\n"
 		"               turns (default 100)\n"
 		"  --quick      smoke run: 2000 / 500 calls in 2 rounds, short warm-up\n"
-		"  --only LIST  run only these cases: vmrpc-spin vmrpc-sleep vmrpc-hostd raw-spin futex\n"
+		"  --only LIST  run only these cases: vmrpc-spin vmrpc-dyn vmrpc-sleep vmrpc-hostd raw-spin futex\n"
 		"               pipe unix oncrpc\n");
 }
 
@@ -345,6 +346,10 @@ int main(int argc, char **argv)
 		       nc_cases[NC_VMRPC_SPIN].stats.p50_us / nc_cases[NC_RAW_SPIN].stats.p50_us);
 	else
 		printf("ratio vmrpc-spin p50 / raw-spin p50: n/a (a case did not run)\n");
+	if (want[NC_VMRPC_DYN] && want[NC_VMRPC_SPIN] && !nc_cases[NC_VMRPC_DYN].failed &&
+	    !nc_cases[NC_VMRPC_SPIN].failed)
+		printf("ratio vmrpc-dyn p50 / vmrpc-spin p50: %.2fx (target <= 2x)\n",
+		       nc_cases[NC_VMRPC_DYN].stats.p50_us / nc_cases[NC_VMRPC_SPIN].stats.p50_us);
 	if (want[NC_VMRPC_HOSTD] && want[NC_RAW_SPIN] && !nc_cases[NC_VMRPC_HOSTD].failed &&
 	    !nc_cases[NC_RAW_SPIN].failed)
 		printf("ratio vmrpc-hostd p50 / raw-spin p50: %.2fx\n",

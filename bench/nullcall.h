@@ -65,8 +65,9 @@ struct nc_case {
 	struct bench_stats stats;
 };
 
-/* peer_vmrpc.c: a callee with libvmrpc's spin budget, and one with none */
-extern const struct nc_peer nc_peer_vmrpc_spin, nc_peer_vmrpc_sleep;
+/* peer_vmrpc.c: a callee with libvmrpc's spin budget, called through the
+ * stub and through the dynamic path, and one with no spin budget */
+extern const struct nc_peer nc_peer_vmrpc_spin, nc_peer_vmrpc_dyn, nc_peer_vmrpc_sleep;
 /* peer_hostd.c */
 extern const struct nc_peer nc_peer_hostd;
 /* peer_shm.c */

@@ -8,8 +8,10 @@
  * region a second time, as a guest caller would, and calls through the
  * generated stub of benchnull.idl's `void null()`.
  *
- * Two peers: both sides spinning with libvmrpc's default budget, and both
- * with a spin budget of 0 (every call sleeps and is woken).
+ * Three peers: both sides spinning with libvmrpc's default budget, called
+ * through the generated stub and through the dynamic path
+ * (vmrpc/dynamic.h: the type table fetched from the callee, no stub), and
+ * both with a spin budget of 0 (every call sleeps and is woken).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "benchnull_caller.h"
 #include "nullcall.h"
 #include "standin.h"
+#include "vmrpc/dynamic.h"
 #include "vmrpc/stub.h"
 
 /* The host side both peers share: the first to open sets it up, as hostd
@@ -37,9 +40,13 @@ struct nc_vmrpc {
 	struct vmrpc_region *guest; /* the caller's own mapping */
 	struct vmrpc_chan *ch;
 	struct vmrpc_binding b;
+	bool dynamic;               /* call through vmrpc_dyn_call */
+	struct vmrpc_dyn *dyn;
+	uint32_t dyn_null;          /* null()'s index in the type table */
 };
 
 static struct nc_vmrpc nc_vmrpc_spin = { .spin_ns = STANDIN_SPIN_DEFAULT };
+static struct nc_vmrpc nc_vmrpc_dyn = { .spin_ns = STANDIN_SPIN_DEFAULT, .dynamic = true };
 static struct nc_vmrpc nc_vmrpc_sleep = { .spin_ns = 0 };
 
 /* benchnull.idl's null(), served by the generated skeleton. Counting is a
@@ -159,12 +166,28 @@ static int nc_vmrpc_open(struct nc_case *k, struct nc_vmrpc *v)
 		fprintf(stderr, "%s: vmrpc_bind: %s\n", key, vmrpc_strerror(err));
 		return err;
 	}
+	if (v->dynamic) {
+		err = vmrpc_dyn_bind(v->ch, "benchnull", &v->dyn);
+		if (err < 0) {
+			fprintf(stderr, "%s: vmrpc_dyn_bind: %s\n", key, vmrpc_strerror(err));
+			return err;
+		}
+		err = vmrpc_dyn_method(v->dyn, "null");
+		if (err < 0)
+			return err;
+		v->dyn_null = (uint32_t)err;
+	}
 	return 0;
 }
 
 static int nc_vmrpc_open_spin(struct nc_case *k)
 {
 	return nc_vmrpc_open(k, &nc_vmrpc_spin);
+}
+
+static int nc_vmrpc_open_dyn(struct nc_case *k)
+{
+	return nc_vmrpc_open(k, &nc_vmrpc_dyn);
 }
 
 static int nc_vmrpc_open_sleep(struct nc_case *k)
@@ -184,12 +207,26 @@ static int nc_vmrpc_call(void *arg)
 	return err;
 }
 
+/* The same null(), through the dynamic path. */
+static int nc_vmrpc_dyn_call(void *arg)
+{
+	struct nc_case *k = arg;
+	struct nc_vmrpc *v = k->priv;
+	int err = (int)vmrpc_dyn_call(v->dyn, v->dyn_null, NULL, 0, NULL);
+
+	if (err < 0)
+		fprintf(stderr, "%s: call: %s\n", k->peer->key, vmrpc_strerror(err));
+	return err;
+}
+
 static void nc_vmrpc_close(struct nc_case *k)
 {
 	struct nc_vmrpc *v = k->priv;
 
 	if (!v)
 		return;
+	vmrpc_dyn_free(v->dyn);
+	v->dyn = NULL;
 	vmrpc_chan_close(v->ch);
 	v->ch = NULL;
 	vmrpc_region_close(v->guest);
@@ -205,6 +242,15 @@ const struct nc_peer nc_peer_vmrpc_spin = {
 	.spinning = true,
 	.open = nc_vmrpc_open_spin,
 	.call = nc_vmrpc_call,
+	.close = nc_vmrpc_close,
+};
+
+const struct nc_peer nc_peer_vmrpc_dyn = {
+	.key = "vmrpc-dyn",
+	.name = "vmrpc null call, spinning, dynamic",
+	.spinning = true,
+	.open = nc_vmrpc_open_dyn,
+	.call = nc_vmrpc_dyn_call,
 	.close = nc_vmrpc_close,
 };
 

@@ -6,7 +6,9 @@
 # gc, fsck), tar, sed -i, sort -T, cp -a (modes, times, xattrs, links), a
 # FIFO, flock and POSIX locks between processes, sqlite3 in WAL mode with a
 # second process reading, python3 os.walk/shutil/mmap, a program run from
-# the mount, large files read in parallel, and the errors ENOENT, EEXIST,
+# the mount, make -j2 with gcc (and a rebuild), rsync -a -H both ways, zip
+# and unzip, a static binary built and run there, large files read in
+# parallel, and the errors ENOENT, EEXIST,
 # ENOTEMPTY, ENOTDIR. Each case runs twice, natively in DIR and on the mount
 # in DIR, and must give the same stdout, stderr and exit status.
 #
@@ -246,6 +248,45 @@ case_exec() {
 	printf '#!/bin/sh\necho script "$@"\n' > s.sh && chmod +x s.sh && ./s.sh ok
 }
 
+case_make() {
+	# a small C program built with make -j2, then rebuilt after one change:
+	# make's decisions rest on the mount's times
+	for i in 1 2 3 4; do printf 'int f%d(void) { return %d; }\n' $i $i > f$i.c; done
+	printf '#include <stdio.h>\nint f1(void), f2(void), f3(void), f4(void);\n' > main.c
+	printf 'int main(void) { printf("%%d\\n", f1() + f2() + f3() + f4()); return 0; }\n' >> main.c
+	printf 'prog: main.o f1.o f2.o f3.o f4.o\n\t$(CC) -o $@ $^\n' > Makefile
+	printf '%%.o: %%.c\n\t$(CC) -c -o $@ $<\n' >> Makefile
+	make -s -j2 CC=gcc && ./prog
+	sleep 1.1 && printf 'int f3(void) { return 30; }\n' > f3.c
+	make -j2 CC=gcc | sort && ./prog
+	make -j2 CC=gcc
+}
+
+case_rsync() {
+	# rsync -a -H both ways: from native files onto D, and back from D
+	local back
+	rsync -a -H "$work/rs.src/" dst/ && find dst -printf '%P %y %m %s %T@ %n %l\n' | sort
+	back=$(mktemp -d "$work/rs.back.XXXXXX")
+	rsync -a -H dst/ "$back/" && diff -r "$work/rs.src" "$back" && echo same
+	find "$back" -printf '%P %y %m %s %T@ %n %l\n' | sort
+	echo extra > dst/a/new && rm dst/top && rsync -a -H --delete "$work/rs.src/" dst/ -i
+}
+
+case_zip() {
+	mkdir -p tree/sub && echo one > tree/one && head -c 100000 "$work/big.src" > tree/sub/bin
+	touch -d '2021-02-03 04:05:06' tree/one tree/sub/bin tree/sub tree
+	zip -q -r -X a.zip tree && unzip -Z1 a.zip && unzip -l a.zip | sed 's/ \+/ /g'
+	mkdir out && cd out && unzip -q ../a.zip && diff -r ../tree tree && echo same
+	cd .. && zip -q a.zip -d tree/one && unzip -Z1 a.zip && unzip -q -t a.zip
+}
+
+case_static() {
+	# a static binary, built here and run from here
+	printf '#include <stdio.h>\nint main(int c, char **v) { printf("static %%s\\n", v[1]); return c; }\n' > s.c
+	gcc -static -o s s.c && ./s here
+	echo "exit $?"
+}
+
 case_big() {
 	# the same bytes natively and on the mount
 	cp "$work/big.src" big && sha256sum big
@@ -268,6 +309,13 @@ case_errors() {
 
 start_hostd
 head -c 5000000 /dev/urandom > "$work/big.src"
+# what case_rsync copies: modes, times to the nanosecond, a symlink, hard
+# links, an empty directory
+mkdir -p "$work/rs.src/a/b" "$work/rs.src/empty"
+head -c 70000 "$work/big.src" > "$work/rs.src/a/b/data" && echo top > "$work/rs.src/top"
+echo x > "$work/rs.src/a/x" && chmod 600 "$work/rs.src/a/x" && chmod 750 "$work/rs.src/a/b"
+ln "$work/rs.src/top" "$work/rs.src/a/hard" && ln -s ../top "$work/rs.src/a/link"
+find "$work/rs.src" -exec touch -h -d '2022-03-04 05:06:07.123456789' {} +
 
 # ---- the programs ----
 if ! "$mnt_bin" host:data "$mp" -o channels=4; then
@@ -275,7 +323,7 @@ if ! "$mnt_bin" host:data "$mp" -o channels=4; then
 	exit 1
 fi
 is_mounted "$mp" || fail "host:data is not in /proc/mounts"
-for c in git tar sed sort cp fifo flock sqlite python exec big errors; do
+for c in git tar sed sort cp fifo flock sqlite python exec make rsync zip static big errors; do
 	run_case "$c"
 done
 
@@ -356,7 +404,7 @@ case $out in *"guest exports no 'nosuch'"*) ;; *) fail "mnttest:nosuch: $out" ;;
 "$mnt_bin" mnttest:gdata "$mp" || fail "mount mnttest:gdata"
 native=$work/native.reverse
 mkdir -p "$native"
-for c in git tar sed sort cp fifo flock sqlite python exec big errors; do
+for c in git tar sed sort cp fifo flock sqlite python exec make rsync zip static big errors; do
 	run_case "$c"
 done
 ls "$gexp/git/r/f1" > /dev/null || fail "the guest export does not have what the mount wrote"
