@@ -9,6 +9,11 @@
  * makes (stubgen/emit_callee.c), in the same order, so a request gets the
  * same answer from either.
  *
+ * The call itself: through ffi_call() with the method's cif; or, where the
+ * platform's calling convention makes it exact, directly (FFI_DIRECT
+ * below), since ffi_call() classifies every argument again on every call,
+ * which costs a small call more than everything else the callee does.
+ *
  * A struct vmrpc_ffi is never written after it is built: one service may be
  * dispatched by several threads at once (sibling channels of a shadow).
  * Each call's private memory (the argument pointers, the results, the
@@ -31,7 +36,41 @@
  * value recurses that far. */
 #define FFI_MAX_DEPTH 256u
 
-/* How one parameter reaches its function. */
+/*
+ * Direct calls. On x86-64 (System V) and AArch64 the first six integer or
+ * pointer arguments travel in registers whatever their C types, each
+ * widened to 64 bits by us (the callee may rely on the caller extending
+ * narrow ones on x86-64, as clang's code does), a function ignores
+ * registers beyond its parameters, and an int32 or int64 result comes back
+ * in the first result register. So a method whose C arguments are all
+ * integers, enums, bools and pointers, at most six, is called as a
+ * function of six uint64_t, exactly as libffi would call it after
+ * classifying them; anything else (a float or double by value, more
+ * arguments) goes through ffi_call(). VMRPC_FFI_DIRECT=0 in the
+ * environment of the program that builds the service turns this off
+ * (bench/ffi.c measures both).
+ */
+#if (defined(__x86_64__) && !defined(_WIN64)) || (defined(__aarch64__) && !defined(_WIN32))
+#define FFI_DIRECT_MAX 6
+#else
+#define FFI_DIRECT_MAX 0
+#endif
+
+typedef int64_t (*ffi_direct_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+/* How a direct call widens one C argument to its register. */
+enum ffi_load {
+	FFI_LOAD_U64, /* a pointer, a size_t, an int64 or uint64 */
+	FFI_LOAD_I8,
+	FFI_LOAD_U8,
+	FFI_LOAD_I16,
+	FFI_LOAD_U16,
+	FFI_LOAD_I32,
+	FFI_LOAD_U32,
+};
+
+/* How one parameter reaches its function; from FFI_PASS_STR_IN on, through
+ * the arena. */
 enum ffi_pass {
 	FFI_PASS_VALUE,   /* an in scalar: by value, from the args snapshot */
 	FFI_PASS_ARGS,    /* an in struct or array: a pointer into the snapshot */
@@ -63,9 +102,15 @@ struct ffi_method {
 	ffi_type **atypes;
 	struct ffi_param *params;
 	uint32_t n_cargs;      /* C arguments */
+	bool direct;           /* called without ffi_call() (FFI_DIRECT_MAX) */
+	uint8_t loads[FFI_DIRECT_MAX > 0 ? FFI_DIRECT_MAX : 1]; /* enum ffi_load, per C argument */
 	uint32_t results_at;   /* the results' offset in the scratch */
 	uint32_t scratch_size; /* the private memory a call takes */
 	bool writes_back;      /* results or out strings after the call */
+	bool has_arena;        /* strings or buffers to take from the arena */
+	bool has_out_str;      /* out or inout strings to write back */
+	uint32_t n_checks;     /* in and inout values to check: their indices */
+	uint32_t *checks;
 };
 
 struct vmrpc_ffi {
@@ -74,6 +119,7 @@ struct vmrpc_ffi {
 	const char **method_names; /* n_ids */
 	struct ffi_method *by_id;  /* n_ids */
 	uint8_t *type_check;       /* n_types: values of this type need a look */
+	bool direct;               /* direct calls allowed (VMRPC_FFI_DIRECT) */
 };
 
 static bool ffi_kind_is_int(uint32_t kind)
@@ -211,6 +257,42 @@ static uint64_t ffi_buf_size(const struct ffi_param *fp, const unsigned char *ar
 	}
 }
 
+/* Call fm->fn with the C arguments avalues points to, as registers. */
+static int64_t ffi_call_direct(const struct ffi_method *fm, void **avalues)
+{
+	uint64_t r[6] = { 0 };
+
+	for (uint32_t i = 0; i < fm->n_cargs; i++) {
+		const void *p = avalues[i];
+
+		switch (fm->loads[i]) {
+		case FFI_LOAD_I8:
+			r[i] = (uint64_t)(int64_t) * (const int8_t *)p;
+			break;
+		case FFI_LOAD_U8:
+			r[i] = *(const uint8_t *)p;
+			break;
+		case FFI_LOAD_I16:
+			r[i] = (uint64_t)(int64_t) * (const int16_t *)p;
+			break;
+		case FFI_LOAD_U16:
+			r[i] = *(const uint16_t *)p;
+			break;
+		case FFI_LOAD_I32:
+			r[i] = (uint64_t)(int64_t) * (const int32_t *)p;
+			break;
+		case FFI_LOAD_U32:
+			r[i] = *(const uint32_t *)p;
+			break;
+		default:
+			r[i] = *(const uint64_t *)p;
+			break;
+		}
+	}
+	/* The calling convention above, not C's rules, makes this call exact. */
+	return ((ffi_direct_fn)fm->fn)(r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
 /* One C argument's storage in the scratch: a pointer or a size. */
 union ffi_slot {
 	void *p;
@@ -235,7 +317,7 @@ static int64_t ffi_serve(const struct ffi_method *fm, struct vmrpc_incall *call,
 	int err;
 
 	/* Strings and buffers from the arena, in the order of the parameters. */
-	for (uint32_t i = 0; i < tm->n_params; i++) {
+	for (uint32_t i = 0; fm->has_arena && i < tm->n_params; i++) {
 		const struct ffi_param *fp = &fm->params[i];
 		char *str = (char *)scratch + fp->str_off;
 		const struct vmrpc_wire_str *wire =
@@ -322,7 +404,10 @@ static int64_t ffi_serve(const struct ffi_method *fm, struct vmrpc_incall *call,
 	}
 
 	rv.i64 = 0;
-	ffi_call((ffi_cif *)&fm->cif, fm->fn, &rv, avalues);
+	if (fm->direct)
+		rv.i64 = ffi_call_direct(fm, avalues);
+	else
+		ffi_call((ffi_cif *)&fm->cif, fm->fn, &rv, avalues);
 	switch (tm->ret) {
 	case VMRPC_TT_INT32:
 		ret = (int32_t)rv.s; /* libffi widens a small result to ffi_arg */
@@ -339,7 +424,7 @@ static int64_t ffi_serve(const struct ffi_method *fm, struct vmrpc_incall *call,
 
 	/* After the method succeeded: out strings into their slots, out values
 	 * into the results block. */
-	for (uint32_t i = 0; i < tm->n_params; i++) {
+	for (uint32_t i = 0; fm->has_out_str && i < tm->n_params; i++) {
 		const struct ffi_param *fp = &fm->params[i];
 		const struct vmrpc_wire_str *wire;
 		char *str;
@@ -380,10 +465,10 @@ static int64_t ffi_dispatch(const void *ops, void *ctx, struct vmrpc_incall *cal
 		return -ENOSYS;
 	/* The values the caller wrote into the args block: bools, enums,
 	 * strings in structs. Checked before anything else happens. */
-	for (uint32_t i = 0; i < fm->tm->n_params; i++) {
-		const struct ffi_param *fp = &fm->params[i];
+	for (uint32_t i = 0; i < fm->n_checks; i++) {
+		const struct ffi_param *fp = &fm->params[fm->checks[i]];
 
-		if (fp->check && !ffi_value_ok(f, fp->type, args + fp->args_off))
+		if (!ffi_value_ok(f, fp->type, args + fp->args_off))
 			return -EINVAL;
 	}
 	if (fm->scratch_size > sizeof(stack)) {
@@ -496,7 +581,8 @@ static int ffi_method_prepare(struct vmrpc_ffi *f, uint32_t index, void (*fn)(vo
 	if (tm->args_size > VMRPC_ARGS_SIZE || tm->results_size > VMRPC_RESULTS_SIZE)
 		return -EINVAL;
 	fm->params = calloc(tm->n_params ? tm->n_params : 1, sizeof(*fm->params));
-	if (!fm->params)
+	fm->checks = calloc(tm->n_params ? tm->n_params : 1, sizeof(*fm->checks));
+	if (!fm->params || !fm->checks)
 		return -ENOMEM;
 
 	/* Where each parameter is, and how it is passed. */
@@ -566,6 +652,12 @@ static int ffi_method_prepare(struct vmrpc_ffi *f, uint32_t index, void (*fn)(vo
 		}
 		if (fp->pass == FFI_PASS_STR_OUT || fp->pass == FFI_PASS_RESULTS)
 			fm->writes_back = true;
+		if (fp->pass >= FFI_PASS_STR_IN)
+			fm->has_arena = true;
+		if (fp->pass == FFI_PASS_STR_OUT)
+			fm->has_out_str = true;
+		if (fp->check)
+			fm->checks[fm->n_checks++] = i;
 	}
 	fm->writes_back = fm->writes_back || tm->results_size;
 
@@ -598,6 +690,28 @@ static int ffi_method_prepare(struct vmrpc_ffi *f, uint32_t index, void (*fn)(vo
 	}
 	if (ffi_prep_cif(&fm->cif, FFI_DEFAULT_ABI, n_cargs, rtype, fm->atypes) != FFI_OK)
 		return -EINVAL;
+	fm->direct = f->direct && n_cargs <= FFI_DIRECT_MAX;
+	for (uint32_t i = 0; fm->direct && i < n_cargs; i++) {
+		const ffi_type *at = fm->atypes[i];
+
+		if (at == &ffi_type_sint8)
+			fm->loads[i] = FFI_LOAD_I8;
+		else if (at == &ffi_type_uint8)
+			fm->loads[i] = FFI_LOAD_U8;
+		else if (at == &ffi_type_sint16)
+			fm->loads[i] = FFI_LOAD_I16;
+		else if (at == &ffi_type_uint16)
+			fm->loads[i] = FFI_LOAD_U16;
+		else if (at == &ffi_type_sint32)
+			fm->loads[i] = FFI_LOAD_I32;
+		else if (at == &ffi_type_uint32)
+			fm->loads[i] = FFI_LOAD_U32;
+		else if (at == &ffi_type_sint64 || at == &ffi_type_uint64 ||
+			 at == &ffi_type_pointer)
+			fm->loads[i] = FFI_LOAD_U64;
+		else
+			fm->direct = false; /* float, double: ffi_call() */
+	}
 	return 0;
 }
 
@@ -606,6 +720,7 @@ VMRPC_API int vmrpc_ffi_service(const struct vmrpc_types *types, void (*const *f
 {
 	const struct vmrpc_tt_hdr *h = types->hdr;
 	struct vmrpc_ffi *f;
+	const char *env;
 	int err;
 
 	if (h->n_ids == 0 || h->n_ids > 65536)
@@ -614,6 +729,8 @@ VMRPC_API int vmrpc_ffi_service(const struct vmrpc_types *types, void (*const *f
 	if (!f)
 		return -ENOMEM;
 	f->types = types;
+	env = getenv("VMRPC_FFI_DIRECT");
+	f->direct = FFI_DIRECT_MAX > 0 && !(env && !strcmp(env, "0"));
 	f->method_names = calloc(h->n_ids, sizeof(*f->method_names));
 	f->by_id = calloc(h->n_ids, sizeof(*f->by_id));
 	if (!f->method_names || !f->by_id) {
@@ -658,6 +775,7 @@ VMRPC_API void vmrpc_ffi_free(struct vmrpc_ffi *ffi)
 	if (ffi->by_id) {
 		for (uint32_t i = 0; i < ffi->types->hdr->n_ids; i++) {
 			free(ffi->by_id[i].params);
+			free(ffi->by_id[i].checks);
 			free(ffi->by_id[i].atypes);
 		}
 	}
