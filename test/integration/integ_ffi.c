@@ -18,8 +18,12 @@
  *              errors, a library that does not load: hostd and --check
  *              refuse to start, saying why; a method the library lacks is
  *              logged and answers -ENOSYS
+ *   config     ffi-service = in hostd.conf, through --check
+ *   guestd     ffi-service = in guestd.conf: the zlib example served in the
+ *              guest, called by a host caller
  */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <zlib.h>
@@ -652,6 +656,89 @@ static void test_own_symbols_only(void **state)
 	itest_hostd_stop(&h);
 }
 
+/* ---- hostd.conf and guestd.conf ------------------------------------------------- */
+
+static void check_config(const char *key_line, int want, const char *needle)
+{
+	char conf[PATH_MAX], text[4 * PATH_MAX];
+	const char *args[] = { "--check", "--config", conf, NULL };
+	const char *argv[8] = { ITEST_HOSTD, "--shadow", ITEST_SHADOW };
+	char *out, *err;
+	int status;
+
+	snprintf(conf, sizeof(conf), "%s/hostd.conf", itest_dir());
+	snprintf(text, sizeof(text),
+		 "[vm a]\ntransport = ivshmem-plain\nshm-file = %s/a.shm\nshm-size = 4M\n"
+		 "channels = 4\nuser = 65534\n%s\n", itest_dir(), key_line);
+	itest_write_file(conf, text, strlen(text));
+	for (size_t i = 0; args[i]; i++)
+		argv[3 + i] = args[i];
+	status = itest_run(argv, &out, &err);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != want ||
+	    (needle && !strstr(out, needle) && !strstr(err, needle)))
+		fail_msg("vmrpc-hostd --check with '%s': wait status 0x%x, stdout \"%s\", stderr "
+			 "\"%s\"; expected exit %d and \"%s\"", key_line, status, out, err, want,
+			 needle ? needle : "");
+	free(out);
+	free(err);
+}
+
+static void test_config(void **state)
+{
+	(void)state;
+	check_config("ffi-service = " ITEST_ZLIB_IDL ":libz.so.1", 0, "good");
+	check_config("ffi-service = " FFIALL_SPEC, 0, "ffiall.missing answers -ENOSYS");
+	check_config("ffi-service = " ITEST_ZLIB_IDL, 2, ":7: ffi-service: '");
+	check_config("ffi-service = " ITEST_ZLIB_IDL ":libnosuchlibrary.so.9", 1,
+		     "libnosuchlibrary.so.9");
+}
+
+static void test_guestd(void **state)
+{
+	static unsigned char data[5000];
+	char conf[PATH_MAX], log[PATH_MAX];
+	const char text[] = "ffi-service = " ITEST_ZLIB_IDL ":libz.so.1\n";
+	const char *argv[] = { ITEST_GUESTD, "--region", ITEST_REGION, "--config", conf, NULL };
+	struct itest_hostd h;
+	struct vmrpc_chan *ch;
+	struct vmrpc_binding z;
+	pid_t guestd;
+	int status;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)itest_rand();
+	snprintf(conf, sizeof(conf), "%s/guestd.conf", itest_dir());
+	snprintf(log, sizeof(log), "%s/guestd.log", itest_dir());
+	itest_write_file(conf, text, sizeof(text) - 1);
+	itest_hostd_start(&h, (char *)NULL);
+	guestd = itest_spawn(argv, NULL, log);
+	itest_wait_file_has(log, "serving");
+	/* a host caller, the guest's zlib */
+	itest_assert_err(vmrpc_vm_open(ITEST_REGION, 0, &ch), 0);
+	itest_assert_err(zlib_bind(ch, &z), 0);
+	assert_int_equal(zlib_crc32(&z, 0, data, sizeof(data)), crc32(0, data, sizeof(data)));
+	assert_int_equal(zlib_adler32(&z, 1, data, sizeof(data)), adler32(1, data, sizeof(data)));
+	assert_int_equal(zlib_compressBound(&z, 12345), compressBound(12345));
+	vmrpc_chan_close(ch);
+	kill(guestd, SIGTERM);
+	assert_int_equal(itest_wait_exit(guestd, ITEST_DEADLINE_MS, &status), 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	itest_hostd_stop(&h);
+
+	/* a library that does not load: guestd does not start */
+	{
+		const char bad[] = "ffi-service = " ITEST_ZLIB_IDL ":libnosuchlibrary.so.9\n";
+
+		itest_write_file(conf, bad, sizeof(bad) - 1);
+		guestd = itest_spawn(argv, NULL, log);
+		assert_int_equal(itest_wait_exit(guestd, ITEST_DEADLINE_MS, &status), 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+		assert_true(itest_file_has(log, "cannot load ffi service: "));
+		assert_true(itest_file_has(log, "libnosuchlibrary.so.9"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +748,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_own_symbols_only, itest_setup,
 						itest_teardown),
+		cmocka_unit_test_setup_teardown(test_config, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_guestd, itest_setup, itest_teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_ffi", tests, NULL, NULL);
