@@ -103,6 +103,14 @@ struct ffi_method {
 	struct ffi_param *params;
 	uint32_t n_cargs;      /* C arguments */
 	bool direct;           /* called without ffi_call() (FFI_DIRECT_MAX) */
+	bool fast;             /* direct, and every parameter an in scalar: */
+	uint32_t args_size;    /* tm's, here to save a load per call */
+	struct {
+		uint16_t off;   /* in the args snapshot */
+		uint8_t load;   /* enum ffi_load */
+		uint8_t check;  /* VMRPC_TT_BOOL, VMRPC_TT_ENUM, or 0 */
+		uint32_t type;
+	} fast_args[FFI_DIRECT_MAX > 0 ? FFI_DIRECT_MAX : 1];
 	uint8_t loads[FFI_DIRECT_MAX > 0 ? FFI_DIRECT_MAX : 1]; /* enum ffi_load, per C argument */
 	uint32_t results_at;   /* the results' offset in the scratch */
 	uint32_t scratch_size; /* the private memory a call takes */
@@ -257,40 +265,75 @@ static uint64_t ffi_buf_size(const struct ffi_param *fp, const unsigned char *ar
 	}
 }
 
+/* The C argument at p widened to its register. */
+static inline uint64_t ffi_widen(const void *p, uint8_t load)
+{
+	switch (load) {
+	case FFI_LOAD_I8:
+		return (uint64_t)(int64_t) * (const int8_t *)p;
+	case FFI_LOAD_U8:
+		return *(const uint8_t *)p;
+	case FFI_LOAD_I16:
+		return (uint64_t)(int64_t) * (const int16_t *)p;
+	case FFI_LOAD_U16:
+		return *(const uint16_t *)p;
+	case FFI_LOAD_I32:
+		return (uint64_t)(int64_t) * (const int32_t *)p;
+	case FFI_LOAD_U32:
+		return *(const uint32_t *)p;
+	default:
+		return *(const uint64_t *)p;
+	}
+}
+
+/* The method's status from what its function returned in the first result
+ * register (or through ffi_call()'s ffi_arg). */
+static inline int64_t ffi_result_of(uint32_t ret_kind, int64_t raw)
+{
+	switch (ret_kind) {
+	case VMRPC_TT_INT32:
+		return (int32_t)raw; /* the upper half is not the function's */
+	case VMRPC_TT_INT64:
+		return raw;
+	default:
+		return 0;
+	}
+}
+
 /* Call fm->fn with the C arguments avalues points to, as registers. */
 static int64_t ffi_call_direct(const struct ffi_method *fm, void **avalues)
 {
 	uint64_t r[6] = { 0 };
 
-	for (uint32_t i = 0; i < fm->n_cargs; i++) {
-		const void *p = avalues[i];
-
-		switch (fm->loads[i]) {
-		case FFI_LOAD_I8:
-			r[i] = (uint64_t)(int64_t) * (const int8_t *)p;
-			break;
-		case FFI_LOAD_U8:
-			r[i] = *(const uint8_t *)p;
-			break;
-		case FFI_LOAD_I16:
-			r[i] = (uint64_t)(int64_t) * (const int16_t *)p;
-			break;
-		case FFI_LOAD_U16:
-			r[i] = *(const uint16_t *)p;
-			break;
-		case FFI_LOAD_I32:
-			r[i] = (uint64_t)(int64_t) * (const int32_t *)p;
-			break;
-		case FFI_LOAD_U32:
-			r[i] = *(const uint32_t *)p;
-			break;
-		default:
-			r[i] = *(const uint64_t *)p;
-			break;
-		}
-	}
+	for (uint32_t i = 0; i < fm->n_cargs; i++)
+		r[i] = ffi_widen(avalues[i], fm->loads[i]);
 	/* The calling convention above, not C's rules, makes this call exact. */
 	return ((ffi_direct_fn)fm->fn)(r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+static bool ffi_value_ok(const struct vmrpc_ffi *f, uint32_t type, const unsigned char *p);
+
+/* A method whose parameters are all in scalars, called directly: each
+ * checked (bools and enums, as the skeleton does before anything else; no
+ * other step follows) and widened straight from the snapshot; no scratch,
+ * nothing written back. About the work the generated skeleton does. */
+static int64_t ffi_call_fast(const struct vmrpc_ffi *f, const struct ffi_method *fm,
+			     const unsigned char *args)
+{
+	uint64_t r[6] = { 0 };
+
+	for (uint32_t i = 0; i < fm->n_cargs; i++) {
+		const unsigned char *p = args + fm->fast_args[i].off;
+
+		if (fm->fast_args[i].check == VMRPC_TT_BOOL && !vmrpc_wire_bool_ok(p))
+			return -EINVAL;
+		if (fm->fast_args[i].check == VMRPC_TT_ENUM &&
+		    !ffi_value_ok(f, fm->fast_args[i].type, p))
+			return -EINVAL;
+		r[i] = ffi_widen(p, fm->fast_args[i].load);
+	}
+	return ffi_result_of(fm->tm->ret,
+			     ((ffi_direct_fn)fm->fn)(r[0], r[1], r[2], r[3], r[4], r[5]));
 }
 
 /* One C argument's storage in the scratch: a pointer or a size. */
@@ -408,17 +451,9 @@ static int64_t ffi_serve(const struct ffi_method *fm, struct vmrpc_incall *call,
 		rv.i64 = ffi_call_direct(fm, avalues);
 	else
 		ffi_call((ffi_cif *)&fm->cif, fm->fn, &rv, avalues);
-	switch (tm->ret) {
-	case VMRPC_TT_INT32:
-		ret = (int32_t)rv.s; /* libffi widens a small result to ffi_arg */
-		break;
-	case VMRPC_TT_INT64:
-		ret = rv.i64;
-		break;
-	default:
-		ret = 0;
-		break;
-	}
+	/* libffi widens a small result to ffi_arg; ffi_result_of() takes the
+	 * int32 back out of it either way. */
+	ret = ffi_result_of(tm->ret, rv.i64);
 	if (!fm->writes_back || ret < 0)
 		return ret;
 
@@ -446,23 +481,17 @@ static int64_t ffi_serve(const struct ffi_method *fm, struct vmrpc_incall *call,
 	return ret;
 }
 
-static int64_t ffi_dispatch(const void *ops, void *ctx, struct vmrpc_incall *call)
+/* Everything but the fast path: the checks, then the call with its
+ * private memory. Apart, so that the fast path's frame stays small. */
+static __attribute__((noinline)) int64_t ffi_dispatch_full(const struct vmrpc_ffi *f,
+							   const struct ffi_method *fm,
+							   struct vmrpc_incall *call)
 {
-	const struct vmrpc_ffi *f = ops;
-	const struct ffi_method *fm;
 	const unsigned char *args = call->args;
 	alignas(16) unsigned char stack[FFI_STACK_SCRATCH];
 	unsigned char *scratch = stack;
 	int64_t ret;
 
-	(void)ctx;
-	if (call->method >= f->iface.n_methods || !f->by_id[call->method].tm)
-		return -EPROTO;
-	fm = &f->by_id[call->method];
-	if (call->args_len != fm->tm->args_size)
-		return -EPROTO;
-	if (!fm->fn)
-		return -ENOSYS;
 	/* The values the caller wrote into the args block: bools, enums,
 	 * strings in structs. Checked before anything else happens. */
 	for (uint32_t i = 0; i < fm->n_checks; i++) {
@@ -480,6 +509,24 @@ static int64_t ffi_dispatch(const void *ops, void *ctx, struct vmrpc_incall *cal
 	if (scratch != stack)
 		free(scratch);
 	return ret;
+}
+
+static int64_t ffi_dispatch(const void *ops, void *ctx, struct vmrpc_incall *call)
+{
+	const struct vmrpc_ffi *f = ops;
+	const struct ffi_method *fm;
+
+	(void)ctx;
+	if (call->method >= f->iface.n_methods || !f->by_id[call->method].tm)
+		return -EPROTO;
+	fm = &f->by_id[call->method];
+	if (call->args_len != fm->args_size)
+		return -EPROTO;
+	if (!fm->fn)
+		return -ENOSYS;
+	if (fm->fast)
+		return ffi_call_fast(f, fm, call->args);
+	return ffi_dispatch_full(f, fm, call);
 }
 
 /* ---- building the service -------------------------------------------------- */
@@ -565,6 +612,7 @@ static int ffi_method_prepare(struct vmrpc_ffi *f, uint32_t index, void (*fn)(vo
 		return -EINVAL;
 	fm->tm = tm;
 	fm->fn = fn;
+	fm->args_size = tm->args_size;
 	switch (tm->ret) {
 	case VMRPC_TT_VOID:
 		rtype = &ffi_type_void;
@@ -711,6 +759,17 @@ static int ffi_method_prepare(struct vmrpc_ffi *f, uint32_t index, void (*fn)(vo
 			fm->loads[i] = FFI_LOAD_U64;
 		else
 			fm->direct = false; /* float, double: ffi_call() */
+	}
+	fm->fast = fm->direct && tm->results_size == 0 && tm->args_size <= UINT16_MAX;
+	for (uint32_t i = 0; fm->fast && i < tm->n_params; i++) {
+		const struct ffi_param *fp = &fm->params[i];
+		uint32_t kind = t->types[fp->type].kind;
+
+		fm->fast = fp->pass == FFI_PASS_VALUE;
+		fm->fast_args[i].off = (uint16_t)fp->args_off;
+		fm->fast_args[i].load = fm->loads[i];
+		fm->fast_args[i].check = kind == VMRPC_TT_BOOL || kind == VMRPC_TT_ENUM ? (uint8_t)kind : 0;
+		fm->fast_args[i].type = fp->type;
 	}
 	return 0;
 }
