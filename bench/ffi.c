@@ -4,15 +4,15 @@
  * generated skeleton (docs/dynamic.md, "ffi callee"), in one run.
  *
  * The same two plain C functions, benchffi.idl's null() and add(), are
- * served in three callee processes of a stand-in region (libvmrpc/standin,
- * as bench/peer_vmrpc.c does): one through benchffi's generated skeleton,
- * whose ops call the functions, the others through vmrpc_ffi_service() with
- * the table vmrpc-stubgen put in benchffi_iface: as the daemons serve a
- * library (both methods qualify for a direct call, libvmrpc/ffi.c), and
+ * served by a callee process of a stand-in region (libvmrpc/standin, as
+ * bench/peer_vmrpc.c does) in three ways: through benchffi's generated
+ * skeleton, whose ops call the functions, and through vmrpc_ffi_service()
+ * with the table vmrpc-stubgen put in benchffi_iface, as the daemons serve
+ * a library (both methods qualify for a direct call, libvmrpc/ffi.c) and
  * with every call through ffi_call() (VMRPC_FFI_DIRECT=0). This process calls both
  * with the generated caller stubs, spinning, caller and callee on two CPUs;
- * the four cases take turns in rounds so that drift on the machine shifts
- * them alike. Each callee counts what it served, and the run checks it.
+ * the cases take turns in rounds so that drift on the machine shifts them
+ * alike. The callee counts what it served, and the run checks it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,7 +34,7 @@
 
 /* ---- the functions both callees serve ------------------------------------ */
 
-/* Where the serving process counts: set before each callee is forked. */
+/* Where the serving process counts (shared memory). */
 static struct bench_report *bf_report;
 
 void bf_null(void);
@@ -71,35 +71,34 @@ static const struct benchffi_ops bf_ops = { .null = bf_skel_null, .add = bf_skel
 
 /* ---- the cases --------------------------------------------------------------- */
 
-struct bf_side {
-	const char *name;
-	struct bench_report *report;
-	pid_t pid;
-	struct vmrpc_chan *ch;
-	struct vmrpc_binding b;
-	uint64_t calls;
-};
-
+/*
+ * One callee process serves one channel with the service in *bf_serving, a
+ * struct in memory shared with this process: each case puts its own there
+ * before its turn, while no call is in flight (the next request's release
+ * publishes it). So every case runs in the same process, on the same
+ * channel, with the same cache lines; only the dispatch differs.
+ */
 struct bf_case {
 	const char *name;
-	struct bf_side *side;
+	const struct vmrpc_service *svc;
 	bench_call_fn call;
 	struct bench_samples samples;
 	struct bench_stats stats;
 };
 
+static struct vmrpc_binding bf_binding;
+
 static int bf_call_null(void *arg)
 {
-	struct bf_case *k = arg;
-
-	return benchffi_null(&k->side->b);
+	(void)arg;
+	return benchffi_null(&bf_binding);
 }
 
 static int bf_call_add(void *arg)
 {
-	struct bf_case *k = arg;
-	int64_t r = benchffi_add(&k->side->b, 1000000007, -5, 65535, false);
+	int64_t r = benchffi_add(&bf_binding, 1000000007, -5, 65535, false);
 
+	(void)arg;
 	return r == 1000000007 - 5 + 65535 ? 0 : r < 0 ? (int)r : -EPROTO;
 }
 
@@ -110,52 +109,6 @@ static int bf_pin_pid(pid_t pid, int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(pid, sizeof(set), &set) < 0 ? -errno : 0;
-}
-
-/* Fork a callee serving svc and open this process's channel to it. */
-static int bf_side_start(struct bf_side *s, struct vmrpc_region *host, int bell_fd,
-			 struct vmrpc_region *guest, const struct vmrpc_service *svc, int cpu)
-{
-	int err;
-
-	s->report = bench_shared_alloc(sizeof(*s->report));
-	if (!s->report)
-		return -errno;
-	bf_report = s->report;
-	err = standin_callee_fork(host, bell_fd, svc, 1, STANDIN_SPIN_DEFAULT, &s->pid);
-	if (err < 0) {
-		fprintf(stderr, PROG ": %s: fork: %s\n", s->name, strerror(-err));
-		return err;
-	}
-	if (cpu >= 0)
-		(void)bf_pin_pid(s->pid, cpu);
-	err = vmrpc_chan_open(guest, 0, &s->ch);
-	if (err == 0)
-		err = benchffi_bind(s->ch, &s->b);
-	if (err < 0)
-		fprintf(stderr, PROG ": %s: channel: %s\n", s->name, vmrpc_strerror(err));
-	return err;
-}
-
-/* Close, stop the callee, check it served every call: 0 or -1. */
-static int bf_side_stop(struct bf_side *s)
-{
-	int status, bad = 0;
-
-	if (s->ch)
-		vmrpc_chan_close(s->ch);
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		waitpid(s->pid, &status, 0);
-	}
-	if (s->report && s->report->served != s->calls) {
-		fprintf(stderr, PROG ": %s served %llu calls, the caller made %llu\n", s->name,
-			(unsigned long long)s->report->served, (unsigned long long)s->calls);
-		bad = -1;
-	}
-	if (s->report)
-		bench_shared_free(s->report, sizeof(*s->report));
-	return bad;
 }
 
 static int bf_parse_count(const char *s, unsigned long long max, unsigned long long *ret)
@@ -189,30 +142,31 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct vmrpc_region_opts opts = { .n_channels = 4, .chan_size = 64u << 10 };
-	/* one callee per side, each on a channel of its own */
+	const struct vmrpc_region_opts opts = { .n_channels = 2, .chan_size = 64u << 10 };
 	size_t n = 200000, warm = 10000;
 	unsigned rounds = 100;
-	struct bf_side skel = { .name = "skeleton" }, ffi = { .name = "libffi" },
-		       ffi_call_only = { .name = "ffi_call" };
+	struct vmrpc_service svc_skel, svc_ffi, svc_ffi_call;
 	struct bf_case cases[] = {
-		{ .name = "null call, generated skeleton", .side = &skel, .call = bf_call_null },
-		{ .name = "null call, libffi", .side = &ffi, .call = bf_call_null },
-		{ .name = "4 small args, generated skeleton", .side = &skel, .call = bf_call_add },
-		{ .name = "4 small args, libffi", .side = &ffi, .call = bf_call_add },
-		{ .name = "null call, all ffi_call()", .side = &ffi_call_only, .call = bf_call_null },
-		{ .name = "4 small args, all ffi_call()", .side = &ffi_call_only,
+		{ .name = "null call, generated skeleton", .svc = &svc_skel, .call = bf_call_null },
+		{ .name = "null call, libffi", .svc = &svc_ffi, .call = bf_call_null },
+		{ .name = "4 small args, generated skeleton", .svc = &svc_skel, .call = bf_call_add },
+		{ .name = "4 small args, libffi", .svc = &svc_ffi, .call = bf_call_add },
+		{ .name = "null call, all ffi_call()", .svc = &svc_ffi_call, .call = bf_call_null },
+		{ .name = "4 small args, all ffi_call()", .svc = &svc_ffi_call,
 		  .call = bf_call_add },
 	};
 	const size_t n_cases = sizeof(cases) / sizeof(cases[0]);
 	char dir[64];
 	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	struct vmrpc_region *host = NULL, *guest = NULL;
+	struct vmrpc_chan *ch = NULL;
+	struct vmrpc_service *serving;
 	struct vmrpc_types *types = NULL;
 	struct vmrpc_ffi *ffi_handle = NULL, *ffi_call_handle = NULL;
-	struct vmrpc_service svc_skel, svc_ffi, svc_ffi_call;
 	void (*fns[2])(void);
-	int bell_fd = -1, caller_cpu, callee_cpu, ncpu, opt, err, failed = 0;
+	int bell_fd = -1, caller_cpu, callee_cpu, ncpu, opt, err, failed = 0, status;
+	pid_t callee = 0;
+	uint64_t calls = 0;
 	unsigned long long v;
 
 	while ((opt = getopt_long(argc, argv, "n:r:h", longopts, NULL)) != -1) {
@@ -251,7 +205,8 @@ int main(int argc, char **argv)
 	if (rounds > n)
 		rounds = (unsigned)n;
 
-	/* The libffi service, from the table the generator put in the iface. */
+	/* The libffi services, from the table the generator put in the iface:
+	 * as the daemons make it, and with every call through ffi_call(). */
 	err = vmrpc_types_load(benchffi_iface.type_table, benchffi_iface.type_table_len, NULL, 0,
 			       &types);
 	if (err < 0) {
@@ -281,6 +236,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot pin to a CPU\n");
 		return 1;
 	}
+	bf_report = bench_shared_alloc(sizeof(*bf_report));
+	serving = bench_shared_alloc(sizeof(*serving));
+	if (!bf_report || !serving) {
+		fprintf(stderr, PROG ": shared memory: %s\n", strerror(errno));
+		return 1;
+	}
+	*serving = svc_skel;
 	snprintf(dir, sizeof(dir), "%s/vmrpc-bench-ffi.XXXXXX", base);
 	err = standin_runtime_dir_create(dir);
 	if (err == 0)
@@ -292,44 +254,54 @@ int main(int argc, char **argv)
 	}
 	if (err == 0)
 		err = vmrpc_region_open("benchffi", &guest);
-	if (err < 0) {
-		fprintf(stderr, PROG ": stand-in region: %s\n", vmrpc_strerror(err));
-		return 1;
-	}
-	err = bf_side_start(&skel, host, bell_fd, guest, &svc_skel, ncpu > 1 ? callee_cpu : -1);
 	if (err == 0)
-		err = bf_side_start(&ffi, host, bell_fd, guest, &svc_ffi,
-				    ncpu > 1 ? callee_cpu : -1);
+		err = standin_callee_fork(host, bell_fd, serving, 1, STANDIN_SPIN_DEFAULT, &callee);
+	if (err == 0 && ncpu > 1)
+		(void)bf_pin_pid(callee, callee_cpu);
 	if (err == 0)
-		err = bf_side_start(&ffi_call_only, host, bell_fd, guest, &svc_ffi_call,
-				    ncpu > 1 ? callee_cpu : -1);
+		err = vmrpc_chan_open(guest, 0, &ch);
+	if (err == 0)
+		err = benchffi_bind(ch, &bf_binding);
 	for (size_t i = 0; err == 0 && i < n_cases; i++)
 		err = bench_samples_init(&cases[i].samples, n);
+	if (err < 0) {
+		fprintf(stderr, PROG ": setting up: %s\n", vmrpc_strerror(err));
+		return 1;
+	}
 
 	printf(PROG ": the same functions behind a generated skeleton and behind libffi\n");
-	printf("cpus:    caller on CPU %d, callees on CPU %d%s\n", caller_cpu, callee_cpu,
-	       ncpu < 2 ? " (the same: one CPU)" : "");
+	printf("cpus:    caller on CPU %d, callee on CPU %d%s; one callee process and\n"
+	       "         channel for every case, its service swapped between turns\n",
+	       caller_cpu, callee_cpu, ncpu < 2 ? " (the same: one CPU)" : "");
 	printf("calls:   %zu measured per case after %zu warm-up, in %u rounds; spinning\n\n", n,
 	       warm, rounds);
 	for (unsigned r = 0; err == 0 && r < rounds; r++) {
-		/* Each round starts with the next case: none always goes first,
-		 * right after the callees' CPU changed hands. */
+		/* Each round starts with the next case: none always goes first. */
 		for (size_t j = 0; err == 0 && j < n_cases; j++) {
 			struct bf_case *k = &cases[(r + j) % n_cases];
 			size_t m = n / rounds + (r < n % rounds ? 1 : 0);
 			size_t w = warm / rounds + (r < warm % rounds ? 1 : 0);
 
+			*serving = *k->svc; /* no call in flight */
 			err = bench_run(k->call, k, w, m, &k->samples);
 			if (err < 0)
 				fprintf(stderr, PROG ": %s: call failed: %s\n", k->name,
 					vmrpc_strerror(err));
-			k->side->calls += w + m;
+			calls += w + m;
 		}
 	}
 	failed = err < 0;
-	failed |= bf_side_stop(&skel) < 0;
-	failed |= bf_side_stop(&ffi) < 0;
-	failed |= bf_side_stop(&ffi_call_only) < 0;
+	if (ch)
+		vmrpc_chan_close(ch);
+	if (callee > 0) {
+		kill(callee, SIGTERM);
+		waitpid(callee, &status, 0);
+	}
+	if (!failed && bf_report->served != calls) {
+		fprintf(stderr, PROG ": the callee served %llu calls, the caller made %llu\n",
+			(unsigned long long)bf_report->served, (unsigned long long)calls);
+		failed = 1;
+	}
 	if (!failed) {
 		bench_table_header(stdout);
 		for (size_t i = 0; i < n_cases; i++) {
@@ -350,6 +322,8 @@ int main(int argc, char **argv)
 		close(bell_fd);
 	vmrpc_region_close(host);
 	standin_runtime_dir_remove(dir);
+	bench_shared_free(serving, sizeof(*serving));
+	bench_shared_free(bf_report, sizeof(*bf_report));
 	vmrpc_ffi_free(ffi_handle);
 	vmrpc_ffi_free(ffi_call_handle);
 	vmrpc_types_free(types);
