@@ -210,6 +210,11 @@ static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
 			server_poll(s, s->host_fd, ev_data(EV_HOSTLISTEN, 0, 0), true);
 		server_on_host_listen(s);
 		break;
+	case EV_INFOLISTEN:
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			server_poll(s, s->info_fd, ev_data(EV_INFOLISTEN, 0, 0), true);
+		server_on_info_listen(s);
+		break;
 	case EV_HOSTCONN:
 		if (i < s->n_channels && (s->ch[i].epoch & 0xffffff) == epoch &&
 		    s->ch[i].st == H_GSRC && cqe->res >= 0)
@@ -579,6 +584,11 @@ static int server_setup(struct server *s, const struct server_opts *o)
 			s->host_path[0] ? s->host_path : "its socket", strerror(-err));
 		return err;
 	}
+	err = server_setup_info_socket(s);
+	if (err < 0) {
+		log_err("%s: cannot listen on the info socket: %s", s->label, strerror(-err));
+		return err;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -601,6 +611,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	}
 	server_poll(s, s->sig_fd, ev_data(EV_SIGNAL, 0, 0), true);
 	server_poll(s, s->host_fd, ev_data(EV_HOSTLISTEN, 0, 0), true);
+	server_poll(s, s->info_fd, ev_data(EV_INFOLISTEN, 0, 0), true);
 	s->transport->arm(s);
 	if (notify_watchdog_usec()) {
 		/* Four times per interval: a supervisor (supervise.c) that
@@ -717,6 +728,8 @@ int server_run(struct server_opts *o)
 		.map_fd = -1,
 		.sig_fd = -1,
 		.host_fd = -1,
+		.info_fd = -1,
+		.tables_fd = -1,
 	};
 	int err;
 
@@ -764,6 +777,7 @@ int server_run(struct server_opts *o)
 	log_info("%s: stopped%s", s.label, err < 0 ? " after an error" : "");
 out:
 	s.transport->close(&s);
+	server_close_info(&s);
 	if (s.host_fd >= 0) {
 		if (s.host_path[0])
 			unlink(s.host_path);

@@ -85,7 +85,7 @@ struct tt_run {
 
 struct tt {
 	struct tt_vec methods, params, types, members, enumerators, runs;
-	struct tt_vec shared;  /* uint32_t: the types other than buffers, to share */
+	struct tt_vec shared; /* uint32_t: the types other than buffers, to share */
 	struct idl_buf strings;
 	struct idl_symtab names; /* name -> its offset in strings, as a pointer */
 };

@@ -392,7 +392,8 @@ static void usage(FILE *f)
 		"      --watch-callers  detach dead guest callers even on loopback\n"
 		"      --boot-id HEX    use this boot id instead of the kernel's (tests)\n"
 		"  -v, --verbose        log more\n"
-		"  -h, --help           show this help\n");
+		"  -h, --help           show this help\n"
+		"      --version        show the version\n");
 }
 
 static int guestd_setup(struct guestd *g, const char *region, const char *config)
@@ -502,6 +503,7 @@ int main(int argc, char **argv)
 		{ "boot-id", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	struct guestd g = { 0 };
@@ -530,6 +532,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vmrpc-guestd %s\n", VMRPC_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -186,6 +186,12 @@ int main(int argc, char **argv)
 	static int proc_fd = -1; /* static: kept across the fork copy's siglongjmp */
 	int bell_sock = -1, err;
 
+	/* Started by hostd only, but, like every installed program, it says
+	 * which vmrpc it is. */
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("vmrpc-shadow %s\n", VMRPC_VERSION);
+		return 0;
+	}
 	if (shadow_parse(argc, argv, &a) < 0)
 		return shadow_usage();
 	/* The exports, by hostd's paths, before the root changes; what the

@@ -11,7 +11,8 @@
 #                                 into the same directory rewrites nothing
 #   run.sh compile STUBGEN CC INCLUDE
 #                                 every golden .c compiles with CC -Werror
-#   run.sh cli STUBGEN            exit statuses of the command line
+#   run.sh cli STUBGEN            exit statuses of the command line, imports,
+#                                 depfiles, an interface too large for a type table
 #
 # VMRPC_UPDATE_GOLDEN=1 rewrites the expected files instead of comparing.
 set -u
@@ -138,6 +139,24 @@ cli)
 	head -n1 "$tmp/imp.d" | grep -q '^stamp:' || fail "--depfile-target: $(cat "$tmp/imp.d")"
 	"$stubgen" --depfile-target x good/hostcalls.idl >/dev/null 2>&1
 	[ $? -eq 2 ] || fail "--depfile-target without --depfile: expected exit status 2"
+	# An interface whose type table would pass VMRPC_TT_MAX_SIZE (1 MiB):
+	# a warning, and generated code without a table.
+	{
+		echo 'interface big version 1 {'
+		i=0
+		while [ $i -lt 12000 ]; do
+			echo "	void m$i(uint64 a, uint64 b, uint64 c);"
+			i=$((i + 1))
+		done
+		echo '}'
+	} >"$tmp/big.idl"
+	"$stubgen" -o "$tmp/big" --common "$tmp/big.idl" 2>"$tmp/stderr" ||
+		fail "too large for a type table: exit status $?"
+	grep -q "big.idl:1:11: warning: interface 'big' is too large for a type table" "$tmp/stderr" ||
+		fail "too large for a type table: $(cat "$tmp/stderr")"
+	grep -q '^	\.type_table = NULL,' "$tmp/big/big_common.c" &&
+		! grep -q 'big_type_table' "$tmp/big/big_common.c" ||
+		fail "too large for a type table: big_common.c has one"
 	;;
 *)
 	fail "unknown mode $mode"

@@ -313,6 +313,7 @@ static void test_methods(void **state)
 
 	(void)state;
 	table_of_rt(&t);
+	assert_int_equal(t.n_methods, N(want_methods));
 	for (uint32_t i = 0; i < t.n_methods; i++) {
 		const struct want_method *w = &want_methods[i];
 
@@ -337,9 +338,11 @@ static void test_params(void **state)
 
 	(void)state;
 	table_of_rt(&t);
+	assert_int_equal(t.n_params, N(want_params));
 	for (uint32_t m = 0; m < t.n_methods; m++) {
 		uint32_t first = method(&t, m, M_FIRST);
 
+		assert_true(first + method(&t, m, M_N) <= t.n_params);
 		for (uint32_t i = first; i < first + method(&t, m, M_N); i++) {
 			const struct want_param *w = &want_params[i];
 			uint32_t ty = param(&t, i, P_TYPE);

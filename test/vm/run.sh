@@ -280,6 +280,7 @@ if [ $mode = full ]; then
 	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
 	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
 	guest_checks
+	check "no descriptor to poll without the driver" '0 failed' vmrpc-vm-driver no-events \$bell
 	host_turn
 	# Killed in the middle of a host call: only guestd can tell hostd.
 	hold \$bell
@@ -316,6 +317,10 @@ else
 		vmrpc-vm-driver isolate /dev/vmrpc0
 	check "a user in group $rule_group makes host calls, others cannot" '0 failed' \\
 		vmrpc-vm-driver nonroot \$bell 1000 1000 $vmrpc_gid
+	check "three host calls in flight, each channel's descriptor fires for its own answer" \\
+		'0 failed' vmrpc-vm-driver events \$bell
+	check "and a device without interrupts has no descriptor" '0 failed' \\
+		vmrpc-vm-driver no-events \$plain
 	# Killed in a host call with no guestd running: the driver tells hostd.
 	kill \$bell_guestd
 	wait \$bell_guestd
