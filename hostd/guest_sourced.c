@@ -73,7 +73,7 @@ void server_scan_guestd(struct server *s)
 	}
 }
 
-static int server_gsrc_allowed(const struct server *s, uid_t uid)
+int server_gsrc_allowed(const struct server *s, uid_t uid)
 {
 	if (uid == 0 || uid == geteuid())
 		return 1;

@@ -210,6 +210,11 @@ static void server_dispatch(struct server *s, const struct io_uring_cqe *cqe)
 			server_poll(s, s->host_fd, ev_data(EV_HOSTLISTEN, 0, 0), true);
 		server_on_host_listen(s);
 		break;
+	case EV_INFOLISTEN:
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			server_poll(s, s->info_fd, ev_data(EV_INFOLISTEN, 0, 0), true);
+		server_on_info_listen(s);
+		break;
 	case EV_HOSTCONN:
 		if (i < s->n_channels && (s->ch[i].epoch & 0xffffff) == epoch &&
 		    s->ch[i].st == H_GSRC && cqe->res >= 0)
@@ -374,6 +379,13 @@ static int server_check_owner(const struct server_opts *o, char *msg, size_t siz
 	return 0;
 }
 
+/* A method an ffi service's library has no function for: it answers
+ * -ENOSYS, which the operator should hear of once, when hostd loads it. */
+static void server_warn_service(const char *msg)
+{
+	log_warn("%s", msg);
+}
+
 int server_check(const struct server_opts *o, char *msg, size_t size)
 {
 	struct services services = { 0 };
@@ -387,9 +399,11 @@ int server_check(const struct server_opts *o, char *msg, size_t size)
 	if (err == 0) {
 		char why[PATH_MAX + 200];
 
-		err = host_services_load(&services, o->modules, o->n_modules, NULL, why, sizeof(why));
+		err = host_services_load(&services, o->modules, o->n_modules, o->ffi_services,
+					 o->n_ffi_services, server_warn_service, NULL, why,
+					 sizeof(why));
 		if (err < 0)
-			snprintf(msg, size, "cannot load service module: %s", why);
+			snprintf(msg, size, "cannot load service: %s", why);
 		services_unload(&services);
 	}
 	return err;
@@ -495,9 +509,10 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	}
 	server_check_limits(s, o);
 	s->shadow_cwd = server_shadow_cwd(o);
-	err = host_services_load(&s->services, o->modules, o->n_modules, NULL, msg, sizeof(msg));
+	err = host_services_load(&s->services, o->modules, o->n_modules, o->ffi_services,
+				 o->n_ffi_services, server_warn_service, NULL, msg, sizeof(msg));
 	if (err < 0) {
-		log_err("cannot load service module: %s", msg);
+		log_err("cannot load service: %s", msg);
 		return err;
 	}
 	/* A sealed memfd, which no caller, guest or host program can resize
@@ -569,6 +584,11 @@ static int server_setup(struct server *s, const struct server_opts *o)
 			s->host_path[0] ? s->host_path : "its socket", strerror(-err));
 		return err;
 	}
+	err = server_setup_info_socket(s);
+	if (err < 0) {
+		log_err("%s: cannot listen on the info socket: %s", s->label, strerror(-err));
+		return err;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -591,6 +611,7 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	}
 	server_poll(s, s->sig_fd, ev_data(EV_SIGNAL, 0, 0), true);
 	server_poll(s, s->host_fd, ev_data(EV_HOSTLISTEN, 0, 0), true);
+	server_poll(s, s->info_fd, ev_data(EV_INFOLISTEN, 0, 0), true);
 	s->transport->arm(s);
 	if (notify_watchdog_usec()) {
 		/* Four times per interval: a supervisor (supervise.c) that
@@ -707,6 +728,8 @@ int server_run(struct server_opts *o)
 		.map_fd = -1,
 		.sig_fd = -1,
 		.host_fd = -1,
+		.info_fd = -1,
+		.tables_fd = -1,
 	};
 	int err;
 
@@ -754,6 +777,7 @@ int server_run(struct server_opts *o)
 	log_info("%s: stopped%s", s.label, err < 0 ? " after an error" : "");
 out:
 	s.transport->close(&s);
+	server_close_info(&s);
 	if (s.host_fd >= 0) {
 		if (s.host_path[0])
 			unlink(s.host_path);

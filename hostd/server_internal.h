@@ -97,6 +97,7 @@ enum ev_kind {
 	EV_SHADOW_LOG,    /* a shadow wrote its stderr */
 	EV_START_TIMEOUT, /* a STARTING shadow's deadline */
 	EV_WATCHDOG,      /* time to ping systemd's watchdog */
+	EV_INFOLISTEN,    /* someone connects to the info socket (info.c) */
 	EV_TRANSPORT,     /* the transport's own (below): hostd_transport.on_event */
 	EV_BELL = EV_TRANSPORT, /* loopback: the doorbell socket */
 	EV_MAP,           /* loopback: a caller asks for the sealed region */
@@ -132,6 +133,11 @@ struct server {
 	/* guest-sourced calls */
 	int host_fd;               /* the host-caller socket (SOCK_SEQPACKET) */
 	char host_path[108];
+	/* the info socket (info.c) */
+	int info_fd;
+	char info_path[108];
+	int tables_fd;      /* sealed memfd of the host type tables, or -1 */
+	uint32_t n_tables;
 	uint32_t max_gsrc, n_gsrc; /* channels host callers hold, and the limit */
 	uint64_t boot_id[2];       /* the guest boot hostd last saw */
 	uint64_t nochan_ms;        /* when a full region was last logged */
@@ -221,6 +227,14 @@ pid_t server_ppid(pid_t pid);
 int server_setup_host_socket(struct server *s, const struct server_opts *o);
 void server_on_host_listen(struct server *s);
 void server_gsrc_drop(struct server *s, uint32_t i, const char *why);
+/* Whether uid may call into the guest: root, hostd's user, guest-callers. */
+int server_gsrc_allowed(const struct server *s, uid_t uid);
+
+/* ---- info.c: the info socket, a read-only look at the region ------------- */
+/* Bind <runtime dir>/<name>.info.sock and build the host type tables' memfd. */
+int server_setup_info_socket(struct server *s);
+void server_on_info_listen(struct server *s);
+void server_close_info(struct server *s);
 void server_scan_guestd(struct server *s);
 
 #endif /* HOSTD_SERVER_INTERNAL_H */

@@ -600,8 +600,74 @@ int chan_send(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 	return 0;
 }
 
+int chan_start(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method, uint32_t args_len)
+{
+	int err = chan_publish(ch, iface_slot, method, args_len, 0);
+
+	if (err == 0)
+		ch->started = true;
+	return err;
+}
+
+int chan_reply_ready(struct vmrpc_chan *ch)
+{
+	struct vmrpc_chan_hdr *c = ch->hdr;
+	const struct region_transport *t = ch->region->transport;
+	uint32_t r;
+	int err;
+
+	if (!ch->started)
+		return -EINVAL;
+	/* Clear the descriptor first, then announce that we wait and look
+	 * (pairs with the callee's fence between rep_seq and caller_waiting):
+	 * a reply after this look raises the descriptor again. */
+	if (t->poll_drain)
+		t->poll_drain(ch->region, ch->index);
+	sync_store(&c->req.caller_waiting, 1);
+	sync_fence();
+	r = sync_load_acquire(&c->rep.rep_seq);
+	if (r == ch->seq)
+		return 1;
+	if (r != ch->seq - 1) {
+		/* Out of step: finishing finds out why, and ends the call. */
+		int64_t st = chan_finish(ch);
+		return st < 0 ? (int)st : -VMRPC_ECORRUPT;
+	}
+	err = chan_check_words(ch, ch->seq);
+	if (err < 0) {
+		sync_store(&c->req.caller_waiting, 0);
+		ch->broken = err;
+		ch->started = false;
+		return err;
+	}
+	return 0;
+}
+
+int64_t chan_finish(struct vmrpc_chan *ch)
+{
+	if (!ch->started)
+		return -EINVAL;
+	ch->started = false;
+	if (ch->region->transport->poll_drain)
+		ch->region->transport->poll_drain(ch->region, ch->index);
+	/* Ready may have announced a wait; the wait below announces its own
+	 * if it sleeps, and a reply found spinning must not leave the callee
+	 * waking us after every later call. */
+	sync_store(&ch->hdr->req.caller_waiting, 0);
+	return chan_wait_reply(ch);
+}
+
+VMRPC_API int vmrpc_chan_poll_fd(struct vmrpc_chan *ch)
+{
+	const struct region_transport *t = ch->region->transport;
+
+	return t->poll_fd ? t->poll_fd(ch->region, ch->index) : -EOPNOTSUPP;
+}
+
 int chan_drain(struct vmrpc_chan *ch)
 {
+	if (ch->started)
+		return -EBUSY; /* a split-phase call holds the channel until finished */
 	if (ch->oneway_pending) {
 		ch->oneway_pending = false;
 		/* The oneway method's own result is nobody's business; a

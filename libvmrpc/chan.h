@@ -23,6 +23,7 @@ struct vmrpc_chan {
 	uint64_t timeout_ns; /* bound on one call's wait for its reply; 0: none */
 	bool woke_callee;    /* the last publish had to wake the callee */
 	bool oneway_pending; /* a oneway request whose reply we have not seen */
+	bool started;        /* a split-phase call not yet finished (vmrpc_outcall_start) */
 	bool forking;        /* claimed for a fork child, not yet attached */
 	struct spin spin;
 	/* Buffers the caller keeps in the arena (vmrpc_chan_buf_alloc), by
@@ -56,6 +57,13 @@ int64_t chan_call(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 /* Publish a oneway request: no waiting; the next call waits for it. */
 int chan_send(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method,
 	      uint32_t args_len);
+
+/* Split-phase calls (vmrpc_outcall_start): publish; then is the reply
+ * there (1, 0 with the callee told to wake us, or the channel's error);
+ * then wait for it and return rep.status as chan_call() does. */
+int chan_start(struct vmrpc_chan *ch, uint32_t iface_slot, uint32_t method, uint32_t args_len);
+int chan_reply_ready(struct vmrpc_chan *ch);
+int64_t chan_finish(struct vmrpc_chan *ch);
 
 /* Before the args block or arena is written again: wait until the callee
  * has finished a pending oneway request. 0, or the channel's error. */

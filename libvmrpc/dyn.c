@@ -171,7 +171,7 @@ static int dyn_put_inline(struct dyn_call *c, uint32_t ti, const struct vmrpc_va
 {
 	const struct vmrpc_types *t = c->d->types;
 	const struct vmrpc_tt_type *ty = &t->types[ti];
-	uint64_t bits;
+	uint64_t bits = 0; /* set before use; gcc -O2 cannot tell */
 	int err;
 
 	switch (ty->kind) {
@@ -316,7 +316,7 @@ static int dyn_put_arena(struct dyn_call *c, uint32_t p, const struct vmrpc_valu
 	const struct vmrpc_tt_type *ty = &t->types[pa->type];
 	const struct vmrpc_value *v = &args[p];
 	uint8_t *field = c->args + pa->args_off;
-	uint64_t off, size;
+	uint64_t off, size = 0; /* set before use; gcc -O2 cannot tell */
 	void *slot;
 	int err;
 

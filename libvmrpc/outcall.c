@@ -108,6 +108,29 @@ VMRPC_API int vmrpc_outcall_send(struct vmrpc_outcall *call, uint32_t method,
 	return chan_send(call->chan, call->iface_slot, method, args_len);
 }
 
+VMRPC_API int vmrpc_outcall_start(struct vmrpc_outcall *call, uint32_t method,
+				  uint32_t args_len)
+{
+	if (method >= call->n_methods)
+		return -EINVAL;
+	if (args_len > VMRPC_ARGS_SIZE)
+		return -VMRPC_E2BIG;
+	return chan_start(call->chan, call->iface_slot, method, args_len);
+}
+
+VMRPC_API int vmrpc_outcall_ready(struct vmrpc_outcall *call)
+{
+	return chan_reply_ready(call->chan);
+}
+
+VMRPC_API int64_t vmrpc_outcall_finish(struct vmrpc_outcall *call)
+{
+	int64_t status = chan_finish(call->chan);
+
+	call->res_len = __atomic_load_n(&call->chan->hdr->rep.res_len, __ATOMIC_RELAXED);
+	return status;
+}
+
 VMRPC_API int vmrpc_outcall_get_str(struct vmrpc_outcall *call, uint64_t off, uint32_t room,
 				    char *buf, size_t size)
 {

@@ -53,6 +53,11 @@ struct region_transport {
 	/* After a sleep timed out: an error if the callee of ch is gone
 	 * although the channel's words do not say so yet, else 0. */
 	int (*check_callee)(struct vmrpc_chan *ch);
+	/* A descriptor that polls readable when channel i's callee woke its
+	 * caller (vmrpc_chan_poll_fd), and clearing it (drain). NULL: this
+	 * transport has none. */
+	int (*poll_fd)(struct vmrpc_region *r, uint32_t i);
+	void (*poll_drain)(struct vmrpc_region *r, uint32_t i);
 	/* Undo what opening the transport set up in r. */
 	void (*close)(struct vmrpc_region *r);
 	/* hostd sees this side's processes: it can hand a caller's channel to

@@ -101,7 +101,9 @@ static uint64_t dev_chan_off(const struct vmrpc_region *r, uint32_t i)
 static int dev_claim(struct vmrpc_region *r, enum vmrpc_chan_state how, uint32_t *ret_index)
 {
 	struct vmrpc_dev_claim c = { .state = (uint32_t)how };
-	int fd = open(r->dev_path, O_RDWR | O_CLOEXEC), err;
+	/* Non-blocking: draining the poll count (dev_poll_drain) must not
+	 * wait; the wait ioctl sleeps whatever the flag. */
+	int fd = open(r->dev_path, O_RDWR | O_CLOEXEC | O_NONBLOCK), err;
 	uint64_t off;
 
 	if (fd < 0)
@@ -187,6 +189,23 @@ static int dev_wait(struct vmrpc_region *r, uint32_t *word, uint32_t seen, uint6
 	return 0;
 }
 
+/* The channel's file polls readable once its vector fired since the last
+ * read; without interrupts nothing would ever fire it. */
+static int dev_poll_fd(struct vmrpc_region *r, uint32_t i)
+{
+	if (!r->dev_irq)
+		return -EOPNOTSUPP;
+	return i < r->n_channels && r->dev_chan_fd[i] >= 0 ? r->dev_chan_fd[i] : -EBADF;
+}
+
+static void dev_poll_drain(struct vmrpc_region *r, uint32_t i)
+{
+	uint64_t n;
+
+	if (r->dev_irq && i < r->n_channels && r->dev_chan_fd[i] >= 0)
+		(void)!read(r->dev_chan_fd[i], &n, sizeof(n)); /* EAGAIN: nothing fired */
+}
+
 static int dev_check_callee(struct vmrpc_chan *ch)
 {
 	return 0; /* as on transport_ivshmem: hostd resets what it cannot serve */
@@ -211,6 +230,8 @@ const struct region_transport transport_dev = {
 	.wake_callee = dev_wake_callee,
 	.wait = dev_wait,
 	.check_callee = dev_check_callee,
+	.poll_fd = dev_poll_fd,
+	.poll_drain = dev_poll_drain,
 	.close = dev_close,
 	.host_pids = false,
 };

@@ -42,6 +42,7 @@ struct mnt {
 	const char *region;  /* NULL: the default region */
 	enum mnt_cache cache;
 	bool read_only;
+	bool writeback; /* -o writeback: the kernel's writeback cache */
 	bool foreground;
 	unsigned int threads;  /* FUSE worker threads at most */
 	unsigned int channels; /* channels to the shadow at most */

@@ -59,8 +59,10 @@ static void usage(FILE *f)
 		"                        none: nothing cached, every access goes to the host;\n"
 		"                        auto (default): attributes and names for 1 s, file\n"
 		"                        pages until the file's mtime or size changes;\n"
-		"                        always: everything for a day (the host's changes are\n"
-		"                        seen late)\n"
+		"                        always: everything for a day (what the serving side\n"
+		"                        changes is pushed, see vmrpc-mount(8))\n"
+		"  -o writeback          with cache=auto or always: writes go to the page cache\n"
+		"                        and reach the serving side later, in large pieces\n"
 		"  -o region=NAME        host:NAME: the vmrpc region (default: $VMRPC_REGION,\n"
 		"                        else default)\n"
 		"  -o threads=N          FUSE worker threads at most (default 8)\n"
@@ -69,12 +71,13 @@ static void usage(FILE *f)
 		"  -f                    stay in the foreground\n"
 		"  -d                    FUSE debug output (implies -f)\n"
 		"  -h, --help            this help\n"
+		"      --version         the version\n"
 		"\n"
 		"SIGTERM, SIGINT or umount(8) unmount it. If hostd or the shadow goes away\n"
 		"the mount ends: programs using it get EIO, never a hang.\n");
 }
 
-enum { KEY_HELP, KEY_FOREGROUND, KEY_DEBUG, KEY_RO, KEY_DISCARD };
+enum { KEY_HELP, KEY_FOREGROUND, KEY_DEBUG, KEY_RO, KEY_WRITEBACK, KEY_DISCARD };
 
 struct mnt_opts {
 	char *cache;
@@ -104,6 +107,7 @@ static const struct fuse_opt mnt_fuse_opts[] = {
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("debug", KEY_DEBUG),
 	FUSE_OPT_KEY("ro", KEY_RO),
+	FUSE_OPT_KEY("writeback", KEY_WRITEBACK),
 	/* mount(8)'s helper flags: fake, sloppy, no mtab, verbose */
 	FUSE_OPT_KEY("-n", KEY_DISCARD),
 	FUSE_OPT_KEY("-s", KEY_DISCARD),
@@ -145,6 +149,9 @@ static int mnt_opt_proc(void *data, const char *arg, int key, struct fuse_args *
 	case KEY_RO:
 		p->m->read_only = true;
 		return 1; /* the kernel's mount flag too */
+	case KEY_WRITEBACK:
+		p->m->writeback = true;
+		return 0;
 	case KEY_DISCARD:
 		return 0;
 	case FUSE_OPT_KEY_OPT:
@@ -241,6 +248,13 @@ int main(int argc, char **argv)
 	char msg[512], fsname[128];
 	int status = 1, report_fd = -1, err;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		/* vmrpc-mount, or mount.vmrpc as mount(8) knows it */
+		const char *name = strrchr(argv[0], '/');
+
+		printf("%s %s\n", name ? name + 1 : argv[0], VMRPC_VERSION);
+		return 0;
+	}
 	if (fuse_opt_parse(&args, &p, mnt_fuse_opts, mnt_opt_proc) < 0) {
 		status = 2;
 		goto out_args;
@@ -271,6 +285,11 @@ int main(int argc, char **argv)
 		m.timeout = 86400.0;
 	} else {
 		fprintf(stderr, "vmrpc-mount: cache=%s: not none, auto or always\n", o.cache);
+		status = 2;
+		goto out_args;
+	}
+	if (m.writeback && m.cache == MNT_CACHE_NONE) {
+		fprintf(stderr, "vmrpc-mount: writeback needs a page cache: not with cache=none\n");
 		status = 2;
 		goto out_args;
 	}

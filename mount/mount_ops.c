@@ -116,6 +116,18 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	else
 		conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	/* -o writeback: the kernel keeps dirty pages and writes them back in
+	 * large pieces; it then owns the file's size and mtime while it has
+	 * dirty pages, and may read a file opened write-only (open_flags). */
+	if (m->writeback) {
+		if (conn->capable & FUSE_CAP_WRITEBACK_CACHE) {
+			conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		} else {
+			fuse_log(FUSE_LOG_WARNING,
+				 "vmrpc-mount: this kernel has no FUSE writeback cache\n");
+			m->writeback = false;
+		}
+	}
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -349,11 +361,30 @@ static void open_reply_flags(const struct mnt *m, struct fuse_file_info *fi)
 	fi->keep_cache = m->cache == MNT_CACHE_ALWAYS;
 }
 
+/* With the writeback cache the kernel fills partly written pages by
+ * reading, also from a file opened write-only, and appends itself (it
+ * knows the size): the serving side opens such files for reading too,
+ * and without O_APPEND, which would move its writes to its own idea of
+ * the end. */
+static int open_flags(const struct mnt *m, int flags)
+{
+	if (!m->writeback)
+		return flags;
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags & ~O_APPEND;
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mnt *m = MNT(req);
 	uint64_t fh;
-	int64_t r = CALL(m, vfs_open(b, &m->sid, ino, fi->flags, &fh));
+	int64_t r = CALL(m, vfs_open(b, &m->sid, ino, open_flags(m, fi->flags), &fh));
+
+	/* Write permission without read permission: open as asked; the
+	 * kernel then writes whole pages only where it can. */
+	if (r == -EACCES && open_flags(m, fi->flags) != fi->flags)
+		r = CALL(m, vfs_open(b, &m->sid, ino, fi->flags & ~O_APPEND, &fh));
 
 	if (r < 0) {
 		fuse_reply_err(req, (int)-r);
@@ -377,7 +408,8 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 
 	if (!name_ok(req, name))
 		return;
-	r = CALL(m, vfs_create(b, &m->sid, parent, name, fi->flags, mode, &cr, &e, &fh));
+	r = CALL(m, vfs_create(b, &m->sid, parent, name, open_flags(m, fi->flags), mode, &cr, &e,
+			       &fh));
 	if (r < 0) {
 		fuse_reply_err(req, (int)-r);
 		return;

@@ -101,6 +101,9 @@ struct vmrpc_dev {
 	struct vmrpc_kchan *chan;
 	struct mutex files_lock; /* the list, and each channel's holder */
 	struct list_head files;
+	/* Page faults on mappings (readers) against remove (the writer), so
+	 * that no page of the device is mapped once remove has zapped them. */
+	struct rw_semaphore map_lock;
 };
 
 struct vmrpc_file {
@@ -497,6 +500,34 @@ static long vmrpc_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 
 /* ---- mapping --------------------------------------------------------- */
 
+/*
+ * Pages are mapped when first touched, never in mmap: the kernel links a
+ * new mapping into the file's mappings only after vmrpc_mmap returns, so
+ * a remove in between would not find it to zap, and pages mapped here
+ * would outlive the device. A mapping remove cannot find has no pages,
+ * and its first touch faults here, sees gone, and gets SIGBUS.
+ */
+static vm_fault_t vmrpc_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vmrpc_file *f = vma->vm_private_data;
+	struct vmrpc_dev *d = f->dev;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	down_read(&d->map_lock);
+	/* vmrpc_mmap checked the range: vm_pgoff..end lies in BAR2. */
+	if (!READ_ONCE(d->gone))
+		ret = vmf_insert_pfn_prot(vma, vmf->address,
+					  (unsigned long)(d->shm_phys >> PAGE_SHIFT) + vmf->pgoff,
+					  vma->vm_page_prot);
+	up_read(&d->map_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct vmrpc_vm_ops = {
+	.fault = vmrpc_vm_fault,
+};
+
 /* The header read-only, the holder's own channel read-write, the agent
  * anything; nothing else. */
 static int vmrpc_mmap(struct file *filp, struct vm_area_struct *vma)
@@ -530,10 +561,10 @@ static int vmrpc_mmap(struct file *filp, struct vm_area_struct *vma)
 		err = 0;
 	}
 	if (err == 0) {
-		vmrpc_vm_flags_set(vma, VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+		vmrpc_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-		err = io_remap_pfn_range(vma, vma->vm_start, (d->shm_phys + off) >> PAGE_SHIFT,
-					 len, vma->vm_page_prot);
+		vma->vm_ops = &vmrpc_vm_ops;
+		vma->vm_private_data = f;
 	}
 	mutex_unlock(&d->files_lock);
 	return err;
@@ -686,6 +717,7 @@ static int vmrpc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	kref_init(&d->ref);
 	init_rwsem(&d->lock);
+	init_rwsem(&d->map_lock);
 	mutex_init(&d->files_lock);
 	INIT_LIST_HEAD(&d->files);
 	init_waitqueue_head(&d->ctl.wq);
@@ -798,6 +830,7 @@ static void vmrpc_remove(struct pci_dev *pdev)
 	for (u32 i = 0; i < d->n_channels; i++)
 		wake_up_all(&d->chan[i].wq);
 	down_write(&d->lock);
+	down_write(&d->map_lock); /* no fault maps a page past this point */
 	mutex_lock(&d->files_lock);
 	list_for_each_entry(f, &d->files, node) {
 		if (f->index >= 0)
@@ -805,6 +838,7 @@ static void vmrpc_remove(struct pci_dev *pdev)
 		unmap_mapping_range(f->filp->f_mapping, 0, 0, 1);
 	}
 	mutex_unlock(&d->files_lock);
+	up_write(&d->map_lock);
 	vmrpc_free_irqs(d, d->n_vectors);
 	pci_clear_master(pdev);
 	iounmap((__force void __iomem *)d->shm);

@@ -82,6 +82,12 @@ struct guestd {
 
 static volatile sig_atomic_t guestd_stop;
 
+/* A method an ffi service's library has no function for: -ENOSYS. */
+static void guestd_warn_service(const char *msg)
+{
+	log_warn("%s", msg);
+}
+
 static void guestd_on_signal(int sig)
 {
 	guestd_stop = 1;
@@ -386,7 +392,8 @@ static void usage(FILE *f)
 		"      --watch-callers  detach dead guest callers even on loopback\n"
 		"      --boot-id HEX    use this boot id instead of the kernel's (tests)\n"
 		"  -v, --verbose        log more\n"
-		"  -h, --help           show this help\n");
+		"  -h, --help           show this help\n"
+		"      --version        show the version\n");
 }
 
 static int guestd_setup(struct guestd *g, const char *region, const char *config)
@@ -405,6 +412,12 @@ static int guestd_setup(struct guestd *g, const char *region, const char *config
 				    g->conf.n_modules, msg, sizeof(msg));
 	if (err < 0) {
 		log_err("cannot load service module: %s", msg);
+		return err;
+	}
+	err = services_add_ffi(&g->modules, (const char *const *)g->conf.ffi_services,
+			       g->conf.n_ffi_services, guestd_warn_service, msg, sizeof(msg));
+	if (err < 0) {
+		log_err("cannot load ffi service: %s", msg);
 		return err;
 	}
 	if (g->conf.n_exports) {
@@ -490,6 +503,7 @@ int main(int argc, char **argv)
 		{ "boot-id", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
 	struct guestd g = { 0 };
@@ -518,6 +532,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vmrpc-guestd %s\n", VMRPC_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -4,6 +4,8 @@
  *
  *   vmrpc guest-run [-n] [-e NAME=VALUE]... [-C DIR] [-t SECONDS] VM -- CMD [ARG]...
  *   vmrpc guest-info VM
+ *   vmrpc list [VM] [--json] | status [VM] [--json] | describe VM IFACE [--json]
+ *   vmrpc call VM IFACE.METHOD '{json}'      (cli_inspect.c)
  *   NAME [ARG]...          (vmrpc installed as NAME, e.g. a symlink: runs NAME
  *                           in the guest $VMRPC_VM with the same arguments)
  *
@@ -30,6 +32,7 @@
 
 #include "guestexec_caller.h"
 #include "vmrpc/vmrpc.h"
+#include "vmrpc_cli.h"
 
 #define CLI_BUF_MAX (1u << 20)
 #define CLI_STDIN_BUF (64u << 10)
@@ -278,19 +281,33 @@ static int cli_guest_info(const char *vm)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vmrpc guest-run [OPTION...] VM -- COMMAND [ARG...]\n"
+		"Usage: vmrpc list [VM] [--json]\n"
+		"       vmrpc status [VM] [--json]\n"
+		"       vmrpc describe VM IFACE [--json]\n"
+		"       vmrpc call VM IFACE.METHOD ['{JSON}']\n"
+		"       vmrpc guest-run [OPTION...] VM -- COMMAND [ARG...]\n"
 		"       vmrpc guest-info VM\n"
 		"       NAME [ARG...]   (vmrpc installed as NAME: runs NAME in $VMRPC_VM)\n"
-		"Run COMMAND in the guest of VM through its guest agent, vmrpc-guestd: its\n"
-		"output arrives as it is written, stdin is forwarded, and the exit status is\n"
-		"the command's (128+N for signal N). VM is a VM's name or its host-caller\n"
-		"socket's path.\n"
+		"list: what VM serves, both ways (VM/host/NAME to its guest, VM/guest/NAME\n"
+		"in it); every VM a vmrpc-hostd serves without VM. status: its channels,\n"
+		"callers and guest agent. describe: an interface's methods and types, as\n"
+		"IDL. call: call a method of an interface the guest serves, with a JSON\n"
+		"object of its parameters; prints a JSON object of its status and out\n"
+		"parameters.\n"
+		"guest-run: run COMMAND in the guest of VM through its guest agent,\n"
+		"vmrpc-guestd: its output arrives as it is written, stdin is forwarded, and\n"
+		"the exit status is the command's (128+N for signal N). VM is a VM's name\n"
+		"or its host-caller socket's path.\n"
 		"\n"
 		"  -n               do not forward stdin (the command reads /dev/null)\n"
 		"  -e NAME=VALUE    add to the command's environment (repeatable)\n"
 		"  -C DIR           the command's working directory in the guest\n"
 		"  -t SECONDS       kill the command after SECONDS\n"
-		"  -h, --help       show this help\n");
+		"  --json           print JSON (list, status, describe)\n"
+		"  -h, --help       show this help\n"
+		"      --version    show the version\n"
+		"Exit status: 0 ok; 1 the call or operation failed; 2 bad usage or input\n"
+		"(nothing was sent); 255 vmrpc itself failed; guest-run: the command's.\n");
 }
 
 static int cli_guest_run(int argc, char **argv)
@@ -370,9 +387,23 @@ int main(int argc, char **argv)
 		ret = cli_guest_run(argc - 1, argv + 1);
 	} else if (argc == 3 && !strcmp(argv[1], "guest-info")) {
 		ret = cli_guest_info(argv[2]);
+	} else if (argc >= 2 && !strcmp(argv[1], "list")) {
+		ret = cli_cmd_list(argc - 1, argv + 1);
+	} else if (argc >= 2 && !strcmp(argv[1], "status")) {
+		ret = cli_cmd_status(argc - 1, argv + 1);
+	} else if (argc >= 2 && !strcmp(argv[1], "describe")) {
+		ret = cli_cmd_describe(argc - 1, argv + 1);
+	} else if (argc >= 2 && !strcmp(argv[1], "call")) {
+		ret = cli_cmd_call(argc - 1, argv + 1);
 	} else if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
 		ret = 0;
+	} else if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		printf("vmrpc %s\n", VMRPC_VERSION);
+		ret = 0;
+	} else if (argc >= 2 && strcmp(argv[1], "guest-info")) {
+		fprintf(stderr, "vmrpc: unknown command '%s' (vmrpc --help lists them)\n", argv[1]);
+		ret = 2;
 	} else {
 		usage(stderr);
 		ret = 2;

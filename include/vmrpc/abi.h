@@ -353,6 +353,35 @@ struct vmrpc_gsrc_reply {
 			      * where guestd sleeps in vmrpc.ko; the host caller
 			      * writes it after publishing when callee_waiting is 1 */
 
+/* Looking at a region without calling: hostd's answer to whoever connects
+ * to the VM's info socket (SOCK_SEQPACKET; <runtime dir>/<name>.info.sock),
+ * which the vmrpc command's status, list and describe read
+ * (docs/dynamic.md, "CLI"). Same policy as the host-caller socket. With
+ * err == 0 it carries the region's fd, a read-only file description
+ * (SCM_RIGHTS), and, with VMRPC_INFO_TABLES, a second fd: a sealed memfd
+ * holding n_tables struct vmrpc_info_table followed by the type tables
+ * (vmrpc/typetab.h) of the host interfaces hostd's registry lists. No
+ * channel is claimed, nothing in the region is written. It names the
+ * host-caller socket too, wherever the VM's configuration put it. Host-local. */
+struct vmrpc_info_reply {
+	int32_t err;         /* 0, or a negative error (-VMRPC_EDENIED) */
+	uint32_t flags;      /* VMRPC_GSRC_VM, VMRPC_INFO_TABLES */
+	uint32_t n_tables;   /* entries at the start of the tables' memfd */
+	uint32_t reserved;
+	char transport[32];  /* "loopback", "ivshmem-doorbell", ...: NUL-terminated */
+	char host_socket[112]; /* the VM's host-caller socket (its configuration
+				* may put it anywhere): NUL-terminated */
+};
+
+#define VMRPC_INFO_TABLES 0x4u /* a second fd follows: the host type tables */
+
+struct vmrpc_info_table {
+	uint32_t slot; /* the host registry slot the table describes */
+	uint32_t off;  /* where it starts in the memfd */
+	uint32_t len;  /* its bytes */
+	uint32_t reserved;
+};
+
 /* ---- the layout, checked where it is defined -----------------------------
  * Every size and offset both sides depend on, asserted at compile time in
  * every program that includes this header: a change to the layout that is
@@ -476,5 +505,15 @@ VMRPC_ABI_FIELD(vmrpc_gsrc_reply, err, 0, 4);
 VMRPC_ABI_FIELD(vmrpc_gsrc_reply, chan_index, 4, 4);
 VMRPC_ABI_FIELD(vmrpc_gsrc_reply, generation, 8, 4);
 VMRPC_ABI_FIELD(vmrpc_gsrc_reply, flags, 12, 4);
+
+VMRPC_ABI_SIZE(vmrpc_info_reply, 160);
+VMRPC_ABI_FIELD(vmrpc_info_reply, err, 0, 4);
+VMRPC_ABI_FIELD(vmrpc_info_reply, flags, 4, 4);
+VMRPC_ABI_FIELD(vmrpc_info_reply, n_tables, 8, 4);
+VMRPC_ABI_FIELD(vmrpc_info_reply, transport, 16, 32);
+VMRPC_ABI_FIELD(vmrpc_info_reply, host_socket, 48, 112);
+VMRPC_ABI_SIZE(vmrpc_info_table, 16);
+_Static_assert(VMRPC_INFO_TABLES == 4 && (VMRPC_INFO_TABLES & (VMRPC_GSRC_VM | VMRPC_GSRC_WAKE)) == 0,
+	       "info flags");
 
 #endif /* VMRPC_ABI_H */

@@ -99,6 +99,17 @@ VMRPC_API int64_t vmrpc_outcall_invoke(struct vmrpc_outcall *call, uint32_t meth
 VMRPC_API int vmrpc_outcall_send(struct vmrpc_outcall *call, uint32_t method,
 				 uint32_t args_len);
 
+/* Split-phase calls, for event loops waiting on many channels: start
+ * publishes the request like invoke and returns at once (0, or the
+ * channel's error); ready says whether the reply is there (1), or not yet
+ * (0: the callee will wake the channel's descriptor, vmrpc_chan_poll_fd(),
+ * when it answers), or the channel's error (the call is then over);
+ * finish waits for the reply if needed and returns what invoke would
+ * have. Until finish, vmrpc_outcall_begin() on the channel is -EBUSY. */
+VMRPC_API int vmrpc_outcall_start(struct vmrpc_outcall *call, uint32_t method, uint32_t args_len);
+VMRPC_API int vmrpc_outcall_ready(struct vmrpc_outcall *call);
+VMRPC_API int64_t vmrpc_outcall_finish(struct vmrpc_outcall *call);
+
 /* After invoke: copy the string the callee wrote into the arena slot at off
  * (room bytes) into buf (size bytes). -EPROTO if the callee left it
  * unterminated or the slot is not in the arena, -ERANGE if it does not fit

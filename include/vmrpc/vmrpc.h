@@ -191,6 +191,14 @@ VMRPC_API void vmrpc_chan_set_spin(struct vmrpc_chan *chan, uint32_t max_ns);
  * whose liveness the caller cannot see, such as a guest in a VM. */
 VMRPC_API void vmrpc_chan_set_timeout(struct vmrpc_chan *chan, uint32_t timeout_ms);
 
+/* A descriptor for event loops (poll(2), epoll(7)) that polls readable
+ * when chan's callee may have answered a call started with
+ * vmrpc_outcall_start() and found not ready by vmrpc_outcall_ready(). It
+ * stays chan's: do not close or read it. -EOPNOTSUPP on transports with
+ * no such descriptor (loopback, the sysfs mapping; vmrpc.ko without
+ * interrupts): there, poll vmrpc_outcall_ready() or finish the call. */
+VMRPC_API int vmrpc_chan_poll_fd(struct vmrpc_chan *chan);
+
 /* Allocate len bytes in chan's arena that stay there across calls, 64-byte
  * aligned. A generated stub passes a buffer parameter that lies in such a
  * buffer by its offset, without copying it: the callee reads and writes it

@@ -29,8 +29,8 @@ fi
 
 work=$(mktemp -d /tmp/vmrpc-mount.XXXXXX)
 chmod 755 "$work"
-native=$work/native exp=$work/exp ro_exp=$work/ro mp=$work/mnt
-mkdir -p "$native" "$exp" "$ro_exp" "$mp" "$work/rt"
+native=$work/native exp=$work/exp ro_exp=$work/ro mp=$work/mnt wb_exp=$work/wbexp
+mkdir -p "$native" "$exp" "$ro_exp" "$mp" "$work/rt" "$wb_exp"
 echo "read only" > "$ro_exp/file"
 export VMRPC_RUNTIME_DIR=$work/rt VMRPC_REGION=mnttest VMRPC_HOSTD_CGROUP=off
 hostd_pid=
@@ -57,7 +57,8 @@ fail() {
 
 start_hostd() {
 	"$hostd" --loopback mnttest --shadow "$shadow" --channels 32 \
-		--export "data=$exp" --export-ro "ro=$ro_exp" 2>> "$work/hostd.log" &
+		--export "data=$exp" --export-ro "ro=$ro_exp" --export "wb=$wb_exp" \
+		2>> "$work/hostd.log" &
 	hostd_pid=$!
 	for _ in $(seq 100); do
 		[ -S "$work/rt/mnttest.sock" ] && return 0
@@ -287,6 +288,18 @@ case_static() {
 	echo "exit $?"
 }
 
+case_append() {
+	# O_APPEND from several writers, and a write-only file: the writeback
+	# cache appends itself and must read pages of files opened O_WRONLY
+	printf a > f && printf b >> f && printf c >> f && cat f && echo
+	for i in 1 2 3; do echo "$i" >> g & done
+	wait
+	sort g && stat -c %s g
+	echo one > w && chmod 200 w && echo two >> w && chmod 600 w && cat w
+	dd if=/dev/zero of=z bs=1000 count=5 status=none && printf X | dd of=z bs=1 seek=2500 conv=notrunc status=none
+	od -An -c -j 2498 -N 4 z && stat -c %s z
+}
+
 case_big() {
 	# the same bytes natively and on the mount
 	cp "$work/big.src" big && sha256sum big
@@ -323,7 +336,7 @@ if ! "$mnt_bin" host:data "$mp" -o channels=4; then
 	exit 1
 fi
 is_mounted "$mp" || fail "host:data is not in /proc/mounts"
-for c in git tar sed sort cp fifo flock sqlite python exec make rsync zip static big errors; do
+for c in git tar sed sort cp fifo flock sqlite python exec make rsync zip static append big errors; do
 	run_case "$c"
 done
 
@@ -391,6 +404,23 @@ echo "ok: cache=always sees host changes (a write in ${ms:-?} ms, a new name in 
 [ -d "$mp/git" ] || fail "mount.vmrpc: nothing mounted"
 umount "$mp" && wait_unmounted "$mp" || fail "umount mount.vmrpc"
 echo "ok: ro, export-ro, cache=none, mount.vmrpc"
+
+# the writeback cache: the same results as native, and what a program
+# closed is on the serving side
+out=$("$mnt_bin" -o cache=none,writeback host:wb "$mp" 2>&1) && fail "cache=none,writeback mounted"
+case $out in *"not with cache=none"*) ;; *) fail "cache=none,writeback: $out" ;; esac
+"$mnt_bin" -o writeback host:wb "$mp" || fail "mount -o writeback"
+native=$work/native.wb
+mkdir -p "$native"
+for c in append git sqlite cp make rsync zip big errors; do
+	run_case "$c"
+done
+echo "written through the cache" > "$mp/closed"
+[ "$(cat "$wb_exp/closed")" = "written through the cache" ] ||
+	fail "writeback: a closed file's data is not on the serving side"
+umount "$mp" && wait_unmounted "$mp" || fail "umount -o writeback"
+native=$work/native
+echo "ok: -o writeback"
 
 # ---- the reverse direction: the host mounts a guest export ----
 gexp=$work/gexp

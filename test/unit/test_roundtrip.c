@@ -2430,6 +2430,58 @@ static void test_dyn_oneway(void **state)
 	vmrpc_dyn_free(df.d);
 }
 
+/* ---- split-phase calls ------------------------------------------------------------ */
+
+/* note() blocks in the callee until released: started as a two-way call,
+ * it is not ready until then, and its reply is collected afterwards. On
+ * loopback there is no poll descriptor; asking for one says so. */
+static void test_split_phase(void **state)
+{
+	struct fixture *f = *state;
+	struct rt_note_args a;
+	struct raw r;
+	uint8_t blob[4] = { 1, 2, 3, 4 };
+	int ready = 0;
+
+	assert_int_equal(vmrpc_chan_poll_fd(f->ch), -EOPNOTSUPP);
+	raw_begin(f, &r);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(vmrpc_outcall_put_str(&r.c, "wait: split", 31, 0, &a.text), 0);
+	a.blob_off = raw_put(&r, blob, sizeof(blob));
+	a.n = sizeof(blob);
+	a.lvl = ROUNDTRIP_LEVEL_MID;
+	memcpy(r.c.args, &a, sizeof(a));
+	assert_int_equal(vmrpc_outcall_ready(&r.c), -EINVAL); /* nothing started */
+	assert_int_equal(vmrpc_outcall_start(&r.c, RT_METHOD_NOTE, sizeof(a)), 0);
+	/* The callee is blocked: not ready, however often we look. */
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(vmrpc_outcall_ready(&r.c), 0);
+		usleep(1000);
+	}
+	/* The channel is this call's until it is finished. */
+	struct vmrpc_outcall other;
+	assert_int_equal(vmrpc_outcall_begin(&f->b, &other), -EBUSY);
+	release_note(f);
+	for (int i = 0; i < 5000 && ready == 0; i++) {
+		ready = vmrpc_outcall_ready(&r.c);
+		if (!ready)
+			usleep(1000);
+	}
+	assert_int_equal(ready, 1);
+	assert_int_equal(vmrpc_outcall_finish(&r.c), 777); /* note()'s own result */
+	assert_int_equal(vmrpc_outcall_finish(&r.c), -EINVAL); /* once */
+	/* The channel serves ordinary calls again. */
+	char text[32];
+	uint32_t n = 0, count = 0;
+	assert_int_equal(rt_last_note(&f->b, text, sizeof(text), NULL, &n, NULL, NULL, &count), 41);
+	assert_string_equal(text, "wait: split");
+	assert_int_equal(n, sizeof(blob));
+	/* Finished without looking first: it waits. */
+	raw_begin(f, &r);
+	assert_int_equal(vmrpc_outcall_start(&r.c, RT_METHOD_RUNS, 0), 0);
+	assert_true(vmrpc_outcall_finish(&r.c) >= 1);
+}
+
 int main(int argc, char **argv)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
@@ -2461,6 +2513,7 @@ int main(int argc, char **argv)
 		T(test_dyn_bad_values),
 		T(test_dyn_hostile_callee),
 		T(test_dyn_oneway),
+		T(test_split_phase),
 	};
 #undef T
 

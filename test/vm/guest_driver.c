@@ -19,6 +19,15 @@
  *       each call ("call": one host call; EOF: detach and exit). Lets the
  *       script unbind the device or rmmod the module while a channel is
  *       held.
+ *   vmrpc-vm-driver events REGION
+ *       Three host calls in flight at once on three channels (a host
+ *       program's waitpid, for `sleep` of 1.5, 0.5 and 1 s), each started
+ *       split-phase and waited for with one epoll over the channels'
+ *       descriptors (vmrpc_chan_poll_fd): each descriptor fires for its own
+ *       call's answer, so they complete in the order of their lengths.
+ *   vmrpc-vm-driver no-events REGION
+ *       Without the driver's interrupts (the sysfs mapping, ivshmem-plain)
+ *       there is no descriptor to poll: EOPNOTSUPP.
  *   vmrpc-vm-driver corrupt BDF
  *       As root, with vmrpc.ko bound to PCI function BDF: write what a
  *       hostile host (or a root process in the guest) could write into the
@@ -47,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -59,8 +69,11 @@
 #include "guest_checks.h"
 #include "hostcalls_caller.h"
 #include "hostnet_caller.h"
+#include "hostproc_caller.h"
+#include "vmrpc/stub.h"
 #include "vmrpc/abi.h"
 #include "vmrpc/dev.h"
+#include "vmrpc/dynamic.h"
 #include "vmrpc/guest.h"
 
 /* mmap through fd at region offset off: 0 or -errno (the mapping is undone). */
@@ -313,6 +326,94 @@ static int nonroot(const char *region, uid_t uid, gid_t gid, gid_t group)
 	return checks_done();
 }
 
+#define EVENTS_N 3
+
+static int events(const char *region)
+{
+	static const char *const secs[EVENTS_N] = { "1.5", "0.5", "1" };
+	static const int expect[EVENTS_N] = { 1, 2, 0 }; /* by length */
+	struct vmrpc_guest g[EVENTS_N] = { { 0 } };
+	struct vmrpc_binding b[EVENTS_N];
+	struct vmrpc_outcall oc[EVENTS_N];
+	struct epoll_event ev;
+	int ep = epoll_create1(EPOLL_CLOEXEC), order[EVENTS_N], done = 0, err, fd;
+
+	for (int i = 0; i < EVENTS_N; i++) {
+		char *argv[] = { "sleep", (char *)secs[i] }, *packed;
+		size_t len;
+		struct hostproc_wait_args a = { 0 };
+		int32_t pid;
+
+		err = vmrpc_guest_attach(region, &g[i]);
+		if (!check(err == 0, "channel %d: attach %s (%d)", i, region, err))
+			return checks_done();
+		fd = vmrpc_chan_poll_fd(g[i].chan);
+		if (!check(fd >= 0, "channel %d: a descriptor to poll (%d)", i, fd))
+			return checks_done();
+		ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = (uint32_t)i };
+		check(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0, "channel %d: epoll takes it", i);
+		if (hostproc_bind(g[i].chan, &b[i]) < 0 || vmrpc_strv_pack(argv, 2, &packed, &len) < 0)
+			return check(0, "bind hostproc"), checks_done();
+		pid = hostproc_spawn(&b[i], "/bin/sleep", packed, (uint32_t)len, 2, NULL, 0, 0, "/",
+				     -1, -1, -1);
+		free(packed);
+		if (!check(pid > 0, "channel %d: the host runs sleep %s (%d)", i, secs[i], pid))
+			return checks_done();
+		a.pid = pid;
+		err = vmrpc_outcall_begin(&b[i], &oc[i]);
+		if (err == 0) {
+			memcpy(oc[i].args, &a, sizeof(a));
+			err = vmrpc_outcall_start(&oc[i], HOSTPROC_METHOD_WAIT, sizeof(a));
+		}
+		check(err == 0, "channel %d: its waitpid started (%d)", i, err);
+		check(vmrpc_outcall_ready(&oc[i]) == 0, "channel %d: and not answered yet", i);
+	}
+	while (done < EVENTS_N) {
+		struct epoll_event evs[EVENTS_N];
+		int n = epoll_wait(ep, evs, EVENTS_N, 20000);
+
+		if (!check(n > 0, "an answer within 20 s (%d)", n))
+			break;
+		for (int k = 0; k < n; k++) {
+			int i = (int)evs[k].data.u32, r = vmrpc_outcall_ready(&oc[i]);
+			struct hostproc_wait_results res;
+			int64_t st;
+
+			if (r == 0)
+				continue; /* not this call's answer after all: wait on */
+			st = vmrpc_outcall_finish(&oc[i]);
+			memcpy(&res, oc[i].results, sizeof(res));
+			check(r == 1 && st > 0 && oc[i].res_len == sizeof(res) &&
+				      WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0,
+			      "channel %d: sleep %s answered (ready %d, status %lld, exit %#x)", i,
+			      secs[i], r, (long long)st, res.status);
+			order[done++] = i;
+			epoll_ctl(ep, EPOLL_CTL_DEL, vmrpc_chan_poll_fd(g[i].chan), NULL);
+		}
+	}
+	for (int k = 0; k < done; k++)
+		check(order[k] == expect[k], "answer %d came from channel %d (expected %d)", k,
+		      order[k], expect[k]);
+	for (int i = 0; i < EVENTS_N; i++)
+		vmrpc_guest_detach(&g[i]);
+	close(ep);
+	return checks_done();
+}
+
+/* Without interrupts: no descriptor, said plainly. */
+static int no_events(const char *region)
+{
+	struct vmrpc_guest g = { 0 };
+	int err = vmrpc_guest_attach(region, &g);
+
+	if (check(err == 0, "attach %s (%d)", region, err))
+		check(vmrpc_chan_poll_fd(g.chan) == -EOPNOTSUPP,
+		      "no descriptor to poll without interrupts: EOPNOTSUPP (%d)",
+		      vmrpc_chan_poll_fd(g.chan));
+	vmrpc_guest_detach(&g);
+	return checks_done();
+}
+
 static int idle(const char *region)
 {
 	struct vmrpc_binding hc;
@@ -540,6 +641,36 @@ static uint64_t p50(uint64_t *v, size_t n)
 #define BENCH_BLOCKS 200
 #define BENCH_BLOCK_NS (10u * 1000 * 1000)
 
+/* With bench/vm.sh's benchnull_service.so: host calls that sleep 10 ms
+ * on the host and say how long they slept there; the caller's total less
+ * that is how late the reply reached the caller (the guest's clock under
+ * TCG follows the host's). Called through the dynamic path: the guest has
+ * no stubs of benchnull.idl. */
+static void bench_reply_delay(struct vmrpc_chan *ch, uint64_t *t)
+{
+	struct vmrpc_value ns = VMRPC_VAL_U64(BENCH_BLOCK_NS);
+	struct vmrpc_dyn *bn;
+	int64_t slept = 0;
+	int m, n = 0;
+
+	if (vmrpc_dyn_bind(ch, "benchnull", &bn) < 0)
+		return;
+	m = vmrpc_dyn_method(bn, "block");
+	for (int i = 0; m >= 0 && i < BENCH_BLOCKS; i++) {
+		uint64_t t0 = now_ns(), total;
+
+		slept = vmrpc_dyn_call(bn, (uint32_t)m, &ns, 1, NULL);
+		total = now_ns() - t0;
+		if (slept > 0 && total > (uint64_t)slept)
+			t[n++] = total - (uint64_t)slept;
+	}
+	if (n)
+		printf("; a host call that sleeps 10 ms on the host: reply delay p50 %.0f us, "
+		       "mean %.0f us (%d of %d)",
+		       p50(t, (size_t)n) / 1000.0, mean(t, (size_t)n) / 1000.0, n, BENCH_BLOCKS);
+	vmrpc_dyn_free(bn);
+}
+
 static int bench(const char *region, int calls)
 {
 	struct vmrpc_binding hc, hn;
@@ -583,9 +714,11 @@ static int bench(const char *region, int calls)
 	/* The host's timer rounds SO_RCVTIMEO up to its jiffies: compare with
 	 * native_block's figure on the host, not with 10 ms. */
 	printf("bench %s: null call p50 %.1f us (%d calls); a host call blocked by a 10 ms "
-	       "SO_RCVTIMEO p50 %.0f us, mean %.0f us (%d of %d)\n",
+	       "SO_RCVTIMEO p50 %.0f us, mean %.0f us (%d of %d)",
 	       region, null_p50 / 1000.0, calls, block_p50 / 1000.0, block_mean / 1000.0, n,
 	       BENCH_BLOCKS);
+	bench_reply_delay(g.chan, t);
+	printf("\n");
 	vmrpc_guest_detach(&g);
 	free(t);
 	return 0;
@@ -626,11 +759,16 @@ int main(int argc, char **argv)
 		return idle(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "native-block"))
 		return native_block();
+	if (argc == 3 && !strcmp(argv[1], "events"))
+		return events(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "no-events"))
+		return no_events(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "corrupt"))
 		return corrupt(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "bench"))
 		return bench(argv[2], atoi(argv[3]) > 0 ? atoi(argv[3]) : 1000);
 	fprintf(stderr, "usage: vmrpc-vm-driver isolate DEV | nonroot REGION UID GID GROUP | "
-	                "idle REGION | corrupt BDF | bench REGION CALLS | native-block\n");
+	                "idle REGION | events REGION | no-events REGION | corrupt BDF | "
+	                "bench REGION CALLS | native-block\n");
 	return 2;
 }

@@ -18,7 +18,8 @@
 # foreign device is refused. Then the host makes guest-sourced calls with
 # `vmrpc guest-run` (stdout and stderr, exit status, stdin, a command the
 # guest's policy refuses, one not found, -t, a host caller killed mid-command,
-# guest-info, the wrapper symlink); its last one lets the guest go on. A
+# guest-info, the wrapper symlink) and uses vmrpc list, status, describe and
+# call (vmrpc-guest does the same from the guest); its last one lets the guest go on. A
 # guest caller killed with SIGKILL in the middle of a host call must then be
 # detached by guestd, its shadow reaped by hostd and its channel reused; and
 # a caller is left in a host call over ivshmem-plain when the guest powers off.
@@ -68,7 +69,7 @@ guest_bins=("$build/bin/vmrpc-vm-guest" "$build/bin/vmrpc-vm-foreign"
 	    "$build/bin/vmrpc-vm-reclaim" "$build/bin/vmrpc-vm-driver"
 	    "$build/bin/vmrpc-guestd-static"
 	    "$build/bin/calc-demo-static" "$build/bin/hostcat-static"
-	    "$build/bin/hostrun-static")
+	    "$build/bin/hostrun-static" "$build/bin/vmrpc-guest-static")
 mount_bin=$build/bin/vmrpc-mount              # dynamically linked, as installed
 shim_lib=$build/lib/libvmrpc-preload.so
 shim_progs=(/usr/bin/cat /usr/bin/ls /usr/bin/sha256sum /usr/bin/tee) # the host's coreutils
@@ -381,6 +382,17 @@ guest_checks() { # every guest-side check of one boot, on both devices
 		check "hostrun (a host program, a guest | host pipe) over \$dev" '^VM-TO-HOST\$' \
 			sh -c 'echo vm-to-host | hostrun-static tr a-z A-Z'
 		unset VMRPC_REGION
+		# The guest's command line: the host's interfaces, with JSON.
+		check "vmrpc-guest list over \$dev" '^host/calc\$' \
+			vmrpc-guest-static --region \$dev list
+		check "vmrpc-guest status over \$dev" 'host interfaces: ' \
+			vmrpc-guest-static --region \$dev status
+		check "vmrpc-guest describe over \$dev" 'int64 add(int64 a, int64 b) = 0;' \
+			vmrpc-guest-static --region \$dev describe calc
+		check "vmrpc-guest call over \$dev" '"sum": 6' \
+			vmrpc-guest-static --region \$dev call calc.stats '{"data": "AQID"}'
+		check "vmrpc-guest refuses a bad value over \$dev: exit 2" '^exit 2\$' \
+			sh -c "vmrpc-guest-static --region \$dev call calc.add '{\"a\": \"x\", \"b\": 1}'; echo exit \\\$?"
 	done
 	check "a foreign ivshmem device is refused" 'pci: finds' vmrpc-vm-foreign \$foreign
 }
@@ -399,6 +411,7 @@ if [ $mode = full ]; then
 	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
 	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
 	guest_checks
+	check "no descriptor to poll without the driver" '0 failed' vmrpc-vm-driver no-events \$bell
 	fs_checks
 	host_turn
 	fs_after_host
@@ -441,6 +454,10 @@ else
 		vmrpc-vm-driver isolate /dev/vmrpc0
 	check "a user in group $rule_group makes host calls, others cannot" '0 failed' \\
 		vmrpc-vm-driver nonroot \$bell 1000 1000 $vmrpc_gid
+	check "three host calls in flight, each channel's descriptor fires for its own answer" \\
+		'0 failed' vmrpc-vm-driver events \$bell
+	check "and a device without interrupts has no descriptor" '0 failed' \\
+		vmrpc-vm-driver no-events \$plain
 	# Killed in a host call with no guestd running: the driver tells hostd.
 	kill \$bell_guestd
 	wait \$bell_guestd
@@ -562,6 +579,27 @@ err_has() { # err_has WHAT PATTERN
 # The guest of boot 1 waits for these, then goes on with its own checks.
 guest_sourced_calls() { # guest_sourced_calls MODE
 	local mode=$1 release
+	# The host's command line: what the VMs serve (hostd's info socket),
+	# and a call into the guest with JSON.
+	grun 0 /dev/null "$vmrpc" list
+	grep -qx "vmb/host/calc" "$work/run.out" && grep -qx "vmb/guest/guestexec" "$work/run.out" &&
+		grep -qx "vmp/host/calc" "$work/run.out" || die "vmrpc list: $(cat "$work/run.out")"
+	grun 0 /dev/null "$vmrpc" status vmb --json
+	grep -q '"transport": "ivshmem-doorbell"' "$work/run.out" &&
+		grep -q '"vm_guest": true' "$work/run.out" &&
+		grep -q '"running": true' "$work/run.out" || die "vmrpc status vmb: $(cat "$work/run.out")"
+	grun 0 /dev/null "$vmrpc" describe vmp host/calc
+	grep -q "int64 add(int64 a, int64 b) = 0;" "$work/run.out" ||
+		die "vmrpc describe vmp host/calc: $(cat "$work/run.out")"
+	grun 0 /dev/null "$vmrpc" describe vmb guest/guestexec
+	grep -q "interface guestexec version" "$work/run.out" ||
+		die "vmrpc describe vmb guest/guestexec: $(cat "$work/run.out")"
+	grun 0 /dev/null "$vmrpc" call vmb guestexec.identity '{}'
+	grep -q "\"kernel\": \".*$release_pat" "$work/run.out" ||
+		die "vmrpc call guestexec.identity: $(cat "$work/run.out")"
+	grun 2 /dev/null "$vmrpc" call "$bsock" guestexec.identity '{"bogus": 1}'
+	err_has "vmrpc call with an unknown parameter" "unknown parameter 'bogus'"
+	say "vmrpc list, status, describe, call (and a bad input refused)"
 	grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- echo hello from the guest
 	out_is "guest-run echo" "hello from the guest"
 	say "guest-sourced: echo"
