@@ -1,4 +1,4 @@
-# shellcheck shell=sh disable=SC2154 # the variables are /init's
+# shellcheck shell=sh disable=SC2154,SC2034 # the variables are /init's
 # The VM test's file-system steps in the guest, sourced by the /init that
 # test/vm/run.sh writes (busybox sh): host files through vmrpc-mount (FUSE,
 # fuse.ko from the booted kernel's modules) and through the LD_PRELOAD shim,
@@ -82,6 +82,12 @@ fs_host_mount() {
 		fs_mount "vmrpc-mount host:data (the default device)" -o channels=2 host:data $m
 	else
 		fs_mount "vmrpc-mount host:data over $bell" -o region=$bell,channels=2 host:data $m
+	fi
+	# Not mounted, the steps below would pass on the guest's own directory.
+	if ! grep -q " $m fuse.vmrpc " /proc/mounts; then
+		echo "VMTEST FAILED: no mount on $m: its checks not run"
+		fail=1
+		return
 	fi
 	fs_transport $m "vmrpc-mount"
 	fs_sleeps "$(mnt_pid $m)" "vmrpc-mount"
