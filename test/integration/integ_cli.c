@@ -500,6 +500,15 @@ static void test_call(void **state)
 			free(out);
 		}
 	}
+	{
+		/* guest-info has its JSON too */
+		const char *argv[] = { ITEST_VMRPC, "guest-info", ITEST_REGION, "--json", NULL };
+
+		j = run_json(argv);
+		assert_true(json_string_length(json_object_get(j, "kernel")) > 0);
+		assert_non_null(json_object_get(j, "machine"));
+		json_decref(j);
+	}
 	/* the one-way notes arrived */
 	itest_wait_file_has(g.log, "clitest: note: one way");
 	itest_log_wait(&h, 1, "clitest: note: one way", NULL);
