@@ -111,7 +111,8 @@ struct cli_region {
 };
 
 /* Copy and check the region mapped at base (size bytes). -VMRPC_EMAGIC,
- * -VMRPC_EABI for what is no region of ours, -ENOMEM. */
+ * -VMRPC_EABI for what is no region of ours, -EFAULT for a header that
+ * cannot be read, -ENOMEM. */
 int cli_region_read(const void *base, size_t size, const char *vm, struct cli_region *ret);
 void cli_region_free(struct cli_region *r);
 
@@ -124,6 +125,11 @@ void cli_list_json(json_t *arr, const struct cli_region *r);
 /* `status`. */
 void cli_status_text(FILE *f, const struct cli_region *r);
 json_t *cli_status_json(const struct cli_region *r);
+
+/* The exit status of a call that returned status (vmrpc(1)): 0, 1 for
+ * the method's own failure, CLI_EXIT_VMRPC for the channel's (a vmrpc
+ * error but the callee policy's -VMRPC_EDENIED). */
+int cli_call_exit(int64_t status);
 
 /* ---- output ------------------------------------------------------------------------ */
 

@@ -760,6 +760,15 @@ bad:
 	return -EINVAL;
 }
 
+int cli_call_exit(int64_t status)
+{
+	if (status >= 0)
+		return CLI_EXIT_OK;
+	if (status < -VMRPC_EBASE && status > -VMRPC_ELAST && status != -VMRPC_EDENIED)
+		return CLI_EXIT_VMRPC;
+	return CLI_EXIT_FAILED;
+}
+
 void cli_json_print(FILE *f, json_t *j)
 {
 	if (!j)

@@ -342,6 +342,16 @@ static void test_out(void **state)
 	json_decref(j);
 }
 
+static void test_exit(void **state)
+{
+	assert_int_equal(cli_call_exit(0), 0);
+	assert_int_equal(cli_call_exit(7), 0);
+	assert_int_equal(cli_call_exit(-EACCES), 1);
+	assert_int_equal(cli_call_exit(-VMRPC_EDENIED), 1);
+	assert_int_equal(cli_call_exit(-VMRPC_EPEERDIED), 255);
+	assert_int_equal(cli_call_exit(-VMRPC_ETIMEDOUT), 255);
+}
+
 static void test_base64(void **state)
 {
 	static const char *const cases[][2] = {
@@ -502,6 +512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),   cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_out),    cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_exit),
 		cmocka_unit_test(test_describe), cmocka_unit_test(test_region),
 	};
 
