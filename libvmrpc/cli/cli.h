@@ -26,6 +26,11 @@
 #define CLI_EXIT_VMRPC 255 /* vmrpc itself failed (unreachable, broken) */
 
 #define CLI_ERR_MAX 512
+/* How deep structs and arrays may nest in a value this code walks: a table
+ * passes vmrpc_types_load() with a chain of thousands of one-element
+ * arrays, and a peer's table must not overflow the reader's stack. The
+ * IDL's own need is a handful. */
+#define CLI_DEPTH_MAX 32
 
 /* ---- cli_value.c: JSON <-> struct vmrpc_value ------------------------------- */
 
