@@ -140,6 +140,8 @@ void server_attach(struct server *s, struct attach_req *a)
 		.root = s->opts->root,
 		.modules = s->opts->modules,
 		.n_modules = s->opts->n_modules,
+		.ffi_services = s->opts->ffi_services,
+		.n_ffi_services = s->opts->n_ffi_services,
 		.exports = s->opts->exports,
 		.export_ro = s->opts->export_ro,
 		.n_exports = s->opts->n_exports,

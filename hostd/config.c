@@ -337,6 +337,15 @@ static int config_set(struct config_parser *p, struct config *cfg, const char *k
 		if (!vm->modules[vm->n_modules])
 			return config_error(p, "service: %s: %s", v, strerror(errno));
 		vm->n_modules++;
+	} else if (!strcmp(key, "ffi-service")) {
+		char why[PATH_MAX + 256], *spec;
+
+		if (vm->n_ffi_services == SERVICES_FFI_MAX)
+			return config_error(p, "ffi-service: at most %d per VM", SERVICES_FFI_MAX);
+		/* Shadows start elsewhere (shadow-cwd): pin the paths now. */
+		if (services_ffi_pin(v, &spec, why, sizeof(why)) < 0)
+			return config_error(p, "ffi-service: %s", why);
+		vm->ffi_services[vm->n_ffi_services++] = spec;
 	} else {
 		return config_error(p, "unknown key '%s'", key);
 	}
@@ -476,6 +485,8 @@ static void config_free_vm(struct server_opts *vm)
 	free((char *)vm->root);
 	for (size_t j = 0; j < vm->n_modules; j++)
 		free((char *)vm->modules[j]);
+	for (size_t j = 0; j < vm->n_ffi_services; j++)
+		free((char *)vm->ffi_services[j]);
 	for (size_t j = 0; j < vm->n_exports; j++)
 		free((char *)vm->exports[j]);
 	*vm = (struct server_opts){ 0 };
@@ -599,6 +610,11 @@ void config_diff(const struct server_opts *old, const struct server_opts *new, c
 		modules_differ = strcmp(old->modules[i], new->modules[i]) != 0;
 	if (modules_differ)
 		diff_add(&r, "service");
+	modules_differ = old->n_ffi_services != new->n_ffi_services;
+	for (size_t i = 0; !modules_differ && i < old->n_ffi_services; i++)
+		modules_differ = strcmp(old->ffi_services[i], new->ffi_services[i]) != 0;
+	if (modules_differ)
+		diff_add(&r, "ffi-service");
 	/* the exports a VM's shadows serve (vfs.idl), set up at start */
 	if (old->n_exports != new->n_exports) {
 		diff_add(&r, "export");

@@ -47,6 +47,10 @@ static void usage(FILE *f)
 		"      --owner USER[:GROUP] owner and group of the region's sockets (default:\n"
 		"                           hostd's); e.g. --owner :vmrpc --mode 0660\n"
 		"      --service FILE.so    also serve the interfaces of a service module\n"
+		"      --ffi-service FILE.idl:LIBRARY\n"
+		"                           also serve FILE.idl's interfaces with LIBRARY's\n"
+		"                           functions of the same names, through libffi\n"
+		"                           (repeatable; LIBRARY a path or a soname)\n"
 		"      --export NAME=DIR    let guest callers mount DIR as host:NAME, read-write\n"
 		"                           (repeatable; none by default; see vmrpc-mount(8))\n"
 		"      --export-ro NAME=DIR the same, read-only\n"
@@ -184,7 +188,7 @@ static int serve_config(const char *path, const char *only, const char *shadow_e
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_SHADOW, OPT_SHCWD, OPT_ROOT,
+	enum { OPT_CHSIZE = 256, OPT_MAXSH, OPT_MODE, OPT_SERVICE, OPT_FFI, OPT_SHADOW, OPT_SHCWD, OPT_ROOT,
 	       OPT_NOFILE, OPT_AS, OPT_NPROC, OPT_VERSION, OPT_VM, OPT_GCALLER, OPT_MAXGS,
 	       OPT_HOSTSOCK, OPT_PIDS, OPT_MEMORY, OPT_OWNER, OPT_EXPORT, OPT_EXPORT_RO };
 	static const struct option longopts[] = {
@@ -198,6 +202,7 @@ int main(int argc, char **argv)
 		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ "check", no_argument, NULL, 't' },
 		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "ffi-service", required_argument, NULL, OPT_FFI },
 		{ "shadow", required_argument, NULL, OPT_SHADOW },
 		{ "export", required_argument, NULL, OPT_EXPORT },
 		{ "export-ro", required_argument, NULL, OPT_EXPORT_RO },
@@ -304,6 +309,22 @@ int main(int argc, char **argv)
 			}
 			o.n_modules++;
 			break;
+		case OPT_FFI: {
+			char *spec;
+
+			if (o.n_ffi_services == SERVICES_FFI_MAX) {
+				fprintf(stderr, "vmrpc-hostd: at most %d --ffi-service libraries\n",
+					SERVICES_FFI_MAX);
+				return 2;
+			}
+			/* Shadows start elsewhere (--shadow-cwd): pin the paths now. */
+			if (services_ffi_pin(optarg, &spec, msg, sizeof(msg)) < 0) {
+				fprintf(stderr, "vmrpc-hostd: --ffi-service %s\n", msg);
+				return 2;
+			}
+			o.ffi_services[o.n_ffi_services++] = spec;
+			break;
+		}
 		case OPT_EXPORT:
 		case OPT_EXPORT_RO: {
 			char *eq = strchr(optarg, '='), *name;
@@ -422,6 +443,8 @@ int main(int argc, char **argv)
 			!strcmp(region_opt, "guest-caller") ? "s" : "");
 		for (size_t i = 0; i < o.n_modules; i++)
 			free((char *)o.modules[i]);
+		for (size_t i = 0; i < o.n_ffi_services; i++)
+			free((char *)o.ffi_services[i]);
 		return 2;
 	}
 	if (config) {
@@ -457,6 +480,8 @@ int main(int argc, char **argv)
 			printf("region '%s': good\n", o.name);
 		for (size_t i = 0; i < o.n_modules; i++)
 			free((char *)o.modules[i]);
+		for (size_t i = 0; i < o.n_ffi_services; i++)
+			free((char *)o.ffi_services[i]);
 		return err < 0 ? 1 : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -464,6 +489,8 @@ int main(int argc, char **argv)
 	err = server_run(&o);
 	for (size_t i = 0; i < o.n_modules; i++) /* realpath()'s, from the options */
 		free((char *)o.modules[i]);
+	for (size_t i = 0; i < o.n_ffi_services; i++)
+		free((char *)o.ffi_services[i]);
 	for (size_t i = 0; i < o.n_exports; i++)
 		free((char *)o.exports[i]);
 	return err;

@@ -379,6 +379,13 @@ static int server_check_owner(const struct server_opts *o, char *msg, size_t siz
 	return 0;
 }
 
+/* A method an ffi service's library has no function for: it answers
+ * -ENOSYS, which the operator should hear of once, when hostd loads it. */
+static void server_warn_service(const char *msg)
+{
+	log_warn("%s", msg);
+}
+
 int server_check(const struct server_opts *o, char *msg, size_t size)
 {
 	struct services services = { 0 };
@@ -392,9 +399,11 @@ int server_check(const struct server_opts *o, char *msg, size_t size)
 	if (err == 0) {
 		char why[PATH_MAX + 200];
 
-		err = host_services_load(&services, o->modules, o->n_modules, NULL, why, sizeof(why));
+		err = host_services_load(&services, o->modules, o->n_modules, o->ffi_services,
+					 o->n_ffi_services, server_warn_service, NULL, why,
+					 sizeof(why));
 		if (err < 0)
-			snprintf(msg, size, "cannot load service module: %s", why);
+			snprintf(msg, size, "cannot load service: %s", why);
 		services_unload(&services);
 	}
 	return err;
@@ -500,9 +509,10 @@ static int server_setup(struct server *s, const struct server_opts *o)
 	}
 	server_check_limits(s, o);
 	s->shadow_cwd = server_shadow_cwd(o);
-	err = host_services_load(&s->services, o->modules, o->n_modules, NULL, msg, sizeof(msg));
+	err = host_services_load(&s->services, o->modules, o->n_modules, o->ffi_services,
+				 o->n_ffi_services, server_warn_service, NULL, msg, sizeof(msg));
 	if (err < 0) {
-		log_err("cannot load service module: %s", msg);
+		log_err("cannot load service: %s", msg);
 		return err;
 	}
 	/* A sealed memfd, which no caller, guest or host program can resize

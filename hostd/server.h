@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "services.h"
 #include "spawn.h"
 #include "vmrpc_private.h"
 
@@ -41,6 +42,10 @@ struct server_opts {
 	const char *root;           /* every shadow confined beneath it, or NULL */
 	const char *modules[SERVER_MODULES_MAX];
 	size_t n_modules;
+	/* Plain libraries served through libffi, "FILE.idl:LIBRARY" with the
+	 * paths resolved (--ffi-service, services_ffi_pin()). */
+	const char *ffi_services[SERVICES_FFI_MAX];
+	size_t n_ffi_services;
 	/* Trees a guest caller may mount (vmrpc-mount host:NAME), each
 	 * "NAME=PATH" with PATH resolved: served by every shadow (--export,
 	 * --export-ro). None by default. */

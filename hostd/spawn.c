@@ -25,7 +25,7 @@
 #include "spawn.h"
 #include "spawn_exec.h"
 
-#define SPAWN_ARGV_MAX (24 + 2 * 16 + 2 * 16) /* options, services, exports */
+#define SPAWN_ARGV_MAX (24 + 2 * 16 + 2 * 16 + 2 * 16) /* options, services, ffi, exports */
 
 /* What a shadow's setup reports when it fails (spawn_exec.h's positive codes). */
 enum { SPAWN_FAIL_SETUP = 1, SPAWN_FAIL_LIMITS, SPAWN_FAIL_CGROUP };
@@ -218,6 +218,10 @@ int shadow_spawn(const struct shadow_spec *spec, struct shadow_proc *ret_proc, c
 	for (size_t i = 0; i < spec->n_modules && n + 3 < SPAWN_ARGV_MAX; i++) {
 		argv[n++] = "--service";
 		argv[n++] = spec->modules[i];
+	}
+	for (size_t i = 0; i < spec->n_ffi_services && n + 3 < SPAWN_ARGV_MAX; i++) {
+		argv[n++] = "--ffi-service";
+		argv[n++] = spec->ffi_services[i];
 	}
 	for (size_t i = 0; i < spec->n_exports && n + 3 < SPAWN_ARGV_MAX; i++) {
 		argv[n++] = spec->export_ro[i] ? "--export-ro" : "--export";

@@ -30,6 +30,8 @@ struct shadow_spec {
 	const char *root;           /* confine it beneath this directory, or NULL */
 	const char *const *modules; /* --service paths, n_modules of them */
 	size_t n_modules;
+	const char *const *ffi_services; /* --ffi-service specs, n_ffi_services */
+	size_t n_ffi_services;
 	const char *const *exports; /* "NAME=PATH", n_exports of them */
 	const bool *export_ro;
 	size_t n_exports;

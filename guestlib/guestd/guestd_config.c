@@ -23,6 +23,7 @@
 
 #include "guestd_config.h"
 #include "ini.h"
+#include "services.h"
 #include "user.h"
 
 #define GDCONF_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -119,6 +120,14 @@ static int gdconf_set(struct ini *p, const char *section, const char *key, const
 				       v);
 	if (!strcmp(key, "service"))
 		return gdconf_add_real(p, c->modules, &c->n_modules, GDCONF_MODULES_MAX, key, v);
+	if (!strcmp(key, "ffi-service")) {
+		char why[PATH_MAX + 256], *spec;
+
+		if (services_ffi_pin(v, &spec, why, sizeof(why)) < 0)
+			return ini_error(p, "ffi-service: %s", why);
+		return gdconf_add(p, c->ffi_services, &c->n_ffi_services, GDCONF_MODULES_MAX, key,
+				  spec);
+	}
 	if (!strcmp(key, "env")) {
 		if (!strchr(v, '=') || v[0] == '=')
 			return ini_error(p, "env: '%s' is not NAME=VALUE", v);
@@ -179,6 +188,7 @@ void gdconf_free(struct gdconf *c)
 	gdconf_free_list(c->file_read, c->n_file_read);
 	gdconf_free_list(c->file_write, c->n_file_write);
 	gdconf_free_list(c->modules, c->n_modules);
+	gdconf_free_list(c->ffi_services, c->n_ffi_services);
 	gdconf_free_list(c->env, c->n_env);
 	gdconf_free_list(c->export_name, c->n_exports);
 	gdconf_free_list(c->export_path, c->n_exports);

@@ -21,6 +21,9 @@ struct gdconf {
 	size_t n_file_write;
 	char *modules[GDCONF_MODULES_MAX]; /* service modules (canonical paths) */
 	size_t n_modules;
+	/* plain libraries served through libffi: "FILE.idl:LIBRARY", pinned */
+	char *ffi_services[GDCONF_MODULES_MAX];
+	size_t n_ffi_services;
 	char *env[GDCONF_LIST_MAX];        /* NAME=VALUE added to every command's */
 	size_t n_env;
 	char *path;                        /* PATH commands are looked up in and get */

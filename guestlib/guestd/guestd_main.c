@@ -82,6 +82,12 @@ struct guestd {
 
 static volatile sig_atomic_t guestd_stop;
 
+/* A method an ffi service's library has no function for: -ENOSYS. */
+static void guestd_warn_service(const char *msg)
+{
+	log_warn("%s", msg);
+}
+
 static void guestd_on_signal(int sig)
 {
 	guestd_stop = 1;
@@ -406,6 +412,12 @@ static int guestd_setup(struct guestd *g, const char *region, const char *config
 				    g->conf.n_modules, msg, sizeof(msg));
 	if (err < 0) {
 		log_err("cannot load service module: %s", msg);
+		return err;
+	}
+	err = services_add_ffi(&g->modules, (const char *const *)g->conf.ffi_services,
+			       g->conf.n_ffi_services, guestd_warn_service, msg, sizeof(msg));
+	if (err < 0) {
+		log_err("cannot load ffi service: %s", msg);
 		return err;
 	}
 	if (g->conf.n_exports) {

@@ -44,6 +44,8 @@ struct shadow_args {
 	int bell, guest_bell;
 	const char *modules[SERVICES_MODULES_MAX];
 	size_t n_modules;
+	const char *ffi_services[SERVICES_FFI_MAX]; /* FILE.idl:LIBRARY */
+	size_t n_ffi_services;
 	const char *exports[VFSD_EXPORTS_MAX]; /* NAME=PATH */
 	bool export_ro[VFSD_EXPORTS_MAX];
 	size_t n_exports;
@@ -61,6 +63,7 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 		{ "channel", required_argument, NULL, 'c' },
 		{ "geometry", required_argument, NULL, 'G' },
 		{ "service", required_argument, NULL, 's' },
+		{ "ffi-service", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "transport", required_argument, NULL, 't' },
 		{ "bell", no_argument, NULL, 'b' },
@@ -90,6 +93,11 @@ static int shadow_parse(int argc, char **argv, struct shadow_args *a)
 		case 's':
 			if (a->n_modules < SERVICES_MODULES_MAX)
 				a->modules[a->n_modules++] = optarg;
+			break;
+		case 'F':
+			if (a->n_ffi_services == SERVICES_FFI_MAX)
+				return -E2BIG;
+			a->ffi_services[a->n_ffi_services++] = optarg;
 			break;
 		case 'v':
 			break;
@@ -197,7 +205,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmrpc-shadow: %s\n", a.n_exports ? msg : strerror(-err));
 		return 1;
 	}
-	err = host_services_load(&services, a.modules, a.n_modules, vfs_peer, msg, sizeof(msg));
+	/* hostd logged what the ffi services' libraries lack when it loaded
+	 * them: no warnings again per caller. */
+	err = host_services_load(&services, a.modules, a.n_modules, a.ffi_services,
+				 a.n_ffi_services, NULL, vfs_peer, msg, sizeof(msg));
 	if (err < 0) {
 		fprintf(stderr, "vmrpc-shadow: %s\n", msg);
 		return 1;

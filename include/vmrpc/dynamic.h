@@ -156,7 +156,9 @@ struct vmrpc_ffi;
  * entry has, without its ctx: in scalars by value, in structs and arrays
  * by const pointer, in strings as const char *, in buffers as const void *
  * (and their SIZE as its integer), out and inout values by pointer, an out
- * or inout string as char * followed by a size_t of its room (MAX + 1).
+ * or inout string as char * followed by a size_t of its room (MAX + 1);
+ * an int32 or int64 method's function returns that type, a void one's
+ * returns void (the call answers 0).
  * The arguments are taken from the channel with the same checks a
  * generated skeleton makes. types must outlive the service; the service
  * refers to *ret_ffi, freed with vmrpc_ffi_free().

@@ -78,6 +78,7 @@ int services_load_modules(struct services *s, const char *const *modules, size_t
 
 void services_unload(struct services *s)
 {
+	services_ffi_unload(s);
 	while (s->n_handles)
 		dlclose(s->handles[--s->n_handles]);
 	s->n = 0;

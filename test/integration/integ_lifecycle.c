@@ -338,7 +338,7 @@ static void test_bad_command_lines(void **state)
 	refuse(2, "unexpected argument", "--loopback", ITEST_REGION, "extra", (char *)NULL);
 	refuse(2, "No such file or directory", "--loopback", ITEST_REGION, "--service",
 	       "nonexistent.so", (char *)NULL);
-	refuse(1, "cannot load service module", "--loopback", ITEST_REGION, "--shadow",
+	refuse(1, "cannot load service: ", "--loopback", ITEST_REGION, "--shadow",
 	       ITEST_SHADOW, "--service", bad_so, (char *)NULL);
 	refuse(1, "shadow binary", "--loopback", ITEST_REGION, "--shadow", "/nonexistent/shadow",
 	       (char *)NULL);
