@@ -311,16 +311,16 @@ static void test_status(void **state)
 static const char *const want_idl[] = {
 	"enum color { red = 0, green = 1, blue = 5 }\n",
 	"struct point {\n\tint32 x;\n\tint32 y;\n}\n",
-	"struct shape {\n\tcolor c;\n\tpoint pts[2];\n\tstring<16> label;\n\tbool filled;\n"
-	"\tdouble w;\n\tfloat f;\n\tuint8 tag[3];\n\tint16 s16;\n\tuint64 big;\n}\n",
+	("struct shape {\n\tcolor c;\n\tpoint pts[2];\n\tstring<16> label;\n\tbool filled;\n"
+	 "\tdouble w;\n\tfloat f;\n\tuint8 tag[3];\n\tint16 s16;\n\tuint64 big;\n}\n"),
 	"typedef int8 small4[4];\n",
 	"interface clitest version 1 {\n",
 	"\tint32 echo(shape s, out shape copy) = 0;\n",
-	"\tint64 mix(int8 a, uint16 b, int32 c, uint64 d, bool e, double f, color g, small4 h, "
-	"out int64 sum, out color next) = 1;\n",
+	("\tint64 mix(int8 a, uint16 b, int32 c, uint64 d, bool e, double f, color g, small4 h, "
+	 "out int64 sum, out color next) = 1;\n"),
 	"\tint32 text(string<8> s, inout string<32> t) = 2;\n",
-	"\tint64 bytes(in buffer<n> data, uint32 n, out buffer<cap, len> back, uint32 cap, "
-	"out uint32 len) = 3;\n",
+	("\tint64 bytes(in buffer<n> data, uint32 n, out buffer<cap, len> back, uint32 cap, "
+	 "out uint32 len) = 3;\n"),
 	"\toneway void note(string<32> line) = 4;\n",
 	"\tint32 fail(int32 code) = 5;\n",
 };

@@ -393,8 +393,8 @@ static void test_describe(void **state)
 	static const char *const want[] = {
 		"enum color { red = 0, green = 1, blue = 5 }\n",
 		"struct point {\n\tint32 x;\n\tint32 y;\n}\n",
-		"struct shape {\n\tcolor c;\n\tpoint pts[2];\n\tstring<8> label;\n\tbool filled;\n"
-		"\tdouble w;\n\tuint8 tag[3];\n}\n",
+		("struct shape {\n\tcolor c;\n\tpoint pts[2];\n\tstring<8> label;\n\tbool filled;\n"
+		 "\tdouble w;\n\tuint8 tag[3];\n}\n"),
 		"interface demo version 3 {\n",
 		"\tint32 draw(shape s, uint64 big, int8 small, float f, out int32 area) = 0;\n",
 		"\tint64 put(in buffer<n> data, uint32 n) = 1;\n",
