@@ -48,8 +48,7 @@ fs_umount() { # fs_umount MOUNTPOINT: a clean unmount, and vmrpc-mount exits
 
 # fs_transport MOUNTPOINT-OR-PID WHAT: it maps its channel from the device
 # the mode says: /dev/vmrpcN with vmrpc.ko, the sysfs resource file without,
-# never both. With the driver, on the doorbell device, one of its threads
-# sleeps in vmrpc.ko (the mount's watch, the shim's slow call), not polling.
+# never both.
 fs_transport() {
 	case $1 in /*) pid=$(mnt_pid $1) ;; *) pid=$1 ;; esac
 	if [ $mode = driver ]; then
@@ -61,7 +60,10 @@ fs_transport() {
 	fi
 }
 
-fs_sleeps() { # fs_sleeps PID WHAT: with the driver, a thread of PID waits in vmrpc.ko
+# fs_sleeps PID WHAT: with the driver, on the doorbell device, a thread of
+# PID waiting for the host (the mount's watch, the shim's slow call) sleeps
+# in vmrpc.ko rather than polling.
+fs_sleeps() {
 	[ $mode = driver ] || return 0
 	if wait_for "$2 never slept in vmrpc.ko" 10 sh -c "grep -q '^vmrpc' /proc/$1/task/*/wchan"
 	then
