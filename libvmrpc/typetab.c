@@ -27,6 +27,7 @@ struct tt_check {
 	const struct vmrpc_types *t;
 	char *err;
 	size_t err_size;
+	uint8_t *depth; /* per type: how deep structs and arrays nest in it */
 };
 
 __attribute__((format(printf, 2, 3))) static int tt_fail(struct tt_check *c, const char *fmt,
@@ -137,6 +138,12 @@ static int tt_check_struct(struct tt_check *c, uint32_t i, const struct vmrpc_tt
 	if (ty->align != align || ty->size % align)
 		return tt_fail(c, "type %u: alignment %u does not match its members' %u", i,
 			       ty->align, align);
+	for (uint32_t k = ty->a; k < ty->a + ty->b; k++)
+		if (c->depth[t->members[k].type] + 1 > c->depth[i])
+			c->depth[i] = (uint8_t)(c->depth[t->members[k].type] + 1);
+	if (c->depth[i] > VMRPC_TT_MAX_DEPTH)
+		return tt_fail(c, "type %u: structs and arrays nest deeper than %u", i,
+			       VMRPC_TT_MAX_DEPTH);
 	return 0;
 }
 
@@ -149,6 +156,7 @@ static int tt_check_type(struct tt_check *c, uint32_t i)
 
 	if (err < 0)
 		return err;
+	c->depth[i] = 1;
 	if (ty->size > VMRPC_TT_MAX_INLINE)
 		return tt_fail(c, "type %u: %u bytes is more than an inline value may take", i,
 			       ty->size);
@@ -193,6 +201,10 @@ static int tt_check_type(struct tt_check *c, uint32_t i)
 		if ((uint64_t)et->size * ty->b != ty->size || ty->align != et->align)
 			return tt_fail(c, "type %u: %u elements of %u bytes do not take %u", i, ty->b,
 				       et->size, ty->size);
+		c->depth[i] = (uint8_t)(c->depth[ty->a] + 1);
+		if (c->depth[i] > VMRPC_TT_MAX_DEPTH)
+			return tt_fail(c, "type %u: structs and arrays nest deeper than %u", i,
+				       VMRPC_TT_MAX_DEPTH);
 		return 0;
 	}
 	default:
@@ -381,8 +393,13 @@ static int tt_check(struct tt_check *c)
 			       VMRPC_REG_NAME_MAX - 1);
 	for (uint32_t i = 0; i < h->n_enumerators && !err; i++)
 		err = tt_name(c, t->enumerators[i].name, false, "enumerator", i);
+	c->depth = calloc(h->n_types ? h->n_types : 1, 1);
+	if (!c->depth)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < h->n_types && !err; i++)
 		err = tt_check_type(c, i);
+	free(c->depth);
+	c->depth = NULL;
 	if (!err)
 		err = tt_check_methods(c);
 	return err;

@@ -34,6 +34,8 @@
 #define VMRPC_TT_RETURN 0xfffffffeu /* buffer<SIZE, return>: the length is the result */
 #define VMRPC_TT_MAX_SIZE (1u << 20) /* no table is larger */
 #define VMRPC_TT_MAX_INLINE (16u << 20) /* no inline value (struct, array) is larger */
+#define VMRPC_TT_MAX_DEPTH 32u /* structs and arrays nest at most this deep (a scalar: 1),
+				* so that readers may recurse */
 
 /* Type kinds. Values are part of the format. */
 enum vmrpc_tt_kind {
