@@ -644,12 +644,12 @@ static void test_errors(void **state)
 }
 
 /* A name libc has, in an .idl served by a library that lacks it: not
- * borrowed from libc. */
+ * borrowed from libc; a name of the library's data: not called. */
 static void test_own_symbols_only(void **state)
 {
 	char idl[PATH_MAX], spec[2 * PATH_MAX];
-	const char text[] =
-		"interface borrow version 1 {\n\tint32 getpid();\n\tint32 counter();\n}\n";
+	const char text[] = "interface borrow version 1 {\n\tint32 getpid();\n"
+			    "\tint32 not_a_function();\n\tint32 counter();\n}\n";
 	struct itest_hostd h;
 
 	(void)state;
@@ -658,6 +658,9 @@ static void test_own_symbols_only(void **state)
 	snprintf(spec, sizeof(spec), "%s:%s", idl, ITEST_FFIALL_LIB);
 	itest_hostd_start(&h, "--channels", "4", "--ffi-service", spec, (char *)NULL);
 	itest_log_wait(&h, 1, "borrow.getpid answers -ENOSYS", "not the library's own",
+		       (char *)NULL);
+	/* nor is a data symbol of the library's called */
+	itest_log_wait(&h, 1, "borrow.not_a_function answers -ENOSYS", "is not a function",
 		       (char *)NULL);
 	assert_int_equal(itest_log_count(&h, "borrow.counter", (char *)NULL), 0);
 	itest_hostd_stop(&h);
