@@ -595,7 +595,7 @@ int cli_cmd_call(int argc, char **argv)
 	if (status < 0)
 		json_object_set_new(res, "error", json_string(vmrpc_strerror((int)status)));
 	cli_json_print(stdout, res);
-	code = status < 0 ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+	code = cli_call_exit(status);
 out:
 	free(out);
 	cli_arena_free(arena);

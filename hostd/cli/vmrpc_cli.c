@@ -3,7 +3,7 @@
  * vmrpc: the host's command line for guest-sourced calls.
  *
  *   vmrpc guest-run [-n] [-e NAME=VALUE]... [-C DIR] [-t SECONDS] VM -- CMD [ARG]...
- *   vmrpc guest-info VM
+ *   vmrpc guest-info VM [--json]
  *   vmrpc list [VM] [--json] | status [VM] [--json] | describe VM IFACE [--json]
  *   vmrpc call VM IFACE.METHOD '{json}'      (cli_inspect.c)
  *   NAME [ARG]...          (vmrpc installed as NAME, e.g. a symlink: runs NAME
@@ -30,6 +30,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "guestexec_caller.h"
 #include "vmrpc/vmrpc.h"
 #include "vmrpc_cli.h"
@@ -258,7 +259,7 @@ out:
 	return code;
 }
 
-static int cli_guest_info(const char *vm)
+static int cli_guest_info(const char *vm, int json)
 {
 	char os[256], kernel[256], host[256], machine[64];
 	struct vmrpc_chan *ch;
@@ -274,7 +275,12 @@ static int cli_guest_info(const char *vm)
 		cli_err(vm, "identity", err);
 		return CLI_EXIT_FAIL;
 	}
-	printf("os: %s\nkernel: %s\nhostname: %s\nmachine: %s\n", os, kernel, host, machine);
+	if (json)
+		cli_json_print(stdout, json_pack("{s:s, s:s, s:s, s:s}", "os", os, "kernel", kernel,
+						 "hostname", host, "machine", machine));
+	else
+		printf("os: %s\nkernel: %s\nhostname: %s\nmachine: %s\n", os, kernel, host,
+		       machine);
 	return 0;
 }
 
@@ -286,7 +292,7 @@ static void usage(FILE *f)
 		"       vmrpc describe VM IFACE [--json]\n"
 		"       vmrpc call VM IFACE.METHOD ['{JSON}']\n"
 		"       vmrpc guest-run [OPTION...] VM -- COMMAND [ARG...]\n"
-		"       vmrpc guest-info VM\n"
+		"       vmrpc guest-info VM [--json]\n"
 		"       NAME [ARG...]   (vmrpc installed as NAME: runs NAME in $VMRPC_VM)\n"
 		"list: what VM serves, both ways (VM/host/NAME to its guest, VM/guest/NAME\n"
 		"in it); every VM a vmrpc-hostd serves without VM. status: its channels,\n"
@@ -303,7 +309,7 @@ static void usage(FILE *f)
 		"  -e NAME=VALUE    add to the command's environment (repeatable)\n"
 		"  -C DIR           the command's working directory in the guest\n"
 		"  -t SECONDS       kill the command after SECONDS\n"
-		"  --json           print JSON (list, status, describe)\n"
+		"  --json           print JSON (list, status, describe, guest-info)\n"
 		"  -h, --help       show this help\n"
 		"      --version    show the version\n"
 		"Exit status: 0 ok; 1 the call or operation failed; 2 bad usage or input\n"
@@ -386,7 +392,10 @@ int main(int argc, char **argv)
 	} else if (argc >= 2 && !strcmp(argv[1], "guest-run")) {
 		ret = cli_guest_run(argc - 1, argv + 1);
 	} else if (argc == 3 && !strcmp(argv[1], "guest-info")) {
-		ret = cli_guest_info(argv[2]);
+		ret = cli_guest_info(argv[2], 0);
+	} else if (argc == 4 && !strcmp(argv[1], "guest-info") &&
+		   (!strcmp(argv[2], "--json") || !strcmp(argv[3], "--json"))) {
+		ret = cli_guest_info(strcmp(argv[2], "--json") ? argv[2] : argv[3], 1);
 	} else if (argc >= 2 && !strcmp(argv[1], "list")) {
 		ret = cli_cmd_list(argc - 1, argv + 1);
 	} else if (argc >= 2 && !strcmp(argv[1], "status")) {

@@ -26,6 +26,11 @@
 #define CLI_EXIT_VMRPC 255 /* vmrpc itself failed (unreachable, broken) */
 
 #define CLI_ERR_MAX 512
+/* How deep structs and arrays may nest in a value this code walks: a table
+ * passes vmrpc_types_load() with a chain of thousands of one-element
+ * arrays, and a peer's table must not overflow the reader's stack. The
+ * IDL's own need is a handful. */
+#define CLI_DEPTH_MAX 32
 
 /* ---- cli_value.c: JSON <-> struct vmrpc_value ------------------------------- */
 
@@ -111,7 +116,8 @@ struct cli_region {
 };
 
 /* Copy and check the region mapped at base (size bytes). -VMRPC_EMAGIC,
- * -VMRPC_EABI for what is no region of ours, -ENOMEM. */
+ * -VMRPC_EABI for what is no region of ours, -EFAULT for a header that
+ * cannot be read, -ENOMEM. */
 int cli_region_read(const void *base, size_t size, const char *vm, struct cli_region *ret);
 void cli_region_free(struct cli_region *r);
 
@@ -124,6 +130,11 @@ void cli_list_json(json_t *arr, const struct cli_region *r);
 /* `status`. */
 void cli_status_text(FILE *f, const struct cli_region *r);
 json_t *cli_status_json(const struct cli_region *r);
+
+/* The exit status of a call that returned status (vmrpc(1)): 0, 1 for
+ * the method's own failure, CLI_EXIT_VMRPC for the channel's (a vmrpc
+ * error but the callee policy's -VMRPC_EDENIED). */
+int cli_call_exit(int64_t status);
 
 /* ---- output ------------------------------------------------------------------------ */
 

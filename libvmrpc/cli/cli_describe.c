@@ -50,13 +50,18 @@ static const char *param_name(const struct vmrpc_types *t, const struct vmrpc_tt
 /* A type's spelling in a declaration: the part before the declared name
  * (into pre) and after it (into post: an unnamed array's dimensions).
  * me: the method a buffer belongs to, or NULL. */
-static void type_decl(const struct vmrpc_types *t, const struct vmrpc_tt_method *me,
-		      uint32_t type, char *pre, size_t pre_size, char *post, size_t post_size)
+static void type_decl_at(const struct vmrpc_types *t, const struct vmrpc_tt_method *me,
+			 uint32_t type, char *pre, size_t pre_size, char *post, size_t post_size,
+			 unsigned depth)
 {
 	const struct vmrpc_tt_type *ty = &t->types[type];
 	size_t n;
 
 	post[0] = '\0';
+	if (depth >= CLI_DEPTH_MAX) { /* a peer's table may chain arrays without end */
+		snprintf(pre, pre_size, "...");
+		return;
+	}
 	switch (ty->kind) {
 	case VMRPC_TT_STRING:
 		snprintf(pre, pre_size, "string<%u>", ty->a);
@@ -79,7 +84,7 @@ static void type_decl(const struct vmrpc_types *t, const struct vmrpc_tt_method 
 			snprintf(pre, pre_size, "%s", vmrpc_types_str(t, ty->name));
 			return;
 		}
-		type_decl(t, me, ty->a, pre, pre_size, post, post_size);
+		type_decl_at(t, me, ty->a, pre, pre_size, post, post_size, depth + 1);
 		n = strlen(post);
 		snprintf(post + n, post_size - n, "[%u]", ty->b);
 		return;
@@ -87,6 +92,12 @@ static void type_decl(const struct vmrpc_types *t, const struct vmrpc_tt_method 
 		snprintf(pre, pre_size, "%s", kind_name(ty->kind));
 		return;
 	}
+}
+
+static void type_decl(const struct vmrpc_types *t, const struct vmrpc_tt_method *me,
+		      uint32_t type, char *pre, size_t pre_size, char *post, size_t post_size)
+{
+	type_decl_at(t, me, type, pre, pre_size, post, post_size, 0);
 }
 
 const char *cli_type_name(const struct vmrpc_types *t, uint32_t type, char *buf, size_t size)
@@ -154,8 +165,17 @@ void cli_describe_idl(FILE *f, const struct vmrpc_types *t)
 	fprintf(f, "}\n");
 }
 
+static json_t *type_json_at(const struct vmrpc_types *t, const struct vmrpc_tt_method *me,
+			    uint32_t type, unsigned depth);
+
 static json_t *type_json(const struct vmrpc_types *t, const struct vmrpc_tt_method *me,
 			 uint32_t type)
+{
+	return type_json_at(t, me, type, 0);
+}
+
+static json_t *type_json_at(const struct vmrpc_types *t, const struct vmrpc_tt_method *me,
+			    uint32_t type, unsigned depth)
 {
 	const struct vmrpc_tt_type *ty = &t->types[type];
 	char pre[96], post[64], idl[160];
@@ -185,7 +205,10 @@ static json_t *type_json(const struct vmrpc_types *t, const struct vmrpc_tt_meth
 		if (ty->name)
 			json_object_set_new(j, "name", json_string(vmrpc_types_str(t, ty->name)));
 		json_object_set_new(j, "count", json_integer(ty->b));
-		json_object_set_new(j, "element", type_json(t, me, ty->a));
+		/* a peer's table may chain arrays without end: cut it, marked */
+		json_object_set_new(j, "element", depth + 1 < CLI_DEPTH_MAX
+							  ? type_json_at(t, me, ty->a, depth + 1)
+							  : json_null());
 		break;
 	default:
 		break;

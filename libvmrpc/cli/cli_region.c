@@ -50,7 +50,10 @@ int cli_region_read(const void *base, size_t size, const char *vm, struct cli_re
 
 	if (size < sizeof(h))
 		return -VMRPC_EMAGIC;
-	memcpy(&h, base, sizeof(h));
+	/* Through the kernel too: a region file cut short under its mapping
+	 * (ivshmem-plain's is a file) is an error here, not a SIGBUS. */
+	if (copy_lines(&h, base, sizeof(h)) < 0)
+		return -EFAULT;
 	if (h.magic != VMRPC_MAGIC)
 		return -VMRPC_EMAGIC;
 	if (h.abi_version != VMRPC_ABI_VERSION)

@@ -34,6 +34,7 @@ struct conv {
 	struct arena_blk *arena;
 	char *err;
 	size_t err_size;
+	unsigned depth; /* structs and arrays entered */
 	char path[256];
 };
 
@@ -196,7 +197,23 @@ static int conv_byte_array(struct conv *c, const struct vmrpc_tt_type *ty, const
 	return 0;
 }
 
+static int conv_value_at(struct conv *c, uint32_t type, const json_t *j,
+			 struct vmrpc_value *v);
+
 static int conv_value(struct conv *c, uint32_t type, const json_t *j, struct vmrpc_value *v)
+{
+	int err;
+
+	if (c->depth >= CLI_DEPTH_MAX)
+		return conv_fail(c, "structs and arrays nest deeper than %d", CLI_DEPTH_MAX);
+	c->depth++;
+	err = conv_value_at(c, type, j, v);
+	c->depth--;
+	return err;
+}
+
+static int conv_value_at(struct conv *c, uint32_t type, const json_t *j,
+			 struct vmrpc_value *v)
 {
 	const struct vmrpc_types *t = c->t;
 	const struct vmrpc_tt_type *ty = &t->types[type];
@@ -512,7 +529,21 @@ static json_t *out_fail(struct conv *c, const char *what)
 	return NULL;
 }
 
+static json_t *out_value_at(struct conv *c, uint32_t type, const struct vmrpc_value *v);
+
 static json_t *out_value(struct conv *c, uint32_t type, const struct vmrpc_value *v)
+{
+	json_t *j;
+
+	if (c->depth >= CLI_DEPTH_MAX)
+		return out_fail(c, "structs and arrays nested too deep");
+	c->depth++;
+	j = out_value_at(c, type, v);
+	c->depth--;
+	return j;
+}
+
+static json_t *out_value_at(struct conv *c, uint32_t type, const struct vmrpc_value *v)
 {
 	const struct vmrpc_types *t = c->t;
 	const struct vmrpc_tt_type *ty = &t->types[type];
@@ -758,6 +789,15 @@ int cli_base64_decode(const char *s, size_t len, void **ret_p, size_t *ret_n)
 bad:
 	free(out);
 	return -EINVAL;
+}
+
+int cli_call_exit(int64_t status)
+{
+	if (status >= 0)
+		return CLI_EXIT_OK;
+	if (status < -VMRPC_EBASE && status > -VMRPC_ELAST && status != -VMRPC_EDENIED)
+		return CLI_EXIT_VMRPC;
+	return CLI_EXIT_FAILED;
 }
 
 void cli_json_print(FILE *f, json_t *j)

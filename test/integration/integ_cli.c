@@ -311,16 +311,16 @@ static void test_status(void **state)
 static const char *const want_idl[] = {
 	"enum color { red = 0, green = 1, blue = 5 }\n",
 	"struct point {\n\tint32 x;\n\tint32 y;\n}\n",
-	"struct shape {\n\tcolor c;\n\tpoint pts[2];\n\tstring<16> label;\n\tbool filled;\n"
-	"\tdouble w;\n\tfloat f;\n\tuint8 tag[3];\n\tint16 s16;\n\tuint64 big;\n}\n",
+	("struct shape {\n\tcolor c;\n\tpoint pts[2];\n\tstring<16> label;\n\tbool filled;\n"
+	 "\tdouble w;\n\tfloat f;\n\tuint8 tag[3];\n\tint16 s16;\n\tuint64 big;\n}\n"),
 	"typedef int8 small4[4];\n",
 	"interface clitest version 1 {\n",
 	"\tint32 echo(shape s, out shape copy) = 0;\n",
-	"\tint64 mix(int8 a, uint16 b, int32 c, uint64 d, bool e, double f, color g, small4 h, "
-	"out int64 sum, out color next) = 1;\n",
+	("\tint64 mix(int8 a, uint16 b, int32 c, uint64 d, bool e, double f, color g, small4 h, "
+	 "out int64 sum, out color next) = 1;\n"),
 	"\tint32 text(string<8> s, inout string<32> t) = 2;\n",
-	"\tint64 bytes(in buffer<n> data, uint32 n, out buffer<cap, len> back, uint32 cap, "
-	"out uint32 len) = 3;\n",
+	("\tint64 bytes(in buffer<n> data, uint32 n, out buffer<cap, len> back, uint32 cap, "
+	 "out uint32 len) = 3;\n"),
 	"\toneway void note(string<32> line) = 4;\n",
 	"\tint32 fail(int32 code) = 5;\n",
 };
@@ -500,6 +500,15 @@ static void test_call(void **state)
 			free(out);
 		}
 	}
+	{
+		/* guest-info has its JSON too */
+		const char *argv[] = { ITEST_VMRPC, "guest-info", ITEST_REGION, "--json", NULL };
+
+		j = run_json(argv);
+		assert_true(json_string_length(json_object_get(j, "kernel")) > 0);
+		assert_non_null(json_object_get(j, "machine"));
+		json_decref(j);
+	}
 	/* the one-way notes arrived */
 	itest_wait_file_has(g.log, "clitest: note: one way");
 	itest_log_wait(&h, 1, "clitest: note: one way", NULL);
@@ -648,6 +657,69 @@ static void test_host_socket(void **state)
 	both_stop(&h, &g);
 }
 
+/* Whatever a guest writes where it may write (guestd's registry and
+ * words, channel lines), status and list copy, clamp and print it, and
+ * never crash. */
+static void test_scribbled(void **state)
+{
+	struct itest_hostd h;
+	struct vmrpc_region *r;
+	struct vmrpc_region_hdr *hdr;
+	uint32_t n, cs;
+	json_t *j;
+	char *out;
+
+	itest_hostd_start(&h, NULL);
+	assert_int_equal(vmrpc_region_open(ITEST_REGION, &r), 0);
+	hdr = vmrpc_region_hdr(r);
+	vmrpc_region_geometry(r, &n, &cs);
+	for (int round = 0; round < 20; round++) {
+		uint8_t *g = (uint8_t *)hdr->guest_registry;
+
+		for (size_t k = 0; k < sizeof(hdr->guest_registry); k++)
+			g[k] = (uint8_t)itest_rand();
+		hdr->guest_n_ifaces = round % 2 ? 0xffffffffu : (uint32_t)itest_rand() % 64;
+		hdr->guestd_pid = (uint32_t)itest_rand();
+		hdr->guest_boot_id[0] = itest_rand();
+		/* the last channels' lines, as a caller that claimed them might */
+		for (uint32_t i = n - 4; i < n; i++) {
+			struct vmrpc_chan_hdr *c = vmrpc_region_chan(r, i);
+
+			c->ctl.state = (uint32_t)itest_rand() % 16;
+			c->ctl.kind = (uint32_t)itest_rand();
+			c->ctl.owner_pid = (uint32_t)itest_rand();
+			c->req.req_seq = (uint32_t)itest_rand();
+			c->req.iface_slot = (uint32_t)itest_rand() % 40;
+		}
+		{
+			const char *argv[] = { ITEST_VMRPC, "status", ITEST_REGION, "--json", NULL };
+
+			j = run_json(argv);
+			assert_true(json_is_array(json_object_get(j, "channels")));
+			assert_true(json_integer_value(json_object_get(j, "guest_interfaces")) <=
+				    VMRPC_GREG_MAX);
+			json_decref(j);
+		}
+		{
+			const char *argv[] = { ITEST_VMRPC, "list", ITEST_REGION, NULL };
+			const char *sargv[] = { ITEST_VMRPC, "status", ITEST_REGION, NULL };
+
+			assert_int_equal(run(argv, &out, NULL), 0);
+			for (char *p = out; *p; p++)
+				assert_true(*p == '\n' || (*p >= ' ' && *p < 0x7f));
+			free(out);
+			assert_int_equal(run(sargv, NULL, NULL), 0);
+		}
+	}
+	/* hostd's own channels are free again: nothing it acts on was left */
+	for (uint32_t i = n - 4; i < n; i++)
+		memset(vmrpc_region_chan(r, i), 0, 3 * VMRPC_CACHELINE);
+	hdr->guest_n_ifaces = 0;
+	hdr->guestd_pid = 0;
+	vmrpc_region_close(r);
+	itest_hostd_stop(&h);
+}
+
 /* Usage errors name what was wrong; a VM nobody serves is vmrpc's failure. */
 static void test_usage(void **state)
 {
@@ -689,6 +761,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_call, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_host_socket, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_scribbled, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_usage, itest_setup, itest_teardown),
 	};
 
