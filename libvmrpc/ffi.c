@@ -32,9 +32,9 @@
 
 /* A call whose private memory fits this runs without malloc. */
 #define FFI_STACK_SCRATCH 16384u
-/* Types nest at most this deep (the IDL compiler's own limit); checking a
- * value recurses that far. */
-#define FFI_MAX_DEPTH 256u
+/* Checking a value recurses as deep as its type nests: vmrpc_types_load()
+ * refuses deeper tables, and the service checks again. */
+#define FFI_MAX_DEPTH VMRPC_TT_MAX_DEPTH
 
 /*
  * Direct calls. On x86-64 (System V) and AArch64 the first six integer or
