@@ -14,12 +14,14 @@
 # on each device, host calls checked one by one (test/vm/guest_calls.c:
 # identity as the configured user, files, cwd, errors, calls that wake a
 # sleeping shadow, detach and reattach, per-caller cwd across guest
-# processes), the examples calc-demo, hostcat and hostrun, and checks that the
+# processes), the examples calc-demo, hostcat and hostrun, every IDL type
+# through the dynamic path (vmrpc-vm-dyn host, below), and checks that the
 # foreign device is refused. Then the host makes guest-sourced calls with
 # `vmrpc guest-run` (stdout and stderr, exit status, stdin, a command the
 # guest's policy refuses, one not found, -t, a host caller killed mid-command,
-# guest-info, the wrapper symlink) and uses vmrpc list, status, describe and
-# call (vmrpc-guest does the same from the guest); its last one lets the guest go on. A
+# guest-info, the wrapper symlink), uses vmrpc list, status, describe and
+# call (vmrpc-guest does the same from the guest) and runs vmrpc-vm-dyn
+# guest; its last call lets the guest go on. A
 # guest caller killed with SIGKILL in the middle of a host call must then be
 # detached by guestd, its shadow reaped by hostd and its channel reused; and
 # a caller is left in a host call over ivshmem-plain when the guest powers off.
@@ -55,6 +57,18 @@
 # renames, sums a 4 MiB file each way and runs tar there (host_mount_guest),
 # and the guest checks what it wrote.
 #
+# Dynamic calls, every IDL type both ways (boots 1 and 3): hostd serves
+# test/integration/ffi/ffiall.idl from the build's libffiall.so through
+# libffi to both VMs (ffi-service in hostd.conf), and the plain device's
+# vmrpc-guestd is the dynamically linked one, copied in with libvmrpc,
+# libffi, libffiall.so and ffiall.idl (guestd-ffi.conf: ffi-service), since
+# the static one cannot dlopen a library. test/vm/guest_dyn.c
+# (vmrpc-vm-dyn) binds ffiall with vmrpc_dyn_bind() and calls every method
+# with vmrpc_dyn_call(), each answer compared with the library's own
+# function, then values the API must refuse: in the guest on each device
+# (`vmrpc-vm-dyn host DEVICE`), and from the host into the guest in the
+# host's turn (`vmrpc-vm-dyn guest <vmp's host-caller socket>`).
+#
 # Every result is checked; any failure prints the guest consoles and hostd's
 # log and exits 1. QEMU, hostd, host callers and the host's mount are
 # stopped and everything removed on any exit; VMRPC_VM_LOGS=DIR keeps the
@@ -66,11 +80,13 @@ hostd=$build/bin/vmrpc-hostd
 vmrpc=$build/bin/vmrpc
 service=$build/lib/calc_service.so
 guest_bins=("$build/bin/vmrpc-vm-guest" "$build/bin/vmrpc-vm-foreign"
-	    "$build/bin/vmrpc-vm-reclaim" "$build/bin/vmrpc-vm-driver"
+	    "$build/bin/vmrpc-vm-reclaim" "$build/bin/vmrpc-vm-driver" "$build/bin/vmrpc-vm-dyn"
 	    "$build/bin/vmrpc-guestd-static"
 	    "$build/bin/calc-demo-static" "$build/bin/hostcat-static"
 	    "$build/bin/hostrun-static" "$build/bin/vmrpc-guest-static")
 mount_bin=$build/bin/vmrpc-mount              # dynamically linked, as installed
+guestd_dyn=$build/bin/vmrpc-guestd            # dynamically linked: it dlopens libffiall.so
+ffiall_lib=$build/lib/libffiall.so            # ffiall.idl's plain library (test/integration/ffi)
 shim_lib=$build/lib/libvmrpc-preload.so
 shim_progs=(/usr/bin/cat /usr/bin/ls /usr/bin/sha256sum /usr/bin/tee) # the host's coreutils
 boot_timeout=200 # seconds per boot; TCG boots in ~5 s, the tests take ~40 s
@@ -86,7 +102,7 @@ kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || tru
 [ -x "$busybox" ] || die "busybox not found (run .ci/install-deps: busybox-static)"
 [ -n "$kernel" ] || die "no /boot/vmlinuz-*-cloud-amd64 (run .ci/install-deps)"
 command -v cpio >/dev/null || die "cpio not found (run .ci/install-deps)"
-for f in "$hostd" "$vmrpc" "$service" "${guest_bins[@]}"; do
+for f in "$hostd" "$vmrpc" "$service" "${guest_bins[@]}" "$guestd_dyn" "$ffiall_lib"; do
 	[ -e "$f" ] || die "$f is missing: build the tree first (VMRPC_STATIC_GUEST=ON)"
 done
 [ -e "$mount_bin" ] || die "$mount_bin is missing: build with libfuse3-dev (VMRPC_MOUNT)"
@@ -97,6 +113,7 @@ command -v modinfo >/dev/null || die "modinfo not found (kmod)"
 
 # vmrpc.ko is built here, against the headers of the kernel the guest boots.
 src=$(cd "$(dirname "$0")/../.." && pwd)
+ffiall_idl=$src/test/integration/ffi/ffiall.idl
 release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
 kbuild=/lib/modules/$release_pat/build
 [ -e "$kbuild/Makefile" ] ||
@@ -190,6 +207,7 @@ socket = $work/vmb.sock
 channels = 8
 channel-size = 256K
 service = $service
+ffi-service = $ffiall_idl:$ffiall_lib
 export = data $exportdir
 export-ro = rodata $rodir
 $user_line
@@ -202,6 +220,7 @@ host-socket = $work/vmp.host.sock
 channels = 8
 channel-size = 256K
 service = $service
+ffi-service = $ffiall_idl:$ffiall_lib
 export = data $exportdir
 export-ro = rodata $rodir
 $user_line
@@ -325,6 +344,14 @@ make_initramfs() {
 	printf 'exec = %s\n' echo cat sh sleep touch uname md5sum ps nosuchcmd \
 		>"$root/etc/guestd.conf"
 	printf 'path = /bin\nexport = gdata /gexp\n' >>"$root/etc/guestd.conf"
+	# The plain device's guestd in boots 1 and 3 is the dynamically linked
+	# one: it serves ffiall through libffi from libffiall.so, which a static
+	# program cannot dlopen with its libc.
+	copy_dynamic "$root" /usr/sbin "$guestd_dyn"
+	copy_dynamic "$root" /lib "$ffiall_lib"
+	cp "$ffiall_idl" "$root/etc/"
+	{ cat "$root/etc/guestd.conf"; echo "ffi-service = /etc/ffiall.idl:/lib/libffiall.so"; } \
+		>"$root/etc/guestd-ffi.conf"
 	cat >"$root/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -393,6 +420,9 @@ guest_checks() { # every guest-side check of one boot, on both devices
 			vmrpc-guest-static --region \$dev call calc.stats '{"data": "AQID"}'
 		check "vmrpc-guest refuses a bad value over \$dev: exit 2" '^exit 2\$' \
 			sh -c "vmrpc-guest-static --region \$dev call calc.add '{\"a\": \"x\", \"b\": 1}'; echo exit \\\$?"
+		# Every IDL type through the dynamic path, served by libffi.
+		check "every type, no stubs, to the host's libffiall over \$dev" ', 0 failed' \
+			vmrpc-vm-dyn host \$dev
 	done
 	check "a foreign ivshmem device is refused" 'pci: finds' vmrpc-vm-foreign \$foreign
 }
@@ -409,7 +439,7 @@ echo "VMTEST start ($mode)"
 ls /sys/bus/pci/devices/
 if [ $mode = full ]; then
 	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
-	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
+	/usr/sbin/vmrpc-guestd -r \$plain -c /etc/guestd-ffi.conf &
 	guest_checks
 	check "no descriptor to poll without the driver" '0 failed' vmrpc-vm-driver no-events \$bell
 	fs_checks
@@ -444,7 +474,7 @@ else
 	chgrp $rule_group /dev/vmrpc0 /dev/vmrpc1 && chmod $rule_mode /dev/vmrpc0 /dev/vmrpc1
 	vmrpc-guestd -r \$bell -c /etc/guestd.conf &
 	bell_guestd=\$!
-	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
+	/usr/sbin/vmrpc-guestd -r \$plain -c /etc/guestd-ffi.conf &
 	guest_checks
 	fs_checks
 	host_turn
@@ -662,6 +692,13 @@ guest_sourced_calls() { # guest_sourced_calls MODE
 	grun 0 /dev/null "$vmrpc" guest-run "$psock" -- echo over plain
 	out_is "guest-run over ivshmem-plain" "over plain"
 	say "guest-sourced: over ivshmem-plain"
+
+	# Every IDL type through the dynamic path, into the guest: the plain
+	# device's guestd serves ffiall from the guest's libffiall.so.
+	grun 0 /dev/null "$build/bin/vmrpc-vm-dyn" guest "$psock"
+	grep -q '^# [0-9]* checks, 0 failed$' "$work/run.out" && ! grep -q '^not ok' "$work/run.out" ||
+		die "vmrpc-vm-dyn guest $psock: $(cat "$work/run.out")"
+	say "guest-sourced: every type, no stubs, to the guest's libffiall ($(sed -n 's/^# \([0-9]*\) checks.*/\1/p' "$work/run.out") checks)"
 }
 
 # let_guest_go MODE: the last call of the host's turn; the guest goes on.
