@@ -21,6 +21,10 @@
  *   config     ffi-service = in hostd.conf, through --check
  *   guestd     ffi-service = in guestd.conf: the zlib example served in the
  *              guest, called by a host caller
+ *   dynamic    every IDL type both ways with no stubs: test/vm's vmrpc-vm-dyn
+ *              (vmrpc_dyn_call) as a guest caller of hostd's libffiall.so
+ *              and as a host caller of guestd's; run.sh runs it in the TCG
+ *              guest too
  */
 #include <errno.h>
 #include <signal.h>
@@ -749,6 +753,47 @@ static void test_guestd(void **state)
 	}
 }
 
+#ifdef ITEST_VM_DYN
+/* vmrpc-vm-dyn DIRECTION: it exits 0 and none of its checks failed. */
+static void run_vm_dyn(const char *direction)
+{
+	const char *argv[] = { ITEST_VM_DYN, direction, ITEST_REGION, NULL };
+	char *out, *err;
+	int status = itest_run(argv, &out, &err);
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !strstr(out, ", 0 failed\n") ||
+	    strstr(out, "not ok"))
+		fail_msg("vmrpc-vm-dyn %s %s: wait status 0x%x, stdout:\n%s\nstderr:\n%s", direction,
+			 ITEST_REGION, status, out, err);
+	free(out);
+	free(err);
+}
+
+static void test_dynamic(void **state)
+{
+	char conf[PATH_MAX], log[PATH_MAX];
+	const char text[] = "ffi-service = " FFIALL_SPEC "\n";
+	const char *argv[] = { ITEST_GUESTD, "--region", ITEST_REGION, "--config", conf, NULL };
+	struct itest_hostd h;
+	pid_t guestd;
+	int status;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s/guestd.conf", itest_dir());
+	snprintf(log, sizeof(log), "%s/guestd.log", itest_dir());
+	itest_write_file(conf, text, sizeof(text) - 1);
+	itest_hostd_start(&h, "--channels", "4", "--ffi-service", FFIALL_SPEC, (char *)NULL);
+	guestd = itest_spawn(argv, NULL, log);
+	itest_wait_file_has(log, "serving");
+	run_vm_dyn("host");  /* a guest caller: the shadow's libffiall.so */
+	run_vm_dyn("guest"); /* a host caller: guestd's */
+	kill(guestd, SIGTERM);
+	assert_int_equal(itest_wait_exit(guestd, ITEST_DEADLINE_MS, &status), 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	itest_hostd_stop(&h);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,6 +805,9 @@ int main(void)
 						itest_teardown),
 		cmocka_unit_test_setup_teardown(test_config, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_guestd, itest_setup, itest_teardown),
+#ifdef ITEST_VM_DYN
+		cmocka_unit_test_setup_teardown(test_dynamic, itest_setup, itest_teardown),
+#endif
 	};
 
 	return cmocka_run_group_tests_name("integ_ffi", tests, NULL, NULL);
