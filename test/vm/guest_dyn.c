@@ -103,8 +103,8 @@ static void test_ints(struct caller *c)
 			V_INT(rows[i].a),  V_INT(rows[i].b),  V_INT(rows[i].c),  V_UINT(rows[i].d),
 			V_INT(rows[i].e),  V_UINT(rows[i].f), V_INT(rows[i].g),  V_UINT(rows[i].h),
 		};
-		int64_t want = ints(rows[i].a, rows[i].b, rows[i].c, rows[i].d, rows[i].e, rows[i].f,
-				    rows[i].g, rows[i].h);
+		int64_t want = ints(rows[i].a, rows[i].b, rows[i].c, rows[i].d, rows[i].e,
+				    rows[i].f, rows[i].g, rows[i].h);
 		int64_t got = call(c, "ints", a, N(a), NULL);
 
 		check(got == want, "ints(%d, %u, %d, %u, %" PRId32 ", %" PRIu32 ", %" PRId64
@@ -317,8 +317,8 @@ static void test_strings(struct caller *c)
 		check(got == want && out && out[1].kind == VMRPC_VAL_STRING &&
 			      !strcmp(out[1].s, want_greeting) && out[2].kind == VMRPC_VAL_STRING &&
 			      !strcmp(out[2].s, want_word),
-		      "strings(\"%s\", greeting, \"%s\") = %" PRId64 ": \"%s\", \"%s\"", rows[i].name,
-		      rows[i].word, got, out ? out[1].s : "", out ? out[2].s : "");
+		      "strings(\"%s\", greeting, \"%s\") = %" PRId64 ": \"%s\", \"%s\"",
+		      rows[i].name, rows[i].word, got, out ? out[1].s : "", out ? out[2].s : "");
 		free(out);
 	}
 }
@@ -508,7 +508,7 @@ static void test_refused(struct caller *c)
 		refused(c, "ints", a, N(a), "parameter 'b': -1 is out of range for uint8");
 		a[1] = V_INT(0);
 		a[5] = V_UINT(1ull << 32);
-		refused(c, "ints", a, N(a), "parameter 'f': ");
+		refused(c, "ints", a, N(a), "parameter 'f': 4294967296 is out of range for uint32");
 	}
 	{
 		struct vmrpc_value a[] = { V_BOOL(true), V_INT(3) };
@@ -522,7 +522,7 @@ static void test_refused(struct caller *c)
 	{
 		struct vmrpc_value a[] = { V_DOUBLE(1e300), V_DOUBLE(1), V_NONE };
 
-		refused(c, "reals", a, N(a), "parameter 'x': ");
+		refused(c, "reals", a, N(a), "parameter 'x': 1e+300 is out of range for float");
 	}
 	/* deep in a struct: an enum of an element of an array member */
 	for (int k = 0; k < 3; k++)
@@ -539,34 +539,39 @@ static void test_refused(struct caller *c)
 	{
 		struct vmrpc_value a[] = { V_LIST(outer, 5), V_NONE, inner_value(&io, io_items) };
 
-		refused(c, "structs", a, N(a), "parameter 'o'.two[1].lv");
+		refused(c, "structs", a, N(a),
+			"parameter 'o'.two[1].lv: enum level has no such value");
 		items[2][1] = V_INT(FFIALL_LEVEL_LOW);
 		outer[4] = V_BYTES(bytes, 4);
-		refused(c, "structs", a, N(a), "parameter 'o'.bytes");
+		refused(c, "structs", a, N(a), "parameter 'o'.bytes: 4 bytes for an array of 3");
 		outer[4] = V_BYTES(bytes, 3);
 		io_items[2] = V_STR("sixteen bytes ab"); /* tag is a string<15> */
-		refused(c, "structs", a, N(a), "parameter 'io'.tag");
+		refused(c, "structs", a, N(a),
+			"parameter 'io'.tag: 16 bytes is longer than string<15>");
 	}
 	for (int i = 0; i < 3; i++)
 		q[i] = V_INT(i);
 	{
 		struct vmrpc_value a[] = { V_LIST(q, 3), V_NONE, V_LIST(q, 2) };
 
-		refused(c, "arrays", a, N(a), "parameter 'q'");
+		refused(c, "arrays", a, N(a), "parameter 'q': an array of 4 expects a list of 4");
 	}
 	{
 		struct vmrpc_value a[] = { V_STR("0123456789abcdef0123456789abcdefX"), V_NONE,
 					   V_STR("word") };
 
-		refused(c, "strings", a, N(a), "parameter 'name': 33 bytes is longer than string<32>");
+		refused(c, "strings", a, N(a),
+			"parameter 'name': 33 bytes is longer than string<32>");
 		a[0] = V_STRN("ab\0c", 4);
 		refused(c, "strings", a, N(a), "parameter 'name': the string holds a NUL byte");
 		a[0] = V_STR("name");
 		a[2] = V_STR("seventeen bytes a");
-		refused(c, "strings", a, N(a), "parameter 'word': 17 bytes is longer than string<16>");
+		refused(c, "strings", a, N(a),
+			"parameter 'word': 17 bytes is longer than string<16>");
 		a[2] = V_STR("word");
 		a[1] = V_STR("given");
-		refused(c, "strings", a, N(a), "parameter 'greeting': an out parameter takes no value");
+		refused(c, "strings", a, N(a),
+			"parameter 'greeting': an out parameter takes no value");
 	}
 	{
 		struct vmrpc_value a[] = { V_BYTES(bytes, 16), V_NONE, V_BYTES(bytes, 15), V_NONE };
@@ -582,7 +587,8 @@ static void test_refused(struct caller *c)
 	{
 		struct vmrpc_value a[] = { V_STRN(long_text, 8001), V_NONE };
 
-		refused(c, "big", a, N(a), "parameter 'text': 8001 bytes is longer than string<8000>");
+		refused(c, "big", a, N(a),
+			"parameter 'text': 8001 bytes is longer than string<8000>");
 	}
 	check(callee_counter(c) == before,
 	      "nothing refused reached the library: its counter() is still %" PRId32, before);
@@ -598,8 +604,8 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc != 3 || (strcmp(argv[1], "host") && strcmp(argv[1], "guest"))) {
-		fprintf(stderr, "usage: vmrpc-vm-dyn host REGION    (in the guest: call the host)\n"
-				"       vmrpc-vm-dyn guest VM       (on the host: call the guest)\n");
+		fprintf(stderr, "usage: vmrpc-vm-dyn host REGION  (in the guest: call the host)\n"
+				"       vmrpc-vm-dyn guest VM     (on the host: call the guest)\n");
 		return 2;
 	}
 	from_guest = !strcmp(argv[1], "host");
@@ -609,8 +615,9 @@ int main(int argc, char **argv)
 	} else {
 		err = vmrpc_vm_open(argv[2], 0, &chan);
 	}
-	if (!check(err == 0, "%s %s: %s", from_guest ? "attach" : "open the guest-sourced channel of",
-		   argv[2], vmrpc_strerror(err)))
+	if (!check(err == 0, "%s %s: %s",
+		   from_guest ? "attach" : "open the guest-sourced channel of", argv[2],
+		   vmrpc_strerror(err)))
 		return 1;
 	err = vmrpc_dyn_bind(chan, "ffiall", &c.d);
 	if (!check(err == 0, "bind ffiall through its type table (%s serves it): %s",
