@@ -149,7 +149,8 @@ int main(int argc, char **argv)
 	struct bf_case cases[] = {
 		{ .name = "null call, generated skeleton", .svc = &svc_skel, .call = bf_call_null },
 		{ .name = "null call, libffi", .svc = &svc_ffi, .call = bf_call_null },
-		{ .name = "4 small args, generated skeleton", .svc = &svc_skel, .call = bf_call_add },
+		{ .name = "4 small args, generated skeleton", .svc = &svc_skel,
+		  .call = bf_call_add },
 		{ .name = "4 small args, libffi", .svc = &svc_ffi, .call = bf_call_add },
 		{ .name = "null call, all ffi_call()", .svc = &svc_ffi_call, .call = bf_call_null },
 		{ .name = "4 small args, all ffi_call()", .svc = &svc_ffi_call,

@@ -32,9 +32,9 @@
 
 /* A call whose private memory fits this runs without malloc. */
 #define FFI_STACK_SCRATCH 16384u
-/* Types nest at most this deep (the IDL compiler's own limit); checking a
- * value recurses that far. */
-#define FFI_MAX_DEPTH 256u
+/* Checking a value recurses as deep as its type nests: vmrpc_types_load()
+ * refuses deeper tables, and the service checks again. */
+#define FFI_MAX_DEPTH VMRPC_TT_MAX_DEPTH
 
 /*
  * Direct calls. On x86-64 (System V) and AArch64 the first six integer or
@@ -103,15 +103,16 @@ struct ffi_method {
 	struct ffi_param *params;
 	uint32_t n_cargs;      /* C arguments */
 	bool direct;           /* called without ffi_call() (FFI_DIRECT_MAX) */
-	bool fast;             /* direct, and every parameter an in scalar: */
+	bool fast;             /* direct, and every parameter an in scalar */
 	uint32_t args_size;    /* tm's, here to save a load per call */
-	struct {
+	struct { /* the fast path's arguments */
 		uint16_t off;   /* in the args snapshot */
 		uint8_t load;   /* enum ffi_load */
 		uint8_t check;  /* VMRPC_TT_BOOL, VMRPC_TT_ENUM, or 0 */
 		uint32_t type;
 	} fast_args[FFI_DIRECT_MAX > 0 ? FFI_DIRECT_MAX : 1];
-	uint8_t loads[FFI_DIRECT_MAX > 0 ? FFI_DIRECT_MAX : 1]; /* enum ffi_load, per C argument */
+	/* a direct call: how each C argument is widened (enum ffi_load) */
+	uint8_t loads[FFI_DIRECT_MAX > 0 ? FFI_DIRECT_MAX : 1];
 	uint32_t results_at;   /* the results' offset in the scratch */
 	uint32_t scratch_size; /* the private memory a call takes */
 	bool writes_back;      /* results or out strings after the call */
@@ -382,7 +383,8 @@ static int64_t ffi_serve(const struct ffi_method *fm, struct vmrpc_incall *call,
 				str[0] = '\0';
 			}
 			/* Check the slot now: a bad one must not cost a run. */
-			err = vmrpc_incall_out_buf(call, wire->off, (uint64_t)fp->str_max + 1, NULL);
+			err = vmrpc_incall_out_buf(call, wire->off, (uint64_t)fp->str_max + 1,
+						   NULL);
 			if (err < 0)
 				return err;
 			break;
@@ -663,7 +665,8 @@ static int ffi_method_prepare(struct vmrpc_ffi *f, uint32_t index, void (*fn)(vo
 		case VMRPC_TT_BUFFER: {
 			const struct vmrpc_tt_param *sp;
 
-			if (!ffi_field_ok(p->args_off, 8, 8, tm->args_size) || ty->a >= tm->n_params)
+			if (!ffi_field_ok(p->args_off, 8, 8, tm->args_size) ||
+			    ty->a >= tm->n_params)
 				return -EINVAL;
 			sp = &t->params[tm->first_param + ty->a];
 			if (sp->dir != VMRPC_TT_IN || !ffi_kind_is_int(t->types[sp->type].kind) ||
@@ -694,7 +697,8 @@ static int ffi_method_prepare(struct vmrpc_ffi *f, uint32_t index, void (*fn)(vo
 					return -EINVAL;
 				fp->pass = FFI_PASS_RESULTS;
 			} else {
-				fp->pass = ffi_scalar_type(ty->kind) ? FFI_PASS_VALUE : FFI_PASS_ARGS;
+				fp->pass = ffi_scalar_type(ty->kind) ? FFI_PASS_VALUE
+								     : FFI_PASS_ARGS;
 			}
 			break;
 		}
@@ -768,7 +772,8 @@ static int ffi_method_prepare(struct vmrpc_ffi *f, uint32_t index, void (*fn)(vo
 		fm->fast = fp->pass == FFI_PASS_VALUE;
 		fm->fast_args[i].off = (uint16_t)fp->args_off;
 		fm->fast_args[i].load = fm->loads[i];
-		fm->fast_args[i].check = kind == VMRPC_TT_BOOL || kind == VMRPC_TT_ENUM ? (uint8_t)kind : 0;
+		fm->fast_args[i].check =
+			kind == VMRPC_TT_BOOL || kind == VMRPC_TT_ENUM ? (uint8_t)kind : 0;
 		fm->fast_args[i].type = fp->type;
 	}
 	return 0;
@@ -803,7 +808,8 @@ VMRPC_API int vmrpc_ffi_service(const struct vmrpc_types *types, void (*const *f
 		err = ffi_method_prepare(f, i, fns[i]);
 		if (err < 0)
 			goto fail;
-		f->method_names[types->methods[i].id] = vmrpc_types_str(types, types->methods[i].name);
+		f->method_names[types->methods[i].id] =
+			vmrpc_types_str(types, types->methods[i].name);
 	}
 	f->iface = (struct vmrpc_iface){
 		.name = vmrpc_types_str(types, h->name),

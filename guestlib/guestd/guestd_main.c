@@ -547,8 +547,13 @@ int main(int argc, char **argv)
 	}
 	log_init("vmrpc-guestd", verbose);
 	err = guestd_setup(&g, region, config);
-	if (err < 0)
+	if (err < 0) {
+		/* What the policy and the services took, so that a sanitized
+		 * run's leak check sees only real leaks. */
+		services_unload(&g.modules);
+		gdconf_free(&g.conf);
 		return 1;
+	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	guestd_boot_id(boot, boot_id);

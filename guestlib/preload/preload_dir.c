@@ -28,6 +28,12 @@ struct host_dir {
 	unsigned char buf[PRELOAD_DIRBUF];
 };
 
+/* The list has a lock of its own, never held while taking another:
+ * libvmrpc-guest reads guest directories with libc's opendir, readdir and
+ * closedir, which are these wrappers, while the shim attaches under
+ * preload_lock (a "pci:" region asks sysfs which /dev/vmrpcN vmrpc.ko
+ * made), and a wrapper taking preload_lock there would wait on itself. */
+static pthread_mutex_t preload_dirs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct host_dir *preload_dirs;
 
 static struct host_dir *host_dir_find(DIR *d)
@@ -35,10 +41,10 @@ static struct host_dir *host_dir_find(DIR *d)
 	struct host_dir *p;
 
 	preload_init();
-	LOCK();
+	pthread_mutex_lock(&preload_dirs_lock);
 	for (p = preload_dirs; p && (DIR *)p != d; p = p->next)
 		;
-	UNLOCK();
+	pthread_mutex_unlock(&preload_dirs_lock);
 	return p;
 }
 
@@ -49,10 +55,10 @@ static DIR *host_dir_new(int gfd)
 	if (!d)
 		return NULL;
 	d->gfd = gfd;
-	LOCK();
+	pthread_mutex_lock(&preload_dirs_lock);
 	d->next = preload_dirs;
 	preload_dirs = d;
-	UNLOCK();
+	pthread_mutex_unlock(&preload_dirs_lock);
 	return (DIR *)d;
 }
 
@@ -140,7 +146,7 @@ EXPORT int closedir(DIR *dir)
 	int fd;
 
 	preload_init();
-	LOCK();
+	pthread_mutex_lock(&preload_dirs_lock);
 	for (pp = &preload_dirs; *pp; pp = &(*pp)->next) {
 		if ((DIR *)*pp == dir) {
 			d = *pp;
@@ -148,7 +154,7 @@ EXPORT int closedir(DIR *dir)
 			break;
 		}
 	}
-	UNLOCK();
+	pthread_mutex_unlock(&preload_dirs_lock);
 	if (!d)
 		return REAL(closedir)(dir);
 	fd = d->gfd;

@@ -22,6 +22,13 @@
 #include "typetab_compile.h"
 #endif
 
+/* A symbol's type (STT_FUNC...) in this process's ELF class. */
+#if __ELF_NATIVE_CLASS == 64
+#define FFI_ST_TYPE(info) ELF64_ST_TYPE(info)
+#else
+#define FFI_ST_TYPE(info) ELF32_ST_TYPE(info)
+#endif
+
 int services_ffi_split(const char *spec, char *idl, size_t idl_size, char *lib, size_t lib_size)
 {
 	const char *sep = strstr(spec, ".idl:");
@@ -85,7 +92,8 @@ static void (*ffi_lookup(void *lib, const struct link_map *own, const char *name
 			 size_t why_size))(void)
 {
 	struct link_map *from = NULL;
-	Dl_info info;
+	const ElfW(Sym) *entry = NULL;
+	Dl_info info = { 0 };
 	void *sym;
 
 	dlerror();
@@ -99,8 +107,14 @@ static void (*ffi_lookup(void *lib, const struct link_map *own, const char *name
 			 info.dli_fname ? info.dli_fname : "another object");
 		return NULL;
 	}
-	/* A data symbol's address, called, would be as bad as a wrong
-	 * signature; the .idl says what the library holds, as a header does. */
+	/* Data called as code would crash the serving process: only a
+	 * function (or what an IFUNC resolved to, a function too). */
+	if (!dladdr1(sym, &info, (void **)&entry, RTLD_DL_SYMENT) || !entry ||
+	    (FFI_ST_TYPE(entry->st_info) != STT_FUNC &&
+	     FFI_ST_TYPE(entry->st_info) != STT_GNU_IFUNC)) {
+		snprintf(why, why_size, "'%s' is not a function", name);
+		return NULL;
+	}
 	return (void (*)(void))sym;
 }
 

@@ -130,7 +130,8 @@ static void check_all_types(const struct vmrpc_binding *b)
 			      UINT64_MAX));
 	assert_int_equal(ffiall_ints(b, 127, 0, 32767, 0, INT32_MAX, 0, INT64_MAX / 4, 1),
 			 ints(127, 0, 32767, 0, INT32_MAX, 0, INT64_MAX / 4, 1));
-	assert_int_equal(ffiall_ints(b, -1, 1, -1, 1, -1, 1, -1, 1), ints(-1, 1, -1, 1, -1, 1, -1, 1));
+	assert_int_equal(ffiall_ints(b, -1, 1, -1, 1, -1, 1, -1, 1),
+			 ints(-1, 1, -1, 1, -1, 1, -1, 1));
 	assert_int_equal(ffiall_flags(b, true, FFIALL_LEVEL_HIGH), flags(true, FFIALL_LEVEL_HIGH));
 	assert_int_equal(ffiall_flags(b, false, FFIALL_LEVEL_MID), flags(false, FFIALL_LEVEL_MID));
 	assert_int_equal(ffiall_flags(b, true, FFIALL_LEVEL_LOW), 100);
@@ -152,7 +153,8 @@ static void check_all_types(const struct vmrpc_binding *b)
 		io_local = io;
 		memset(&copy, 0xa5, sizeof(copy));
 		memset(&copy_local, 0, sizeof(copy_local));
-		assert_int_equal(ffiall_structs(b, &o, &copy, &io), structs(&o, &copy_local, &io_local));
+		assert_int_equal(ffiall_structs(b, &o, &copy, &io),
+				 structs(&o, &copy_local, &io_local));
 		assert_memory_equal(&copy, &copy_local, sizeof(copy));
 		assert_memory_equal(&io, &io_local, sizeof(io));
 		assert_true(copy.f == 5.0f && !copy.one.on && copy.two[0].on);
@@ -163,7 +165,8 @@ static void check_all_types(const struct vmrpc_binding *b)
 		ffiall_quad doubled, doubled_local;
 		int32_t acc[2] = { 10, 20 }, acc_local[2] = { 10, 20 };
 
-		assert_int_equal(ffiall_arrays(b, q, doubled, acc), arrays(q, doubled_local, acc_local));
+		assert_int_equal(ffiall_arrays(b, q, doubled, acc),
+				 arrays(q, doubled_local, acc_local));
 		assert_memory_equal(doubled, doubled_local, sizeof(doubled));
 		assert_memory_equal(acc, acc_local, sizeof(acc));
 	}
@@ -174,8 +177,8 @@ static void check_all_types(const struct vmrpc_binding *b)
 		strcpy(word_local, word);
 		assert_int_equal(ffiall_strings(b, "world", greeting, sizeof(greeting), word,
 						sizeof(word)),
-				 strings("world", greeting_local, sizeof(greeting_local), word_local,
-					 sizeof(word_local)));
+				 strings("world", greeting_local, sizeof(greeting_local),
+					 word_local, sizeof(word_local)));
 		assert_string_equal(greeting, greeting_local);
 		assert_string_equal(greeting, "hello, world");
 		assert_string_equal(word, "MIXED CASE");
@@ -329,7 +332,8 @@ static int64_t hostile_flags(const struct vmrpc_binding *b, uint8_t yes_byte, in
 }
 
 /* structs() with o and io as made, then spoiled by spoil. */
-static int64_t hostile_structs(const struct vmrpc_binding *b, void (*spoil)(struct ffiall_structs_args *))
+static int64_t hostile_structs(const struct vmrpc_binding *b,
+			       void (*spoil)(struct ffiall_structs_args *))
 {
 	struct ffiall_structs_args a;
 	struct raw r;
@@ -598,7 +602,8 @@ static void test_errors(void **state)
 		expect_hostd(2, "/nonexistent/x.idl: No such file or directory", a);
 	}
 	{
-		const char *a[] = { "--ffi-service", ITEST_FFIALL_IDL ":/nonexistent/lib.so", NULL };
+		const char *a[] = { "--ffi-service", ITEST_FFIALL_IDL ":/nonexistent/lib.so",
+				    NULL };
 		expect_hostd(2, "/nonexistent/lib.so: No such file or directory", a);
 	}
 	snprintf(spec, sizeof(spec), "%s:libz.so.1", bad_idl);
@@ -617,7 +622,8 @@ static void test_errors(void **state)
 		expect_hostd(1, "libnosuchlibrary.so.9", a);
 	}
 	{
-		const char *a[] = { "--check", "--ffi-service", ITEST_FFIALL_IDL ":libnosuchlibrary.so.9",
+		const char *a[] = { "--check", "--ffi-service",
+				    ITEST_FFIALL_IDL ":libnosuchlibrary.so.9",
 				    NULL };
 		expect_hostd(1, "cannot load service: ", a);
 	}
@@ -638,11 +644,12 @@ static void test_errors(void **state)
 }
 
 /* A name libc has, in an .idl served by a library that lacks it: not
- * borrowed from libc. */
+ * borrowed from libc; a name of the library's data: not called. */
 static void test_own_symbols_only(void **state)
 {
 	char idl[PATH_MAX], spec[2 * PATH_MAX];
-	const char text[] = "interface borrow version 1 {\n\tint32 getpid();\n\tint32 counter();\n}\n";
+	const char text[] = "interface borrow version 1 {\n\tint32 getpid();\n"
+			    "\tint32 not_a_function();\n\tint32 counter();\n}\n";
 	struct itest_hostd h;
 
 	(void)state;
@@ -651,6 +658,9 @@ static void test_own_symbols_only(void **state)
 	snprintf(spec, sizeof(spec), "%s:%s", idl, ITEST_FFIALL_LIB);
 	itest_hostd_start(&h, "--channels", "4", "--ffi-service", spec, (char *)NULL);
 	itest_log_wait(&h, 1, "borrow.getpid answers -ENOSYS", "not the library's own",
+		       (char *)NULL);
+	/* nor is a data symbol of the library's called */
+	itest_log_wait(&h, 1, "borrow.not_a_function answers -ENOSYS", "is not a function",
 		       (char *)NULL);
 	assert_int_equal(itest_log_count(&h, "borrow.counter", (char *)NULL), 0);
 	itest_hostd_stop(&h);

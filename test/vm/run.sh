@@ -36,10 +36,29 @@
 # caller killed with no guestd running has its channel freed by the driver,
 # rmmod is refused while a channel is attached, unbinding the device under a
 # caller frees its channel and faults the caller, and the module unloads,
-# reloads and serves again. Every result is checked; any failure prints the
-# guest consoles and hostd's log and exits 1. QEMU, hostd and host callers
-# are killed and everything removed on any exit; VMRPC_VM_LOGS=DIR keeps
-# the consoles and hostd's log there. Measurements are bench/vm.sh's.
+# reloads and serves again.
+#
+# File systems, in boots 1 and 3 (test/vm/guest_fs.sh, sourced by /init):
+# the guest loads fuse.ko from the booted kernel's modules and mounts the
+# host export "data" with vmrpc-mount (dynamically linked, copied in with
+# its libraries and libfuse3) on the doorbell device (boot 3: through
+# /dev/vmrpc0, found by default, its watch thread sleeping in vmrpc.ko):
+# files written and read back, mkdir/rename/unlink, modes, a 4 MiB file
+# summed on both sides, tar x and c, a FIFO, a change the host makes in its
+# turn; -o ro, the export-ro "rodata" and an export the host lacks; a
+# short mount over ivshmem-plain. The host checks afterwards what the guest
+# wrote in the export (check_host_files). The shim: host coreutils under
+# LD_PRELOAD read, list, write and sum host files on /host, one waiting on a
+# host FIFO (boot 3: asleep in vmrpc.ko). The reverse direction: in the
+# host's turn, the host mounts the guest's /gexp, which vmrpc-guestd exports
+# as "gdata", by the VM's name (vmrpc-mount vmb:gdata), reads, writes,
+# renames, sums a 4 MiB file each way and runs tar there (host_mount_guest),
+# and the guest checks what it wrote.
+#
+# Every result is checked; any failure prints the guest consoles and hostd's
+# log and exits 1. QEMU, hostd, host callers and the host's mount are
+# stopped and everything removed on any exit; VMRPC_VM_LOGS=DIR keeps the
+# consoles and hostd's log there. Measurements are bench/vm.sh's.
 set -euo pipefail
 
 build=$(cd "${1:?usage: test/vm/run.sh BUILD_DIR}" && pwd)
@@ -51,7 +70,10 @@ guest_bins=("$build/bin/vmrpc-vm-guest" "$build/bin/vmrpc-vm-foreign"
 	    "$build/bin/vmrpc-guestd-static"
 	    "$build/bin/calc-demo-static" "$build/bin/hostcat-static"
 	    "$build/bin/hostrun-static" "$build/bin/vmrpc-guest-static")
-boot_timeout=100 # seconds per boot; TCG boots in ~5 s, the tests take ~10 s
+mount_bin=$build/bin/vmrpc-mount              # dynamically linked, as installed
+shim_lib=$build/lib/libvmrpc-preload.so
+shim_progs=(/usr/bin/cat /usr/bin/ls /usr/bin/sha256sum /usr/bin/tee) # the host's coreutils
+boot_timeout=200 # seconds per boot; TCG boots in ~5 s, the tests take ~40 s
 run_timeout=60   # seconds per host command: a liveness bound, not a timing
 
 say() { echo "vm-test: $*"; }
@@ -67,6 +89,11 @@ command -v cpio >/dev/null || die "cpio not found (run .ci/install-deps)"
 for f in "$hostd" "$vmrpc" "$service" "${guest_bins[@]}"; do
 	[ -e "$f" ] || die "$f is missing: build the tree first (VMRPC_STATIC_GUEST=ON)"
 done
+[ -e "$mount_bin" ] || die "$mount_bin is missing: build with libfuse3-dev (VMRPC_MOUNT)"
+[ -e "$shim_lib" ] || die "$shim_lib is missing: build the tree first"
+for f in "${shim_progs[@]}"; do [ -x "$f" ] || die "$f is missing (coreutils)"; done
+command -v modinfo >/dev/null || die "modinfo not found (kmod)"
+[ -c /dev/fuse ] || die "no /dev/fuse on the host: the host mounts the guest's export"
 
 # vmrpc.ko is built here, against the headers of the kernel the guest boots.
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,6 +113,7 @@ hostd_pid=
 qemu_pid=
 bg_pid=   # a host caller run in the background
 kmod_pid= # the module's build, in the background during boot 1
+gmount_pid= # the host's vmrpc-mount of the guest's export, while mounted
 vmrpc_gid=990 # the guest's group vmrpc
 failed=1
 
@@ -96,6 +124,9 @@ cleanup() {
 	set +e
 	[ -n "$bg_pid" ] && kill -KILL "$bg_pid" 2>/dev/null && wait "$bg_pid" 2>/dev/null
 	[ -n "$kmod_pid" ] && kill -KILL "$kmod_pid" 2>/dev/null && wait "$kmod_pid" 2>/dev/null
+	# (not our child: it went to the background when it had mounted)
+	grep -q " $work/gmnt " /proc/mounts && umount -l "$work/gmnt"
+	[ -n "$gmount_pid" ] && kill -TERM "$gmount_pid" 2>/dev/null
 	[ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
 	if [ -n "$hostd_pid" ]; then
 		kill -TERM "$hostd_pid" 2>/dev/null && wait "$hostd_pid" 2>/dev/null
@@ -134,9 +165,19 @@ mkdir -p "$hostdir"/d0 "$hostdir"/d1 "$hostdir"/d2
 printf 'hello from the host\n' >"$hostdir/hello.txt"
 for d in 0 1 2; do printf 'd%d\n' $d >"$hostdir/d$d/same.txt"; done
 mkfifo "$hostdir/fifo" # a host call reading it waits until it is killed
+mkfifo "$hostdir/shimfifo" # the shim's reader waits on it for the shim's writer
+# The exports the guest mounts (the same for both VMs), and a tree the
+# host's mount of the guest's export extracts there.
+exportdir=$work/export rodir=$work/export-ro
+mkdir -p "$exportdir" "$rodir" "$work/htree/a/b"
+printf 'from the host\n' >"$exportdir/host.txt"
+head -c 4194304 /dev/urandom >"$exportdir/host-big"
+host_big_sum=$(sha256sum <"$exportdir/host-big" | cut -d' ' -f1)
+printf 'read only\n' >"$rodir/file"
+echo one >"$work/htree/a/one" && echo two >"$work/htree/a/b/two"
 chmod -R a+rX "$work"
-chmod 0666 "$hostdir/fifo"
-[ "$(id -u)" = 0 ] && chown "$uid:$gid" "$hostdir"
+chmod 0666 "$hostdir/fifo" "$hostdir/shimfifo"
+[ "$(id -u)" = 0 ] && chown "$uid:$gid" "$hostdir" "$exportdir"
 
 cat >"$work/hostd.conf" <<CONF
 # written by test/vm/run.sh
@@ -144,10 +185,13 @@ cat >"$work/hostd.conf" <<CONF
 transport = ivshmem-doorbell
 shm-size = 4M
 socket = $work/vmb.sock
-host-socket = $work/vmb.host.sock
+# host-socket: the default, <runtime dir>/vmb.host.sock, which host callers
+# find by the VM's name (vmrpc-mount vmb:gdata)
 channels = 8
 channel-size = 256K
 service = $service
+export = data $exportdir
+export-ro = rodata $rodir
 $user_line
 
 [vm vmp]
@@ -158,8 +202,11 @@ host-socket = $work/vmp.host.sock
 channels = 8
 channel-size = 256K
 service = $service
+export = data $exportdir
+export-ro = rodata $rodir
 $user_line
 CONF
+bsock=$VMRPC_RUNTIME_DIR/vmb.host.sock psock=$work/vmp.host.sock
 
 # hostd's log is kept across restarts and boots: every wait looks only at
 # what was logged since the last log_mark, so that lines of an earlier boot
@@ -202,19 +249,82 @@ stop_hostd() {
 }
 
 # ---- the guest: busybox, the static programs, and /init ----
+# Dynamically linked programs (vmrpc-mount, the shim and the host's
+# coreutils it runs under) get the libraries ldd lists: in the guest, the
+# loader where their PT_INTERP names it, the rest in libc's directory, which
+# the loader searches without an ld.so.cache (the build tree in their
+# RUNPATH does not exist there). And libgcc_s.so.1, which ldd does not list:
+# glibc loads it to unwind a thread pthread_cancel() ends (libfuse's
+# workers, when a mount ends) and aborts the process without it.
+libdir=$(dirname "$(ldd "$mount_bin" | awk '$1 == "libc.so.6" { print $3 }')")
+[ "$libdir" != . ] || die "ldd $mount_bin names no libc.so.6"
+gcc_s=$libdir/libgcc_s.so.1
+[ -e "$gcc_s" ] || die "no $gcc_s (libgcc-s1)"
+guest_shim=$libdir/vmrpc/libvmrpc-preload.so # where the install puts it
+
+copy_dynamic() { # copy_dynamic ROOT DIR FILE...: FILEs into ROOT/DIR, with their libraries
+	local root=$1 dir=$2 f lib arrow path
+	shift 2
+	mkdir -p "$root$dir" "$root$libdir"
+	cp -L "$gcc_s" "$root$libdir/"
+	for f in "$@"; do
+		cp "$f" "$root$dir/"
+		while read -r lib arrow path _; do
+			case $lib in
+			linux-vdso.so.*) ;;
+			/*) mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" ;;
+			*)
+				[ "$arrow" = "=>" ] && [ -f "$path" ] ||
+					die "$f needs $lib, which ldd does not find: $arrow $path"
+				cp -L "$path" "$root$libdir/$lib"
+				;;
+			esac
+		done < <(ldd "$f")
+	done
+}
+
+# copy_module ROOT NAME: the booted kernel's module NAME, after the modules
+# it depends on, uncompressed into ROOT/lib (busybox's insmod takes a plain
+# .ko), its name appended to ROOT/lib/fs-modules, the load order /init uses.
+copy_module() {
+	local root=$1 name=$2 file dep
+	grep -qx "$name" "$root/lib/fs-modules" 2>/dev/null && return 0
+	file=$(modinfo -k "$release_pat" -n "$name") ||
+		die "no module $name for $release_pat (linux-image-cloud-amd64's modules)"
+	[ "$file" = "(builtin)" ] && return 0
+	for dep in $(modinfo -k "$release_pat" -F depends "$name" | tr ',' ' '); do
+		copy_module "$root" "$dep"
+	done
+	case $file in
+	*.ko) cp "$file" "$root/lib/$name.ko" ;;
+	*.ko.xz) xz -dc "$file" >"$root/lib/$name.ko" ;;
+	*.ko.zst) zstd -qdc "$file" >"$root/lib/$name.ko" ;;
+	*.ko.gz) gzip -dc "$file" >"$root/lib/$name.ko" ;;
+	*) die "$file: a module compressed in a way this script does not know" ;;
+	esac
+	echo "$name" >>"$root/lib/fs-modules"
+}
+
 # make_initramfs MODE [STALE]: STALE is the ivshmem-plain channel boot 1 left
 # attached, which the reboot must find reclaimed.
 make_initramfs() {
 	local mode=$1 stale=${2:-} root=$work/root-$1
-	mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc}
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc,lib,mnt,gexp}
 	cp "$busybox" "$root/bin/busybox"
 	for f in "${guest_bins[@]}"; do cp "$f" "$root/bin/"; done
-	[ "$mode" = driver ] && mkdir -p "$root/lib" && cp "$work/kmod/vmrpc.ko" "$root/lib/"
+	[ "$mode" = driver ] && cp "$work/kmod/vmrpc.ko" "$root/lib/"
 	mv "$root/bin/vmrpc-guestd-static" "$root/bin/vmrpc-guestd"
-	# guestd's policy: these commands (found in /bin), nothing else.
+	# the file systems' steps (guest_fs.sh): fuse.ko, vmrpc-mount, the shim
+	copy_module "$root" fuse
+	copy_dynamic "$root" /bin "$mount_bin"
+	copy_dynamic "$root" "$(dirname "$guest_shim")" "$shim_lib"
+	copy_dynamic "$root" /usr/bin "${shim_progs[@]}"
+	cp "$src/test/vm/guest_fs.sh" "$root/lib/"
+	# guestd's policy: these commands (found in /bin), nothing else; /gexp
+	# for the host to mount.
 	printf 'exec = %s\n' echo cat sh sleep touch uname md5sum ps nosuchcmd \
 		>"$root/etc/guestd.conf"
-	printf 'path = /bin\n' >>"$root/etc/guestd.conf"
+	printf 'path = /bin\nexport = gdata /gexp\n' >>"$root/etc/guestd.conf"
 	cat >"$root/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -286,6 +396,15 @@ guest_checks() { # every guest-side check of one boot, on both devices
 	done
 	check "a foreign ivshmem device is refused" 'pci: finds' vmrpc-vm-foreign \$foreign
 }
+# the file systems' steps (test/vm/guest_fs.sh), and what they need to know
+mode=$mode hostdir=$hostdir export_dir=$exportdir host_big_sum=$host_big_sum shim=$guest_shim
+. /lib/guest_fs.sh
+fs_checks() { # before the host's turn: the host's export, the shim, /gexp for the host
+	fs_modules
+	fs_host_mount
+	fs_shim
+	fs_gexp_prepare
+}
 echo "VMTEST start ($mode)"
 ls /sys/bus/pci/devices/
 if [ $mode = full ]; then
@@ -293,7 +412,10 @@ if [ $mode = full ]; then
 	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
 	guest_checks
 	check "no descriptor to poll without the driver" '0 failed' vmrpc-vm-driver no-events \$bell
+	fs_checks
 	host_turn
+	fs_after_host
+	fs_gexp_check
 	# Killed in the middle of a host call: only guestd can tell hostd.
 	hold \$bell
 	kill -9 \$held
@@ -324,7 +446,10 @@ else
 	bell_guestd=\$!
 	vmrpc-guestd -r \$plain -c /etc/guestd.conf &
 	guest_checks
+	fs_checks
 	host_turn
+	fs_after_host
+	fs_gexp_check
 	check "a process cannot map or touch another's channel" '0 failed' \\
 		vmrpc-vm-driver isolate /dev/vmrpc0
 	check "a user in group $rule_group makes host calls, others cannot" '0 failed' \\
@@ -453,7 +578,7 @@ err_has() { # err_has WHAT PATTERN
 
 # The guest of boot 1 waits for these, then goes on with its own checks.
 guest_sourced_calls() { # guest_sourced_calls MODE
-	local mode=$1 bsock=$work/vmb.host.sock psock=$work/vmp.host.sock release
+	local mode=$1 release
 	# The host's command line: what the VMs serve (hostd's info socket),
 	# and a call into the guest with JSON.
 	grun 0 /dev/null "$vmrpc" list
@@ -537,8 +662,123 @@ guest_sourced_calls() { # guest_sourced_calls MODE
 	grun 0 /dev/null "$vmrpc" guest-run "$psock" -- echo over plain
 	out_is "guest-run over ivshmem-plain" "over plain"
 	say "guest-sourced: over ivshmem-plain"
+}
+
+# let_guest_go MODE: the last call of the host's turn; the guest goes on.
+let_guest_go() {
 	grun 0 /dev/null "$vmrpc" guest-run "$bsock" -- touch /tmp/host-done
-	touch "$hostdir/host-done-$mode"
+	touch "$hostdir/host-done-$1"
+}
+
+# ---- file systems: what the host does and checks ----------------------
+# The export's files a boot's guest reads before the host's turn changes
+# them (boot 3 must not find boot 1's changes).
+export_prepare() {
+	printf 'before\n' >"$exportdir/change.txt"
+	rm -f "$exportdir/host-new.txt"
+}
+
+# In the host's turn: a change the guest's mount must see.
+host_change_export() {
+	printf 'after\n' >"$exportdir/change.txt"
+	printf 'made by the host\n' >"$exportdir/host-new.txt"
+	say "changed the export under the guest's mount"
+}
+
+# gfs WHAT SCRIPT: SCRIPT (bash; $g is the host's mount of the guest's
+# export, $w the work directory) must succeed within the time limit: a
+# mount that hangs fails the test rather than stopping it.
+gfs() {
+	timeout -k 5 "$run_timeout" env g="$work/gmnt" w="$work" bash -euo pipefail -c "$2" \
+		>"$work/run.out" 2>"$work/run.err" ||
+		die "the host's mount of vmb:gdata: $1: $(cat "$work/run.err" "$work/run.out")"
+}
+
+# mount_pid MOUNTPOINT: the host's vmrpc-mount serving it (its last argument).
+mount_pid() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = vmrpc-mount ] || continue
+		[ "$(tr '\0' '\n' <"$d/cmdline" 2>/dev/null | tail -n 1)" = "$1" ] &&
+			echo "${d#/proc/}" && return 0
+	done
+	return 0
+}
+
+# host_mount_guest MODE: in the host's turn, the host mounts the guest's
+# /gexp (vmrpc-guestd's export "gdata") by the VM's name, which resolves to
+# hostd's host-caller socket in the runtime directory; the guest checks
+# afterwards what the host did there (guest_fs.sh, fs_gexp_check).
+host_mount_guest() {
+	local mode=$1 gmnt=$work/gmnt want sum pid
+	mkdir -p "$gmnt"
+	grun 1 /dev/null "$mount_bin" vmb:nosuch "$gmnt"
+	err_has "vmrpc-mount vmb:nosuch" "the guest exports no 'nosuch'"
+	grun 0 /dev/null "$mount_bin" -o channels=2 vmb:gdata "$gmnt"
+	grep -q " $gmnt fuse.vmrpc " /proc/mounts || die "vmb:gdata is not in /proc/mounts"
+	pid=$(mount_pid "$gmnt")
+	[ -n "$pid" ] || die "no vmrpc-mount process serves $gmnt"
+	gmount_pid=$pid
+	gfs "read a guest file" '[ "$(cat "$g/from-guest/hello")" = "a guest file" ]'
+	want=$(console "$mode" | sed -n 's/^VMTEST sum gbig \([0-9a-f]*\)$/\1/p')
+	sum=$(timeout "$run_timeout" sha256sum "$gmnt/gbig" | cut -d' ' -f1)
+	[ -n "$want" ] && [ "$sum" = "$want" ] ||
+		die "the guest's 4 MiB file: sha256 $sum on the host, '$want' in the guest"
+	gfs "create, read back, rename, chmod" '
+		echo "made on the host" >"$g/h-new" && mv "$g/h-new" "$g/h-renamed" &&
+		chmod 640 "$g/h-renamed" && [ ! -e "$g/h-new" ] &&
+		[ "$(cat "$g/h-renamed")" = "made on the host" ] &&
+		[ "$(stat -c %a "$g/h-renamed")" = 640 ]'
+	gfs "a 4 MiB file" '
+		head -c 4194304 /dev/urandom >"$w/hbig" && cp "$w/hbig" "$g/hbig" &&
+		sha256sum <"$w/hbig" | cut -d" " -f1 >"$g/hbig.sha256" && cmp "$w/hbig" "$g/hbig"'
+	gfs "tar c of a guest tree, tar x of a host tree" '
+		tar -C "$g" -cf "$w/g.tar" from-guest && tar -tf "$w/g.tar" | grep -qx from-guest/hello &&
+		mkdir "$g/host-tree" && tar -C "$w/htree" -cf - . | tar -C "$g/host-tree" -xf - &&
+		diff -r "$w/htree" "$g/host-tree"'
+	umount "$gmnt" || die "umount of the host's mount of vmb:gdata failed"
+	for _ in $(seq 100); do
+		[ -d "/proc/$pid" ] || break
+		sleep 0.1
+	done
+	[ -d "/proc/$pid" ] && die "the host's vmrpc-mount (pid $pid) outlived its umount"
+	gmount_pid=
+	grep -q " $gmnt " /proc/mounts && die "$gmnt is still mounted"
+	say "the host's mount of the guest's export ($mode): read, created, renamed, 4 MiB each way, tar, unmounted"
+}
+
+# check_host_files MODE: after the boot, what the guest did on its mounts
+# and through the shim is in the host's files.
+check_host_files() {
+	local mode=$1 e=$exportdir want sum pid
+	[ "$(cat "$e/g-$mode.txt")" = "written in the $mode guest" ] ||
+		die "the guest's write is not in the export: $(cat "$e/g-$mode.txt" 2>&1)"
+	[ "$(stat -c %u "$e/g-$mode.txt")" = "$uid" ] ||
+		die "the guest's file is not owned by the VM's user $uid"
+	[ -f "$e/d-$mode/moved/b" ] && [ ! -e "$e/d-$mode/sub" ] && [ ! -e "$e/d-$mode/gone" ] ||
+		die "the guest's mkdir, rename and unlink are not in the export: $(ls -R "$e/d-$mode" 2>&1)"
+	[ "$(stat -c %a "$e/mode-$mode") $(stat -c %a "$e/dmode-$mode")" = "640 751" ] ||
+		die "the guest's chmod is not in the export"
+	want=$(console "$mode" | sed -n "s/^VMTEST sum big-$mode \([0-9a-f]*\)\$/\1/p")
+	sum=$(sha256sum <"$e/big-$mode" | cut -d' ' -f1)
+	[ -n "$want" ] && [ "$sum" = "$want" ] ||
+		die "the guest's 4 MiB file: sha256 $sum on the host, '$want' in the guest"
+	[ "$(cat "$e/x-$mode/tree/a/b/two")" = two ] &&
+		[ "$(stat -c %a "$e/x-$mode/tree/a/one")" = 600 ] ||
+		die "the guest's tar x is not in the export"
+	[ -e "$e/fifo-$mode" ] && die "the guest's FIFO was not removed from the export"
+	[ -e "$e/ro-$mode" ] && die "a read-only mount wrote to the export"
+	[ "$(cat "$e/plain-$mode.txt")" = "plain $mode" ] ||
+		die "the write over ivshmem-plain is not in the export"
+	[ "$(cat "$hostdir/shim-$mode.txt")" = "from the shim" ] ||
+		die "the shim's write is not on the host"
+	# An unmount is clean when vmrpc-mount detached its channels itself:
+	# guestd (boot 1) says so when it had to do it for a dead caller.
+	for pid in $(console "$mode" | sed -n 's/^VMTEST unmounted pid \([0-9]*\)$/\1/p'); do
+		console "$mode" | grep "guest caller pid $pid died attached" &&
+			die "vmrpc-mount (guest pid $pid) left its channels attached when it ended"
+	done
+	say "the guest's files ($mode) are in the export: contents, renames, modes, the 4 MiB sum, tar, the shim's"
 }
 
 # vmrpc.ko, for boot 3, built while boot 1 runs: the kernel's own build
@@ -557,11 +797,16 @@ start_hostd
 make_initramfs full
 
 say "booting the guest ($(basename "$kernel"), QEMU TCG)"
+export_prepare
 boot_start full
 wait_console full "VMTEST ready for the host"
 say "guest run: $(grep -c '^VMTEST ok' "$work/console-full.log") checks passed, $(grep -c '^ok' "$work/console-full.log") host-call checks"
 guest_sourced_calls full
+host_mount_guest full
+host_change_export
+let_guest_go full
 boot_finish full
+check_host_files full
 grep -q "written by the guest" "$hostdir/from-guest.txt" || die "the guest's host write is not on the host"
 wait_log 1 "vm 'vmb': QEMU pid .* connected as ivshmem peer"
 wait_log 1 "vm 'vmb': QEMU pid .* disconnected"
@@ -585,9 +830,9 @@ say "rebooting the guest with plain channel $stale still attached"
 make_initramfs reboot "$stale"
 boot_start reboot
 wait_console reboot "VMTEST ready for the host"
-grun 0 /dev/null "$vmrpc" guest-run "$work/vmp.host.sock" -- echo after the reboot
+grun 0 /dev/null "$vmrpc" guest-run "$psock" -- echo after the reboot
 out_is "guest-run over ivshmem-plain after the reboot" "after the reboot"
-grun 0 /dev/null "$vmrpc" guest-run "$work/vmp.host.sock" -- touch /tmp/host-done
+grun 0 /dev/null "$vmrpc" guest-run "$psock" -- touch /tmp/host-done
 touch "$hostdir/host-done-reboot"
 boot_finish reboot
 wait_log 1 "vm 'vmp': channel $stale detached: caller pid $left gone with the guest's previous boot, shadow pid [0-9]* reaped"
@@ -604,13 +849,18 @@ say "restarting hostd: it adopts the ivshmem-plain region file"
 stop_hostd
 start_hostd
 say "booting the guest with vmrpc.ko"
+export_prepare
 boot_start driver
 wait_console driver "VMTEST ready for the host"
 say "guest run with vmrpc.ko: $(grep -c '^VMTEST ok' "$work/console-driver.log") checks passed"
 console driver | grep "vmrpc-guestd: .*sleeping on vmrpc.ko's interrupts" >/dev/null ||
 	die "vmrpc-guestd did not sleep on vmrpc.ko's interrupts"
 guest_sourced_calls driver
+host_mount_guest driver
+host_change_export
+let_guest_go driver
 boot_finish driver
+check_host_files driver
 say "guest run with vmrpc.ko: $(grep -c '^VMTEST ok' "$work/console-driver.log") checks passed"
 read -r killed chan < <(console driver |
 	sed -n 's/^VMTEST killed pid \([0-9]*\) on channel \([0-9]*\) without guestd$/\1 \2/p') || true

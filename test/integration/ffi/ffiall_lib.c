@@ -158,6 +158,9 @@ FFIALL_API int32_t counter(void)
 	return calls;
 }
 
+/* Not a function: an .idl method of this name must not be served by it. */
+FFIALL_API int32_t not_a_function = 5;
+
 FFIALL_API int32_t big(const char *text, char *echo, size_t echo_size)
 {
 	calls++;

@@ -32,5 +32,6 @@ FFIALL_API int32_t last_note(char *text, size_t text_size);
 FFIALL_API void nothing(void);
 FFIALL_API int32_t counter(void);
 FFIALL_API int32_t big(const char *text, char *echo, size_t echo_size);
+FFIALL_API extern int32_t not_a_function;
 
 #endif /* FFIALL_LIB_H */
