@@ -46,6 +46,8 @@ struct mnt {
 	bool foreground;
 	unsigned int threads;  /* FUSE worker threads at most */
 	unsigned int channels; /* channels to the shadow at most */
+	uint32_t spin_ns;      /* a request's spin for its reply before it sleeps;
+				* UINT32_MAX: libvmrpc's ($VMRPC_SPIN_NS) */
 
 	/* the session on the serving side: a guest's channel to its shadow
 	 * (g), or a host program's channel into a VM's guestd (g.chan only) */

@@ -55,6 +55,8 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 			return r;
 		}
 	}
+	if (m->spin_ns != UINT32_MAX)
+		vmrpc_chan_set_spin(m->g.chan, m->spin_ns);
 	r = vfs_bind(m->g.chan, &m->ch[0].b);
 	if (r < 0) {
 		snprintf(err, err_size, "%s serves no file systems (vfs): %s",
@@ -106,6 +108,8 @@ void mnt_more_channels(struct mnt *m)
 				vmrpc_strerror(r));
 			return;
 		}
+		if (m->spin_ns != UINT32_MAX)
+			vmrpc_chan_set_spin(c->chan, m->spin_ns);
 		r = vfs_bind(c->chan, &c->b);
 		if (r == 0)
 			r = vfs_join(&c->b, &m->sid);

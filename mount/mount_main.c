@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -67,6 +68,9 @@ static void usage(FILE *f)
 		"                        else default)\n"
 		"  -o threads=N          FUSE worker threads at most (default 8)\n"
 		"  -o channels=N         channels to the shadow at most (default 4)\n"
+		"  -o spin=NS            how long a request spins for its reply before it\n"
+		"                        sleeps (default 0: FUSE's threads and the kernel\n"
+		"                        need the CPUs more than a spinning caller does)\n"
 		"  -o OPT                other FUSE mount options (allow_other, ...)\n"
 		"  -f                    stay in the foreground\n"
 		"  -d                    FUSE debug output (implies -f)\n"
@@ -84,6 +88,7 @@ struct mnt_opts {
 	char *region;
 	unsigned int threads;
 	unsigned int channels;
+	unsigned int spin;
 };
 
 /* fuse_opt_parse() stores through offsets into the same struct it hands
@@ -101,6 +106,7 @@ static const struct fuse_opt mnt_fuse_opts[] = {
 	MNT_OPT("region=%s", region),
 	MNT_OPT("threads=%u", threads),
 	MNT_OPT("channels=%u", channels),
+	MNT_OPT("spin=%u", spin),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
@@ -242,7 +248,7 @@ int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	static struct mnt m = { .cache = MNT_CACHE_AUTO };
-	struct mnt_parse p = { .o = { .threads = 8, .channels = 4 }, .m = &m };
+	struct mnt_parse p = { .o = { .threads = 8, .channels = 4, .spin = UINT_MAX }, .m = &m };
 	struct mnt_opts o;
 	struct fuse_loop_config *loop;
 	char msg[512], fsname[128];
@@ -296,6 +302,14 @@ int main(int argc, char **argv)
 	m.region = o.region;
 	m.threads = o.threads ? o.threads : 1;
 	m.channels = o.channels < 1 ? 1 : o.channels > MNT_CHANS_MAX ? MNT_CHANS_MAX : o.channels;
+	/* Measured on 2 CPUs (docs/benchmarks.md): a mount whose requests
+	 * spin is slower than one whose requests sleep at once. */
+	if (o.spin != UINT_MAX)
+		m.spin_ns = o.spin;
+	else if (getenv("VMRPC_SPIN_NS"))
+		m.spin_ns = UINT32_MAX; /* leave libvmrpc's, which reads it */
+	else
+		m.spin_ns = 0;
 	snprintf(fsname, sizeof(fsname), "-ofsname=%s,subtype=vmrpc", m.source);
 	if (fuse_opt_add_arg(&args, fsname) < 0 ||
 	    (geteuid() == 0 && fuse_opt_add_arg(&args, "-odefault_permissions,allow_other") < 0))

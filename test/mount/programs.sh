@@ -367,7 +367,7 @@ umount "$mp" && wait_unmounted "$mp" || fail "umount host:ro"
 out=$(mkdir "$mp/x" 2>&1) && fail "-o ro: mkdir worked"
 grep -q " $mp fuse.vmrpc ro," /proc/mounts || fail "-o ro: not a ro mount"
 umount "$mp" && wait_unmounted "$mp" || fail "umount -o ro"
-"$mnt_bin" -o cache=none host:data "$mp" || fail "mount cache=none"
+"$mnt_bin" -o cache=none,spin=20000 host:data "$mp" || fail "mount cache=none"
 echo one > "$mp/cn" && echo two > "$exp/cn" && [ "$(cat "$mp/cn")" = two ] ||
 	fail "cache=none: a host change is not seen at once"
 run_case sed
