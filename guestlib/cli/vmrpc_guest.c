@@ -193,15 +193,11 @@ static int describe_cmd(int argc, char **argv)
 static int call_cmd(int argc, char **argv)
 {
 	char err_msg[CLI_ERR_MAX], name[VMRPC_REG_NAME_MAX + 8], iface[VMRPC_REG_NAME_MAX];
-	struct vmrpc_value *args = NULL, *out = NULL;
 	struct vmrpc_guest g = { 0 };
 	struct vmrpc_dyn *dyn = NULL;
-	const struct vmrpc_types *t;
 	const char *dot, *method;
-	json_t *in, *res;
-	void *arena = NULL;
-	int64_t status;
-	int m, code;
+	json_t *in;
+	int code;
 
 	(void)want_json(&argc, argv); /* the output is JSON anyway */
 	if (bad_args("call", argc, argv, 1, 2, "call IFACE.METHOD ['{JSON}']"))
@@ -225,39 +221,13 @@ static int call_cmd(int argc, char **argv)
 		code = bind_host(iface, &g, &dyn);
 	if (code)
 		goto out;
-	t = vmrpc_dyn_types(dyn);
-	m = cli_method_find(t, method);
-	if (m < 0) {
-		fprintf(stderr, "vmrpc-guest call: %s has no method '%s' (vmrpc-guest describe "
-			"%s)\n", iface, method, iface);
-		code = CLI_EXIT_USAGE;
-		goto out;
+	{
+		char describe[VMRPC_REG_NAME_MAX + 32];
+
+		snprintf(describe, sizeof(describe), "vmrpc-guest describe %s", iface);
+		code = cli_call_print(dyn, "vmrpc-guest call", iface, method, in, describe);
 	}
-	if (cli_json_to_args(t, (uint32_t)m, in, &args, &arena, err_msg, sizeof(err_msg)) < 0) {
-		fprintf(stderr, "vmrpc-guest call: %s.%s\n", iface, err_msg);
-		code = CLI_EXIT_USAGE;
-		goto out;
-	}
-	status = vmrpc_dyn_call(dyn, (uint32_t)m, args, t->methods[m].n_params, &out);
-	if (status < 0 && vmrpc_dyn_error(dyn)[0]) {
-		fprintf(stderr, "vmrpc-guest call: %s.%s: %s\n", iface, method,
-			vmrpc_dyn_error(dyn));
-		code = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if (cli_out_to_json(t, (uint32_t)m, status, status >= 0 ? out : NULL, &res, err_msg,
-			    sizeof(err_msg)) < 0) {
-		fprintf(stderr, "vmrpc-guest call: %s.%s: %s\n", iface, method, err_msg);
-		code = CLI_EXIT_VMRPC;
-		goto out;
-	}
-	if (status < 0)
-		json_object_set_new(res, "error", json_string(vmrpc_strerror((int)status)));
-	cli_json_print(stdout, res);
-	code = cli_call_exit(status);
 out:
-	free(out);
-	cli_arena_free(arena);
 	json_decref(in);
 	vmrpc_dyn_free(dyn);
 	vmrpc_guest_detach(&g);

@@ -505,14 +505,10 @@ int cli_cmd_call(int argc, char **argv)
 {
 	char err_msg[CLI_ERR_MAX], iface[VMRPC_REG_NAME_MAX + 8];
 	const char *vm, *target, *method_name, *dot;
-	struct vmrpc_value *args = NULL, *out = NULL;
 	struct vmrpc_chan *chan = NULL;
 	struct vmrpc_dyn *dyn = NULL;
-	const struct vmrpc_types *t;
-	json_t *in = NULL, *res;
-	void *arena = NULL;
-	int64_t status;
-	int m, code;
+	json_t *in = NULL;
+	int code;
 
 	(void)want_json(&argc, argv); /* the output is JSON anyway */
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -566,39 +562,13 @@ int cli_cmd_call(int argc, char **argv)
 	}
 	if (code)
 		goto out;
-	t = vmrpc_dyn_types(dyn);
-	m = cli_method_find(t, method_name);
-	if (m < 0) {
-		fprintf(stderr, "vmrpc call: %s has no method '%s' (vmrpc describe %s %s)\n",
-			iface, method_name, vm, iface);
-		code = CLI_EXIT_USAGE;
-		goto out;
+	{
+		char describe[PATH_MAX];
+
+		snprintf(describe, sizeof(describe), "vmrpc describe %s %s", vm, iface);
+		code = cli_call_print(dyn, "vmrpc call", iface, method_name, in, describe);
 	}
-	if (cli_json_to_args(t, (uint32_t)m, in, &args, &arena, err_msg, sizeof(err_msg)) < 0) {
-		fprintf(stderr, "vmrpc call: %s.%s\n", iface, err_msg);
-		code = CLI_EXIT_USAGE;
-		goto out;
-	}
-	status = vmrpc_dyn_call(dyn, (uint32_t)m, args, t->methods[m].n_params, &out);
-	if (status < 0 && vmrpc_dyn_error(dyn)[0]) {
-		/* libvmrpc's own check refused it: nothing was sent either */
-		fprintf(stderr, "vmrpc call: %s.%s: %s\n", iface, method_name, vmrpc_dyn_error(dyn));
-		code = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if (cli_out_to_json(t, (uint32_t)m, status, status >= 0 ? out : NULL, &res, err_msg,
-			    sizeof(err_msg)) < 0) {
-		fprintf(stderr, "vmrpc call: %s.%s: %s\n", iface, method_name, err_msg);
-		code = CLI_EXIT_VMRPC;
-		goto out;
-	}
-	if (status < 0)
-		json_object_set_new(res, "error", json_string(vmrpc_strerror((int)status)));
-	cli_json_print(stdout, res);
-	code = cli_call_exit(status);
 out:
-	free(out);
-	cli_arena_free(arena);
 	json_decref(in);
 	vmrpc_dyn_free(dyn);
 	vmrpc_chan_close(chan);

@@ -136,6 +136,13 @@ json_t *cli_status_json(const struct cli_region *r);
  * error but the callee policy's -VMRPC_EDENIED). */
 int cli_call_exit(int64_t status);
 
+/* `call`: method of dyn's interface with the JSON object in (not stolen)
+ * as its parameters; prints the result as JSON, or why not as "PROG:
+ * IFACE.METHOD: ..." on stderr (describe: where to look for the methods,
+ * for an unknown one). Returns the exit status. */
+int cli_call_print(struct vmrpc_dyn *dyn, const char *prog, const char *iface,
+		   const char *method, json_t *in, const char *describe);
+
 /* ---- output ------------------------------------------------------------------------ */
 
 /* Print j (stolen) to f, indented, with a newline. */

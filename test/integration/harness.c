@@ -1044,3 +1044,32 @@ int64_t itest_expect(struct itest_child *c)
 	}
 	return v;
 }
+
+/* ---- vmrpc-guestd ----------------------------------------------------------- */
+
+void itest_guestd_start(struct itest_guestd *g, const char *conf)
+{
+	static unsigned n;
+	char conf_path[PATH_MAX];
+	const char *argv[] = { ITEST_GUESTD, "--region", ITEST_REGION, NULL, NULL, NULL };
+
+	snprintf(g->log, sizeof(g->log), "%s/guestd-%u.log", itest_dir(), ++n);
+	if (conf) {
+		snprintf(conf_path, sizeof(conf_path), "%s/guestd-%u.conf", itest_dir(), n);
+		itest_write_file(conf_path, conf, strlen(conf));
+		argv[3] = "--config";
+		argv[4] = conf_path;
+	}
+	g->pid = itest_spawn(argv, NULL, g->log);
+	itest_wait_file_has(g->log, "serving");
+}
+
+void itest_guestd_stop(struct itest_guestd *g)
+{
+	int status;
+
+	kill(g->pid, SIGTERM);
+	assert_int_equal(itest_wait_exit(g->pid, ITEST_DEADLINE_MS, &status), 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("vmrpc-guestd: wait status 0x%x, expected exit 0", status);
+}

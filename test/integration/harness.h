@@ -153,6 +153,19 @@ void itest_child_kill(struct itest_child *c);
  * (NULL: /dev/null), in the test's environment. Registered for cleanup;
  * wait for it with itest_wait_exit(). */
 pid_t itest_spawn(const char *const *argv, const char *out_path, const char *err_path);
+
+/* ---- vmrpc-guestd ----------------------------------------------------------- */
+
+struct itest_guestd {
+	pid_t pid;
+	char log[PATH_MAX];
+};
+
+/* Start vmrpc-guestd on the test's region with the policy file text conf
+ * (NULL: none), stderr to guestd-N.log, and wait until it serves. */
+void itest_guestd_start(struct itest_guestd *g, const char *conf);
+/* SIGTERM, and assert it exits with status 0 within the deadline. */
+void itest_guestd_stop(struct itest_guestd *g);
 /* Spawn and wait (asserting it ends within the deadline); returns the wait
  * status and the output, malloc'd, in *ret_out and *ret_err (if not NULL). */
 int itest_run(const char *const *argv, char **ret_out, char **ret_err);

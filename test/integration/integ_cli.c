@@ -22,44 +22,23 @@
 #include "clitest_caller.h"
 #include "harness.h"
 
-struct guestd {
-	pid_t pid;
-	char log[PATH_MAX];
-};
-
-static void guestd_start(struct guestd *g)
+static void guestd_start(struct itest_guestd *g)
 {
-	static unsigned n;
-	char conf_path[PATH_MAX], conf[PATH_MAX + 64];
-	const char *argv[] = { ITEST_GUESTD, "--region", ITEST_REGION, "--config", conf_path,
-			       NULL };
+	char conf[PATH_MAX + 64];
 
-	snprintf(g->log, sizeof(g->log), "%s/guestd-%u.log", itest_dir(), ++n);
-	snprintf(conf_path, sizeof(conf_path), "%s/guestd-%u.conf", itest_dir(), n);
 	snprintf(conf, sizeof(conf), "exec = *\nservice = %s\n", ITEST_CLITEST_SERVICE);
-	itest_write_file(conf_path, conf, strlen(conf));
-	g->pid = itest_spawn(argv, NULL, g->log);
-	itest_wait_file_has(g->log, "serving");
+	itest_guestd_start(g, conf);
 }
 
-static void guestd_stop(struct guestd *g)
-{
-	int status;
-
-	kill(g->pid, SIGTERM);
-	assert_int_equal(itest_wait_exit(g->pid, ITEST_DEADLINE_MS, &status), 0);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
-static void both_start(struct itest_hostd *h, struct guestd *g)
+static void both_start(struct itest_hostd *h, struct itest_guestd *g)
 {
 	itest_hostd_start(h, "--service", ITEST_CLITEST_SERVICE, NULL);
 	guestd_start(g);
 }
 
-static void both_stop(struct itest_hostd *h, struct guestd *g)
+static void both_stop(struct itest_hostd *h, struct itest_guestd *g)
 {
-	guestd_stop(g);
+	itest_guestd_stop(g);
 	itest_hostd_stop(h);
 }
 
@@ -110,7 +89,7 @@ static int count_in(const char *text, const char *needle)
 	return n;
 }
 
-static int guestd_calls(const struct guestd *g)
+static int guestd_calls(const struct itest_guestd *g)
 {
 	char *log = itest_read_file(g->log, NULL);
 	int n = count_in(log, "clitest: ");
@@ -134,7 +113,7 @@ static json_t *find_path(json_t *arr, const char *path)
 static void test_list(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char *out;
 	json_t *j, *e;
 
@@ -213,7 +192,7 @@ static json_t *chan_of(json_t *status, uint32_t index)
 static void test_status(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	struct itest_child c;
 	char fifo[PATH_MAX], script[PATH_MAX + 32], *out;
 	uint32_t hc;
@@ -337,7 +316,7 @@ static void assert_idl(const char *text)
 static void test_describe(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char *out, *err;
 	json_t *j, *m, *p;
 
@@ -433,7 +412,7 @@ static void assert_shape_copy(json_t *copy)
 static void test_call(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char args[1024], *out;
 	json_t *j;
 
@@ -571,7 +550,7 @@ static const struct bad bad_inputs[] = {
 static void test_bad_input(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	int guest_before, host_before;
 	char *err;
 
@@ -624,7 +603,7 @@ static void test_bad_input(void **state)
 static void test_host_socket(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char sock[PATH_MAX], *out;
 
 	snprintf(sock, sizeof(sock), "%s/elsewhere.sock", itest_dir());

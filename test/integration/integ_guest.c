@@ -17,42 +17,11 @@
 #include "guestexec_caller.h"
 #include "harness.h"
 
-struct guestd {
-	pid_t pid;
-	char log[PATH_MAX];
-};
 
 static void assert_exit(int status, int code, const char *what)
 {
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != code)
 		fail_msg("%s: wait status 0x%x, expected exit %d", what, status, code);
-}
-
-/* Start vmrpc-guestd on the test's region with policy conf (NULL: none). */
-static void guestd_start(struct guestd *g, const char *conf)
-{
-	static unsigned n;
-	char conf_path[PATH_MAX];
-	const char *argv[] = { ITEST_GUESTD, "--region", ITEST_REGION, NULL, NULL, NULL };
-
-	snprintf(g->log, sizeof(g->log), "%s/guestd-%u.log", itest_dir(), ++n);
-	if (conf) {
-		snprintf(conf_path, sizeof(conf_path), "%s/guestd-%u.conf", itest_dir(), n);
-		itest_write_file(conf_path, conf, strlen(conf));
-		argv[3] = "--config";
-		argv[4] = conf_path;
-	}
-	g->pid = itest_spawn(argv, NULL, g->log);
-	itest_wait_file_has(g->log, "serving");
-}
-
-static void guestd_stop(struct guestd *g)
-{
-	int status;
-
-	kill(g->pid, SIGTERM);
-	assert_int_equal(itest_wait_exit(g->pid, ITEST_DEADLINE_MS, &status), 0);
-	assert_exit(status, 0, "vmrpc-guestd");
 }
 
 static const char *const everything = "exec = *\n";
@@ -61,13 +30,13 @@ static const char *const everything = "exec = *\n";
 static void test_streaming(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char fifo[PATH_MAX], script[PATH_MAX + 64], out[PATH_MAX];
 	int status, fd;
 	pid_t pid;
 
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, everything);
+	itest_guestd_start(&g, everything);
 	snprintf(fifo, sizeof(fifo), "%s/go", itest_dir());
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	snprintf(script, sizeof(script), "echo first; echo warn >&2; read x < %s; echo second",
@@ -93,7 +62,7 @@ static void test_streaming(void **state)
 	assert_int_equal(itest_wait_exit(pid, ITEST_DEADLINE_MS, &status), 0);
 	assert_exit(status, 0, "guest-run");
 	assert_true(itest_file_has(out, "first\nsecond\n"));
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -103,13 +72,13 @@ static void test_output_100mb(void **state)
 	const uint64_t total = 100ull << 20;
 	char script[128], buf[1 << 16];
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	uint64_t got = 0;
 	int p[2], status;
 	pid_t pid;
 
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, everything);
+	itest_guestd_start(&g, everything);
 	snprintf(script, sizeof(script), "yes abcdefghi | head -c %llu",
 		 (unsigned long long)total);
 	assert_int_equal(pipe(p), 0);
@@ -141,7 +110,7 @@ static void test_output_100mb(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_exit(status, 0, "guest-run of 100 MB");
 	assert_int_equal(got, total);
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -152,7 +121,7 @@ static void test_stdin(void **state)
 	char in[PATH_MAX], out[PATH_MAX], cmd[3 * PATH_MAX];
 	uint8_t *data = malloc(size);
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	size_t len;
 	char *got;
 
@@ -162,7 +131,7 @@ static void test_stdin(void **state)
 	snprintf(out, sizeof(out), "%s/out.bin", itest_dir());
 	itest_write_file(in, data, size);
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, everything);
+	itest_guestd_start(&g, everything);
 	snprintf(cmd, sizeof(cmd), "exec %s guest-run %s -- cat < %s > %s", ITEST_VMRPC,
 		 ITEST_REGION, in, out);
 	{
@@ -175,18 +144,18 @@ static void test_stdin(void **state)
 	assert_memory_equal(got, data, size);
 	free(got);
 	free(data);
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
 static void test_status(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char *out, *err;
 
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, everything);
+	itest_guestd_start(&g, everything);
 	{
 		const char *argv[] = { ITEST_VMRPC, "guest-run", ITEST_REGION, "--", "sh", "-c",
 				       "echo o; echo e >&2; exit 42", NULL };
@@ -228,7 +197,7 @@ static void test_status(void **state)
 		assert_non_null(strstr(out, "kernel: Linux"));
 		free(out);
 	}
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -236,11 +205,11 @@ static void test_status(void **state)
 static void test_policy(void **state)
 {
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char *err;
 
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, NULL);
+	itest_guestd_start(&g, NULL);
 	{
 		const char *argv[] = { ITEST_VMRPC, "guest-run", ITEST_REGION, "--", "true", NULL };
 
@@ -254,8 +223,8 @@ static void test_policy(void **state)
 		assert_exit(itest_run(argv, NULL, NULL), 0, "identity without a policy");
 	}
 	assert_true(itest_file_has(g.log, "exec refused"));
-	guestd_stop(&g);
-	guestd_start(&g, "exec = true\n");
+	itest_guestd_stop(&g);
+	itest_guestd_start(&g, "exec = true\n");
 	{
 		const char *ok[] = { ITEST_VMRPC, "guest-run", ITEST_REGION, "--", "true", NULL };
 		const char *no[] = { ITEST_VMRPC, "guest-run", ITEST_REGION, "--", "false", NULL };
@@ -268,7 +237,7 @@ static void test_policy(void **state)
 		assert_exit(itest_run(nx, NULL, NULL), 126, "refused nonexistent");
 	}
 	assert_true(itest_file_has(g.log, "exec of 'false' refused"));
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -280,14 +249,14 @@ static void test_api(void **state)
 	struct vmrpc_chan *ca, *cb;
 	struct guestexec_exec_status st;
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	uint64_t handle;
 	int32_t stream;
 
 	snprintf(conf, sizeof(conf), "exec = sleep\nfile-read = %s\nfile-write = %s\n",
 		 itest_dir(), itest_dir());
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, conf);
+	itest_guestd_start(&g, conf);
 	assert_int_equal(vmrpc_vm_open(ITEST_REGION, 0, &ca), 0);
 	assert_int_equal(vmrpc_vm_open(ITEST_REGION, 0, &cb), 0);
 	assert_int_equal(guestexec_bind(ca, &a), 0);
@@ -327,7 +296,7 @@ static void test_api(void **state)
 					      &handle), -EINVAL);
 	vmrpc_chan_close(ca);
 	vmrpc_chan_close(cb);
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -349,22 +318,22 @@ static void test_host_policy(void **state)
 {
 	struct itest_hostd h;
 	struct itest_child c;
-	struct guestd g;
+	struct itest_guestd g;
 
 	if (geteuid() != 0)
 		skip();
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, NULL);
+	itest_guestd_start(&g, NULL);
 	itest_child_start(&c, nobody_open, NULL);
 	assert_int_equal(itest_child_wait(&c), 3);
 	itest_log_wait(&h, 1, "uid 65534 refused: not in guest-callers", NULL);
 	itest_hostd_stop(&h);
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_start(&h, "--guest-caller", "65534", NULL);
-	guestd_start(&g, NULL);
+	itest_guestd_start(&g, NULL);
 	itest_child_start(&c, nobody_open, NULL);
 	assert_int_equal(itest_child_wait(&c), 0);
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -375,14 +344,14 @@ static void test_killed(void **state)
 {
 	char out[PATH_MAX], script[PATH_MAX + 64];
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	int64_t cmd_pid;
 	char *pid_text;
 	int status;
 	pid_t pid;
 
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, everything);
+	itest_guestd_start(&g, everything);
 	snprintf(out, sizeof(out), "%s/pid", itest_dir());
 	snprintf(script, sizeof(script), "echo $$ > %s; exec sleep 60", out);
 	{
@@ -428,7 +397,7 @@ static void test_killed(void **state)
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 	/* A new guestd: the dead one's channel is released, and it serves. */
-	guestd_start(&g, everything);
+	itest_guestd_start(&g, everything);
 	itest_log_wait(&h, 2, "guestd released it; channel free", NULL);
 	{
 		const char *argv[] = { ITEST_VMRPC, "guest-run", ITEST_REGION, "--", "echo", "again",
@@ -439,7 +408,7 @@ static void test_killed(void **state)
 		assert_string_equal(o, "again\n");
 		free(o);
 	}
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -453,11 +422,11 @@ static void test_timeout(void **state)
 	struct vmrpc_binding b;
 	struct vmrpc_chan *ch;
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	int status;
 
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, NULL);
+	itest_guestd_start(&g, NULL);
 	assert_int_equal(vmrpc_vm_open(ITEST_REGION, 0, &ch), 0);
 	assert_int_equal(guestexec_bind(ch, &b), 0);
 	vmrpc_chan_set_timeout(ch, 200);
@@ -481,7 +450,7 @@ static void test_timeout(void **state)
 	itest_assert_err(guestexec_identity(&b, os, sizeof(os), kernel, sizeof(kernel), host,
 					    sizeof(host), machine, sizeof(machine)), 0);
 	vmrpc_chan_close(ch);
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -490,13 +459,13 @@ static void test_wrapper(void **state)
 {
 	char link[PATH_MAX], cmd[2 * PATH_MAX];
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char *out;
 
 	snprintf(link, sizeof(link), "%s/echo", itest_dir());
 	assert_int_equal(symlink(ITEST_VMRPC, link), 0);
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, "exec = echo\n");
+	itest_guestd_start(&g, "exec = echo\n");
 	snprintf(cmd, sizeof(cmd), "VMRPC_VM=%s exec %s hello 'two words'", ITEST_REGION, link);
 	{
 		const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
@@ -505,7 +474,7 @@ static void test_wrapper(void **state)
 	}
 	assert_string_equal(out, "hello two words\n");
 	free(out);
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 
@@ -514,13 +483,13 @@ static void test_user_idl(void **state)
 {
 	char path[PATH_MAX], want[PATH_MAX + 32];
 	struct itest_hostd h;
-	struct guestd g;
+	struct itest_guestd g;
 	char *out, *err;
 
 	snprintf(path, sizeof(path), "%s/words.txt", itest_dir());
 	itest_write_file(path, "one two\nthree\n", 14);
 	itest_hostd_start(&h, NULL);
-	guestd_start(&g, NULL);
+	itest_guestd_start(&g, NULL);
 	{
 		const char *argv[] = { ITEST_GUEST_WC, ITEST_REGION, path, NULL };
 
@@ -528,8 +497,8 @@ static void test_user_idl(void **state)
 		assert_non_null(strstr(err, "interface not served"));
 		free(err);
 	}
-	guestd_stop(&g);
-	guestd_start(&g, "service = " ITEST_WC_GUEST "\n");
+	itest_guestd_stop(&g);
+	itest_guestd_start(&g, "service = " ITEST_WC_GUEST "\n");
 	{
 		const char *argv[] = { ITEST_GUEST_WC, ITEST_REGION, path, NULL };
 
@@ -538,7 +507,7 @@ static void test_user_idl(void **state)
 	snprintf(want, sizeof(want), "2 3 14 %s\n", path);
 	assert_string_equal(out, want);
 	free(out);
-	guestd_stop(&g);
+	itest_guestd_stop(&g);
 	itest_hostd_stop(&h);
 }
 

@@ -2288,16 +2288,19 @@ static void test_dyn_buffers(void **state)
 	vmrpc_dyn_free(df.d);
 }
 
+/* scalars()'s twelve in values, each 0 (mid is 0), and its twelve outs. */
+static const struct vmrpc_value dyn_zero_scalars[24] = {
+	{ .kind = VMRPC_VAL_BOOL }, VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
+	VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
+	VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0),
+};
+
 static void test_dyn_bad_values(void **state)
 {
 	struct fixture *f = *state;
 	struct dyn_fixture df = dyn_bind(f);
 	int m = dyn_m(&df, "scalars");
-	struct vmrpc_value good[24] = {
-		{ .kind = VMRPC_VAL_BOOL }, VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
-		VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
-		VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0),
-	};
+	const struct vmrpc_value *good = dyn_zero_scalars;
 	struct {
 		unsigned p;
 		struct vmrpc_value v;
@@ -2360,11 +2363,7 @@ static void test_dyn_hostile_callee(void **state)
 	struct fixture *f = *state;
 	struct dyn_fixture df = dyn_bind(f);
 	int m = dyn_m(&df, "scalars");
-	struct vmrpc_value a[24] = {
-		{ .kind = VMRPC_VAL_BOOL }, VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
-		VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_U64(0), VMRPC_VAL_I64(0),
-		VMRPC_VAL_U64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0), VMRPC_VAL_I64(0),
-	};
+	const struct vmrpc_value *a = dyn_zero_scalars;
 	struct vmrpc_value *out = NULL;
 	uint8_t two = 2, nine[4] = { 9, 0, 0, 0 };
 	const struct vmrpc_tt_param *ob = &df.t->params[df.t->methods[m].first_param + 12];

@@ -671,6 +671,45 @@ static void bench_reply_delay(struct vmrpc_chan *ch, uint64_t *t)
 	vmrpc_dyn_free(bn);
 }
 
+/* What a sleep and a wake-up cost inside this guest, with no vmrpc in
+ * them: a pipe ping-pong between two guest processes, per one-way wake.
+ * Under TCG the guest kernel's interrupt, wake-up and switch paths are
+ * emulated; this is the yardstick for the reply delay above. */
+static void bench_guest_wake(uint64_t *t)
+{
+	int ab[2], ba[2], n = 0;
+	char byte = 0;
+	pid_t pid;
+
+	if (pipe(ab) < 0 || pipe(ba) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(ab[1]); /* so that the parent's close ends the loop */
+		close(ba[0]);
+		while (read(ab[0], &byte, 1) == 1 && write(ba[1], &byte, 1) == 1)
+			;
+		_exit(0);
+	}
+	close(ab[0]);
+	close(ba[1]);
+	for (int i = 0; pid > 0 && i < BENCH_BLOCKS; i++) {
+		uint64_t t0 = now_ns();
+
+		if (write(ab[1], &byte, 1) != 1 || read(ba[0], &byte, 1) != 1)
+			break;
+		t[n++] = (now_ns() - t0) / 2;
+		usleep(1000); /* let both sleep for real, as a blocked caller does */
+	}
+	close(ab[1]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	close(ba[0]);
+	if (n)
+		printf("; a wake-up inside the guest (pipe ping-pong, one way) p50 %.0f us (%d)",
+		       p50(t, (size_t)n) / 1000.0, n);
+}
+
 static int bench(const char *region, int calls)
 {
 	struct vmrpc_binding hc, hn;
@@ -718,6 +757,7 @@ static int bench(const char *region, int calls)
 	       region, null_p50 / 1000.0, calls, block_p50 / 1000.0, block_mean / 1000.0, n,
 	       BENCH_BLOCKS);
 	bench_reply_delay(g.chan, t);
+	bench_guest_wake(t);
 	printf("\n");
 	vmrpc_guest_detach(&g);
 	free(t);
