@@ -48,6 +48,7 @@ static int make(void *ctx, const struct vfs_sid *sid, uint64_t parent, const cha
 
 	if (err < 0)
 		goto out;
+	change_begin(s);
 	creds_switch(s, c, &saved);
 	switch (kind) {
 	case MK_DIR:
@@ -71,6 +72,7 @@ static int make(void *ctx, const struct vfs_sid *sid, uint64_t parent, const cha
 	creds_restore(s, &saved);
 	if (err == 0)
 		err = entry_of(s, &r, name, e);
+	change_end(s);
 	node_unref(s, &r);
 out:
 	session_put(s);
@@ -109,12 +111,14 @@ int32_t vfsd_op_link(void *ctx, const struct vfs_sid *sid, uint64_t node, uint64
 	err = node_ref_parent(s, node, &pr, name);
 	if (err == 0) {
 		/* flags 0: a symbolic link is linked, not followed */
+		change_begin(s);
 		if (linkat(pr.fd, name, nr.fd, newname, 0) < 0)
 			err = -errno;
 		node_unref(s, &pr);
+		if (err == 0)
+			err = entry_of(s, &nr, newname, e);
+		change_end(s);
 	}
-	if (err == 0)
-		err = entry_of(s, &nr, newname, e);
 	node_unref(s, &nr);
 out:
 	session_put(s);
@@ -129,10 +133,12 @@ static int remove_name(void *ctx, const struct vfs_sid *sid, uint64_t parent, co
 	int err = dir_for_change(s, parent, name, &r);
 
 	if (err == 0) {
+		change_begin(s);
 		if (unlinkat(r.fd, name, flags) < 0)
 			err = -errno;
 		else
 			node_name_gone(s, r.n, name);
+		change_end(s);
 		node_unref(s, &r);
 	}
 	session_put(s);
@@ -164,10 +170,12 @@ int32_t vfsd_op_rename(void *ctx, const struct vfs_sid *sid, uint64_t parent, co
 		goto out;
 	err = node_ref_dir(s, newparent, &nr);
 	if (err == 0) {
+		change_begin(s);
 		if (syscall(SYS_renameat2, r.fd, name, nr.fd, newname, flags) < 0)
 			err = -errno;
 		else
 			node_renamed(s, r.n, name, nr.n, newname, flags & RENAME_EXCHANGE);
+		change_end(s);
 		node_unref(s, &nr);
 	}
 	node_unref(s, &r);

@@ -95,6 +95,7 @@ int32_t vfsd_op_create(void *ctx, const struct vfs_sid *sid, uint64_t parent, co
 		err = node_ref_dir(s, parent, &r);
 	if (err < 0)
 		goto out;
+	change_begin(s);
 	creds_switch(s, c, &saved);
 	fd = vfsd_open_beneath(r.fd, name, open_flags(flags) | O_CREAT | (flags & O_EXCL),
 			       mode & 07777);
@@ -105,7 +106,11 @@ int32_t vfsd_op_create(void *ctx, const struct vfs_sid *sid, uint64_t parent, co
 		err = -errno;
 	} else if (!S_ISREG(st.st_mode)) {
 		err = -EEXIST; /* something else has the name */
-	} else if ((err = node_enter(s, r.n, name, &st, e)) == 0) {
+	} else {
+		err = node_enter(s, r.n, name, &st, e);
+	}
+	change_end(s);
+	if (err == 0 && fd >= 0) {
 		pthread_mutex_lock(&s->lock);
 		struct vfsd_node *n = node_find(s, e->node, NULL);
 		pthread_mutex_unlock(&s->lock);

@@ -144,6 +144,7 @@ static void session_free(struct vfsd_session *s)
 	nodes_free(s);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->watch_lock);
+	pthread_rwlock_destroy(&s->change_lock);
 	free(s);
 }
 
@@ -315,6 +316,15 @@ static int vfsd_mount(void *ctx, const char *export, uint32_t flags, struct vfs_
 	s->inotify_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->watch_lock, NULL);
+	{
+		/* the watch must not wait behind a stream of changes */
+		pthread_rwlockattr_t a;
+
+		pthread_rwlockattr_init(&a);
+		pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&s->change_lock, &a);
+		pthread_rwlockattr_destroy(&a);
+	}
 	atomic_init(&s->refs, 1); /* the peer's hold */
 	s->holds = 1;
 	if (getrandom(&s->sid, sizeof(s->sid), 0) != sizeof(s->sid) ||

@@ -97,6 +97,12 @@ struct vfsd_session {
 	bool read_only, as_root, watching;
 	uint32_t holds;      /* peers holding it (server lock) */
 	atomic_uint refs;    /* holds, and calls in flight */
+	/* A change of names (the system call and the node table's update)
+	 * holds it shared; the watch holds it exclusive while it translates
+	 * events, so that the event of the client's own change is looked at
+	 * only once the table knows of it (not taken for another's change,
+	 * whose invalidation would unhash the client's own new directory). */
+	pthread_rwlock_t change_lock;
 	pthread_mutex_t lock;
 	/* nodes */
 	struct vfsd_node **chunk; /* lim.nodes / NODE_CHUNK chunk pointers */
@@ -271,5 +277,16 @@ extern const struct vfs_ops vfsd_vfs_ops;
 	struct vfsd_session *s = session_get((struct vfsd_peer *)(ctx), (sid));       \
 	if (!s)                                                                       \
 		return -ENOTCONN
+
+/* Around a change of names: see vfsd_session.change_lock. */
+static inline void change_begin(struct vfsd_session *s)
+{
+	pthread_rwlock_rdlock(&s->change_lock);
+}
+
+static inline void change_end(struct vfsd_session *s)
+{
+	pthread_rwlock_unlock(&s->change_lock);
+}
 
 #endif /* VMRPC_VFSD_INTERNAL_H */

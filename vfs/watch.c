@@ -229,6 +229,7 @@ static void overflow_emit(struct vfsd_session *s, struct emit *o)
 
 static void translate_pending(struct vfsd_session *s, struct emit *o)
 {
+	pthread_rwlock_wrlock(&s->change_lock);
 	pthread_mutex_lock(&s->lock);
 	overflow_emit(s, o);
 	while (s->ev_pos < s->ev_len && !s->overflow_cursor) {
@@ -240,6 +241,7 @@ static void translate_pending(struct vfsd_session *s, struct emit *o)
 		overflow_emit(s, o);
 	}
 	pthread_mutex_unlock(&s->lock);
+	pthread_rwlock_unlock(&s->change_lock);
 }
 
 int64_t vfsd_op_watch(void *ctx, const struct vfs_sid *sid, int32_t wait_ms, void *buf,
