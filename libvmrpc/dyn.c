@@ -93,6 +93,12 @@ static bool dyn_is_integer(uint32_t kind)
 	return kind >= VMRPC_TT_INT8 && kind <= VMRPC_TT_UINT64;
 }
 
+/* An array of these travels as BYTES. */
+static bool dyn_is_byte(uint32_t kind)
+{
+	return kind == VMRPC_TT_UINT8 || kind == VMRPC_TT_INT8;
+}
+
 static bool dyn_is_signed(uint32_t kind)
 {
 	return kind >= VMRPC_TT_INT8 && kind <= VMRPC_TT_INT64;
@@ -241,8 +247,7 @@ static int dyn_put_inline(struct dyn_call *c, uint32_t ti, const struct vmrpc_va
 	case VMRPC_TT_ARRAY: {
 		const struct vmrpc_tt_type *et = &t->types[ty->a];
 
-		if (v->kind == VMRPC_VAL_BYTES && et->size == 1 &&
-		    (et->kind == VMRPC_TT_UINT8 || et->kind == VMRPC_TT_INT8)) {
+		if (v->kind == VMRPC_VAL_BYTES && dyn_is_byte(et->kind)) {
 			if (v->n != ty->b)
 				return dyn_fail(c, "%u bytes for an array of %u", v->n, ty->b);
 			memcpy(dst, v->p, v->n);
@@ -443,7 +448,7 @@ static void dyn_out_room(const struct vmrpc_types *t, uint32_t ti, size_t *nodes
 			dyn_out_room(t, t->members[k].type, nodes, bytes);
 		break;
 	case VMRPC_TT_ARRAY:
-		if (t->types[ty->a].size == 1 && t->types[ty->a].kind != VMRPC_TT_BOOL) {
+		if (dyn_is_byte(t->types[ty->a].kind)) {
 			*bytes += ty->b;
 			break;
 		}
@@ -517,7 +522,7 @@ static int dyn_get_inline(struct dyn_call *c, uint32_t ti, const uint8_t *src,
 	case VMRPC_TT_ARRAY: {
 		const struct vmrpc_tt_type *et = &t->types[ty->a];
 
-		if (et->size == 1 && et->kind != VMRPC_TT_BOOL) {
+		if (dyn_is_byte(et->kind)) {
 			*v = (struct vmrpc_value){ .kind = VMRPC_VAL_BYTES, .n = ty->b,
 						   .p = o->bytes };
 			memcpy(o->bytes, src, ty->b);
