@@ -239,7 +239,9 @@ static int tt_check_buffer(struct tt_check *c, const struct vmrpc_tt_method *m, 
 	if (ty->a >= m->n_params)
 		return tt_fail(c, "param %u: its size parameter %u is not in its method", p, ty->a);
 	sz = &t->params[m->first_param + ty->a];
-	if (sz->dir != VMRPC_TT_IN || !tt_is_integer(t->types[sz->type].kind))
+	/* A later parameter is checked only later: its type index too. */
+	if (sz->type >= t->hdr->n_types || sz->dir != VMRPC_TT_IN ||
+	    !tt_is_integer(t->types[sz->type].kind))
 		return tt_fail(c, "param %u: its size is not an in integer", p);
 	if (ty->b == VMRPC_TT_NONE)
 		return 0;
@@ -254,7 +256,8 @@ static int tt_check_buffer(struct tt_check *c, const struct vmrpc_tt_method *m, 
 		return tt_fail(c, "param %u: its length parameter %u is not in its method", p,
 			       ty->b);
 	len = &t->params[m->first_param + ty->b];
-	if (len->dir != VMRPC_TT_OUT || !tt_is_integer(t->types[len->type].kind))
+	if (len->type >= t->hdr->n_types || len->dir != VMRPC_TT_OUT ||
+	    !tt_is_integer(t->types[len->type].kind))
 		return tt_fail(c, "param %u: its length is not an out integer", p);
 	return 0;
 }
