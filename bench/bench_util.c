@@ -61,14 +61,32 @@ int bench_pick_cpus(int *ret_caller_cpu, int *ret_callee_cpu)
 	return n;
 }
 
-int bench_pin(int cpu)
+int bench_pin_pid(pid_t pid, int cpu)
 {
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+	if (sched_setaffinity(pid, sizeof(set), &set) < 0)
 		return -errno;
+	return 0;
+}
+
+int bench_pin(int cpu)
+{
+	return bench_pin_pid(0, cpu);
+}
+
+int bench_parse_count(const char *s, unsigned long long max, unsigned long long *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0 || v > max)
+		return -EINVAL;
+	*ret = v;
 	return 0;
 }
 

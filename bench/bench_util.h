@@ -21,8 +21,13 @@ uint64_t bench_timer_cost_ns(void);
  * on (1 means *ret_callee_cpu == *ret_caller_cpu), or -errno. */
 int bench_pick_cpus(int *ret_caller_cpu, int *ret_callee_cpu);
 
-/* Pin the calling process to one CPU: 0 or -errno. */
+/* Pin the calling process (bench_pin) or process pid to one CPU: 0 or
+ * -errno. */
 int bench_pin(int cpu);
+int bench_pin_pid(pid_t pid, int cpu);
+
+/* A command-line count: a decimal from 1 to max, or -EINVAL. */
+int bench_parse_count(const char *s, unsigned long long max, unsigned long long *ret);
 
 /* A child process serving the other side of a ping-pong. */
 struct bench_child {

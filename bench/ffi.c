@@ -102,28 +102,6 @@ static int bf_call_add(void *arg)
 	return r == 1000000007 - 5 + 65535 ? 0 : r < 0 ? (int)r : -EPROTO;
 }
 
-static int bf_pin_pid(pid_t pid, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(pid, sizeof(set), &set) < 0 ? -errno : 0;
-}
-
-static int bf_parse_count(const char *s, unsigned long long max, unsigned long long *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v == 0 || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 static void bf_usage(FILE *f)
 {
 	fprintf(f,
@@ -178,14 +156,14 @@ int main(int argc, char **argv)
 			rounds = 2;
 			break;
 		case 'n':
-			if (bf_parse_count(optarg, 100000000ull, &v) < 0) {
+			if (bench_parse_count(optarg, 100000000ull, &v) < 0) {
 				fprintf(stderr, PROG ": -n wants a count from 1 to 100000000\n");
 				return 2;
 			}
 			n = (size_t)v;
 			break;
 		case 'r':
-			if (bf_parse_count(optarg, 1000, &v) < 0) {
+			if (bench_parse_count(optarg, 1000, &v) < 0) {
 				fprintf(stderr, PROG ": -r wants a count from 1 to 1000\n");
 				return 2;
 			}
@@ -258,7 +236,7 @@ int main(int argc, char **argv)
 	if (err == 0)
 		err = standin_callee_fork(host, bell_fd, serving, 1, STANDIN_SPIN_DEFAULT, &callee);
 	if (err == 0 && ncpu > 1)
-		(void)bf_pin_pid(callee, callee_cpu);
+		(void)bench_pin_pid(callee, callee_cpu);
 	if (err == 0)
 		err = vmrpc_chan_open(guest, 0, &ch);
 	if (err == 0)

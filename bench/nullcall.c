@@ -173,19 +173,6 @@ static int nc_parse_only(const char *list, int *want)
 	return err;
 }
 
-static int nc_parse_count(const char *s, unsigned long long max, unsigned long long *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v == 0 || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 /* Share part r of total among rounds: the first rounds take the remainder. */
 static size_t nc_share(size_t total, unsigned rounds, unsigned r)
 {
@@ -219,7 +206,7 @@ int main(int argc, char **argv)
 			cfg.rounds = 2;
 			break;
 		case 'n':
-			if (nc_parse_count(optarg, 100000000ull, &v) < 0) {
+			if (bench_parse_count(optarg, 100000000ull, &v) < 0) {
 				fprintf(stderr, PROG ": -n wants a count from 1 to 100000000\n");
 				return 2;
 			}
@@ -227,7 +214,7 @@ int main(int argc, char **argv)
 			cfg.n_sleep = v / 10 > 100 ? (size_t)(v / 10) : 100;
 			break;
 		case 'r':
-			if (nc_parse_count(optarg, 1000, &v) < 0) {
+			if (bench_parse_count(optarg, 1000, &v) < 0) {
 				fprintf(stderr, PROG ": -r wants a count from 1 to 1000\n");
 				return 2;
 			}

@@ -51,21 +51,6 @@ static const char *region_label(void)
 	return region_name ? region_name : vmrpc_guest_default_region();
 }
 
-static int want_json(int *argc, char **argv)
-{
-	int json = 0, k = 1;
-
-	for (int i = 1; i < *argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else
-			argv[k++] = argv[i];
-	}
-	*argc = k;
-	argv[k] = NULL;
-	return json;
-}
-
 static int bad_args(const char *cmd, int argc, char **argv, int min, int max,
 		    const char *syntax)
 {
@@ -84,7 +69,7 @@ static int bad_args(const char *cmd, int argc, char **argv, int min, int max,
 static int region_cmd(int argc, char **argv, int status)
 {
 	const char *cmd = status ? "status" : "list";
-	int json = want_json(&argc, argv), err;
+	int json = cli_want_json(&argc, argv), err;
 	struct vmrpc_region *region;
 	struct cli_region r;
 
@@ -168,7 +153,7 @@ static int bind_host(const char *iface, struct vmrpc_guest *g, struct vmrpc_dyn 
 
 static int describe_cmd(int argc, char **argv)
 {
-	int json = want_json(&argc, argv), code;
+	int json = cli_want_json(&argc, argv), code;
 	struct vmrpc_guest g = { 0 };
 	struct vmrpc_dyn *dyn;
 	char name[VMRPC_REG_NAME_MAX];
@@ -199,7 +184,7 @@ static int call_cmd(int argc, char **argv)
 	json_t *in;
 	int code;
 
-	(void)want_json(&argc, argv); /* the output is JSON anyway */
+	(void)cli_want_json(&argc, argv); /* the output is JSON anyway */
 	if (bad_args("call", argc, argv, 1, 2, "call IFACE.METHOD ['{JSON}']"))
 		return CLI_EXIT_USAGE;
 	dot = strrchr(argv[1], '.');

@@ -227,21 +227,6 @@ next:
 	return 0;
 }
 
-static int want_json(int *argc, char **argv)
-{
-	int json = 0, k = 1;
-
-	for (int i = 1; i < *argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else
-			argv[k++] = argv[i];
-	}
-	*argc = k;
-	argv[k] = NULL;
-	return json;
-}
-
 static int bad_option(const char *cmd, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
@@ -257,7 +242,7 @@ static int bad_option(const char *cmd, int argc, char **argv)
 static int region_cmd(int argc, char **argv, int status)
 {
 	const char *cmd = status ? "status" : "list";
-	int json = want_json(&argc, argv), code = CLI_EXIT_OK;
+	int json = cli_want_json(&argc, argv), code = CLI_EXIT_OK;
 	json_t *out = json_array();
 	char **names = NULL;
 	size_t n = 0;
@@ -446,7 +431,7 @@ static int guest_bind(const char *vm, const char *sock, const char *iface,
 
 int cli_cmd_describe(int argc, char **argv)
 {
-	int json = want_json(&argc, argv), code;
+	int json = cli_want_json(&argc, argv), code;
 	struct vmrpc_types *types = NULL;
 	struct vmrpc_chan *chan = NULL;
 	struct vmrpc_dyn *dyn = NULL;
@@ -510,7 +495,7 @@ int cli_cmd_call(int argc, char **argv)
 	json_t *in = NULL;
 	int code;
 
-	(void)want_json(&argc, argv); /* the output is JSON anyway */
+	(void)cli_want_json(&argc, argv); /* the output is JSON anyway */
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("Usage: vmrpc call VM IFACE.METHOD ['{JSON}']\n");
 		return CLI_EXIT_OK;

@@ -136,6 +136,10 @@ json_t *cli_status_json(const struct cli_region *r);
  * error but the callee policy's -VMRPC_EDENIED). */
 int cli_call_exit(int64_t status);
 
+/* Take every --json out of argv (argc updated, argv NULL-terminated):
+ * whether there was one. */
+int cli_want_json(int *argc, char **argv);
+
 /* `call`: method of dyn's interface with the JSON object in (not stolen)
  * as its parameters; prints the result as JSON, or why not as "PROG:
  * IFACE.METHOD: ..." on stderr (describe: where to look for the methods,

@@ -1,11 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* `call` on both sides: a bound interface's method, given a JSON object of
- * its parameters, called and its result printed as JSON (vmrpc(1),
+/* What the commands of both sides share: `--json` on any of them, and
+ * `call`: a bound interface's method, given a JSON object of its
+ * parameters, called and its result printed as JSON (vmrpc(1),
  * vmrpc-guest(1)). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+
+int cli_want_json(int *argc, char **argv)
+{
+	int json = 0, k = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else
+			argv[k++] = argv[i];
+	}
+	*argc = k;
+	argv[k] = NULL;
+	return json;
+}
 
 int cli_call_print(struct vmrpc_dyn *dyn, const char *prog, const char *iface,
 		   const char *method, json_t *in, const char *describe)
