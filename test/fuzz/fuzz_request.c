@@ -7,7 +7,8 @@
  * step vmrpc_callee_serve runs per request) answers through the real
  * skeletons generated from idl/hostcalls.idl, idl/hostfs.idl,
  * idl/hostproc.idl, idl/hostnet.idl (in the shadow's registry slots) and
- * examples/calc/calc.idl.
+ * examples/calc/calc.idl, or the meta call (abi.h) that the serving loop
+ * answers itself from those interfaces' type tables.
  *
  * The method implementations below do no I/O, but they read every byte of
  * every in buffer and in string and write every byte of every out buffer and
@@ -975,6 +976,13 @@ static const struct hostnet_ops net_none;
 
 /* ---- the oracle ------------------------------------------------------ */
 
+/* The interfaces in their registry slots. */
+static const struct vmrpc_iface *const ifaces[FUZZ_N_SLOTS] = {
+	[FUZZ_SLOT_HOSTCALLS] = &hostcalls_iface, [FUZZ_SLOT_HOSTFS] = &hostfs_iface,
+	[FUZZ_SLOT_HOSTPROC] = &hostproc_iface,	  [FUZZ_SLOT_HOSTNET] = &hostnet_iface,
+	[FUZZ_SLOT_CALC] = &calc_iface,
+};
+
 /* vmrpc_incall_in_buf/out_buf: [off, off+len) inside this channel's arena. */
 static int arena_ok(uint64_t off, uint64_t len)
 {
@@ -1025,6 +1033,33 @@ static int64_t expect_put_str(const struct vmrpc_wire_str *w, size_t size, int64
 }
 
 #define ARGS_LEN_IS(type) (args_len == sizeof(type) ? 0 : -EPROTO)
+
+/* The meta call (abi.h), answered by the serving loop itself: bytes
+ * [from, from + room) of slot's type table, cut at its end, go into the
+ * arena slot at off (in want), and the status is the table's length. */
+static int64_t expect_meta(void)
+{
+	PUB_ARGS(struct vmrpc_meta_types_args, a);
+	const struct vmrpc_iface *iface;
+	uint32_t n;
+
+	if (S.h.method != VMRPC_META_TYPES || S.h.args_len != sizeof(a))
+		return -EPROTO;
+	if (a.slot >= FUZZ_N_SLOTS)
+		return -ENOENT;
+	iface = ifaces[a.slot];
+	CHECK(iface->type_table && iface->type_table_len > 0);
+	if (a.from > iface->type_table_len)
+		return -EINVAL;
+	n = iface->type_table_len - a.from;
+	n = n < a.room ? n : a.room;
+	if (n) {
+		if (!arena_ok(a.off, n))
+			return -EFAULT;
+		memcpy(want + a.off, (const uint8_t *)iface->type_table + a.from, n);
+	}
+	return iface->type_table_len;
+}
 
 /* expect_before()'s answer for a well-formed request to hostfs, hostproc or
  * hostnet: it is either refused with -EFAULT or -EINVAL (a bad offset,
@@ -1132,6 +1167,8 @@ static int64_t expect_before(void)
 	uint32_t n;
 	int64_t err;
 
+	if (slot == VMRPC_META_SLOT)
+		return expect_meta();
 	if (slot >= FUZZ_N_SLOTS || args_len > VMRPC_ARGS_SIZE)
 		return -EPROTO;
 	sizes = posix_args_sizes(slot, &n);
@@ -1245,11 +1282,6 @@ static void fill_neighbour(uint32_t i)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct vmrpc_iface *const ifaces[FUZZ_N_SLOTS] = {
-		[FUZZ_SLOT_HOSTCALLS] = &hostcalls_iface, [FUZZ_SLOT_HOSTFS] = &hostfs_iface,
-		[FUZZ_SLOT_HOSTPROC] = &hostproc_iface,	  [FUZZ_SLOT_HOSTNET] = &hostnet_iface,
-		[FUZZ_SLOT_CALC] = &calc_iface,
-	};
 	struct vmrpc_region_opts opts = { .n_channels = FUZZ_N_CHANNELS,
 					  .chan_size = FUZZ_CHAN_SIZE };
 	char dir[] = "/dev/shm/vmrpc-fuzz-XXXXXX", path[4200];
@@ -1413,7 +1445,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	res_len = F.chan->rep.res_len;
 	CHECK(woke == !!(S.h.flags & FUZZ_F_WAITING));
 	CHECK(F.chan->rep.rep_seq == seq);
-	if (expect == EXPECT_REFUSED_OR_CALLED && !S.op_called) {
+	if (S.h.iface_slot == VMRPC_META_SLOT) {
+		/* No implementation runs; expect_meta() said what is answered. */
+		CHECK(!S.op_called);
+	} else if (expect == EXPECT_REFUSED_OR_CALLED && !S.op_called) {
 		CHECK(status == -EFAULT || status == -EINVAL);
 		expect = status;
 	} else if (expect == EXPECT_REFUSED_OR_CALLED) {

@@ -2,7 +2,8 @@
 /*
  * Writes the request fuzzer's seed corpus (test/fuzz/corpus) into DIR:
  * valid calls of every method of hostcalls, hostfs, hostproc, hostnet and
- * calc, and invalid requests that sit on either side of each check. Input format: fuzz_request.h.
+ * calc, the meta call, and invalid requests that sit on either side of each
+ * check. Input format: fuzz_request.h.
  *
  *	fuzz_make_corpus test/fuzz/corpus
  *
@@ -195,6 +196,41 @@ static void calc_seeds(void)
 	emit("bad-slot", (struct seed){ .h = HDR(FUZZ_N_SLOTS, 0), ARGS(add) });
 	emit("bad-slot-all-ones", (struct seed){ .h = HDR(UINT32_MAX, UINT32_MAX), ARGS(add) });
 	emit("zero-header", (struct seed){ .h = { 0 } });
+}
+
+/* The meta call: pieces of a type table, and each way it is refused. */
+static void meta_seeds(void)
+{
+	static const struct vmrpc_meta_types_args whole = { .slot = FUZZ_SLOT_HOSTFS,
+							    .off = ARENA(0), .room = 4096 };
+	static const struct vmrpc_meta_types_args piece = { .slot = FUZZ_SLOT_CALC, .from = 16,
+							    .off = ARENA(100), .room = 64 };
+	static const struct vmrpc_meta_types_args past_end = { .slot = FUZZ_SLOT_CALC,
+							       .from = UINT32_MAX,
+							       .off = ARENA(0), .room = 64 };
+	static const struct vmrpc_meta_types_args no_slot = { .slot = FUZZ_N_SLOTS,
+							      .off = ARENA(0), .room = 64 };
+	static const struct vmrpc_meta_types_args outside = { .slot = FUZZ_SLOT_HOSTCALLS,
+							      .off = ARENA_END - 8, .room = 64 };
+	static const struct vmrpc_meta_types_args no_room = { .slot = FUZZ_SLOT_HOSTCALLS,
+							      .off = 0, .room = 0 };
+
+	emit("meta-types-whole", (struct seed){ .h = HDR(VMRPC_META_SLOT, VMRPC_META_TYPES),
+						ARGS(whole) });
+	emit("meta-types-piece", (struct seed){ .h = HDR(VMRPC_META_SLOT, VMRPC_META_TYPES),
+						ARGS(piece) });
+	emit("meta-types-from-past-end",
+	     (struct seed){ .h = HDR(VMRPC_META_SLOT, VMRPC_META_TYPES), ARGS(past_end) });
+	emit("meta-types-no-such-slot",
+	     (struct seed){ .h = HDR(VMRPC_META_SLOT, VMRPC_META_TYPES), ARGS(no_slot) });
+	emit("meta-types-past-arena-end",
+	     (struct seed){ .h = HDR(VMRPC_META_SLOT, VMRPC_META_TYPES), ARGS(outside) });
+	emit("meta-types-no-room", (struct seed){ .h = HDR(VMRPC_META_SLOT, VMRPC_META_TYPES),
+						  ARGS(no_room) });
+	emit("meta-bad-method", (struct seed){ .h = HDR(VMRPC_META_SLOT, 1), ARGS(whole) });
+	emit("meta-bad-args-len", (struct seed){ .h = HDR(VMRPC_META_SLOT, VMRPC_META_TYPES,
+							  .args_len = sizeof(whole) - 1),
+						 ARGS(whole) });
 }
 
 #define FS(m, ...) HDR(FUZZ_SLOT_HOSTFS, HOSTFS_METHOD_##m, __VA_ARGS__)
@@ -535,5 +571,6 @@ int main(int argc, char **argv)
 	hostproc_seeds();
 	hostnet_seeds();
 	calc_seeds();
+	meta_seeds();
 	return failed;
 }
