@@ -14,10 +14,13 @@
 # tmpfs, remounted read-only, holding read-only bind mounts of the host's
 # /usr and /etc, Debian 12's merged-usr links bin, lib, lib64 and sbin, the
 # build tree's bin and lib, and this test's scripts) shared by QEMU's
-# virtiofsd over virtio-fs. The guest mounts it (read-only), mounts its own
-# disk on its tmp (ext4 on virtio-blk: tmpfs has no user xattrs before
-# Linux 6.6, and case_cp sets one), proc, sysfs and devtmpfs, and chroots
-# there (test/vm/guest_programs.sh):
+# virtiofsd over virtio-fs. The guest mounts it read-write and checks that
+# none of its writes get through (the host's read-only mounts refuse them),
+# remounts it read-only, mounts its own disk on its tmp (ext4 on
+# virtio-blk: tmpfs has no user xattrs before Linux 6.6, and case_cp sets
+# one), proc, sysfs and devtmpfs, and chroots there
+# (test/vm/guest_programs.sh, which first sets the guest's clock to the
+# host's: see there):
 #
 # 1. guest -> host: vmrpc-mount host:data on the tool root's /mnt, the host
 #    export served by the caller's shadow; each case runs in the guest's
@@ -78,6 +81,7 @@ tools=$work/tools exportdir=$work/export gmnt=$work/gmnt
 hostd_pid=
 qemu_pid=
 virtiofsd_pid=
+watchdog_pid=
 failed=1
 
 # unmount_all: every mount under $work, the deepest first; 1 if one stays.
@@ -92,6 +96,7 @@ unmount_all() {
 cleanup() {
 	local rc=$?
 	set +e
+	[ -n "$watchdog_pid" ] && kill "$watchdog_pid" 2>/dev/null
 	[ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
 	[ -n "$virtiofsd_pid" ] && kill -TERM "$virtiofsd_pid" 2>/dev/null &&
 		wait "$virtiofsd_pid" 2>/dev/null
@@ -261,12 +266,25 @@ timeout 60 "$mount_bin" -o channels=4 vmb:gdata "$gmnt" ||
 	die "vmrpc-mount vmb:gdata $gmnt failed"
 grep -q " $gmnt fuse.vmrpc " /proc/mounts || die "vmb:gdata is not in /proc/mounts"
 native=$work/native mp=$gmnt
+# A case stuck on the mount would wait forever: at the deadline the guest
+# goes, and with it the serving side, so that the mount answers EIO.
+(
+	trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	sleep $((deadline - SECONDS)) &
+	s=$!
+	wait "$s" && kill -KILL "$qemu_pid"
+) 2>/dev/null &
+watchdog_pid=$!
 t=$SECONDS
 for c in "${cases_all[@]}"; do
 	run_case "$c" >"$work/case.out" || true # (errexit off in the cases, as in loopback)
 	sed 's/^/vm-programs: host: /' "$work/case.out"
 done
 say "host -> guest: $((${#cases_all[@]} - failures)) of ${#cases_all[@]} cases the same natively and on vmb:gdata ($((SECONDS - t)) s)"
+kill "$watchdog_pid" 2>/dev/null
+wait "$watchdog_pid" 2>/dev/null || true
+watchdog_pid=
+kill -0 "$qemu_pid" 2>/dev/null || die "the host's cases did not end within $boot_timeout s of the boot"
 [ "$failures" = 0 ] || die "$failures case(s) differ on the host's mount of the guest's export"
 echo finished >"$gmnt/host-done" # the guest goes on: it checks what the host wrote, then powers off
 umount "$gmnt" || die "umount $gmnt"
