@@ -38,6 +38,7 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 	int r;
 
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->lockers_lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
 	if (m->vm) {
 		/* the reverse direction: a guest tree, served by the VM's guestd */
