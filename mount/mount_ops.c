@@ -570,12 +570,13 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fi->fh = fh;
-	/* Listings are cached in the directory's pages, and kept across
-	 * opens (without keep_cache each opendir drops them). The kernel
-	 * drops them itself when the directory changes through the mount,
-	 * when the watch reports a change there, and (cache=auto, which has
-	 * auto_inval_data) when it sees the directory's mtime moved. */
-	fi->cache_readdir = m->cache != MNT_CACHE_NONE;
+	/* cache=always: listings are cached in the directory's pages and kept
+	 * across opens (without keep_cache each opendir drops them). The
+	 * kernel drops them when the directory changes through the mount or
+	 * the watch reports a change there. cache=auto reads them anew: a
+	 * readdirplus also refreshes the entries' names and attributes, which
+	 * is what keeps a tree's next walk (git status) from expiring. */
+	fi->cache_readdir = m->cache == MNT_CACHE_ALWAYS;
 	fi->keep_cache = fi->cache_readdir;
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		(void)CALL(m, vfs_releasedir(b, &m->sid, fh));
