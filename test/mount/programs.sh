@@ -144,6 +144,16 @@ seen_within() { # FILE EXPECTED: ms until FILE reads EXPECTED, or fail after 1 s
 	done
 	return 1
 }
+listed_within() { # DIR NAMES: ms until DIR lists NAMES (space-separated), or fail after 1 s
+	local s e
+	s=$(date +%s%N)
+	for _ in $(seq 100); do
+		[ "$(ls "$1" 2>&1 | tr '\n' ' ')" = "$2 " ] && e=$(date +%s%N) &&
+			echo $(((e - s) / 1000000)) && return 0
+		sleep 0.01
+	done
+	return 1
+}
 "$mnt_bin" -o cache=always host:data "$mp" || fail "mount cache=always"
 echo before > "$exp/ca" && cat "$mp/ca" > /dev/null && ls "$mp" > /dev/null
 echo "after, longer" > "$exp/ca"
@@ -153,9 +163,17 @@ ms2=$(seen_within "$mp/ca.new" new) || fail "cache=always: a host file is not se
 rm "$exp/ca.new"
 for _ in $(seq 100); do [ -e "$mp/ca.new" ] || break; sleep 0.01; done
 [ -e "$mp/ca.new" ] && fail "cache=always: a host unlink is not seen"
+# listings are cached too: the host's new, renamed and removed names
+# must reach them (a new name is one the kernel never had a dentry for)
+mkdir -p "$exp/cl" && touch "$exp/cl/a" && ls "$mp/cl" > /dev/null && ls "$mp/cl" > /dev/null
+touch "$exp/cl/b"
+ms3=$(listed_within "$mp/cl" "a b") || fail "cache=always: a host file is not listed"
+mv "$exp/cl/a" "$exp/cl/c" && rm "$exp/cl/b"
+listed_within "$mp/cl" "c" > /dev/null || fail "cache=always: a host rename is not listed"
 echo mine > "$mp/ca" && [ "$(cat "$exp/ca")" = mine ] || fail "cache=always: own write"
 umount "$mp" && wait_unmounted "$mp" || fail "umount cache=always"
-echo "ok: cache=always sees host changes (a write in ${ms:-?} ms, a new name in ${ms2:-?} ms)"
+echo "ok: cache=always sees host changes (a write in ${ms:-?} ms, a new name in ${ms2:-?} ms," \
+	"listed in ${ms3:-?} ms)"
 
 # mount(8)'s helper, with fstab's options
 "$(dirname "$mnt_bin")/mount.vmrpc" host:data "$mp" -o rw,noauto,nofail,_netdev,x-a=b,cache=none ||
@@ -171,7 +189,7 @@ case $out in *"not with cache=none"*) ;; *) fail "cache=none,writeback: $out" ;;
 "$mnt_bin" -o writeback host:wb "$mp" || fail "mount -o writeback"
 native=$work/native.wb
 mkdir -p "$native"
-for c in append git sqlite cp make rsync zip big errors; do
+for c in append git locks sqlite cp make rsync zip big errors; do
 	run_case "$c"
 done
 echo "written through the cache" > "$mp/closed"
@@ -193,7 +211,7 @@ case $out in *"guest exports no 'nosuch'"*) ;; *) fail "mnttest:nosuch: $out" ;;
 "$mnt_bin" mnttest:gdata "$mp" || fail "mount mnttest:gdata"
 native=$work/native.reverse
 mkdir -p "$native"
-for c in git tar sed sort cp fifo flock sqlite python exec make rsync zip static big errors; do
+for c in git tar sed sort cp fifo flock locks sqlite python exec make rsync zip static big errors; do
 	run_case "$c"
 done
 ls "$gexp/git/r/f1" > /dev/null || fail "the guest export does not have what the mount wrote"
