@@ -7,6 +7,11 @@
  * table (docs/benchmarks.md). --div N times 1/N of the operations (at
  * least 5 of each): an emulated guest is 10-100x slower.
  *
+ * vmrpc-bench-fsops --repeat OP N DIR runs one operation N times, untimed,
+ * for a profile of what it costs (bench/vm_mount.sh counts the FUSE
+ * requests and wake-ups): stat, open, read4k, create, readdir, and read1m
+ * or write1m (one 1 MiB pread or pwrite of the 64 MiB file).
+ *
  * Per-operation medians in microseconds: lstat of one file, open+close, a
  * 4 KiB pread at a random offset of a 64 MiB file, create+unlink, and a
  * whole readdir of 10,000 entries; then 1 MiB sequential reads and writes
@@ -194,6 +199,53 @@ static void setup(void)
 	unlink(path_tmp);
 }
 
+static void op_read1m(size_t i)
+{
+	if (pread(big_fd, buf, MIB, (off_t)(i % (BIG / MIB)) * MIB) != MIB)
+		die("pread 1 MiB");
+}
+
+static void op_write1m(size_t i)
+{
+	if (pwrite(big_fd, buf, MIB, (off_t)(i % (BIG / MIB)) * MIB) != MIB)
+		die("pwrite 1 MiB");
+}
+
+static int repeat(const char *op, const char *count)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(size_t i);
+	} ops[] = {
+		{ "stat", op_stat },	     { "open", op_open_close }, { "read4k", op_read4k },
+		{ "create", op_create_unlink }, { "readdir", op_readdir }, { "read1m", op_read1m },
+		{ "write1m", op_write1m },
+	};
+	char *end;
+	unsigned long n = strtoul(count, &end, 10);
+
+	if (*end || !n) {
+		fprintf(stderr, "vmrpc-bench-fsops: --repeat %s %s: not a positive count\n", op,
+			count);
+		return 2;
+	}
+	for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		if (strcmp(op, ops[k].name))
+			continue;
+		setup();
+		memset(buf, 'y', sizeof(buf));
+		big_fd = open(path_big, O_RDWR);
+		if (big_fd < 0)
+			die("open big");
+		for (size_t i = 0; i < n; i++)
+			ops[k].fn(i);
+		close(big_fd);
+		return 0;
+	}
+	fprintf(stderr, "vmrpc-bench-fsops: --repeat %s: no such operation\n", op);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	const char *label;
@@ -216,8 +268,14 @@ int main(int argc, char **argv)
 		setup();
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "--repeat")) {
+		snprintf(dir, sizeof(dir), "%s", argv[4]);
+		return repeat(argv[2], argv[3]);
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: vmrpc-bench-fsops [--div N] [--setup] DIR [LABEL]\n");
+		fprintf(stderr, "usage: vmrpc-bench-fsops [--div N] DIR LABEL\n"
+				"       vmrpc-bench-fsops --setup DIR\n"
+				"       vmrpc-bench-fsops --repeat OP N DIR\n");
 		return 2;
 	}
 	snprintf(dir, sizeof(dir), "%s", argv[1]);

@@ -25,7 +25,13 @@
 # ROUNDS rounds (default 3) take turns over the four, each timing 1/DIV
 # (default 20) of bench/mount.sh's operation counts; the table gives each
 # column's median over the rounds, and the ratio of each vmrpc-mount row to
-# virtio-fs's within this run.
+# virtio-fs's within this run. Then a profile of each operation on each
+# mount (fsops --repeat): the FUSE requests the guest kernel sends, by
+# opcode (kprobes on fuse_simple_request, fuse_simple_background and
+# fuse_queue_forget), the guest's context switches, the interrupts of the
+# file system's device, and the time the vCPU spent running tasks rather
+# than idle (/proc/schedstat). VMRPC_BENCH_MOUNT_OPTS adds options to both
+# vmrpc-mounts (spin=NS, say).
 #
 # TCG emulates every guest instruction: these figures compare the two file
 # systems with each other in the same boot, nothing else (docs/benchmarks.md,
@@ -47,6 +53,8 @@ kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || tru
 release=$(basename "$kernel" | sed 's/^vmlinuz-//')
 kbuild=/lib/modules/$release/build
 addr=0000:00:10.0 # the doorbell device's PCI address (addr=0x10 below)
+prof_n0=10 prof_n1=110 # the profile's repetitions of each operation (below)
+mount_opts=${VMRPC_BENCH_MOUNT_OPTS:+,$VMRPC_BENCH_MOUNT_OPTS} # more vmrpc-mount options
 boot_timeout=1800 # seconds: a liveness bound for the whole guest run, not a timing
 
 die() { echo "vm-mount-bench: FAIL: $*" >&2; exit 1; }
@@ -196,8 +204,8 @@ cd /m
 mkdir native virtiofs vmrpc-dev vmrpc-sysfs
 mount -t tmpfs -o size=256m tmpfs native || fail "mount tmpfs"
 mount -t virtiofs share virtiofs || fail "mount -t virtiofs share"
-vmrpc-mount -o cache=none host:data vmrpc-dev || fail "vmrpc-mount on /dev/vmrpc0"
-vmrpc-mount -o cache=none,region=sysfs:$addr host:data vmrpc-sysfs ||
+vmrpc-mount -o cache=none$mount_opts host:data vmrpc-dev || fail "vmrpc-mount on /dev/vmrpc0"
+vmrpc-mount -o cache=none,region=sysfs:$addr$mount_opts host:data vmrpc-sysfs ||
 	fail "vmrpc-mount on sysfs:$addr"
 grep -q ' /m/virtiofs virtiofs ' /proc/mounts || fail "virtio-fs is not mounted"
 grep -q ' /m/vmrpc-dev fuse.vmrpc ' /proc/mounts || fail "vmrpc-mount (vmrpc.ko) is not mounted"
@@ -212,6 +220,43 @@ for r in \$(seq $rounds); do
 	for t in native virtiofs vmrpc-dev vmrpc-sysfs; do
 		row=\$(vmrpc-bench-fsops --div $div \$t/ops \$t) || fail "fsops on \$t"
 		echo "VMMOUNT row \$row"
+	done
+done
+# The profile: what one operation costs each file system in FUSE
+# requests (kprobes on the kernel's FUSE request paths, by opcode), guest
+# context switches and device interrupts; the difference between
+# $prof_n1 and $prof_n0 repetitions, so that fsops' own setup cancels out.
+T=/sys/kernel/tracing
+mount -t tracefs nodev \$T || fail "mount tracefs"
+# struct fuse_args starts with the node id (u64), then the opcode (u32)
+echo 'p:fuse/req fuse_simple_request op=+8(%si):u32' >>\$T/kprobe_events &&
+	echo 'p:fuse/bg fuse_simple_background op=+8(%si):u32' >>\$T/kprobe_events &&
+	echo 'p:fuse/forget fuse_queue_forget' >>\$T/kprobe_events || fail "kprobe events"
+irqs() { # irqs PATTERN: the interrupts of the /proc/interrupts lines matching it
+	awk "/\$1/"' { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i } END { print n + 0 }' /proc/interrupts
+}
+# the vCPU's time running tasks (not idle), in ns
+busy_ns() { awk '/^cpu0 / { print \$8 }' /proc/schedstat; }
+sample() { # sample FS OP N: "ctxt irq-vmrpc irq-virtio busy-us" of N repetitions
+	c0=\$(awk '/^ctxt/ { print \$2 }' /proc/stat) v0=\$(irqs vmrpc) f0=\$(irqs virtio)
+	b0=\$(busy_ns)
+	vmrpc-bench-fsops --repeat \$2 \$3 \$1/ops || fail "fsops --repeat \$2 on \$1"
+	b1=\$(busy_ns)
+	c1=\$(awk '/^ctxt/ { print \$2 }' /proc/stat) v1=\$(irqs vmrpc) f1=\$(irqs virtio)
+	echo \$((c1 - c0)) \$((v1 - v0)) \$((f1 - f0)) \$(((b1 - b0) / 1000))
+}
+requests() { # requests FS OP N: the FUSE requests of N repetitions, "OPCODE=COUNT ..."
+	echo >\$T/trace
+	echo 1 >\$T/events/fuse/enable
+	vmrpc-bench-fsops --repeat \$2 \$3 \$1/ops || fail "fsops --repeat \$2 on \$1"
+	echo 0 >\$T/events/fuse/enable
+	awk '/ (req|bg): / { sub(/.* op=/, ""); print \$1 } / forget: / { print "forget" }' \
+		\$T/trace | sort | uniq -c | awk '{ printf "%s=%d ", \$2, \$1 }'
+}
+for t in virtiofs vmrpc-dev vmrpc-sysfs; do
+	for op in stat open read4k create readdir read1m write1m; do
+		echo "VMMOUNT prof \$t \$op \$(sample \$t \$op $prof_n0) \$(sample \$t \$op $prof_n1)" \
+			"/ \$(requests \$t \$op $prof_n0)/ \$(requests \$t \$op $prof_n1)"
 	done
 done
 umount vmrpc-dev && umount vmrpc-sysfs && umount virtiofs || fail "umount"
@@ -291,3 +336,46 @@ END {
 }' "$work/rows"
 echo
 echo "Ratios are vmrpc-mount / virtio-fs: below 1 is faster in the us columns, above 1 in the MiB/s ones."
+
+# The profile, per operation: FUSE requests by opcode, guest context
+# switches, interrupts of the file system's device and the vCPU's busy time
+# (tasks running, not idle), each the difference between
+# $prof_n1 and $prof_n0 repetitions divided by $((prof_n1 - prof_n0)).
+echo
+echo "## Per operation, what it costs in the guest (profile: kprobes, /proc/stat, /proc/interrupts, /proc/schedstat)"
+echo
+echo "| file system | operation | FUSE requests | context switches | interrupts | vCPU busy us |"
+echo "|---|---|---|---|---|---|"
+console | sed -n 's/^VMMOUNT prof //p' | awk -v n=$((prof_n1 - prof_n0)) '
+BEGIN {
+	split("LOOKUP FORGET GETATTR SETATTR READLINK SYMLINK - MKNOD MKDIR UNLINK RMDIR RENAME " \
+	      "LINK OPEN READ WRITE STATFS RELEASE - FSYNC SETXATTR GETXATTR LISTXATTR " \
+	      "REMOVEXATTR FLUSH INIT OPENDIR READDIR RELEASEDIR FSYNCDIR GETLK SETLK SETLKW " \
+	      "ACCESS CREATE INTERRUPT BMAP DESTROY IOCTL POLL NOTIFY_REPLY BATCH_FORGET " \
+	      "FALLOCATE READDIRPLUS RENAME2 LSEEK COPY_FILE_RANGE", opname, " ")
+	name["virtiofs"] = "virtio-fs"; name["vmrpc-dev"] = "vmrpc-mount, vmrpc.ko"
+	name["vmrpc-sysfs"] = "vmrpc-mount, sysfs"
+}
+function reqs(list, sign,   i, kv) {
+	for (i = 1; i <= split(list, f, " "); i++) {
+		split(f[i], kv, "=")
+		if (kv[1] == "") continue
+		cnt[kv[1] == "forget" ? "FORGET (queued)" : opname[kv[1]]] += sign * kv[2]
+	}
+}
+{
+	split($0, part, " / ")
+	split(part[1], v, " ")
+	delete cnt
+	reqs(part[2], -1)
+	reqs(part[3], 1)
+	out = ""; total = 0
+	for (k in cnt) if (cnt[k] != 0) {
+		out = out sprintf("%s%s %.3g", out == "" ? "" : ", ", k, cnt[k] / n)
+		total += cnt[k] / n
+	}
+	# v: FS OP, then ctxt irq-vmrpc irq-virtio busy for n0, the same for n1
+	irq = v[1] == "virtiofs" ? 5 : 4
+	printf "| %s | %s | %.3g: %s | %.1f | %.1f | %.0f |\n", name[v[1]], v[2], total, out,
+		(v[7] - v[3]) / n, (v[irq + 4] - v[irq]) / n, (v[10] - v[6]) / n
+}'
