@@ -31,7 +31,9 @@
 # fuse_queue_forget), the guest's context switches, the interrupts of the
 # file system's device, and the time the vCPU spent running tasks rather
 # than idle (/proc/schedstat). VMRPC_BENCH_MOUNT_OPTS adds options to both
-# vmrpc-mounts (spin=NS, say).
+# vmrpc-mounts (spin=NS, say); VMRPC_BENCH_CHANNEL_SIZE sets hostd's
+# channel-size (256K, the default; 1M carries a 512 KiB FUSE read in one
+# call).
 #
 # TCG emulates every guest instruction: these figures compare the two file
 # systems with each other in the same boot, nothing else (docs/benchmarks.md,
@@ -55,12 +57,14 @@ kbuild=/lib/modules/$release/build
 addr=0000:00:10.0 # the doorbell device's PCI address (addr=0x10 below)
 prof_n0=10 prof_n1=110 # the profile's repetitions of each operation (below)
 mount_opts=${VMRPC_BENCH_MOUNT_OPTS:+,$VMRPC_BENCH_MOUNT_OPTS} # more vmrpc-mount options
+chan_size=${VMRPC_BENCH_CHANNEL_SIZE:-256K} # hostd's channel-size (its default)
 boot_timeout=1800 # seconds: a liveness bound for the whole guest run, not a timing
 
 die() { echo "vm-mount-bench: FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root (virtiofsd's sandbox, hostd's VM user)"
 [[ $rounds =~ ^[1-9][0-9]*$ && $div =~ ^[1-9][0-9]*$ ]] ||
 	die "ROUNDS and DIV must be positive counts"
+[[ $chan_size =~ ^[1-9][0-9]*[KM]$ ]] || die "VMRPC_BENCH_CHANNEL_SIZE=$chan_size: not like 256K or 1M"
 [ -n "$qemu" ] || die "qemu-system-x86_64 not found (.ci/install-deps)"
 [ -n "$kernel" ] || die "no /boot/vmlinuz-*-cloud-amd64 (.ci/install-deps)"
 for f in "$hostd" "$mount_bin" "$fsops" "$virtiofsd" "$busybox" "$kbuild/Makefile"; do
@@ -106,13 +110,19 @@ chown -R 65534:65534 "$export_dir"
 
 export VMRPC_RUNTIME_DIR=$work/run
 mkdir -p "$VMRPC_RUNTIME_DIR"
+# the region: 8 channels, in the smallest power of two with room for them
+# and the header
+chan_kib=${chan_size%K}
+[ "$chan_kib" != "$chan_size" ] || chan_kib=$((${chan_size%M} * 1024))
+shm_kib=1024
+while [ $shm_kib -le $((8 * chan_kib)) ]; do shm_kib=$((shm_kib * 2)); done
 cat >"$work/hostd.conf" <<CONF
 [vm vmb]
 transport = ivshmem-doorbell
-shm-size = 4M
+shm-size = ${shm_kib}K
 socket = $work/vmb.sock
 channels = 8
-channel-size = 256K
+channel-size = $chan_size
 export = data $export_dir
 user = 65534
 group = 65534
@@ -294,7 +304,7 @@ console | sed -n 's/^VMMOUNT row //p' >"$work/rows"
 echo "## vmrpc-mount against virtio-fs, caches off (QEMU $("$qemu" --version |
 	sed -n 's/.*version \([^ ]*\).*/\1/p') TCG, $release, 1 vCPU; host $(nproc) CPUs)"
 echo
-echo "p50 of $rounds rounds, each the median of 1/$div of bench/mount.sh's operation counts."
+echo "p50 of $rounds rounds, each the median of 1/$div of bench/mount.sh's operation counts; vmrpc-hostd: 8 channels of $chan_size."
 echo
 echo "| TCG | stat us | open+close us | 4 KiB random read us | create+unlink us | readdir 10,000 us | 1 MiB seq read MiB/s | 1 MiB seq write MiB/s |"
 echo "|---|---|---|---|---|---|---|---|"
