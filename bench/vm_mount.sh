@@ -55,7 +55,7 @@ kernel=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || tru
 release=$(basename "$kernel" | sed 's/^vmlinuz-//')
 kbuild=/lib/modules/$release/build
 addr=0000:00:10.0 # the doorbell device's PCI address (addr=0x10 below)
-prof_n0=10 prof_n1=110 # the profile's repetitions of each operation (below)
+prof_n0=10 prof_n1=210 # the profile's repetitions of each operation (below)
 mount_opts=${VMRPC_BENCH_MOUNT_OPTS:+,$VMRPC_BENCH_MOUNT_OPTS} # more vmrpc-mount options
 chan_size=${VMRPC_BENCH_CHANNEL_SIZE:-256K} # hostd's channel-size (its default)
 boot_timeout=1800 # seconds: a liveness bound for the whole guest run, not a timing
@@ -245,15 +245,16 @@ echo 'p:fuse/req fuse_simple_request op=+8(%si):u32' >>\$T/kprobe_events &&
 irqs() { # irqs PATTERN: the interrupts of the /proc/interrupts lines matching it
 	awk "/\$1/"' { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i } END { print n + 0 }' /proc/interrupts
 }
-# the vCPU's time running tasks (not idle), in ns
+# the vCPU's time running tasks (not idle), and the clock, in ns
 busy_ns() { awk '/^cpu0 / { print \$8 }' /proc/schedstat; }
-sample() { # sample FS OP N: "ctxt irq-vmrpc irq-virtio busy-us" of N repetitions
+now_ns() { awk '/^now at/ { print \$3; exit }' /proc/timer_list; }
+sample() { # sample FS OP N: "ctxt irq-vmrpc irq-virtio busy-us wall-us" of N repetitions
 	c0=\$(awk '/^ctxt/ { print \$2 }' /proc/stat) v0=\$(irqs vmrpc) f0=\$(irqs virtio)
-	b0=\$(busy_ns)
+	b0=\$(busy_ns) w0=\$(now_ns)
 	vmrpc-bench-fsops --repeat \$2 \$3 \$1/ops || fail "fsops --repeat \$2 on \$1"
-	b1=\$(busy_ns)
+	b1=\$(busy_ns) w1=\$(now_ns)
 	c1=\$(awk '/^ctxt/ { print \$2 }' /proc/stat) v1=\$(irqs vmrpc) f1=\$(irqs virtio)
-	echo \$((c1 - c0)) \$((v1 - v0)) \$((f1 - f0)) \$(((b1 - b0) / 1000))
+	echo \$((c1 - c0)) \$((v1 - v0)) \$((f1 - f0)) \$(((b1 - b0) / 1000)) \$(((w1 - w0) / 1000))
 }
 requests() { # requests FS OP N: the FUSE requests of N repetitions, "OPCODE=COUNT ..."
 	echo >\$T/trace
@@ -348,13 +349,15 @@ echo
 echo "Ratios are vmrpc-mount / virtio-fs: below 1 is faster in the us columns, above 1 in the MiB/s ones."
 
 # The profile, per operation: FUSE requests by opcode, guest context
-# switches, interrupts of the file system's device and the vCPU's busy time
-# (tasks running, not idle), each the difference between
-# $prof_n1 and $prof_n0 repetitions divided by $((prof_n1 - prof_n0)).
+# switches and interrupts of the file system's device, each the difference
+# between
+# $prof_n1 and $prof_n0 repetitions divided by $((prof_n1 - prof_n0)); and
+# the share of the $prof_n1 repetitions' time the vCPU ran tasks rather than
+# idled (waiting for the host).
 echo
 echo "## Per operation, what it costs in the guest (profile: kprobes, /proc/stat, /proc/interrupts, /proc/schedstat)"
 echo
-echo "| file system | operation | FUSE requests | context switches | interrupts | vCPU busy us |"
+echo "| file system | operation | FUSE requests | context switches | interrupts | vCPU busy |"
 echo "|---|---|---|---|---|---|"
 console | sed -n 's/^VMMOUNT prof //p' | awk -v n=$((prof_n1 - prof_n0)) '
 BEGIN {
@@ -384,8 +387,8 @@ function reqs(list, sign,   i, kv) {
 		out = out sprintf("%s%s %.3g", out == "" ? "" : ", ", k, cnt[k] / n)
 		total += cnt[k] / n
 	}
-	# v: FS OP, then ctxt irq-vmrpc irq-virtio busy for n0, the same for n1
+	# v: FS OP, then ctxt irq-vmrpc irq-virtio busy wall for n0, the same for n1
 	irq = v[1] == "virtiofs" ? 5 : 4
-	printf "| %s | %s | %.3g: %s | %.1f | %.1f | %.0f |\n", name[v[1]], v[2], total, out,
-		(v[7] - v[3]) / n, (v[irq + 4] - v[irq]) / n, (v[10] - v[6]) / n
+	printf "| %s | %s | %.3g: %s | %.1f | %.1f | %.0f%% |\n", name[v[1]], v[2], total, out,
+		(v[8] - v[3]) / n, (v[irq + 5] - v[irq]) / n, 100 * v[11] / v[12]
 }'
