@@ -33,7 +33,8 @@
 # than idle (/proc/schedstat). VMRPC_BENCH_MOUNT_OPTS adds options to both
 # vmrpc-mounts (spin=NS, say); VMRPC_BENCH_CHANNEL_SIZE sets hostd's
 # channel-size (256K, the default; 1M carries a 512 KiB FUSE read in one
-# call).
+# call); VMRPC_BENCH_PERF=1 adds perf profiles taken in the guest (the
+# host's perf, which must match the guest kernel: linux-perf 6.1).
 #
 # TCG emulates every guest instruction: these figures compare the two file
 # systems with each other in the same boot, nothing else (docs/benchmarks.md,
@@ -58,6 +59,7 @@ addr=0000:00:10.0 # the doorbell device's PCI address (addr=0x10 below)
 prof_n0=10 prof_n1=210 # the profile's repetitions of each operation (below)
 mount_opts=${VMRPC_BENCH_MOUNT_OPTS:+,$VMRPC_BENCH_MOUNT_OPTS} # more vmrpc-mount options
 chan_size=${VMRPC_BENCH_CHANNEL_SIZE:-256K} # hostd's channel-size (its default)
+perf=${VMRPC_BENCH_PERF:-} # 1: perf profiles in the guest as well
 boot_timeout=1800 # seconds: a liveness bound for the whole guest run, not a timing
 
 die() { echo "vm-mount-bench: FAIL: $*" >&2; exit 1; }
@@ -193,6 +195,10 @@ copy_dynamic() {
 	done
 }
 copy_dynamic "$mount_bin" "$fsops"
+if [ -n "$perf" ]; then
+	command -v perf >/dev/null || die "VMRPC_BENCH_PERF=1 needs perf (linux-perf)"
+	copy_dynamic "$(command -v perf)"
+fi
 
 cat >"$root/init" <<INIT
 #!/bin/busybox sh
@@ -270,6 +276,20 @@ for t in virtiofs vmrpc-dev vmrpc-sysfs; do
 			"/ \$(requests \$t \$op $prof_n0)/ \$(requests \$t \$op $prof_n1)"
 	done
 done
+# VMRPC_BENCH_PERF=1: where the vCPU's time goes (perf's cpu-clock: TCG
+# has no PMU), 200 stats and 200 1 MiB reads on virtio-fs and on vmrpc-mount
+if [ -n "$perf" ]; then
+	for t in virtiofs vmrpc-dev; do
+		for op in stat read1m; do
+			perf record -q -e cpu-clock -a -o /tmp/perf.data -- \
+				vmrpc-bench-fsops --repeat \$op 200 \$t/ops >/dev/null 2>&1 || fail "perf record"
+			for key in comm,dso sym; do
+				perf report -i /tmp/perf.data --stdio --sort \$key 2>/dev/null |
+					grep -v '^#' | grep . | head -n 15 | sed "s/^/VMMOUNT perf \$t \$op /"
+			done
+		done
+	done
+fi
 umount vmrpc-dev && umount vmrpc-sysfs && umount virtiofs || fail "umount"
 echo "VMMOUNT done"
 poweroff -f
@@ -392,3 +412,9 @@ function reqs(list, sign,   i, kv) {
 	printf "| %s | %s | %.3g: %s | %.1f | %.1f | %.0f%% |\n", name[v[1]], v[2], total, out,
 		(v[8] - v[3]) / n, (v[irq + 5] - v[irq]) / n, 100 * v[11] / v[12]
 }'
+if [ -n "$perf" ]; then
+	echo
+	echo "## perf in the guest (cpu-clock, all CPUs): 200 of each operation"
+	echo
+	console | sed -n 's/^VMMOUNT perf //p'
+fi
