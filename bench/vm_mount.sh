@@ -28,9 +28,8 @@
 # virtio-fs's within this run. Then a profile of each operation on each
 # mount (fsops --repeat): the FUSE requests the guest kernel sends, by
 # opcode (kprobes on fuse_simple_request, fuse_simple_background and
-# fuse_queue_forget), the guest's context switches, the interrupts of the
-# file system's device, and the time the vCPU spent running tasks rather
-# than idle (/proc/schedstat). VMRPC_BENCH_MOUNT_OPTS adds options to both
+# fuse_queue_forget), the guest's context switches and the interrupts of
+# the file system's device. VMRPC_BENCH_MOUNT_OPTS adds options to both
 # vmrpc-mounts (spin=NS, say); VMRPC_BENCH_CHANNEL_SIZE sets hostd's
 # channel-size (256K, the default; 1M carries a 512 KiB FUSE read in one
 # call); VMRPC_BENCH_PERF=1 adds perf profiles taken in the guest (the
@@ -251,16 +250,11 @@ echo 'p:fuse/req fuse_simple_request op=+8(%si):u32' >>\$T/kprobe_events &&
 irqs() { # irqs PATTERN: the interrupts of the /proc/interrupts lines matching it
 	awk "/\$1/"' { for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i } END { print n + 0 }' /proc/interrupts
 }
-# the vCPU's time running tasks (not idle), and the clock, in ns
-busy_ns() { awk '/^cpu0 / { print \$8 }' /proc/schedstat; }
-now_ns() { awk '/^now at/ { print \$3; exit }' /proc/timer_list; }
-sample() { # sample FS OP N: "ctxt irq-vmrpc irq-virtio busy-us wall-us" of N repetitions
+sample() { # sample FS OP N: "ctxt irq-vmrpc irq-virtio" of N repetitions
 	c0=\$(awk '/^ctxt/ { print \$2 }' /proc/stat) v0=\$(irqs vmrpc) f0=\$(irqs virtio)
-	b0=\$(busy_ns) w0=\$(now_ns)
 	vmrpc-bench-fsops --repeat \$2 \$3 \$1/ops || fail "fsops --repeat \$2 on \$1"
-	b1=\$(busy_ns) w1=\$(now_ns)
 	c1=\$(awk '/^ctxt/ { print \$2 }' /proc/stat) v1=\$(irqs vmrpc) f1=\$(irqs virtio)
-	echo \$((c1 - c0)) \$((v1 - v0)) \$((f1 - f0)) \$(((b1 - b0) / 1000)) \$(((w1 - w0) / 1000))
+	echo \$((c1 - c0)) \$((v1 - v0)) \$((f1 - f0))
 }
 requests() { # requests FS OP N: the FUSE requests of N repetitions, "OPCODE=COUNT ..."
 	echo >\$T/trace
@@ -371,14 +365,12 @@ echo "Ratios are vmrpc-mount / virtio-fs: below 1 is faster in the us columns, a
 # The profile, per operation: FUSE requests by opcode, guest context
 # switches and interrupts of the file system's device, each the difference
 # between
-# $prof_n1 and $prof_n0 repetitions divided by $((prof_n1 - prof_n0)); and
-# the share of the $prof_n1 repetitions' time the vCPU ran tasks rather than
-# idled (waiting for the host).
+# $prof_n1 and $prof_n0 repetitions divided by $((prof_n1 - prof_n0)).
 echo
-echo "## Per operation, what it costs in the guest (profile: kprobes, /proc/stat, /proc/interrupts, /proc/schedstat)"
+echo "## Per operation, what it costs in the guest (kprobes, /proc/stat, /proc/interrupts)"
 echo
-echo "| file system | operation | FUSE requests | context switches | interrupts | vCPU busy |"
-echo "|---|---|---|---|---|---|"
+echo "| file system | operation | FUSE requests | context switches | interrupts |"
+echo "|---|---|---|---|---|"
 console | sed -n 's/^VMMOUNT prof //p' | awk -v n=$((prof_n1 - prof_n0)) '
 BEGIN {
 	split("LOOKUP FORGET GETATTR SETATTR READLINK SYMLINK - MKNOD MKDIR UNLINK RMDIR RENAME " \
@@ -407,10 +399,10 @@ function reqs(list, sign,   i, kv) {
 		out = out sprintf("%s%s %.3g", out == "" ? "" : ", ", k, cnt[k] / n)
 		total += cnt[k] / n
 	}
-	# v: FS OP, then ctxt irq-vmrpc irq-virtio busy wall for n0, the same for n1
+	# v: FS OP, then ctxt irq-vmrpc irq-virtio for n0, the same for n1
 	irq = v[1] == "virtiofs" ? 5 : 4
-	printf "| %s | %s | %.3g: %s | %.1f | %.1f | %.0f%% |\n", name[v[1]], v[2], total, out,
-		(v[8] - v[3]) / n, (v[irq + 5] - v[irq]) / n, 100 * v[11] / v[12]
+	printf "| %s | %s | %.3g: %s | %.1f | %.1f |\n", name[v[1]], v[2], total, out,
+		(v[6] - v[3]) / n, (v[irq + 3] - v[irq]) / n
 }'
 if [ -n "$perf" ]; then
 	echo
