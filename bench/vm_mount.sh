@@ -32,8 +32,10 @@
 # the file system's device. VMRPC_BENCH_MOUNT_OPTS adds options to both
 # vmrpc-mounts (spin=NS, say); VMRPC_BENCH_CHANNEL_SIZE sets hostd's
 # channel-size (256K, the default; 1M carries a 512 KiB FUSE read in one
-# call); VMRPC_BENCH_PERF=1 adds perf profiles taken in the guest (the
-# host's perf, which must match the guest kernel: linux-perf 6.1).
+# call); VMRPC_BENCH_SHADOW_SPIN_NS sets how long the shadows spin for the
+# next request before they sleep (hostd passes VMRPC_SPIN_NS on);
+# VMRPC_BENCH_PERF=1 adds perf profiles taken in the guest (the host's
+# perf, which must match the guest kernel: linux-perf 6.1).
 #
 # TCG emulates every guest instruction: these figures compare the two file
 # systems with each other in the same boot, nothing else (docs/benchmarks.md,
@@ -59,6 +61,7 @@ prof_n0=10 prof_n1=210 # the profile's repetitions of each operation (below)
 mount_opts=${VMRPC_BENCH_MOUNT_OPTS:+,$VMRPC_BENCH_MOUNT_OPTS} # more vmrpc-mount options
 chan_size=${VMRPC_BENCH_CHANNEL_SIZE:-256K} # hostd's channel-size (its default)
 perf=${VMRPC_BENCH_PERF:-} # 1: perf profiles in the guest as well
+shadow_spin=${VMRPC_BENCH_SHADOW_SPIN_NS:-} # the shadows' spin (libvmrpc's default: 50 us)
 boot_timeout=1800 # seconds: a liveness bound for the whole guest run, not a timing
 
 die() { echo "vm-mount-bench: FAIL: $*" >&2; exit 1; }
@@ -128,7 +131,9 @@ export = data $export_dir
 user = 65534
 group = 65534
 CONF
-"$hostd" --config "$work/hostd.conf" >"$work/hostd.log" 2>&1 &
+# VMRPC_SPIN_NS: hostd hands it to the shadows (their spin for the next request)
+${shadow_spin:+env VMRPC_SPIN_NS=$shadow_spin} "$hostd" --config "$work/hostd.conf" \
+	>"$work/hostd.log" 2>&1 &
 hostd_pid=$!
 for _ in $(seq 100); do [ -S "$work/vmb.sock" ] && break; sleep 0.1; done
 [ -S "$work/vmb.sock" ] || die "hostd did not start: $(cat "$work/hostd.log")"
