@@ -78,7 +78,7 @@ command -v cpio >/dev/null || die "cpio not found"
 command -v modinfo >/dev/null || die "modinfo not found (kmod)"
 
 work=$(mktemp -d /tmp/vmrpc-vmmount.XXXXXX)
-hostd_pid= qemu_pid= vfsd_pid=
+hostd_pid='' qemu_pid='' vfsd_pid=''
 cleanup() {
 	local rc=$?
 	set +e # a wait on a killed process returns its signal: go on cleaning up
