@@ -3,7 +3,8 @@
  * vmrpc-mount: a FUSE file system (libfuse3's low-level API) whose every
  * request is one call of idl/vfs.idl (docs/mount.md). mount_conn.c holds
  * the session and the channels calls go through, mount_ops.c translates
- * FUSE's requests, mount_watch.c pushes the serving side's changes into
+ * FUSE's requests, mount_lockers.c knows which closes must reach the
+ * serving side, mount_watch.c pushes the serving side's changes into
  * the kernel's caches, mount_main.c parses the command line and runs the
  * loop.
  */
@@ -25,6 +26,12 @@
 #define MNT_CHANS_MAX 16
 
 enum mnt_cache { MNT_CACHE_NONE, MNT_CACHE_AUTO, MNT_CACHE_ALWAYS };
+
+/* The lock owners that may hold POSIX locks (mount_lockers.c). */
+#define MNT_LOCKERS_MAX 256
+struct mnt_locker {
+	uint64_t ino, owner;
+};
 
 /* One channel calls go through: one call at a time on each. */
 struct mnt_chan {
@@ -63,6 +70,12 @@ struct mnt {
 	struct mnt_chan ch[MNT_CHANS_MAX];
 	unsigned int n_ch;
 
+	/* (node, lock owner) pairs that asked for POSIX locks */
+	pthread_mutex_t lockers_lock;
+	struct mnt_locker lockers[MNT_LOCKERS_MAX];
+	unsigned int n_lockers;
+	bool lockers_full; /* one did not fit: every flush is sent */
+
 	/* set once the serving side went away; every later call fails */
 	atomic_int lost;
 	struct fuse_session *se;
@@ -97,6 +110,13 @@ int64_t mnt_result(struct mnt *m, int64_t r);
 int mnt_watch_start(struct mnt *m);
 /* Before unmounting: the thread ends within one watch call's wait. */
 void mnt_watch_stop(struct mnt *m);
+
+/* ---- mount_lockers.c ---- */
+/* Before a getlk or setlk of owner on node ino is sent. */
+void mnt_lockers_note(struct mnt *m, uint64_t ino, uint64_t owner);
+/* Whether a flush of owner on ino must be sent (the pair is then
+ * forgotten): only when that owner may hold locks there. */
+bool mnt_lockers_flush(struct mnt *m, uint64_t ino, uint64_t owner);
 
 /* ---- mount_ops.c ---- */
 extern const struct fuse_lowlevel_ops mnt_ops;

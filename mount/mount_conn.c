@@ -38,6 +38,7 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 	int r;
 
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->lockers_lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
 	if (m->vm) {
 		/* the reverse direction: a guest tree, served by the VM's guestd */
@@ -77,6 +78,11 @@ int mnt_connect(struct mnt *m, char *err, size_t err_size)
 		else if (r == -ENOENT)
 			snprintf(err, err_size, "%s: the host exports no '%s' to this VM "
 				 "(hostd's export and export-ro)", m->source, m->export);
+		else if (r == -ENOTDIR)
+			snprintf(err, err_size, "%s: not a directory in the export (a symbolic "
+				 "link to one is not followed there)", m->source);
+		else if (r == -EXDEV)
+			snprintf(err, err_size, "%s: the path leaves the export", m->source);
 		else
 			snprintf(err, err_size, "%s: %s", m->source, vmrpc_strerror(r));
 		goto fail;

@@ -2,7 +2,9 @@
 /*
  * vmrpc-mount SOURCE MOUNTPOINT [-o OPTIONS]: mount a tree the other side
  * exports (vmrpc-mount(8), docs/mount.md). In a guest, SOURCE host:NAME is
- * the host's export NAME, served by this process's own shadow.
+ * the host's export NAME, served by this process's own shadow; NAME may be
+ * the export's path instead, and either may go on with /SUB, a directory
+ * in the export.
  *
  * The channel belongs to the process that attached it (hostd watches that
  * pid), so the process goes to the background before it attaches: the
@@ -53,7 +55,9 @@ static void usage(FILE *f)
 		"       vmrpc-mount [OPTIONS] VM:NAME MOUNTPOINT     (on the host)\n"
 		"Mount the host's export NAME (hostd's export and export-ro) on MOUNTPOINT,\n"
 		"served by this guest caller's shadow on the host; or, on the host, the guest\n"
-		"tree the VM's vmrpc-guestd exports as NAME (guestd.conf's export).\n"
+		"tree the VM's vmrpc-guestd exports as NAME (guestd.conf's export). NAME may\n"
+		"be the export's path instead (host:/srv/data), and either may go on with\n"
+		"/SUB, a directory in the export (host:data/src).\n"
 		"\n"
 		"  -o ro                 read-only (an export-ro mounts read-only anyway)\n"
 		"  -o cache=none|auto|always\n"
@@ -178,7 +182,7 @@ static int mnt_opt_proc(void *data, const char *arg, int key, struct fuse_args *
 	}
 }
 
-/* "host:NAME" -> NAME; "VM:NAME" -> VM and NAME. */
+/* "host:NAME" -> NAME; "VM:NAME" -> VM and NAME (NAME: name or path, /SUB). */
 static int parse_source(struct mnt *m)
 {
 	static char vm[128];
@@ -195,11 +199,11 @@ static int parse_source(struct mnt *m)
 		vm[colon - m->source] = '\0';
 		m->vm = vm;
 	}
+	/* NAME, NAME/SUB, /PATH or /PATH/SUB: the serving side resolves it */
 	m->export = colon + 1;
-	if (m->export[0] == '/')
-		m->export++; /* host:/NAME reads as host:NAME */
-	if (strlen(m->export) > VFS_EXPORT_MAX || strchr(m->export, '/')) {
-		fprintf(stderr, "vmrpc-mount: '%s' is not an export name\n", m->export);
+	if (strlen(m->export) > VFS_SOURCE_MAX) {
+		fprintf(stderr, "vmrpc-mount: '%s' is longer than %u bytes\n", m->export,
+			VFS_SOURCE_MAX);
 		return -EINVAL;
 	}
 	return 0;

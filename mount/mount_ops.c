@@ -491,7 +491,10 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct mnt *m = MNT(req);
 
-	(void)ino;
+	if (!mnt_lockers_flush(m, ino, fi->lock_owner)) {
+		fuse_reply_err(req, 0); /* nothing to release there */
+		return;
+	}
 	reply_status(req, CALL(m, vfs_flush(b, &m->sid, fi->fh, fi->lock_owner)));
 }
 
@@ -567,7 +570,14 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fi->fh = fh;
+	/* cache=always: listings are cached in the directory's pages and kept
+	 * across opens (without keep_cache each opendir drops them). The
+	 * kernel drops them when the directory changes through the mount or
+	 * the watch reports a change there. cache=auto reads them anew: a
+	 * readdirplus also refreshes the entries' names and attributes, which
+	 * is what keeps a tree's next walk (git status) from expiring. */
 	fi->cache_readdir = m->cache == MNT_CACHE_ALWAYS;
+	fi->keep_cache = fi->cache_readdir;
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		(void)CALL(m, vfs_releasedir(b, &m->sid, fh));
 }
@@ -764,7 +774,7 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 			       .len = lock->l_len };
 	int64_t r;
 
-	(void)ino;
+	mnt_lockers_note(m, ino, fi->lock_owner); /* the server keeps the owner */
 	r = CALL(m, vfs_getlk(b, &m->sid, fi->fh, fi->lock_owner, &lk));
 	if (r < 0) {
 		fuse_reply_err(req, (int)-r);
@@ -805,7 +815,7 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	struct vfs_lock lk = { .type = lock->l_type, .pid = lock->l_pid, .start = lock->l_start,
 			       .len = lock->l_len };
 
-	(void)ino;
+	mnt_lockers_note(MNT(req), ino, fi->lock_owner);
 	reply_status(req, setlk_wait(req, fi->fh, fi->lock_owner, &lk, false, sleep != 0));
 }
 

@@ -23,6 +23,7 @@
 static void watch_apply(struct mnt *m, const char *buf, size_t len)
 {
 	size_t pos = 0;
+	uint64_t dir = 0; /* a directory whose names changed, not yet invalidated */
 
 	while (pos + sizeof(struct vfs_event) <= len) {
 		struct vfs_event ev;
@@ -36,12 +37,21 @@ static void watch_apply(struct mnt *m, const char *buf, size_t len)
 		pos += (sizeof(ev) + ev.namelen + 7) & ~(size_t)7;
 		if (!ev.node)
 			continue;
-		if (ev.kind == VFS_EVENT_INVAL_INODE)
+		if (ev.kind == VFS_EVENT_INVAL_INODE) {
 			(void)fuse_lowlevel_notify_inval_inode(m->se, ev.node, 0, 0);
-		else if (ev.kind == VFS_EVENT_INVAL_ENTRY && ev.namelen &&
-			 !memchr(name, '/', ev.namelen) && strlen(name) == ev.namelen)
+		} else if (ev.kind == VFS_EVENT_INVAL_ENTRY && ev.namelen &&
+			   !memchr(name, '/', ev.namelen) && strlen(name) == ev.namelen) {
 			(void)fuse_lowlevel_notify_inval_entry(m->se, ev.node, name, ev.namelen);
+			/* The directory's cached listing and attributes go too:
+			 * the kernel drops them for a name it had a dentry for,
+			 * not for a name new to it. Once per run of events. */
+			if (dir && dir != ev.node)
+				(void)fuse_lowlevel_notify_inval_inode(m->se, dir, 0, 0);
+			dir = ev.node;
+		}
 	}
+	if (dir)
+		(void)fuse_lowlevel_notify_inval_inode(m->se, dir, 0, 0);
 }
 
 static void *watch_main(void *arg)

@@ -367,14 +367,14 @@ int nodes_init(struct vfsd_session *s)
 	s->ino_hash = calloc(s->hash_size, sizeof(uint32_t));
 	if (!s->chunk || !s->name_hash || !s->ino_hash)
 		return -ENOMEM;
-	if (fstat(s->exp->fd, &st) < 0)
+	if (fstat(s->root_fd, &st) < 0)
 		return -errno;
 	s->n_slots = NODE_ROOT; /* slot 0 is "none" */
 	if (node_alloc(s, &slot) < 0)
 		return -ENOMEM;
 	root = node_at(s, slot);
 	root->gen = 0; /* id 1: FUSE's root */
-	root->fd = s->exp->fd;  /* the export's: never closed here */
+	root->fd = s->root_fd;  /* the session's: never closed here */
 	root->nlookup = 1;      /* never forgotten */
 	root->dev = st.st_dev;
 	root->ino = st.st_ino;

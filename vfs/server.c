@@ -100,7 +100,16 @@ int vfsd_server_export(struct vfsd_server *s, const char *name, const char *path
 			close(fd);
 		return e2;
 	}
-	e = &s->exp[s->n_exp++];
+	e = &s->exp[s->n_exp];
+	e->path = realpath(path, NULL);
+	if (!e->path)
+		e->path = strdup(path);
+	if (!e->path) {
+		close(fd);
+		snprintf(err, err_size, "export '%s': out of memory", name);
+		return -ENOMEM;
+	}
+	s->n_exp++;
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->fd = fd;
 	e->read_only = read_only;
@@ -142,6 +151,8 @@ static void session_free(struct vfsd_session *s)
 	watch_free(s);
 	handles_free(s);
 	nodes_free(s);
+	if (s->root_fd >= 0 && s->root_fd != s->exp->fd)
+		close(s->root_fd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->watch_lock);
 	pthread_rwlock_destroy(&s->change_lock);
@@ -158,8 +169,10 @@ void vfsd_server_free(struct vfsd_server *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n_exp; i++)
+	for (size_t i = 0; i < s->n_exp; i++) {
 		close(s->exp[i].fd);
+		free(s->exp[i].path);
+	}
 	pthread_mutex_destroy(&s->lock);
 	free(s->sess);
 	free(s);
@@ -287,28 +300,93 @@ void creds_restore(struct vfsd_session *s, const struct vfsd_creds *saved)
 
 /* ---- mount, join, unmount ---- */
 
-static int vfsd_mount(void *ctx, const char *export, uint32_t flags, struct vfs_sid *sid,
+/* The export a mount's source names, by name ("NAME", "NAME/SUB") or by
+ * its path ("/PATH", "/PATH/SUB"; the longest path that is a whole-component
+ * prefix; a path that is no export's reads as a name, so "/NAME" is
+ * "NAME"), and in *ret_sub what follows it ("" for the export itself). */
+static const struct vfsd_export *export_find(const struct vfsd_server *srv, const char *source,
+					     const char **ret_sub)
+{
+	const struct vfsd_export *e = NULL;
+	size_t n, best = 0;
+
+	if (source[0] == '/') {
+		for (size_t i = 0; i < srv->n_exp; i++) {
+			n = strlen(srv->exp[i].path);
+			while (n > 1 && srv->exp[i].path[n - 1] == '/')
+				n--; /* "/" itself stays */
+			if (strncmp(source, srv->exp[i].path, n) != 0 ||
+			    (source[n] != '\0' && source[n] != '/' && n > 1) || n < best)
+				continue;
+			e = &srv->exp[i];
+			best = n;
+		}
+		if (!e) /* no export's path: "/NAME" reads as "NAME" */
+			return export_find(srv, source + strspn(source, "/"), ret_sub);
+	} else {
+		n = strcspn(source, "/");
+		for (size_t i = 0; i < srv->n_exp; i++)
+			if (strlen(srv->exp[i].name) == n && !strncmp(srv->exp[i].name, source, n))
+				e = &srv->exp[i];
+		best = n;
+	}
+	if (e) {
+		source += best;
+		while (*source == '/')
+			source++;
+		*ret_sub = source;
+	}
+	return e;
+}
+
+/* The session's root: the export's directory, or one beneath it. */
+static int session_root(const struct vfsd_export *e, const char *sub, int *ret_fd)
+{
+	int fd;
+
+	if (!*sub) {
+		*ret_fd = e->fd;
+		return 0;
+	}
+	fd = vfsd_open_beneath(e->fd, sub, O_PATH | O_DIRECTORY, 0);
+	if (fd == -ELOOP)
+		fd = -ENOTDIR; /* the last component is a symbolic link */
+	if (fd < 0)
+		return fd;
+	*ret_fd = fd;
+	return 0;
+}
+
+static int vfsd_mount(void *ctx, const char *source, uint32_t flags, struct vfs_sid *sid,
 		      struct vfs_entry *root, uint32_t *caps)
 {
 	struct vfsd_peer *p = ctx;
 	struct vfsd_server *srv = p->srv;
-	const struct vfsd_export *e = NULL;
+	const struct vfsd_export *e;
 	struct vfsd_session *s;
+	const char *sub = "";
 	struct stat st;
-	int err;
+	int err, root_fd;
 
-	for (size_t i = 0; i < srv->n_exp; i++)
-		if (!strcmp(srv->exp[i].name, export))
-			e = &srv->exp[i];
+	e = export_find(srv, source, &sub);
 	if (!e)
 		return -ENOENT;
-	if (fstat(e->fd, &st) < 0)
-		return -errno;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
+	err = session_root(e, sub, &root_fd);
+	if (err < 0)
+		return err;
+	s = NULL;
+	if (fstat(root_fd, &st) < 0)
+		err = -errno;
+	else if (!(s = calloc(1, sizeof(*s))))
+		err = -ENOMEM;
+	if (!s) {
+		if (root_fd != e->fd)
+			close(root_fd);
+		return err;
+	}
 	s->srv = srv;
 	s->exp = e;
+	s->root_fd = root_fd;
 	s->key = p->key;
 	s->lim = srv->lim;
 	s->read_only = e->read_only || (flags & VFS_MOUNT_RO);
@@ -355,7 +433,7 @@ static int vfsd_mount(void *ctx, const char *export, uint32_t flags, struct vfs_
 	}
 	if (s->watching) {
 		pthread_mutex_lock(&s->lock);
-		watch_dir(s, node_at(s, NODE_ROOT), e->fd);
+		watch_dir(s, node_at(s, NODE_ROOT), s->root_fd);
 		pthread_mutex_unlock(&s->lock);
 	}
 	*sid = s->sid;
@@ -415,10 +493,10 @@ static int vfsd_unmount(void *ctx, const struct vfs_sid *sid)
 	return 0;
 }
 
-int32_t vfsd_op_mount(void *ctx, const char *export, uint32_t flags, struct vfs_sid *s,
+int32_t vfsd_op_mount(void *ctx, const char *source, uint32_t flags, struct vfs_sid *s,
 		      struct vfs_entry *root, uint32_t *caps)
 {
-	return vfsd_mount(ctx, export, flags, s, root, caps);
+	return vfsd_mount(ctx, source, flags, s, root, caps);
 }
 
 int32_t vfsd_op_join(void *ctx, const struct vfs_sid *s)

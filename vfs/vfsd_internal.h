@@ -24,6 +24,7 @@
 
 struct vfsd_export {
 	char name[VFS_EXPORT_MAX + 1];
+	char *path; /* as configured, made absolute and canonical where it can be */
 	int fd; /* O_PATH, O_DIRECTORY */
 	bool read_only;
 };
@@ -93,6 +94,7 @@ struct vfsd_session {
 	uint64_t key;
 	struct vfsd_server *srv;
 	const struct vfsd_export *exp;
+	int root_fd; /* the export's fd, or a directory's under it (owned) */
 	struct vfsd_limits lim;
 	bool read_only, as_root, watching;
 	uint32_t holds;      /* peers holding it (server lock) */
@@ -233,7 +235,7 @@ void watch_drop(struct vfsd_session *s, struct vfsd_node *n);
 void watch_known(struct vfsd_session *s, uint32_t slot, int64_t ctime_ns);
 
 /* ---- the methods: server.c, ops_*.c ---- */
-int32_t vfsd_op_mount(void *ctx, const char *export, uint32_t flags, struct vfs_sid *s,
+int32_t vfsd_op_mount(void *ctx, const char *source, uint32_t flags, struct vfs_sid *s,
 		      struct vfs_entry *root, uint32_t *caps);
 int32_t vfsd_op_join(void *ctx, const struct vfs_sid *s);
 int32_t vfsd_op_unmount(void *ctx, const struct vfs_sid *s);

@@ -16,6 +16,9 @@
  *                never the outside directory's file
  *   stale        unknown node ids, wrong generations, forgotten nodes,
  *                unknown handles, another session's id
+ *   sources      a mount of a directory under the export, by the export's
+ *                name or path: its root is that directory; "..", symbolic
+ *                links and look-alike paths name nothing outside
  *   counts       forget with too many records or a ragged length, readdir
  *                with no room, huge sizes and offsets
  *   fds          looking up thousands of directories keeps the shadow's
@@ -351,6 +354,76 @@ static void test_stale(void **state)
 	vt_stop(&t);
 }
 
+/* Mount source on a session of its own: 0 and a lookup of name in its
+ * root gives want (0 or -errno), or the mount's -errno. */
+static int64_t source_lookup(struct vt *t, const char *source, const char *name, int64_t want)
+{
+	struct vfs_entry root, e;
+	struct vfs_sid sid;
+	uint32_t caps;
+	int64_t r = vfs_mount(&t->b, source, 0, &sid, &root, &caps);
+
+	if (r < 0)
+		return r;
+	assert_int_equal(root.node, 1);
+	itest_assert_err(vfs_lookup(&t->b, &sid, 1, name, &e), want);
+	itest_assert_err(vfs_unmount(&t->b, &sid), 0);
+	return 0;
+}
+
+static void test_sources(void **state)
+{
+	char path[PATH_MAX + 64], src[PATH_MAX + 64];
+	struct vt t;
+
+	(void)state;
+	vt_start(&t, false);
+	snprintf(path, sizeof(path), "%s/sub", t.exp);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub/in", t.exp);
+	itest_write_file(path, "in", 2);
+	snprintf(path, sizeof(path), "%s/out", t.exp);
+	assert_int_equal(symlink("../outside", path), 0);
+	snprintf(path, sizeof(path), "%s/up", t.exp);
+	assert_int_equal(symlink("..", path), 0);
+	snprintf(path, sizeof(path), "%s/sublink", t.exp);
+	assert_int_equal(symlink("sub", path), 0);
+
+	/* the export by name and by its path, and "/NAME" as before */
+	itest_assert_err(source_lookup(&t, "data", "file", 0), 0);
+	itest_assert_err(source_lookup(&t, t.exp, "file", 0), 0);
+	itest_assert_err(source_lookup(&t, "/data", "file", 0), 0);
+	/* a directory in it is the session's root, however it is spelt */
+	itest_assert_err(source_lookup(&t, "data/sub", "in", 0), 0);
+	itest_assert_err(source_lookup(&t, "data/sub", "file", -ENOENT), 0);
+	itest_assert_err(source_lookup(&t, "data//sub/./", "in", 0), 0);
+	snprintf(src, sizeof(src), "%s/sub/", t.exp);
+	itest_assert_err(source_lookup(&t, src, "in", 0), 0);
+	/* a link inside the export, in the middle of the path */
+	itest_assert_err(source_lookup(&t, "data/sublink/.", "in", 0), 0);
+
+	/* what is not a directory in the export */
+	itest_assert_err(source_lookup(&t, "data/nope", "in", 0), -ENOENT);
+	itest_assert_err(source_lookup(&t, "data/file", "in", 0), -ENOTDIR);
+	itest_assert_err(source_lookup(&t, "data/sublink", "in", 0), -ENOTDIR);
+	itest_assert_err(source_lookup(&t, "data/out", "secret", 0), -ENOTDIR);
+	/* and what leaves it, by "..", by links, or by a path that only
+	 * looks like the export's */
+	itest_assert_err(source_lookup(&t, "data/..", "outside", 0), -EXDEV);
+	itest_assert_err(source_lookup(&t, "data/../outside", "secret", 0), -EXDEV);
+	itest_assert_err(source_lookup(&t, "data/sub/../..", "outside", 0), -EXDEV);
+	itest_assert_err(source_lookup(&t, "data/out/", "secret", 0), -EXDEV);
+	itest_assert_err(source_lookup(&t, "data/up/outside", "secret", 0), -EXDEV);
+	snprintf(src, sizeof(src), "%s/../outside", t.exp);
+	itest_assert_err(source_lookup(&t, src, "secret", 0), -EXDEV);
+	itest_assert_err(source_lookup(&t, t.outside, "secret", 0), -ENOENT);
+	snprintf(src, sizeof(src), "%sx", t.exp);
+	itest_assert_err(source_lookup(&t, src, "file", 0), -ENOENT);
+	itest_assert_err(source_lookup(&t, "nope/sub", "in", 0), -ENOENT);
+	assert_outside_intact(&t);
+	vt_stop(&t);
+}
+
 static void test_counts(void **state)
 {
 	size_t n = VFS_FORGET_MAX + 1;
@@ -596,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_symlinks, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_rename_race, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_stale, itest_setup, itest_teardown),
+		cmocka_unit_test_setup_teardown(test_sources, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_counts, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_fds, itest_setup, itest_teardown),
 		cmocka_unit_test_setup_teardown(test_read_only, itest_setup, itest_teardown),

@@ -114,6 +114,8 @@ command -v modinfo >/dev/null || die "modinfo not found (kmod)"
 # vmrpc.ko is built here, against the headers of the kernel the guest boots.
 src=$(cd "$(dirname "$0")/../.." && pwd)
 ffiall_idl=$src/test/integration/ffi/ffiall.idl
+# shellcheck source=test/vm/modules.sh
+. "$src/test/vm/modules.sh" # copy_module
 release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
 kbuild=/lib/modules/$release_pat/build
 [ -e "$kbuild/Makefile" ] ||
@@ -300,28 +302,6 @@ copy_dynamic() { # copy_dynamic ROOT DIR FILE...: FILEs into ROOT/DIR, with thei
 			esac
 		done < <(ldd "$f")
 	done
-}
-
-# copy_module ROOT NAME: the booted kernel's module NAME, after the modules
-# it depends on, uncompressed into ROOT/lib (busybox's insmod takes a plain
-# .ko), its name appended to ROOT/lib/fs-modules, the load order /init uses.
-copy_module() {
-	local root=$1 name=$2 file dep
-	grep -qx "$name" "$root/lib/fs-modules" 2>/dev/null && return 0
-	file=$(modinfo -k "$release_pat" -n "$name") ||
-		die "no module $name for $release_pat (linux-image-cloud-amd64's modules)"
-	[ "$file" = "(builtin)" ] && return 0
-	for dep in $(modinfo -k "$release_pat" -F depends "$name" | tr ',' ' '); do
-		copy_module "$root" "$dep"
-	done
-	case $file in
-	*.ko) cp "$file" "$root/lib/$name.ko" ;;
-	*.ko.xz) xz -dc "$file" >"$root/lib/$name.ko" ;;
-	*.ko.zst) zstd -qdc "$file" >"$root/lib/$name.ko" ;;
-	*.ko.gz) gzip -dc "$file" >"$root/lib/$name.ko" ;;
-	*) die "$file: a module compressed in a way this script does not know" ;;
-	esac
-	echo "$name" >>"$root/lib/fs-modules"
 }
 
 # make_initramfs MODE [STALE]: STALE is the ivshmem-plain channel boot 1 left
