@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmrpc-bench-fsops DIR LABEL: what one file-system operation costs in DIR
- * (a native directory, a vmrpc-mount, a passthrough_ll mount, or /host/...
- * under the shim), printed as one table row; bench/mount.sh runs it for
- * each and prints the table (docs/benchmarks.md).
+ * vmrpc-bench-fsops [--div N] DIR LABEL: what one file-system operation
+ * costs in DIR (a native directory, a vmrpc-mount, a passthrough_ll mount,
+ * /host/... under the shim, or virtio-fs in a guest), printed as one table
+ * row; bench/mount.sh and bench/vm_mount.sh run it for each and print the
+ * table (docs/benchmarks.md). --div N times 1/N of the operations (at
+ * least 5 of each): an emulated guest is 10-100x slower.
+ *
+ * vmrpc-bench-fsops --repeat OP N DIR runs one operation N times, untimed,
+ * for a profile of what it costs (bench/vm_mount.sh counts the FUSE
+ * requests and wake-ups): stat, open, read4k, create, readdir, and read1m
+ * or write1m (one 1 MiB pread or pwrite of the 64 MiB file).
  *
  * Per-operation medians in microseconds: lstat of one file, open+close, a
  * 4 KiB pread at a random offset of a 64 MiB file, create+unlink, and a
@@ -29,6 +36,7 @@
 
 static char dir[4096];
 static char buf[MIB];
+static size_t div_ops = 1;
 
 static void die(const char *what)
 {
@@ -43,12 +51,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median of n timings of fn, in microseconds. */
+/* The median of n timings of fn (n / --div, at least 5), in microseconds. */
 static double median_us(size_t n, void (*fn)(size_t i))
 {
-	uint64_t *t = malloc(n * sizeof(*t));
+	uint64_t *t;
 	double r;
 
+	n = n / div_ops < 5 ? 5 : n / div_ops;
+	t = malloc(n * sizeof(*t));
 	if (!t)
 		die("malloc");
 	for (size_t i = 0; i < n / 10 + 1; i++)
@@ -189,18 +199,83 @@ static void setup(void)
 	unlink(path_tmp);
 }
 
+static void op_read1m(size_t i)
+{
+	if (pread(big_fd, buf, MIB, (off_t)(i % (BIG / MIB)) * MIB) != MIB)
+		die("pread 1 MiB");
+}
+
+static void op_write1m(size_t i)
+{
+	if (pwrite(big_fd, buf, MIB, (off_t)(i % (BIG / MIB)) * MIB) != MIB)
+		die("pwrite 1 MiB");
+}
+
+static int repeat(const char *op, const char *count)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(size_t i);
+	} ops[] = {
+		{ "stat", op_stat },	     { "open", op_open_close }, { "read4k", op_read4k },
+		{ "create", op_create_unlink }, { "readdir", op_readdir }, { "read1m", op_read1m },
+		{ "write1m", op_write1m },
+	};
+	char *end;
+	unsigned long n = strtoul(count, &end, 10);
+
+	if (*end || !n) {
+		fprintf(stderr, "vmrpc-bench-fsops: --repeat %s %s: not a positive count\n", op,
+			count);
+		return 2;
+	}
+	for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		if (strcmp(op, ops[k].name))
+			continue;
+		setup();
+		memset(buf, 'y', sizeof(buf));
+		big_fd = open(path_big, O_RDWR);
+		if (big_fd < 0)
+			die("open big");
+		for (size_t i = 0; i < n; i++)
+			ops[k].fn(i);
+		close(big_fd);
+		return 0;
+	}
+	fprintf(stderr, "vmrpc-bench-fsops: --repeat %s: no such operation\n", op);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	const char *label;
 	double stat_us, oc_us, rd_us, cu_us, rdir_us, seq_r, seq_w;
 
+	if (argc > 2 && !strcmp(argv[1], "--div")) {
+		char *end;
+		unsigned long d = strtoul(argv[2], &end, 10);
+
+		if (*end || !d) {
+			fprintf(stderr, "vmrpc-bench-fsops: --div %s: not a positive count\n", argv[2]);
+			return 2;
+		}
+		div_ops = d;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc == 3 && !strcmp(argv[1], "--setup")) {
 		snprintf(dir, sizeof(dir), "%s", argv[2]);
 		setup();
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "--repeat")) {
+		snprintf(dir, sizeof(dir), "%s", argv[4]);
+		return repeat(argv[2], argv[3]);
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: vmrpc-bench-fsops [--setup] DIR [LABEL]\n");
+		fprintf(stderr, "usage: vmrpc-bench-fsops [--div N] DIR LABEL\n"
+				"       vmrpc-bench-fsops --setup DIR\n"
+				"       vmrpc-bench-fsops --repeat OP N DIR\n");
 		return 2;
 	}
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
