@@ -28,8 +28,9 @@
 #include "transport.h"
 #include "vmrpc_private.h"
 
-/* One message to root's shadow, with fd (an eventfd) when it is >= 0. */
-static int sibling_tell(struct server *s, uint32_t root, uint32_t type, uint32_t chan, int fd)
+/* One message to root's shadow, with the first n of fds (eventfds). */
+static int sibling_tell(struct server *s, uint32_t root, uint32_t type, uint32_t chan,
+			const int *fds, size_t n)
 {
 	struct shadow_msg m = { .type = type, .chan = chan };
 
@@ -37,7 +38,7 @@ static int sibling_tell(struct server *s, uint32_t root, uint32_t type, uint32_t
 		return -EPIPE;
 	/* A shadow that does not read its control socket costs it the
 	 * sibling, never hostd's time. */
-	return vmrpc_send_fds(s->ch[root].ctl_fd, &m, sizeof(m), &fd, fd >= 0, MSG_DONTWAIT);
+	return vmrpc_send_fds(s->ch[root].ctl_fd, &m, sizeof(m), fds, n, MSG_DONTWAIT);
 }
 
 /* Why parent cannot have a's channel as a sibling, or NULL. */
@@ -66,7 +67,7 @@ void server_attach_sibling(struct server *s, struct attach_req *a, uint32_t pare
 	struct hchan *c = &s->ch[i], *p;
 	const char *why = sibling_refusal(s, a, parent);
 	char msg[160];
-	int err;
+	int err, bells[2];
 
 	if (why) {
 		snprintf(msg, sizeof(msg), "sibling of channel %u: %s", parent, why);
@@ -76,7 +77,14 @@ void server_attach_sibling(struct server *s, struct attach_req *a, uint32_t pare
 		return;
 	}
 	p = &s->ch[parent];
-	err = sibling_tell(s, parent, SHADOW_MSG_SERVE, i, s->transport->shadow_bell(s, i));
+	/* ivshmem-doorbell: the eventfd a guest caller's ring makes readable,
+	 * and the one that raises the channel's vector in the guest, so that a
+	 * caller asleep in vmrpc.ko is woken on a sibling as on its own
+	 * channel (without it, only its 100 ms liveness check would). */
+	bells[0] = s->transport->shadow_bell(s, i);
+	bells[1] = s->transport->guest_bell ? s->transport->guest_bell(s, i) : -1;
+	err = sibling_tell(s, parent, SHADOW_MSG_SERVE, i, bells,
+			   bells[0] < 0 ? 0 : bells[1] < 0 ? 1 : 2);
 	if (err < 0) {
 		snprintf(msg, sizeof(msg), "sibling of channel %u: its shadow pid %d cannot be "
 			 "told: %s", parent, p->shadow_pid, strerror(-err));
@@ -156,7 +164,7 @@ void server_sibling_drop(struct server *s, uint32_t i)
 	 * then kills the shadow), the channel comes back. */
 	c->sh_epoch++;
 	hchan_arm_start_timeout(s, i);
-	if (sibling_tell(s, c->sib_root, SHADOW_MSG_DROP, i, -1) < 0)
+	if (sibling_tell(s, c->sib_root, SHADOW_MSG_DROP, i, NULL, 0) < 0)
 		log_debug("%s: channel %u: cannot tell shadow pid %d to drop it; it goes with "
 			  "the shadow", s->label, i, c->shadow_pid);
 }

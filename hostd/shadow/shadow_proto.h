@@ -17,9 +17,10 @@ enum shadow_msg_type {
 	SHADOW_MSG_ADOPT = 2,   /* hostd, to a forked copy: serve chan (else it
 				 * closes the socket, and the copy exits) */
 	SHADOW_MSG_SERVE = 3,   /* hostd: serve chan too, a sibling of the
-				 * shadow's own, in a thread of its own (with
-				 * the channel's eventfd for ivshmem-doorbell);
-				 * the shadow answers READY for it */
+				 * shadow's own, in a thread of its own (for
+				 * ivshmem-doorbell with the channel's eventfd
+				 * and the one raising its vector in the
+				 * guest); the shadow answers READY for it */
 	SHADOW_MSG_DROP = 4,    /* hostd: stop serving sibling chan */
 	SHADOW_MSG_DROPPED = 5, /* shadow: it no longer serves sibling chan */
 };

@@ -8,7 +8,10 @@
  *       A caller holds a channel through DEV (/dev/vmrpc0); a second open
  *       file of the same device, and a child the caller forked, can neither
  *       map it, nor wait on it, nor ring its vector; nobody but the agent
- *       maps the header writable; one file holds one channel.
+ *       maps the header writable; one file holds one channel. A sibling
+ *       goes to the same shadow; a host call that sleeps on the host wakes
+ *       its caller by the channel's own vector, on the caller's channel and
+ *       on a sibling's (its file polls readable and counts the wake-up).
  *   vmrpc-vm-driver nonroot REGION UID GID GROUP
  *       As UID:GID with the supplementary group GROUP (the device's group,
  *       as the udev rule sets it), attach to REGION (pci:ADDR: the driver's
@@ -104,6 +107,36 @@ static int touch_dies(volatile const uint32_t *p, int sig)
 	}
 	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
 	       WTERMSIG(status) == sig;
+}
+
+/* A host call on ch that blocks 50 ms on the host (the caller sleeps in
+ * vmrpc.ko), then poll_fd, ch's file: 0 when it polls readable (the shadow
+ * raised ch's vector) and reads the count of wake-ups into *count. */
+static int vector_after_blocking_call(struct vmrpc_chan *ch, int poll_fd, uint64_t *count)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 50000 };
+	struct pollfd p = { .fd = poll_fd, .events = POLLIN };
+	struct vmrpc_binding hn;
+	int32_t sock;
+	char byte;
+	int err;
+
+	if (poll_fd < 0)
+		return poll_fd;
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+		(void)read(p.fd, count, sizeof(*count)); /* earlier wake-ups */
+	err = hostnet_bind(ch, &hn);
+	sock = err < 0 ? err : hostnet_socket(&hn, AF_UNIX, SOCK_DGRAM, 0);
+	err = sock < 0 ? sock
+		       : hostnet_setsockopt(&hn, sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	err = err < 0 ? err : (int)hostnet_recv(&hn, sock, &byte, 1, 0);
+	if (err != -EAGAIN)
+		return err < 0 ? err : -EPROTO;
+	*count = 0;
+	if (poll(&p, 1, 1000) != 1 || !(p.revents & POLLIN) ||
+	    read(p.fd, count, sizeof(*count)) != sizeof(*count) || *count < 1)
+		return -ETIMEDOUT;
+	return 0;
 }
 
 static int isolate(const char *dev)
@@ -238,31 +271,28 @@ static int isolate(const char *dev)
 	 * host call that blocks 50 ms (the caller sleeps; the shadow raises
 	 * the channel's vector), it is readable, and read returns the count. */
 	{
-		struct timeval tv = {.tv_sec = 0, .tv_usec = 50000};
-		struct vmrpc_binding hn;
-		struct pollfd p;
 		uint64_t count = 0;
 		int fds[8], n = vmrpc_region_fds(g.region, fds, 8);
-		int32_t sock = -1;
-		char byte;
-		int ok;
 
-		p = (struct pollfd){.fd = n > 0 ? fds[n - 1] : -1, .events = POLLIN};
-		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
-			(void)read(p.fd, &count, sizeof(count)); /* earlier wake-ups */
-		err = hostnet_bind(g.chan, &hn);
-		sock = err < 0 ? err : hostnet_socket(&hn, AF_UNIX, SOCK_DGRAM, 0);
-		err = sock < 0 ? sock
-		               : hostnet_setsockopt(&hn, sock, SOL_SOCKET, SO_RCVTIMEO, &tv,
-		                                    sizeof(tv));
-		err = err < 0 ? err : (int)hostnet_recv(&hn, sock, &byte, 1, 0);
-		count = 0;
-		ok = err == -EAGAIN && poll(&p, 1, 1000) == 1 && (p.revents & POLLIN) &&
-		     read(p.fd, &count, sizeof(count)) == sizeof(count) && count >= 1;
-		check(ok,
+		err = vector_after_blocking_call(g.chan, n > 0 ? fds[n - 1] : -1, &count);
+		check(err == 0,
 		      "after a host call that slept, the channel's file polls readable and read "
 		      "counts %llu wake-up(s): %s",
 		      (unsigned long long)count, vmrpc_strerror(err));
+	}
+	/* The same on a sibling: its shadow thread raises the sibling's own
+	 * vector (else the caller sleeps until its 100 ms liveness check) */
+	{
+		struct vmrpc_chan *sib = NULL;
+		uint64_t count = 0;
+
+		err = vmrpc_chan_open_sibling(g.chan, 0, &sib);
+		err = err < 0 ? err : vector_after_blocking_call(sib, vmrpc_chan_poll_fd(sib), &count);
+		check(err == 0,
+		      "after a host call on a sibling that slept, the sibling's file polls readable "
+		      "and read counts %llu wake-up(s): %s",
+		      (unsigned long long)count, vmrpc_strerror(err));
+		vmrpc_chan_close(sib);
 	}
 	vmrpc_guest_detach(&g);
 	return checks_done();
