@@ -28,16 +28,23 @@
 #include "transport.h"
 #include "vmrpc_private.h"
 
-/* One message to root's shadow, with fd (an eventfd) when it is >= 0. */
-static int sibling_tell(struct server *s, uint32_t root, uint32_t type, uint32_t chan, int fd)
+/* One message to root's shadow, with the channel's eventfds when bell is
+ * >= 0: bell, which wakes the shadow, then guest_bell when >= 0, which
+ * raises the channel's vector in the guest (ivshmem-doorbell). Without
+ * guest_bell a guest caller asleep in vmrpc.ko on the sibling would see
+ * its replies only when its liveness check comes round (100 ms). */
+static int sibling_tell(struct server *s, uint32_t root, uint32_t type, uint32_t chan, int bell,
+			int guest_bell)
 {
 	struct shadow_msg m = { .type = type, .chan = chan };
+	int fds[2] = { bell, guest_bell };
 
 	if (s->ch[root].ctl_fd < 0)
 		return -EPIPE;
 	/* A shadow that does not read its control socket costs it the
 	 * sibling, never hostd's time. */
-	return vmrpc_send_fds(s->ch[root].ctl_fd, &m, sizeof(m), &fd, fd >= 0, MSG_DONTWAIT);
+	return vmrpc_send_fds(s->ch[root].ctl_fd, &m, sizeof(m), fds,
+			      bell < 0 ? 0 : guest_bell < 0 ? 1 : 2, MSG_DONTWAIT);
 }
 
 /* Why parent cannot have a's channel as a sibling, or NULL. */
@@ -76,7 +83,8 @@ void server_attach_sibling(struct server *s, struct attach_req *a, uint32_t pare
 		return;
 	}
 	p = &s->ch[parent];
-	err = sibling_tell(s, parent, SHADOW_MSG_SERVE, i, s->transport->shadow_bell(s, i));
+	err = sibling_tell(s, parent, SHADOW_MSG_SERVE, i, s->transport->shadow_bell(s, i),
+			   s->transport->guest_bell ? s->transport->guest_bell(s, i) : -1);
 	if (err < 0) {
 		snprintf(msg, sizeof(msg), "sibling of channel %u: its shadow pid %d cannot be "
 			 "told: %s", parent, p->shadow_pid, strerror(-err));
@@ -156,7 +164,7 @@ void server_sibling_drop(struct server *s, uint32_t i)
 	 * then kills the shadow), the channel comes back. */
 	c->sh_epoch++;
 	hchan_arm_start_timeout(s, i);
-	if (sibling_tell(s, c->sib_root, SHADOW_MSG_DROP, i, -1) < 0)
+	if (sibling_tell(s, c->sib_root, SHADOW_MSG_DROP, i, -1, -1) < 0)
 		log_debug("%s: channel %u: cannot tell shadow pid %d to drop it; it goes with "
 			  "the shadow", s->label, i, c->shadow_pid);
 }

@@ -35,6 +35,8 @@ struct served {
 	struct vmrpc_callee *callee;
 	pthread_t thread;
 	int bell_fd; /* ivshmem-doorbell: its eventfd, ours to close; else -1 */
+	int guest_bell_fd; /* ivshmem-doorbell: raises its guest caller's vector,
+			    * ours to close; else -1 */
 };
 
 static struct served served[SERVED_MAX];
@@ -106,7 +108,7 @@ static struct served *sib_find(uint32_t chan)
 }
 
 /* SERVE chan: a callee and a thread for it; READY once it runs. */
-static int sib_serve(uint32_t chan, int bell_fd)
+static int sib_serve(uint32_t chan, int bell_fd, int guest_bell_fd)
 {
 	struct served *sv = NULL;
 	sigset_t cancel, old;
@@ -117,7 +119,7 @@ static int sib_serve(uint32_t chan, int bell_fd)
 			sv = &served[i];
 	if (!sv || sib_find(chan))
 		return -EBUSY;
-	*sv = (struct served){ .chan = chan, .bell_fd = bell_fd,
+	*sv = (struct served){ .chan = chan, .bell_fd = bell_fd, .guest_bell_fd = guest_bell_fd,
 			       .hdr = vmrpc_region_chan(sib_region, chan) };
 	if (!sv->hdr)
 		return -EINVAL;
@@ -125,6 +127,8 @@ static int sib_serve(uint32_t chan, int bell_fd)
 	if (err < 0)
 		return err;
 	err = vmrpc_callee_set_transport(sv->callee, sib_transport, bell_fd);
+	if (err == 0 && guest_bell_fd >= 0)
+		err = vmrpc_callee_set_guest_bell(sv->callee, guest_bell_fd);
 	if (err < 0)
 		goto fail;
 	/* The thread starts with the cancel signal blocked, as the main one. */
@@ -142,6 +146,14 @@ static int sib_serve(uint32_t chan, int bell_fd)
 fail:
 	vmrpc_callee_close(sv->callee);
 	return err;
+}
+
+static void sib_close_fd(int fd)
+{
+	if (fd >= 0) {
+		close(fd);
+		shadow_fd_release(fd);
+	}
 }
 
 /* DROP chan: stop its callee, interrupting a call it may be blocked in
@@ -164,18 +176,17 @@ static void sib_drop(struct served *sv)
 	}
 	__atomic_store_n(&sv->used, false, __ATOMIC_RELEASE);
 	vmrpc_callee_close(sv->callee);
-	if (sv->bell_fd >= 0) {
-		close(sv->bell_fd);
-		shadow_fd_release(sv->bell_fd);
-	}
+	sib_close_fd(sv->bell_fd);
+	sib_close_fd(sv->guest_bell_fd);
 }
 
-/* One message from hostd, with at most one descriptor: 0, or -1 when the
- * socket is closed (hostd is gone; the shadow goes with it anyway). */
-static int sib_recv(struct shadow_msg *m, int *ret_fd)
+/* One message from hostd, with at most two descriptors (sibling_tell's
+ * bell and guest bell, -1 when absent): 0, or -1 when the socket is closed
+ * (hostd is gone; the shadow goes with it anyway). */
+static int sib_recv(struct shadow_msg *m, int ret_fds[2])
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
@@ -186,7 +197,7 @@ static int sib_recv(struct shadow_msg *m, int *ret_fd)
 	struct cmsghdr *c;
 	ssize_t n;
 
-	*ret_fd = -1;
+	ret_fds[0] = ret_fds[1] = -1;
 	/* The socket is non-blocking (hostd made the pair so): wait for it. */
 	for (;;) {
 		struct pollfd p = { .fd = SHADOW_FD_CONTROL, .events = POLLIN };
@@ -201,9 +212,12 @@ static int sib_recv(struct shadow_msg *m, int *ret_fd)
 		return -1;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
-			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-			shadow_fd_reserve(*ret_fd);
+		    (c->cmsg_len == CMSG_LEN(sizeof(int)) ||
+		     c->cmsg_len == CMSG_LEN(2 * sizeof(int)))) {
+			memcpy(ret_fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+			shadow_fd_reserve(ret_fds[0]);
+			if (ret_fds[1] >= 0)
+				shadow_fd_reserve(ret_fds[1]);
 		}
 	return n == (ssize_t)sizeof(*m) ? 0 : -EPROTO;
 }
@@ -219,12 +233,12 @@ static void *sib_control_main(void *arg)
 	for (;;) {
 		struct shadow_msg m;
 		struct served *sv;
-		int fd, err = sib_recv(&m, &fd);
+		int fds[2], err = sib_recv(&m, fds);
 
 		if (err == -1)
 			return NULL;
 		if (err == 0 && m.type == SHADOW_MSG_SERVE) {
-			err = sib_serve(m.chan, fd);
+			err = sib_serve(m.chan, fds[0], fds[1]);
 			if (err == 0) {
 				sib_reply(SHADOW_MSG_READY, m.chan);
 				continue;
@@ -237,10 +251,8 @@ static void *sib_control_main(void *arg)
 			sib_reply(SHADOW_MSG_DROPPED, m.chan);
 			continue;
 		}
-		if (fd >= 0) {
-			close(fd);
-			shadow_fd_release(fd);
-		}
+		sib_close_fd(fds[0]);
+		sib_close_fd(fds[1]);
 	}
 }
 
