@@ -104,7 +104,7 @@ git_row() {
 	ms=$(git_status_ms "$2")
 	case $ms in
 	failed*) echo "| $1 | $ms | - |" ;;
-	*) echo "| $1 | $ms | $(echo "scale=1; $ms / $native_ms" | bc) |" ;;
+	*) echo "| $1 | $ms | $(awk -v a="$ms" -v b="$native_ms" 'BEGIN { printf "%.1f", a / b }') |" ;;
 	esac
 }
 
