@@ -60,10 +60,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-mkdir -p "$work/kmod/include"
-cp "$src"/guestlib/driver/{Kbuild,Makefile,vmrpc.c} "$work/kmod/"
-cp -r "$src/include/vmrpc" "$work/kmod/include/"
-make -C "$work/kmod" KDIR="$kbuild" >"$work/kmod.log" 2>&1 || { cat "$work/kmod.log"; die "vmrpc.ko"; }
+# shellcheck source=test/vm/guest_root.sh
+. "$src/test/vm/guest_root.sh" # build_vmrpc_ko
+build_vmrpc_ko "$work/kmod" "$kbuild" || { cat "$work/kmod.log"; die "vmrpc.ko"; }
 
 # hostd's locks and loopback files in a directory of this run's own: a
 # VM-name lock in the default /dev/shm/vmrpc would make two runs at once

@@ -98,10 +98,10 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # vmrpc.ko against the booted kernel's headers, as bench/vm.sh builds it
-mkdir -p "$work/kmod/include"
-cp "$src"/guestlib/driver/{Kbuild,Makefile,vmrpc.c} "$work/kmod/"
-cp -r "$src/include/vmrpc" "$work/kmod/include/"
-make -C "$work/kmod" KDIR="$kbuild" >"$work/kmod.log" 2>&1 || { cat "$work/kmod.log"; die "vmrpc.ko"; }
+release_pat=$release
+# shellcheck source=test/vm/guest_root.sh
+. "$src/test/vm/guest_root.sh" # copy_module, copy_dynamic, build_vmrpc_ko
+build_vmrpc_ko "$work/kmod" "$kbuild" || { cat "$work/kmod.log"; die "vmrpc.ko"; }
 
 # The two host trees, on one file system, each with fsops' files made
 # natively beforehand (a 64 MiB file, a directory of 10,000 entries).
@@ -150,58 +150,15 @@ mkdir -p "$root"/{bin,proc,sys,dev,tmp,etc,lib,m}
 cp "$busybox" "$root/bin/busybox"
 cp "$work/kmod/vmrpc.ko" "$root/lib/"
 
-# copy_module NAME: the booted kernel's module NAME, after the modules it
-# depends on, uncompressed into the initramfs, its name appended to the
-# load order (as test/vm/run.sh does).
-copy_module() {
-	local name=$1 file dep
-	grep -qx "$name" "$root/lib/modules.order" 2>/dev/null && return 0
-	file=$(modinfo -k "$release" -n "$name") || die "no module $name for $release"
-	[ "$file" = "(builtin)" ] && return 0
-	for dep in $(modinfo -k "$release" -F depends "$name" | tr ',' ' '); do
-		copy_module "$dep"
-	done
-	case $file in
-	*.ko) cp "$file" "$root/lib/$name.ko" ;;
-	*.ko.xz) xz -dc "$file" >"$root/lib/$name.ko" ;;
-	*.ko.zst) zstd -qdc "$file" >"$root/lib/$name.ko" ;;
-	*.ko.gz) gzip -dc "$file" >"$root/lib/$name.ko" ;;
-	*) die "$file: compressed in a way this script does not know" ;;
-	esac
-	echo "$name" >>"$root/lib/modules.order"
-}
 # virtio_pci finds the device, virtiofs drives it; fuse for both
-for mod in virtio_pci fuse virtiofs; do copy_module "$mod"; done
-
-# copy_dynamic FILE...: into /bin, with the libraries ldd lists (as
-# test/vm/run.sh does): the loader where PT_INTERP names it, the rest in
-# libc's directory, which the loader searches without an ld.so.cache; and
-# libgcc_s, which glibc loads to unwind the threads libfuse cancels.
+for mod in virtio_pci fuse virtiofs; do copy_module "$root" "$mod"; done
+# the programs, with the libraries ldd lists (test/vm/guest_root.sh)
 libdir=$(dirname "$(ldd "$mount_bin" | awk '$1 == "libc.so.6" { print $3 }')")
 [ "$libdir" != . ] || die "ldd $mount_bin names no libc.so.6"
-copy_dynamic() {
-	local f lib arrow path
-	mkdir -p "$root$libdir"
-	cp -L "$libdir/libgcc_s.so.1" "$root$libdir/" || die "no $libdir/libgcc_s.so.1 (libgcc-s1)"
-	for f in "$@"; do
-		cp "$f" "$root/bin/"
-		while read -r lib arrow path _; do
-			case $lib in
-			linux-vdso.so.*) ;;
-			/*) mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" ;;
-			*)
-				[ "$arrow" = "=>" ] && [ -f "$path" ] ||
-					die "$f needs $lib, which ldd does not find: $arrow $path"
-				cp -L "$path" "$root$libdir/$lib"
-				;;
-			esac
-		done < <(ldd "$f")
-	done
-}
-copy_dynamic "$mount_bin" "$fsops"
+copy_dynamic "$root" /bin "$mount_bin" "$fsops"
 if [ -n "$perf" ]; then
 	command -v perf >/dev/null || die "VMRPC_BENCH_PERF=1 needs perf (linux-perf)"
-	copy_dynamic "$(command -v perf)"
+	copy_dynamic "$root" /bin "$(command -v perf)"
 fi
 
 cat >"$root/init" <<INIT
@@ -216,7 +173,7 @@ wait_for() { # wait_for FILE: up to 10 s
 	n=100
 	until [ -e \$1 ]; do n=\$((n - 1)); [ \$n -gt 0 ] || return 1; sleep 0.1; done
 }
-for m in \$(cat /lib/modules.order); do insmod /lib/\$m.ko || fail "insmod \$m"; done
+for m in \$(cat /lib/fs-modules); do insmod /lib/\$m.ko || fail "insmod \$m"; done
 insmod /lib/vmrpc.ko || fail "insmod vmrpc.ko"
 wait_for /dev/fuse || fail "no /dev/fuse"
 wait_for /dev/vmrpc0 || fail "vmrpc.ko made no /dev/vmrpc0"

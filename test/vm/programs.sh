@@ -75,8 +75,8 @@ for l in bin lib lib64 sbin; do
 	[ "$(readlink "/$l")" = "usr/$l" ] || die "/$l is not a link to usr/$l (not a merged-/usr host)"
 done
 release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
-# shellcheck source=test/vm/modules.sh
-. "$src/test/vm/modules.sh" # copy_module
+# shellcheck source=test/vm/guest_root.sh
+. "$src/test/vm/guest_root.sh" # copy_module
 
 start=$SECONDS
 work=$(mktemp -d /tmp/vmrpc-vmprog.XXXXXX)

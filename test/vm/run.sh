@@ -114,8 +114,8 @@ command -v modinfo >/dev/null || die "modinfo not found (kmod)"
 # vmrpc.ko is built here, against the headers of the kernel the guest boots.
 src=$(cd "$(dirname "$0")/../.." && pwd)
 ffiall_idl=$src/test/integration/ffi/ffiall.idl
-# shellcheck source=test/vm/modules.sh
-. "$src/test/vm/modules.sh" # copy_module
+# shellcheck source=test/vm/guest_root.sh
+. "$src/test/vm/guest_root.sh" # copy_module, copy_dynamic, build_vmrpc_ko
 release_pat=$(basename "$kernel" | sed 's/^vmlinuz-//')
 kbuild=/lib/modules/$release_pat/build
 [ -e "$kbuild/Makefile" ] ||
@@ -271,38 +271,11 @@ stop_hostd() {
 
 # ---- the guest: busybox, the static programs, and /init ----
 # Dynamically linked programs (vmrpc-mount, the shim and the host's
-# coreutils it runs under) get the libraries ldd lists: in the guest, the
-# loader where their PT_INTERP names it, the rest in libc's directory, which
-# the loader searches without an ld.so.cache (the build tree in their
-# RUNPATH does not exist there). And libgcc_s.so.1, which ldd does not list:
-# glibc loads it to unwind a thread pthread_cancel() ends (libfuse's
-# workers, when a mount ends) and aborts the process without it.
+# coreutils it runs under) go in with copy_dynamic (guest_root.sh): the
+# build tree in their RUNPATH does not exist there.
 libdir=$(dirname "$(ldd "$mount_bin" | awk '$1 == "libc.so.6" { print $3 }')")
 [ "$libdir" != . ] || die "ldd $mount_bin names no libc.so.6"
-gcc_s=$libdir/libgcc_s.so.1
-[ -e "$gcc_s" ] || die "no $gcc_s (libgcc-s1)"
 guest_shim=$libdir/vmrpc/libvmrpc-preload.so # where the install puts it
-
-copy_dynamic() { # copy_dynamic ROOT DIR FILE...: FILEs into ROOT/DIR, with their libraries
-	local root=$1 dir=$2 f lib arrow path
-	shift 2
-	mkdir -p "$root$dir" "$root$libdir"
-	cp -L "$gcc_s" "$root$libdir/"
-	for f in "$@"; do
-		cp "$f" "$root$dir/"
-		while read -r lib arrow path _; do
-			case $lib in
-			linux-vdso.so.*) ;;
-			/*) mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib" ;;
-			*)
-				[ "$arrow" = "=>" ] && [ -f "$path" ] ||
-					die "$f needs $lib, which ldd does not find: $arrow $path"
-				cp -L "$path" "$root$libdir/$lib"
-				;;
-			esac
-		done < <(ldd "$f")
-	done
-}
 
 # make_initramfs MODE [STALE]: STALE is the ivshmem-plain channel boot 1 left
 # attached, which the reboot must find reclaimed.
@@ -801,10 +774,7 @@ check_host_files() {
 # vmrpc.ko, for boot 3, built while boot 1 runs: the kernel's own build
 # system, its warnings as errors.
 build_module() {
-	mkdir -p "$work/kmod/include"
-	cp "$src"/guestlib/driver/{Kbuild,Makefile,vmrpc.c} "$work/kmod/"
-	cp -r "$src/include/vmrpc" "$work/kmod/include/"
-	make -C "$work/kmod" KDIR="$kbuild" KCFLAGS=-Werror >"$work/kmod.log" 2>&1
+	build_vmrpc_ko "$work/kmod" "$kbuild" KCFLAGS=-Werror
 }
 
 head -c 1M /dev/urandom >"$shm-junk"
