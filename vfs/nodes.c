@@ -374,7 +374,7 @@ int nodes_init(struct vfsd_session *s)
 		return -ENOMEM;
 	root = node_at(s, slot);
 	root->gen = 0; /* id 1: FUSE's root */
-	root->fd = s->root_fd;  /* the session's: never closed here */
+	root->fd = s->root_fd;  /* the session's: closed with it, never here */
 	root->nlookup = 1;      /* never forgotten */
 	root->dev = st.st_dev;
 	root->ino = st.st_ino;

@@ -151,7 +151,7 @@ static void session_free(struct vfsd_session *s)
 	watch_free(s);
 	handles_free(s);
 	nodes_free(s);
-	if (s->root_fd >= 0 && s->root_fd != s->exp->fd)
+	if (s->root_fd >= 0)
 		close(s->root_fd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->watch_lock);
@@ -339,13 +339,17 @@ static const struct vfsd_export *export_find(const struct vfsd_server *srv, cons
 	return e;
 }
 
-/* The session's root: the export's directory, or one beneath it. */
+/* The session's root, a descriptor of its own: the export's directory, or
+ * one beneath it. */
 static int session_root(const struct vfsd_export *e, const char *sub, int *ret_fd)
 {
 	int fd;
 
 	if (!*sub) {
-		*ret_fd = e->fd;
+		fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		*ret_fd = fd;
 		return 0;
 	}
 	fd = vfsd_open_beneath(e->fd, sub, O_PATH | O_DIRECTORY, 0);
@@ -366,7 +370,7 @@ static int vfsd_mount(void *ctx, const char *source, uint32_t flags, struct vfs_
 	struct vfsd_session *s;
 	const char *sub = "";
 	struct stat st;
-	int err, root_fd;
+	int err, root_fd = -1;
 
 	e = export_find(srv, source, &sub);
 	if (!e)
@@ -380,12 +384,10 @@ static int vfsd_mount(void *ctx, const char *source, uint32_t flags, struct vfs_
 	else if (!(s = calloc(1, sizeof(*s))))
 		err = -ENOMEM;
 	if (!s) {
-		if (root_fd != e->fd)
-			close(root_fd);
+		close(root_fd);
 		return err;
 	}
 	s->srv = srv;
-	s->exp = e;
 	s->root_fd = root_fd;
 	s->key = p->key;
 	s->lim = srv->lim;

@@ -93,8 +93,7 @@ struct vfsd_session {
 	struct vfs_sid sid;
 	uint64_t key;
 	struct vfsd_server *srv;
-	const struct vfsd_export *exp;
-	int root_fd; /* the export's fd, or a directory's under it (owned) */
+	int root_fd; /* the export's directory or one under it: its own descriptor */
 	struct vfsd_limits lim;
 	bool read_only, as_root, watching;
 	uint32_t holds;      /* peers holding it (server lock) */
