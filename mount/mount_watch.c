@@ -31,7 +31,7 @@ static void watch_apply(struct mnt *m, const char *buf, size_t len)
 
 		memcpy(&ev, buf + pos, sizeof(ev));
 		if (ev.namelen > VFS_NAME_MAX || pos + sizeof(ev) + ev.namelen > len)
-			return; /* not a record we can read: the rest is dropped */
+			break; /* not a record we can read: the rest is dropped */
 		memcpy(name, buf + pos + sizeof(ev), ev.namelen);
 		name[ev.namelen] = '\0';
 		pos += (sizeof(ev) + ev.namelen + 7) & ~(size_t)7;
